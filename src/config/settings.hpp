@@ -1,0 +1,51 @@
+// config::settings: the whole configuration as plain structs, with the
+// embedded defaults `mailroom serve` uses when no file is given. Parsing and
+// validation live in config/loader.hpp; nothing here reads files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mailroom::config {
+
+enum class service_kind { pop3 };             // smtp, submission, imap: later issues
+enum class tls_mode { none, starttls, implicit };
+
+struct listener {
+    std::string name;                  // for logs, e.g. "pop3" or "pop3s"
+    service_kind service = service_kind::pop3;
+    std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+    std::uint16_t port = 0;
+    tls_mode tls = tls_mode::starttls;
+    bool plaintext_auth = false;       // plaintext passwords without TLS
+    bool apop = true;
+    std::vector<std::string> mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"};
+    unsigned max_connections = 1000;
+    unsigned max_connections_per_ip = 50;
+    std::chrono::seconds idle_timeout{600};                 // POP3 autologout, RFC 1939 §3
+    std::chrono::milliseconds auth_failure_delay{1000};     // first failure; doubles
+    std::chrono::milliseconds max_auth_failure_delay{15000};
+    unsigned max_bad_commands = 10;
+    unsigned max_auth_failures = 5;
+    int source_line = 0;               // where it was defined (0: embedded default)
+};
+
+struct settings {
+    std::string hostname;                       // default: the machine's host name
+    std::filesystem::path data_dir = "mailroom-data";
+    std::vector<std::string> domains;           // added to the user directory at start
+    std::filesystem::path tls_cert;             // default: DATA/tls/cert.pem (self-signed)
+    std::filesystem::path tls_key;              // default: DATA/tls/key.pem
+    std::chrono::seconds pop_before_smtp_window{600};
+    std::string log_level = "info";
+    std::vector<listener> listeners;
+};
+
+// The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995
+// (implicit TLS), data in ./mailroom-data (DESIGN.md "Default ports").
+settings embedded_defaults();
+
+}  // namespace mailroom::config

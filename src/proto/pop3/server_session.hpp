@@ -1,0 +1,124 @@
+// pop3::server_session: the POP3 server protocol (RFC 1939, 2449, 2595,
+// 3206, 5034, 6856) as a state machine that knows nothing of sockets,
+// files, TLS or passwords. Bytes from the client go in with feed(); what the
+// session needs done comes out of next_action(), one at a time; each request
+// gets exactly one answer through the matching method before the session
+// consumes more input. Called by net::run_engine (production) and the
+// transcript tests (tests/transcripts/pop3/).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/line_buffer.hpp"
+#include "common/result.hpp"
+#include "common/secret.hpp"
+#include "proto/pop3/limits.hpp"
+
+namespace mailroom::pop3 {
+
+enum class state { authorization, transaction, update, closed };
+
+// What this listener allows; fixed for the connection except tls_active.
+struct listener_policy {
+    bool tls_active = false;      // implicit-TLS listener: true from the start
+    bool stls_offered = false;    // listener tls=starttls and a certificate exists
+    bool plaintext_auth = false;  // USER/PASS, AUTH PLAIN/LOGIN allowed without TLS
+    bool apop = true;             // timestamp in the greeting, APOP accepted
+    // Configured SASL mechanisms, upper case, in the order CAPA lists them.
+    // PLAIN and LOGIN are offered only where plaintext is allowed (TLS, or
+    // plaintext_auth).
+    std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+                                             "SCRAM-SHA-256"};
+    std::string hostname = "localhost";        // in the APOP timestamp
+    std::string implementation = "mailroom";   // CAPA IMPLEMENTATION
+};
+
+// Deterministic sources for the APOP timestamp (fixed in tests).
+struct session_env {
+    const clock& clk;
+    random_source& rnd;
+    std::uint32_t process_id = 0;
+};
+
+// ---- requests (actions) ----------------------------------------------------
+
+struct send_reply { std::string bytes; };   // one or more complete CRLF lines
+struct start_tls {};                        // answer: tls_started() or close
+struct password_login { std::string user; secret password; };           // USER/PASS
+struct apop_login { std::string user; std::string timestamp; std::string digest_hex; };
+using login_credentials = std::variant<password_login, apop_login>;
+struct verify_login { login_credentials cred; };                         // answer: login_done()
+struct sasl_begin { std::string mechanism; std::optional<std::string> initial_response_b64; };
+struct sasl_continue { std::string response_b64; };                      // answer: sasl_*()
+struct sasl_abort {};                                                    // no answer
+struct open_maildrop { std::string user; };                              // answer: maildrop_opened()
+struct load_message { std::size_t index; };   // 0-based in the listing;  answer: message_loaded()
+struct apply_deletes { std::vector<std::string> uids; };                 // answer: deletes_applied()
+struct pause { std::chrono::milliseconds delay; };  // failed-login delay; no answer
+enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
+struct close_connection { close_reason why; };
+
+using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue,
+                            sasl_abort, open_maildrop, load_message, apply_deletes, pause,
+                            close_connection>;
+
+// ---- answers -----------------------------------------------------------------
+
+enum class login_status { ok, bad_credentials, temporary_failure };
+struct login_verdict {
+    login_status status = login_status::bad_credentials;
+    std::string user;  // canonical address when ok
+};
+
+struct message_info {
+    std::string uid;          // UIDL: 1..70 chars in 0x21..0x7E, stable
+    std::uint64_t size = 0;   // octets as sent: CRLF line ends, before dot-stuffing
+};
+
+// Counts for the session's closing log line.
+struct session_summary {
+    std::string user;
+    std::string mechanism;  // USER, APOP, or the SASL mechanism
+    unsigned retrieved = 0;
+    std::uint64_t retrieved_bytes = 0;
+    unsigned deleted = 0;
+    unsigned auth_failures = 0;
+};
+
+class server_session {
+public:
+    server_session(listener_policy policy, const limits& lim, session_env env);
+
+    void feed(std::string_view bytes);  // any split: whole, per line, per byte
+    void feed_eof();
+    void timed_out();
+
+    void tls_started();
+    void login_done(login_verdict v);
+    void sasl_challenge(std::string challenge_b64);   // "+ challenge", more to come
+    // The exchange ended. On success with final data (SCRAM server-final),
+    // the client is sent "+ data" and must answer an empty line first.
+    void sasl_done(login_verdict v, std::optional<std::string> final_b64);
+    void maildrop_opened(result<std::vector<message_info>> listing);  // errc::in_use → [IN-USE]
+    // Raw stored message (LF or CRLF line ends); the session sends it with
+    // CRLF line ends and dot-stuffing, whole (RETR) or cut (TOP).
+    void message_loaded(result<std::string> raw);
+    void deletes_applied(std::error_code ec);
+
+    std::optional<action> next_action();  // nullopt: wants more input
+    state current_state() const noexcept;
+    const session_summary& summary() const noexcept;
+    const listener_policy& policy() const noexcept;
+    // ... private members are the implementer's choice.
+};
+
+}  // namespace mailroom::pop3

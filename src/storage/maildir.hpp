@@ -1,0 +1,72 @@
+// storage::maildir: one user's Maildir (new/ cur/ tmp/), readable by
+// Dovecot and mutt. Delivers durably (tmp → fsync → rename → fsync dir),
+// lists messages with stable UIDs (mailroom-uidlist, never reused), reads and
+// removes them. Knows nothing of protocols; called by the POP3 service, the
+// inject command and (later) SMTP local delivery. Thread-safe per instance
+// for deliver(); scan/remove need the POP3 lock.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/handles.hpp"
+#include "common/result.hpp"
+
+namespace mailroom::storage {
+
+struct message_entry {
+    std::uint32_t uid = 0;        // per-mailbox, ascending by delivery, never reused
+    std::string uidl;             // POP3 UIDL string derived from uidvalidity and uid
+    std::uint64_t crlf_size = 0;  // octets with CRLF line ends (POP3 LIST/STAT)
+    std::filesystem::path path;   // current file
+};
+
+// Held while a POP3 session owns the mailbox (RFC 1939 §8: exclusive lock);
+// flock() on a lock file, so a second session - in this process or another
+// - gets errc::in_use. Released on destruction.
+class mailbox_lock {
+public:
+    mailbox_lock() = default;
+    explicit mailbox_lock(unique_fd fd) : fd_(std::move(fd)) {}
+    bool held() const noexcept { return static_cast<bool>(fd_); }
+private:
+    unique_fd fd_;
+};
+
+class maildir {
+public:
+    explicit maildir(std::filesystem::path root);
+
+    // Creates root, new/, cur/, tmp/ if missing (0700).
+    std::error_code create() const;
+
+    // Stores a message: line ends normalised to LF, a final LF added if
+    // missing; written to tmp/, fsync'd, renamed into new/, new/ fsync'd.
+    // Returns the file name once it is on stable storage.
+    result<std::string> deliver(std::string_view message) const;
+
+    result<mailbox_lock> lock_exclusive() const;  // errc::in_use if held elsewhere
+
+    // All messages in new/ and cur/, in UID order; messages without a UID
+    // get the next ones (uidlist rewritten atomically). Needs the lock.
+    result<std::vector<message_entry>> scan(const mailbox_lock& lock) const;
+
+    result<std::string> read(const message_entry& m) const;
+
+    // Unlinks the messages and fsyncs the directories; the UIDs are never
+    // given again. A message already gone counts as removed.
+    std::error_code remove(const mailbox_lock& lock, const std::vector<message_entry>& msgs) const;
+
+    const std::filesystem::path& root() const noexcept { return root_; }
+
+private:
+    std::filesystem::path root_;
+};
+
+// DATA/mail/<domain>/<local>: the mailbox directory of a canonical address.
+std::filesystem::path mailbox_path(const std::filesystem::path& mail_root, std::string_view address);
+
+}  // namespace mailroom::storage
