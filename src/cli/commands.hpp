@@ -1,0 +1,15 @@
+// The subcommands of the mailroom binary, one file each; main.cpp wires
+// them into CLI11. Each add_* registers its options and its callback.
+#pragma once
+
+#include <CLI/App.hpp>
+
+namespace mailroom::cli {
+
+void add_serve(CLI::App& app);
+void add_user(CLI::App& app);
+void add_domain(CLI::App& app);
+void add_inject(CLI::App& app);
+void add_config(CLI::App& app);
+
+}  // namespace mailroom::cli

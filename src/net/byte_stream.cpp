@@ -1,0 +1,91 @@
+#include "net/byte_stream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace mailroom::net {
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+}
+
+byte_stream::byte_stream(tcp::socket socket)
+    : socket_(std::move(socket)), deadline_(socket_.get_executor()) {
+    boost::system::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    peer_address_ = ec ? "unknown" : ep.address().to_string();
+    socket_.set_option(tcp::no_delay(true), ec);
+}
+
+byte_stream::~byte_stream() { dl_->alive = false; }
+
+// The deadline cancels whatever is pending on the socket; the operation
+// then completes with an error and `expired` tells it was time.
+void byte_stream::arm(std::chrono::milliseconds limit) {
+    dl_->expired = false;
+    unsigned generation = ++dl_->generation;
+    deadline_.expires_after(limit);
+    deadline_.async_wait([st = dl_, generation, sock = &socket_](boost::system::error_code ec) {
+        if (ec || !st->alive || st->generation != generation) return;
+        st->expired = true;
+        boost::system::error_code ignored;
+        sock->cancel(ignored);
+    });
+}
+
+void byte_stream::disarm() {
+    ++dl_->generation;
+    deadline_.cancel();
+}
+
+asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(
+    asio::mutable_buffer buf, std::chrono::milliseconds limit) {
+    arm(limit);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(buf, use_tuple)
+                        : co_await socket_.async_read_some(buf, use_tuple);
+    bool expired = dl_->expired;
+    disarm();
+    if (n > 0) co_return std::pair{read_status::data, n};
+    if (expired) co_return std::pair{read_status::timeout, std::size_t{0}};
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
+        co_return std::pair{read_status::eof, std::size_t{0}};
+    co_return std::pair{read_status::error, std::size_t{0}};
+}
+
+asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono::milliseconds limit) {
+    arm(limit);
+    auto buf = asio::buffer(bytes.data(), bytes.size());
+    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, buf, use_tuple)
+                        : co_await asio::async_write(socket_, buf, use_tuple);
+    disarm();
+    co_return !ec && n == bytes.size();
+}
+
+asio::awaitable<bool> byte_stream::start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit) {
+    tls_.emplace(socket_, ctx);
+    arm(limit);
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
+    disarm();
+    co_return !ec;
+}
+
+asio::awaitable<void> byte_stream::shutdown(std::chrono::milliseconds limit) {
+    if (tls_ && socket_.is_open()) {
+        arm(limit);
+        co_await tls_->async_shutdown(use_tuple);
+        disarm();
+    }
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+std::string byte_stream::tls_description() const {
+    if (!tls_) return "none";
+    auto* ssl = const_cast<asio::ssl::stream<tcp::socket&>&>(*tls_).native_handle();
+    std::string out = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) out += std::string(" ") + cipher;
+    return out;
+}
+
+}  // namespace mailroom::net

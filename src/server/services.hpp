@@ -1,0 +1,39 @@
+// server::services: the long-lived parts every connection asks for work -
+// configuration, user directory, SASL, TLS, worker pool, registries. Built
+// once by server::run (server.cpp) and passed by reference; a session never
+// owns any of them (STYLE.md §11).
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "auth/sasl_server.hpp"
+#include "common/clock.hpp"
+#include "config/settings.hpp"
+#include "storage/pop_before_smtp.hpp"
+#include "storage/userdb.hpp"
+
+namespace mailroom::server {
+
+struct services {
+    const config::settings& cfg;
+    storage::userdb& users;
+    auth::sasl_context& sasl;
+    storage::pop_before_smtp& pop_before_smtp;
+    boost::asio::thread_pool& pool;           // blocking work: hashes, SQLite, fsync
+    boost::asio::ssl::context& tls;
+    std::filesystem::path mail_root;          // DATA/mail
+    const clock& clk;
+    random_source& rnd;
+    std::string dummy_hash;                   // checked for unknown users: same cost as a real one
+    std::atomic<std::uint64_t> next_session{1};
+};
+
+// A short unique id for log lines of one connection ("P1a2b").
+std::string session_id(services& svc, char prefix);
+
+}  // namespace mailroom::server
