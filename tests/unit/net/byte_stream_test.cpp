@@ -1,0 +1,154 @@
+#include "net/byte_stream.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "net/tls_context.hpp"
+
+namespace mailroom::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct loopback_pair {
+    asio::io_context io;
+    tcp::socket client{io};
+    tcp::socket server{io};
+    loopback_pair() {
+        tcp::acceptor acc(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        client.connect(acc.local_endpoint());
+        server = acc.accept();
+    }
+};
+
+std::filesystem::path temp_dir() {
+    auto d = std::filesystem::temp_directory_path() /
+             ("mailroom-net-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+}
+
+TEST(byte_stream, reads_data_then_eof) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    EXPECT_EQ(s.peer_address(), "127.0.0.1");
+    asio::write(p.client, asio::buffer(std::string("hello")));
+    p.client.shutdown(tcp::socket::shutdown_send);
+    std::string got;
+    read_status last{};
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        std::array<char, 16> buf;
+        for (int i = 0; i < 10; ++i) {
+            auto [st, n] = co_await s.read_some(asio::buffer(buf), 2s);
+            last = st;
+            if (st != read_status::data) break;
+            got.append(buf.data(), n);
+        }
+    }, asio::detached);
+    p.io.run();
+    EXPECT_EQ(got, "hello");
+    EXPECT_EQ(last, read_status::eof);
+}
+
+TEST(byte_stream, read_deadline_reports_timeout_and_next_read_still_works) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    read_status first{}, second{};
+    std::string got;
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        std::array<char, 16> buf;
+        auto [st, n] = co_await s.read_some(asio::buffer(buf), 50ms);
+        first = st;
+        asio::write(p.client, asio::buffer(std::string("late")));
+        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 2s);
+        second = st2;
+        got.assign(buf.data(), n2);
+        (void)n;
+    }, asio::detached);
+    p.io.run();
+    EXPECT_EQ(first, read_status::timeout);
+    EXPECT_EQ(second, read_status::data);
+    EXPECT_EQ(got, "late");
+}
+
+TEST(byte_stream, self_signed_certificate_and_tls_upgrade) {
+    auto dir = temp_dir();
+    auto cert = dir / "cert.pem", key = dir / "key.pem";
+    ASSERT_FALSE(ensure_self_signed(cert, key, "mx.example.test"));
+    EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::group_read,
+              std::filesystem::perms::none);
+    auto mtime = std::filesystem::last_write_time(cert);
+    ASSERT_FALSE(ensure_self_signed(cert, key, "mx.example.test"));  // kept, not remade
+    EXPECT_EQ(std::filesystem::last_write_time(cert), mtime);
+    auto ctx = make_server_context(cert, key);
+    ASSERT_TRUE(ctx);
+
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::ssl::context client_ctx(asio::ssl::context::tls_client);
+    client_ctx.load_verify_file(cert.string());
+    client_ctx.set_verify_mode(asio::ssl::verify_peer);
+    asio::ssl::stream<tcp::socket&> client(p.client, client_ctx);
+    client.set_verify_callback(asio::ssl::host_name_verification("localhost"));
+
+    bool server_ok = false;
+    std::string got;
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        server_ok = co_await s.start_tls(**ctx, 5s);
+        std::array<char, 64> buf;
+        auto [st, n] = co_await s.read_some(asio::buffer(buf), 5s);
+        if (st == read_status::data) got.assign(buf.data(), n);
+        co_await s.write_all("pong", 5s);
+    }, asio::detached);
+    bool client_ok = false;
+    std::string reply(4, '\0');
+    std::thread t([&] {
+        boost::system::error_code ec;
+        client.handshake(asio::ssl::stream_base::client, ec);
+        client_ok = !ec;
+        if (ec) return;
+        asio::write(client, asio::buffer(std::string("ping")), ec);
+        asio::read(client, asio::buffer(reply), ec);
+    });
+    p.io.run();
+    t.join();
+    EXPECT_TRUE(server_ok);
+    EXPECT_TRUE(client_ok) << "certificate must verify for localhost";
+    EXPECT_TRUE(s.tls_active());
+    EXPECT_NE(s.tls_description().find("TLS"), std::string::npos);
+    EXPECT_EQ(got, "ping");
+    EXPECT_EQ(reply, "pong");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(byte_stream, tls_handshake_with_garbage_fails_cleanly) {
+    auto dir = temp_dir();
+    ASSERT_FALSE(ensure_self_signed(dir / "c.pem", dir / "k.pem", "localhost"));
+    auto ctx = make_server_context(dir / "c.pem", dir / "k.pem");
+    ASSERT_TRUE(ctx);
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::write(p.client, asio::buffer(std::string("USER alice\r\nPASS x\r\n")));
+    bool ok = true;
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> { ok = co_await s.start_tls(**ctx, 2s); },
+                   asio::detached);
+    p.io.run();
+    EXPECT_FALSE(ok);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(tls_context, missing_files_are_an_error) {
+    EXPECT_FALSE(make_server_context("/nonexistent/cert.pem", "/nonexistent/key.pem"));
+}
+
+}  // namespace
+}  // namespace mailroom::net

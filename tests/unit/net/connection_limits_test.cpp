@@ -1,0 +1,34 @@
+#include "net/connection_limits.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailroom::net {
+namespace {
+
+TEST(connection_limits, total_and_per_ip) {
+    connection_limits lim(3, 2);
+    auto a1 = lim.try_acquire("10.0.0.1");
+    auto a2 = lim.try_acquire("10.0.0.1");
+    ASSERT_TRUE(a1 && a2);
+    EXPECT_FALSE(lim.try_acquire("10.0.0.1"));  // per-IP limit
+    auto b1 = lim.try_acquire("10.0.0.2");
+    ASSERT_TRUE(b1);
+    EXPECT_FALSE(lim.try_acquire("10.0.0.3"));  // total limit
+    EXPECT_EQ(lim.active(), 3u);
+    a1.reset();
+    EXPECT_EQ(lim.active(), 2u);
+    EXPECT_TRUE(lim.try_acquire("10.0.0.1"));   // released slot is reusable (and released again)
+    EXPECT_EQ(lim.active(), 2u);
+}
+
+TEST(connection_limits, refused_acquire_takes_nothing) {
+    connection_limits lim(1, 1);
+    auto a = lim.try_acquire("::1");
+    for (int i = 0; i < 100; ++i) EXPECT_FALSE(lim.try_acquire("::1"));
+    a.reset();
+    EXPECT_EQ(lim.active(), 0u);
+    EXPECT_TRUE(lim.try_acquire("::1"));
+}
+
+}  // namespace
+}  // namespace mailroom::net
