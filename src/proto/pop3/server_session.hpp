@@ -25,6 +25,8 @@
 
 namespace mailroom::pop3 {
 
+struct command;  // proto/pop3/command.hpp
+
 enum class state { authorization, transaction, update, closed };
 
 // What this listener allows; fixed for the connection except tls_active.
@@ -118,7 +120,65 @@ public:
     state current_state() const noexcept;
     const session_summary& summary() const noexcept;
     const listener_policy& policy() const noexcept;
-    // ... private members are the implementer's choice.
+
+private:
+    // The one answer the session waits for; no input is read meanwhile.
+    enum class awaiting { nothing, tls, login, sasl, maildrop, message, deletes };
+
+    void process();
+    void handle_line(std::string_view line);
+    void handle_sasl_response(std::string_view line);
+    void handle_too_long_line();
+    void dispatch(const command& c);
+
+    // AUTHORIZATION state (RFC 1939 §4, §7; RFC 2449; RFC 2595; RFC 5034; RFC 6856)
+    void cmd_user(const command& c);
+    void cmd_pass(const command& c);
+    void cmd_apop(const command& c);
+    void cmd_auth(const command& c);
+    void cmd_stls(const command& c);
+    void cmd_utf8(const command& c);
+    // Both states
+    void cmd_capa(const command& c);
+    void cmd_quit(const command& c);
+    // TRANSACTION state (RFC 1939 §5, §7)
+    void cmd_stat(const command& c);
+    void cmd_list_or_uidl(const command& c, bool uidl);
+    void cmd_retr_or_top(const command& c, bool top);
+    void cmd_dele(const command& c);
+    void cmd_noop(const command& c);
+    void cmd_rset(const command& c);
+
+    // A 1-based message number that names a message not marked deleted.
+    std::optional<std::size_t> live_message(std::string_view arg);
+    void reply(std::string_view line);  // CRLF appended
+    void ok(std::string_view line);     // reply + the command succeeded
+    void bad(std::string_view line);    // reply + counts toward max_bad_commands
+    void login_failed();
+    void login_succeeded(std::string user);
+    void request(action a);
+    void close(close_reason why);
+
+    listener_policy policy_;
+    limits lim_;
+    session_env env_;
+    line_buffer in_;
+    state state_ = state::authorization;
+    awaiting awaiting_ = awaiting::nothing;
+    std::deque<action> out_;
+    std::string apop_timestamp_;         // empty when APOP is off
+    std::optional<std::string> user_;    // from USER, for PASS
+    std::string mechanism_;              // of the login under way
+    bool sasl_response_expected_ = false;  // a "+ " line is out; next line answers it
+    bool sasl_final_sent_ = false;         // server-final data sent; empty line expected
+    std::string sasl_user_;                // verified user waiting for that empty line
+    std::vector<message_info> messages_;
+    std::vector<bool> deleted_;
+    std::optional<std::uint64_t> top_lines_;  // of the RETR/TOP under way
+    std::size_t loading_ = 0;
+    unsigned bad_commands_ = 0;
+    bool eof_ = false;
+    session_summary summary_;
 };
 
 }  // namespace mailroom::pop3

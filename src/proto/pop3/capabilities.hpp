@@ -1,0 +1,32 @@
+// pop3::capabilities: what a listener's policy lets a client use right now,
+// in one place, so CAPA (RFC 2449) lists exactly what the command handlers
+// accept.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/pop3/server_session.hpp"
+
+namespace mailroom::pop3 {
+
+// USER/PASS and AUTH PLAIN/LOGIN send the password itself: only over TLS,
+// or where the listener allows it (plaintext_auth = true).
+bool plaintext_allowed(const listener_policy& p);
+
+// True for mechanisms that carry the password in the clear (PLAIN, LOGIN).
+bool is_plaintext_mechanism(std::string_view mechanism);
+
+// The configured mechanisms usable now, in configured order.
+std::vector<std::string> offered_mechanisms(const listener_policy& p);
+
+// STLS is offered until TLS is active (RFC 2595 §4).
+bool stls_available(const listener_policy& p);
+
+// CAPA body lines (without the terminating "."). RFC 2449 §5: capabilities
+// of the AUTHORIZATION state are announced in both states, so the list
+// depends only on the policy and whether TLS is active.
+std::vector<std::string> capability_lines(const listener_policy& p);
+
+}  // namespace mailroom::pop3

@@ -1,0 +1,29 @@
+// Reading transcript files (format in STYLE.md §9 and README "Tests"):
+// one directive per line, "<tag>: text" or "! setup", "#" comments.
+// Protocol-neutral; the per-protocol runner gives the tags meaning.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailroom::test {
+
+struct transcript_line {
+    int number = 0;     // 1-based line in the file, for failure messages
+    std::string tag;    // "C", "B", "S", "A", "R", "X", "=", "!"
+    std::string text;   // after "<tag>: " (or "! "), escapes not yet expanded
+};
+
+std::vector<transcript_line> read_transcript(const std::filesystem::path& file);
+
+// Expands \r \n \t \\ \xHH and {N*c} (c repeated N times, N <= 10^7).
+std::string unescape(std::string_view text);
+
+// Splits "a=b c=d" into pairs; words without '=' get an empty value.
+std::vector<std::pair<std::string, std::string>> key_values(std::string_view text);
+
+std::vector<std::filesystem::path> transcript_files(const std::filesystem::path& dir);
+
+}  // namespace mailroom::test
