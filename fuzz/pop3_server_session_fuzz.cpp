@@ -1,0 +1,114 @@
+// Fuzzes the whole POP3 server session: the policy, the client's bytes, how
+// they are split, and every answer the driver gives (login verdicts, SASL
+// challenges, maildrop and message contents) come from the input.
+// Invariants: replies are whole CRLF lines, the session never asks for
+// anything while closed, and every requested message index exists.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/errors.hpp"
+#include "proto/pop3/server_session.hpp"
+
+namespace {
+
+using namespace mailroom;
+using namespace mailroom::pop3;
+
+class fixed_clock final : public mailroom::clock {
+public:
+    std::chrono::system_clock::time_point now() const override { return {}; }
+};
+class counter_random final : public random_source {
+public:
+    void fill(std::span<std::uint8_t> out) override {
+        for (auto& b : out) b = n_++;
+    }
+private:
+    std::uint8_t n_ = 0;
+};
+
+class input {
+public:
+    input(const std::uint8_t* d, std::size_t n) : data_(d), size_(n) {}
+    std::uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
+    std::string_view bytes(std::size_t n) {
+        n = std::min(n, size_ - pos_);
+        std::string_view s(reinterpret_cast<const char*>(data_ + pos_), n);
+        pos_ += n;
+        return s;
+    }
+    bool done() const { return pos_ >= size_; }
+private:
+    const std::uint8_t* data_;
+    std::size_t size_;
+    std::size_t pos_ = 0;
+};
+
+const std::vector<std::string> messages{"Subject: a\n\nbody\n", ".\r\n..\r\n", "", "no newline",
+                                        "H: x\n\n" + std::string(300, '.') + "\n"};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    input in(data, size);
+    const auto flags = in.byte();
+    listener_policy policy;
+    policy.tls_active = flags & 1;
+    policy.stls_offered = flags & 2;
+    policy.plaintext_auth = flags & 4;
+    policy.apop = flags & 8;
+    if (flags & 16) policy.sasl_mechanisms = {"SCRAM-SHA-256"};
+    limits lim;
+    lim.max_command_line = 64 + in.byte();
+    lim.max_bad_commands = 1 + (in.byte() % 20);
+    lim.max_auth_failures = 1 + (in.byte() % 6);
+    fixed_clock clk;
+    counter_random rnd;
+    server_session s(policy, lim, session_env{clk, rnd, 1});
+
+    std::vector<message_info> listing;
+    for (const auto& m : messages) listing.push_back({"uid" + std::to_string(listing.size()), m.size()});
+
+    int steps = 0;
+    while (!in.done() && ++steps < 10000) {
+        while (auto a = s.next_action()) {
+            if (auto* r = std::get_if<send_reply>(&*a)) {
+                if (r->bytes.size() < 2 || r->bytes.substr(r->bytes.size() - 2) != "\r\n") std::abort();
+            } else if (std::holds_alternative<verify_login>(*a)) {
+                auto b = in.byte();
+                s.login_done({static_cast<login_status>(b % 3), "user@example.test"});
+            } else if (std::holds_alternative<sasl_begin>(*a) || std::holds_alternative<sasl_continue>(*a)) {
+                auto b = in.byte();
+                if (b % 4 == 0) s.sasl_challenge("Y2hhbGxlbmdl");
+                else s.sasl_done({static_cast<login_status>(b % 3), "user@example.test"},
+                                 b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
+            } else if (std::holds_alternative<open_maildrop>(*a)) {
+                auto b = in.byte();
+                if (b % 3 == 0) s.maildrop_opened(make_error_code(errc::in_use));
+                else s.maildrop_opened(listing);
+            } else if (auto* lm = std::get_if<load_message>(&*a)) {
+                if (lm->index >= listing.size()) std::abort();
+                auto b = in.byte();
+                if (b % 5 == 0) s.message_loaded(make_error_code(errc::storage_failure));
+                else s.message_loaded(messages[lm->index]);
+            } else if (std::holds_alternative<apply_deletes>(*a)) {
+                s.deletes_applied(in.byte() % 2 ? std::error_code{} : make_error_code(errc::storage_failure));
+            } else if (std::holds_alternative<start_tls>(*a)) {
+                s.tls_started();
+            } else if (std::holds_alternative<close_connection>(*a)) {
+                if (s.current_state() != state::closed) std::abort();
+            }
+        }
+        if (s.current_state() == state::closed) break;
+        const auto what = in.byte();
+        if (what == 0xff) s.feed_eof();
+        else if (what == 0xfe) s.timed_out();
+        else s.feed(in.bytes(1 + what % 64));
+    }
+    return 0;
+}

@@ -1,0 +1,113 @@
+// Properties of the session that transcripts cannot show well: the APOP
+// timestamp is unique per connection, and large messages go out
+// byte-exact. Dialogue behaviour lives in tests/transcripts/pop3/.
+#include "proto/pop3/server_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "support/fixed_env.hpp"
+
+namespace mailroom::pop3 {
+namespace {
+
+std::string drain_replies(server_session& s) {
+    std::string out;
+    while (auto a = s.next_action()) {
+        auto* r = std::get_if<send_reply>(&*a);
+        EXPECT_TRUE(r) << "unexpected action";
+        if (r) out += r->bytes;
+    }
+    return out;
+}
+
+template <class T>
+T expect_action(server_session& s) {
+    auto a = s.next_action();
+    EXPECT_TRUE(a);
+    if (!a) return T{};
+    EXPECT_TRUE(std::holds_alternative<T>(*a)) << "action index " << a->index();
+    return std::holds_alternative<T>(*a) ? std::get<T>(*a) : T{};
+}
+
+listener_policy tls_policy() {
+    listener_policy p;
+    p.tls_active = true;
+    p.hostname = "mail.example.test";
+    return p;
+}
+
+TEST(Pop3ServerSession, ApopTimestampUniquePerConnection) {
+    test::fixed_clock clk;
+    test::seeded_random rnd;
+    std::set<std::string> greetings;
+    for (int i = 0; i < 100; ++i) {
+        server_session s(tls_policy(), limits{}, session_env{clk, rnd, 77});
+        auto g = drain_replies(s);
+        EXPECT_NE(g.find("@mail.example.test>\r\n"), std::string::npos) << g;
+        greetings.insert(g);
+    }
+    EXPECT_EQ(greetings.size(), 100u);
+}
+
+TEST(Pop3ServerSession, LargeMessageIsSentByteExact) {
+    test::fixed_clock clk;
+    test::seeded_random rnd;
+    server_session s(tls_policy(), limits{}, session_env{clk, rnd, 1});
+    drain_replies(s);
+    s.feed("USER a@example.test\r\nPASS pw\r\n");
+    EXPECT_EQ(expect_action<send_reply>(s).bytes, "+OK\r\n");
+    expect_action<verify_login>(s);
+    s.login_done({login_status::ok, "a@example.test"});
+    expect_action<open_maildrop>(s);
+
+    std::string raw;
+    for (int i = 0; raw.size() < (4u << 20); ++i) raw += (i % 3 ? "line \xe2\x82\xac " : ".dot ") + std::to_string(i) + "\n";
+    const std::uint64_t wire_size = raw.size() + std::count(raw.begin(), raw.end(), '\n');
+    s.maildrop_opened(std::vector<message_info>{{"uid1", wire_size}});
+    EXPECT_EQ(drain_replies(s), "+OK Logged in.\r\n");
+
+    s.feed("RETR 1\r\n");
+    EXPECT_EQ(expect_action<load_message>(s).index, 0u);
+    s.message_loaded(raw);
+    auto out = drain_replies(s);
+    const std::string head = "+OK " + std::to_string(wire_size) + " octets\r\n";
+    ASSERT_EQ(out.substr(0, head.size()), head);
+    // Undo dot-stuffing and CRLF: the original bytes come back.
+    std::string body = out.substr(head.size());
+    ASSERT_EQ(body.substr(body.size() - 5), "\r\n.\r\n");
+    body.resize(body.size() - 3);
+    std::string back;
+    std::size_t pos = 0, stuffed = 0;
+    while (pos < body.size()) {
+        auto crlf = body.find("\r\n", pos);
+        std::string_view line(body.data() + pos, crlf - pos);
+        if (!line.empty() && line[0] == '.') line.remove_prefix(1), ++stuffed;
+        back.append(line);
+        back += '\n';
+        pos = crlf + 2;
+    }
+    EXPECT_EQ(back, raw);
+    EXPECT_EQ(body.size(), wire_size + stuffed);
+    EXPECT_EQ(s.summary().retrieved_bytes, wire_size);
+}
+
+TEST(Pop3ServerSession, InputAfterCloseIsIgnored) {
+    test::fixed_clock clk;
+    test::seeded_random rnd;
+    server_session s(tls_policy(), limits{}, session_env{clk, rnd, 1});
+    drain_replies(s);
+    s.feed("QUIT\r\nNOOP\r\nNOOP\r\n");
+    EXPECT_EQ(expect_action<send_reply>(s).bytes, "+OK Logging out.\r\n");
+    expect_action<close_connection>(s);
+    EXPECT_FALSE(s.next_action());
+    s.feed("NOOP\r\n");
+    s.feed_eof();
+    s.timed_out();
+    EXPECT_FALSE(s.next_action());
+    EXPECT_EQ(s.current_state(), state::closed);
+}
+
+}  // namespace
+}  // namespace mailroom::pop3
