@@ -49,4 +49,7 @@ private:
 // characters that could escape the mail directory.
 result<std::string> canonical_address(std::string_view address);
 
+// Lower-cases and validates a domain name (LDH labels, no trailing dot).
+result<std::string> canonical_domain(std::string_view domain);
+
 }  // namespace mailroom::storage

@@ -1,0 +1,91 @@
+#include "storage/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/errors.hpp"
+#include "common/handles.hpp"
+
+namespace mailroom::storage {
+
+std::error_code errno_code() noexcept { return {errno, std::generic_category()}; }
+
+std::error_code write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_code();
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+std::error_code sync_directory(const std::filesystem::path& dir) {
+    unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return errno_code();
+    if (::fsync(fd.get()) != 0) return errno_code();
+    return {};
+}
+
+std::error_code make_private_dirs(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) return {};
+    if (dir.has_parent_path() && dir.parent_path() != dir)
+        if (auto pe = make_private_dirs(dir.parent_path())) return pe;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return errno_code();
+    return {};
+}
+
+std::error_code replace_file_durably(const std::filesystem::path& target, std::string_view content) {
+    auto tmp = target;
+    tmp += ".tmp." + std::to_string(::getpid());
+    {
+        unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (!fd) return errno_code();
+        if (auto ec = write_all(fd.get(), content)) {
+            ::unlink(tmp.c_str());
+            return ec;
+        }
+        if (::fsync(fd.get()) != 0) {
+            auto ec = errno_code();
+            ::unlink(tmp.c_str());
+            return ec;
+        }
+    }
+    if (::rename(tmp.c_str(), target.c_str()) != 0) {
+        auto ec = errno_code();
+        ::unlink(tmp.c_str());
+        return ec;
+    }
+    return sync_directory(target.parent_path());
+}
+
+result<std::string> read_whole_file(const std::filesystem::path& file) {
+    unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return make_error_code(errc::not_found);
+        return errno_code();
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return errno_code();
+    std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_code();
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+}  // namespace mailroom::storage

@@ -1,0 +1,272 @@
+#include "storage/userdb.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <ctime>
+#include <mutex>
+
+#include "common/errors.hpp"
+
+namespace mailroom::storage {
+namespace {
+
+// Schema version 1. Columns hold what auth/credentials.hpp describes; the
+// legacy secret is NULL unless the user opted into APOP/CRAM-MD5.
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS domains (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users (
+    address TEXT PRIMARY KEY,
+    domain TEXT NOT NULL REFERENCES domains(name),
+    password_hash TEXT NOT NULL,
+    scram_sha1_iter INTEGER NOT NULL, scram_sha1_salt TEXT NOT NULL,
+    scram_sha1_stored TEXT NOT NULL, scram_sha1_server TEXT NOT NULL,
+    scram_sha256_iter INTEGER NOT NULL, scram_sha256_salt TEXT NOT NULL,
+    scram_sha256_stored TEXT NOT NULL, scram_sha256_server TEXT NOT NULL,
+    legacy_secret TEXT,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_by_domain ON users(domain);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* user_columns =
+    "address, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, scram_sha1_server, "
+    "scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, legacy_secret";
+
+struct db_closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct stmt_closer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using statement = std::unique_ptr<sqlite3_stmt, stmt_closer>;
+
+std::error_code db_error(int rc) {
+    switch (rc & 0xff) {
+        case SQLITE_CONSTRAINT: return make_error_code(errc::already_exists);
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return make_error_code(errc::corrupt_data);
+        default: return make_error_code(errc::storage_failure);
+    }
+}
+
+std::string column_text(sqlite3_stmt* s, int i) {
+    auto p = sqlite3_column_text(s, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
+             : std::string();
+}
+
+}  // namespace
+
+struct userdb::impl {
+    std::unique_ptr<sqlite3, db_closer> db;
+    std::mutex mu;  // one statement sequence at a time on the one connection
+
+    result<statement> prepare(const char* sql) {
+        sqlite3_stmt* s = nullptr;
+        int rc = sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr);
+        if (rc != SQLITE_OK) return db_error(rc);
+        return statement(s);
+    }
+    static void bind(sqlite3_stmt* s, int i, std::string_view v) {
+        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    // Runs a statement that returns no rows; returns the rows changed.
+    result<int> run(sqlite3_stmt* s) {
+        int rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) return db_error(rc);
+        return sqlite3_changes(db.get());
+    }
+};
+
+userdb::userdb(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+userdb::~userdb() = default;
+
+result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                             nullptr);
+    auto p = std::make_unique<impl>();
+    p->db.reset(raw);
+    if (rc != SQLITE_OK) return db_error(rc);
+    sqlite3_busy_timeout(raw, 5000);
+    // WAL lets the CLI add users while the server reads; FULL makes each
+    // commit durable; foreign keys keep users tied to existing domains.
+    const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    if (sqlite3_exec(raw, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
+        return db_error(sqlite3_errcode(raw));
+    if (sqlite3_exec(raw, schema, nullptr, nullptr, nullptr) != SQLITE_OK)
+        return db_error(sqlite3_errcode(raw));
+    ::chmod(file.c_str(), 0600);
+    return std::unique_ptr<userdb>(new userdb(std::move(p)));
+}
+
+std::error_code userdb::add_domain(std::string_view domain) {
+    auto d = canonical_domain(domain);
+    if (!d) return d.error();
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("INSERT INTO domains(name) VALUES (?1)");
+    if (!s) return s.error();
+    impl::bind(s->get(), 1, *d);
+    auto r = impl_->run(s->get());
+    return r ? std::error_code{} : r.error();
+}
+
+std::error_code userdb::remove_domain(std::string_view domain) {
+    auto d = canonical_domain(domain);
+    if (!d) return d.error();
+    std::lock_guard lock(impl_->mu);
+    auto count = impl_->prepare("SELECT count(*) FROM users WHERE domain = ?1");
+    if (!count) return count.error();
+    impl::bind(count->get(), 1, *d);
+    if (sqlite3_step(count->get()) != SQLITE_ROW) return db_error(sqlite3_errcode(impl_->db.get()));
+    if (sqlite3_column_int64(count->get(), 0) > 0) return make_error_code(errc::in_use);
+    auto s = impl_->prepare("DELETE FROM domains WHERE name = ?1");
+    if (!s) return s.error();
+    impl::bind(s->get(), 1, *d);
+    auto r = impl_->run(s->get());
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
+}
+
+result<std::vector<std::string>> userdb::domains() {
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("SELECT name FROM domains ORDER BY name");
+    if (!s) return s.error();
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) out.push_back(column_text(s->get(), 0));
+    if (rc != SQLITE_DONE) return db_error(rc);
+    return out;
+}
+
+result<bool> userdb::has_domain(std::string_view domain) {
+    auto d = canonical_domain(domain);
+    if (!d) return false;
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
+    // result<bool> cannot tell an error_code from a bool by conversion.
+    if (!s) return result<bool>(boost::system::in_place_error, s.error());
+    impl::bind(s->get(), 1, *d);
+    int rc = sqlite3_step(s->get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return result<bool>(boost::system::in_place_error, db_error(rc));
+}
+
+std::error_code userdb::add_user(const user_record& u) {
+    auto address = canonical_address(u.address);
+    if (!address) return address.error();
+    const auto domain = address->substr(address->find('@') + 1);
+    auto known = has_domain(domain);
+    if (!known) return known.error();
+    if (!*known) return make_error_code(errc::invalid_argument);
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare(
+        "INSERT INTO users(address, domain, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, "
+        "scram_sha1_server, scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, "
+        "legacy_secret, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    if (!s) return s.error();
+    auto* st = s->get();
+    impl::bind(st, 1, *address);
+    impl::bind(st, 2, domain);
+    impl::bind(st, 3, u.cred.password_hash);
+    sqlite3_bind_int64(st, 4, u.cred.scram_sha1.iterations);
+    impl::bind(st, 5, u.cred.scram_sha1.salt_b64);
+    impl::bind(st, 6, u.cred.scram_sha1.stored_key_hex);
+    impl::bind(st, 7, u.cred.scram_sha1.server_key_hex);
+    sqlite3_bind_int64(st, 8, u.cred.scram_sha256.iterations);
+    impl::bind(st, 9, u.cred.scram_sha256.salt_b64);
+    impl::bind(st, 10, u.cred.scram_sha256.stored_key_hex);
+    impl::bind(st, 11, u.cred.scram_sha256.server_key_hex);
+    if (u.cred.legacy_secret) impl::bind(st, 12, u.cred.legacy_secret->reveal());
+    else sqlite3_bind_null(st, 12);
+    sqlite3_bind_int64(st, 13, static_cast<sqlite3_int64>(std::time(nullptr)));
+    auto r = impl_->run(st);
+    return r ? std::error_code{} : r.error();
+}
+
+std::error_code userdb::update_credentials(const user_record& u) {
+    auto address = canonical_address(u.address);
+    if (!address) return address.error();
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare(
+        "UPDATE users SET password_hash = ?2, scram_sha1_iter = ?3, scram_sha1_salt = ?4, scram_sha1_stored = ?5, "
+        "scram_sha1_server = ?6, scram_sha256_iter = ?7, scram_sha256_salt = ?8, scram_sha256_stored = ?9, "
+        "scram_sha256_server = ?10, legacy_secret = ?11 WHERE address = ?1");
+    if (!s) return s.error();
+    auto* st = s->get();
+    impl::bind(st, 1, *address);
+    impl::bind(st, 2, u.cred.password_hash);
+    sqlite3_bind_int64(st, 3, u.cred.scram_sha1.iterations);
+    impl::bind(st, 4, u.cred.scram_sha1.salt_b64);
+    impl::bind(st, 5, u.cred.scram_sha1.stored_key_hex);
+    impl::bind(st, 6, u.cred.scram_sha1.server_key_hex);
+    sqlite3_bind_int64(st, 7, u.cred.scram_sha256.iterations);
+    impl::bind(st, 8, u.cred.scram_sha256.salt_b64);
+    impl::bind(st, 9, u.cred.scram_sha256.stored_key_hex);
+    impl::bind(st, 10, u.cred.scram_sha256.server_key_hex);
+    if (u.cred.legacy_secret) impl::bind(st, 11, u.cred.legacy_secret->reveal());
+    else sqlite3_bind_null(st, 11);
+    auto r = impl_->run(st);
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
+}
+
+std::error_code userdb::remove_user(std::string_view address) {
+    auto a = canonical_address(address);
+    if (!a) return make_error_code(errc::not_found);
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("DELETE FROM users WHERE address = ?1");
+    if (!s) return s.error();
+    impl::bind(s->get(), 1, *a);
+    auto r = impl_->run(s->get());
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
+}
+
+result<user_record> userdb::find_user(std::string_view address) {
+    auto a = canonical_address(address);
+    if (!a) return make_error_code(errc::not_found);
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare((std::string("SELECT ") + user_columns + " FROM users WHERE address = ?1").c_str());
+    if (!s) return s.error();
+    auto* st = s->get();
+    impl::bind(st, 1, *a);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return make_error_code(errc::not_found);
+    if (rc != SQLITE_ROW) return db_error(rc);
+    user_record u;
+    u.address = column_text(st, 0);
+    u.cred.password_hash = column_text(st, 1);
+    u.cred.scram_sha1 = {static_cast<unsigned>(sqlite3_column_int64(st, 2)), column_text(st, 3), column_text(st, 4),
+                         column_text(st, 5)};
+    u.cred.scram_sha256 = {static_cast<unsigned>(sqlite3_column_int64(st, 6)), column_text(st, 7),
+                           column_text(st, 8), column_text(st, 9)};
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL) u.cred.legacy_secret = secret(column_text(st, 10));
+    return u;
+}
+
+result<std::vector<std::string>> userdb::users(std::optional<std::string_view> domain) {
+    std::optional<std::string> d;
+    if (domain) {
+        auto cd = canonical_domain(*domain);
+        if (!cd) return cd.error();
+        d = std::move(*cd);
+    }
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare(d ? "SELECT address FROM users WHERE domain = ?1 ORDER BY address"
+                              : "SELECT address FROM users ORDER BY domain, address");
+    if (!s) return s.error();
+    if (d) impl::bind(s->get(), 1, *d);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) out.push_back(column_text(s->get(), 0));
+    if (rc != SQLITE_DONE) return db_error(rc);
+    return out;
+}
+
+}  // namespace mailroom::storage
