@@ -62,6 +62,9 @@ result<scram_keys> scram_for(Gsasl_hash hash, const secret& password) {
     OPENSSL_cleanse(const_cast<char*>(pw.data()), pw.size());
     OPENSSL_cleanse(salted.data(), salted.size());
     OPENSSL_cleanse(client_key.data(), client_key.size());
+    // SCRAM runs SASLprep (RFC 4013) on the password: invalid UTF-8 or
+    // prohibited characters are the caller's error, not a system failure.
+    if (rc == GSASL_SASLPREP_ERROR) return make_error_code(errc::invalid_argument);
     if (rc != GSASL_OK) return make_error_code(errc::storage_failure);
     return k;
 }

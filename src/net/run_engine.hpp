@@ -19,8 +19,10 @@ asio::awaitable<void> run_engine(byte_stream& peer, Engine& engine, Perform& per
     using state = decltype(engine.current_state());
     std::array<char, 4096> buf;  // one read is never larger
     for (;;) {
-        while (auto act = engine.next_action())
-            if (!co_await perform(*act)) co_return;
+        while (auto act = engine.next_action()) {
+            const bool go_on = co_await perform(*act);  // not in an if condition: g++ 12
+            if (!go_on) co_return;
+        }
         if (engine.current_state() == state::closed) co_return;
         auto [status, n] = co_await peer.read_some(asio::buffer(buf), idle_timeout);
         switch (status) {

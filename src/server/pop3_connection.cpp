@@ -84,7 +84,9 @@ private:
     asio::awaitable<bool> on(pop3::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
 
     asio::awaitable<bool> on(pop3::start_tls&) {
-        if (!co_await peer_.start_tls(svc_.tls, tls_handshake_limit)) {
+        // (co_await kept out of the if condition: g++ 12 miscompiles that form)
+        const bool upgraded = co_await peer_.start_tls(svc_.tls, tls_handshake_limit);
+        if (!upgraded) {
             spdlog::info("{} tls failed ip={}", id_, peer_.peer_address());
             close_reason = "tls_failed";
             co_return false;

@@ -60,7 +60,8 @@ asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr
     }
     spdlog::info("{} connect listener={} ip={} tls={}", id, lr.cfg.name, peer.peer_address(), tls_name(lr.cfg.tls));
     if (lr.cfg.tls == config::tls_mode::implicit) {
-        if (!co_await peer.start_tls(svc.tls, 30s)) {
+        const bool upgraded = co_await peer.start_tls(svc.tls, 30s);  // not in the if: g++ 12
+        if (!upgraded) {
             spdlog::info("{} disconnect reason=tls_failed ip={}", id, peer.peer_address());
             co_await peer.shutdown(1s);
             co_return;
@@ -134,7 +135,9 @@ int run(config::settings cfg) {
     system_random rnd;
     std::array<std::uint8_t, 32> noise;
     rnd.fill(noise);
-    auto dummy = auth::make_credentials(secret(std::string_view(reinterpret_cast<const char*>(noise.data()), noise.size())), false);
+    std::string noise_hex;  // SCRAM's SASLprep wants text
+    for (auto b : noise) noise_hex += fmt::format("{:02x}", b);
+    auto dummy = auth::make_credentials(secret(std::move(noise_hex)), false);
     if (!dummy) throw std::runtime_error("cannot hash: " + dummy.error().message());
 
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);

@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
+#include <map>
+#include <optional>
 #include <fmt/format.h>
 
 #include "common/clock.hpp"
@@ -208,6 +211,15 @@ result<std::vector<message_entry>> maildir::scan(const mailbox_lock& lock) const
     std::map<std::string, std::uint32_t, std::less<>> present;
     for (auto& f : *files) {
         if (present.count(f.base)) continue;  // same message in new/ and cur/: list it once
+        std::uint64_t crlf_size = 0;
+        if (auto w = size_from_name(f.base)) {
+            crlf_size = *w;
+        } else {
+            auto content = read_whole_file(f.path);
+            if (!content && content.error() == errc::not_found) continue;  // another client removed it just now
+            if (!content) return content.error();
+            crlf_size = crlf_size_of(*content);
+        }
         std::uint32_t uid;
         if (auto it = list.uids.find(f.base); it != list.uids.end()) {
             uid = it->second;
@@ -220,13 +232,7 @@ result<std::vector<message_entry>> maildir::scan(const mailbox_lock& lock) const
         message_entry e;
         e.uid = uid;
         e.uidl = fmt::format("{:08x}{:08x}", list.uidvalidity, uid);
-        if (auto w = size_from_name(f.base)) {
-            e.crlf_size = *w;
-        } else {
-            auto content = read_whole_file(f.path);
-            if (!content) return content.error();
-            e.crlf_size = crlf_size_of(*content);
-        }
+        e.crlf_size = crlf_size;
         e.path = std::move(f.path);
         out.push_back(std::move(e));
     }

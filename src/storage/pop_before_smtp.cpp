@@ -11,7 +11,9 @@ void pop_before_smtp::record(const std::string& ip, time_point now) {
 bool pop_before_smtp::allowed(const std::string& ip, time_point now) const {
     std::lock_guard lock(mu_);
     auto it = last_login_.find(ip);
-    return it != last_login_.end() && now >= it->second && now - it->second <= window_;
+    // A login stamped later than now (the clock stepped back) counts as
+    // recent: refusing a user who has just logged in would be the worse error.
+    return it != last_login_.end() && now - it->second <= window_;
 }
 
 void pop_before_smtp::expire(time_point now) {

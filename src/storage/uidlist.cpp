@@ -21,7 +21,7 @@ std::optional<uidlist> uidlist::parse(std::string_view text) {
     auto header = text.substr(0, nl);
     text.remove_prefix(nl + 1);
     auto sp = header.find(' ');
-    if (sp == std::string_view::npos || header.size() < 4 || header[0] != 'V' || header[sp + 1] != 'N')
+    if (sp == std::string_view::npos || sp + 1 >= header.size() || header[0] != 'V' || header[sp + 1] != 'N')
         return std::nullopt;
     auto v = number(header.substr(1, sp - 1));
     auto n = number(header.substr(sp + 2));

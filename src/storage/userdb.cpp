@@ -1,19 +1,25 @@
 #include "storage/userdb.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 #include <mutex>
 
 #include "common/errors.hpp"
+#include "common/handles.hpp"
 
 namespace mailroom::storage {
 namespace {
 
-// Schema version 1. Columns hold what auth/credentials.hpp describes; the
-// legacy secret is NULL unless the user opted into APOP/CRAM-MD5.
+// Schema version 1 (PRAGMA user_version): a later version adds migrations
+// from the number found. Columns hold what auth/credentials.hpp describes;
+// the legacy secret is NULL unless the user opted into APOP/CRAM-MD5.
+constexpr int schema_version = 1;
 constexpr const char* schema = R"sql(
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS domains (
     name TEXT PRIMARY KEY
 ) WITHOUT ROWID;
@@ -30,6 +36,7 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE INDEX IF NOT EXISTS users_by_domain ON users(domain);
 PRAGMA user_version = 1;
+COMMIT;
 )sql";
 
 constexpr const char* user_columns =
@@ -44,7 +51,9 @@ struct stmt_closer {
 };
 using statement = std::unique_ptr<sqlite3_stmt, stmt_closer>;
 
+// rc is an extended result code (sqlite3_extended_result_codes is on).
 std::error_code db_error(int rc) {
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return make_error_code(errc::invalid_argument);
     switch (rc & 0xff) {
         case SQLITE_CONSTRAINT: return make_error_code(errc::already_exists);
         case SQLITE_CORRUPT:
@@ -86,21 +95,38 @@ userdb::userdb(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 userdb::~userdb() = default;
 
 result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) {
+    {
+        // Created 0600 before SQLite sees it (its -wal and -shm files copy
+        // these permissions): the file holds password hashes.
+        unique_fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd) return std::error_code(errno, std::generic_category());
+    }
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                              nullptr);
     auto p = std::make_unique<impl>();
     p->db.reset(raw);
     if (rc != SQLITE_OK) return db_error(rc);
+    sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, 5000);
     // WAL lets the CLI add users while the server reads; FULL makes each
     // commit durable; foreign keys keep users tied to existing domains.
     const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
     if (sqlite3_exec(raw, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_error(sqlite3_errcode(raw));
-    if (sqlite3_exec(raw, schema, nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_error(sqlite3_errcode(raw));
-    ::chmod(file.c_str(), 0600);
+        return db_error(sqlite3_extended_errcode(raw));
+    int version = 0;
+    {
+        auto v = p->prepare("PRAGMA user_version");
+        if (!v) return v.error();
+        if (sqlite3_step(v->get()) != SQLITE_ROW) return db_error(sqlite3_extended_errcode(raw));
+        version = sqlite3_column_int(v->get(), 0);
+    }
+    if (version > schema_version) return make_error_code(errc::unsupported);  // from a newer mailroom
+    if (version < schema_version && sqlite3_exec(raw, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        auto ec = db_error(sqlite3_extended_errcode(raw));
+        sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+        return ec;
+    }
     return std::unique_ptr<userdb>(new userdb(std::move(p)));
 }
 
@@ -122,12 +148,14 @@ std::error_code userdb::remove_domain(std::string_view domain) {
     auto count = impl_->prepare("SELECT count(*) FROM users WHERE domain = ?1");
     if (!count) return count.error();
     impl::bind(count->get(), 1, *d);
-    if (sqlite3_step(count->get()) != SQLITE_ROW) return db_error(sqlite3_errcode(impl_->db.get()));
+    if (int rc = sqlite3_step(count->get()); rc != SQLITE_ROW) return db_error(rc);
     if (sqlite3_column_int64(count->get(), 0) > 0) return make_error_code(errc::in_use);
     auto s = impl_->prepare("DELETE FROM domains WHERE name = ?1");
     if (!s) return s.error();
     impl::bind(s->get(), 1, *d);
     auto r = impl_->run(s->get());
+    // The foreign key refuses it if another process added a user meanwhile.
+    if (!r && r.error() == errc::invalid_argument) return make_error_code(errc::in_use);
     if (!r) return r.error();
     return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
 }
@@ -161,10 +189,16 @@ std::error_code userdb::add_user(const user_record& u) {
     auto address = canonical_address(u.address);
     if (!address) return address.error();
     const auto domain = address->substr(address->find('@') + 1);
-    auto known = has_domain(domain);
-    if (!known) return known.error();
-    if (!*known) return make_error_code(errc::invalid_argument);
     std::lock_guard lock(impl_->mu);
+    auto known = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
+    if (!known) return known.error();
+    impl::bind(known->get(), 1, domain);
+    if (int rc = sqlite3_step(known->get()); rc == SQLITE_DONE)
+        return make_error_code(errc::invalid_argument);  // not a local domain
+    else if (rc != SQLITE_ROW)
+        return db_error(rc);
+    // (Should another process remove the domain now, the foreign key makes
+    // the insert fail with invalid_argument all the same.)
     auto s = impl_->prepare(
         "INSERT INTO users(address, domain, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, "
         "scram_sha1_server, scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, "
