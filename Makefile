@@ -16,7 +16,6 @@ build: deps
 	cmake --build --preset release -j $(JOBS)
 
 run: build
-	@test -x $(BIN) || { echo "make run: the server binary is not built yet (issue #2 in progress)"; exit 1; }
 	$(BIN) serve $(ARGS)
 
 # Every test: unit, transcript and integration in the release build, the
