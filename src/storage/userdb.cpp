@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -100,6 +101,7 @@ result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) 
         // these permissions): the file holds password hashes.
         unique_fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
         if (!fd) return std::error_code(errno, std::generic_category());
+        ::fchmod(fd.get(), 0600);  // best effort for a file made by hand
     }
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -301,6 +303,16 @@ result<std::vector<std::string>> userdb::users(std::optional<std::string_view> d
     while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) out.push_back(column_text(s->get(), 0));
     if (rc != SQLITE_DONE) return db_error(rc);
     return out;
+}
+
+result<bool> userdb::has_legacy_users() {
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
+    if (!s) return result<bool>(boost::system::in_place_error, s.error());
+    int rc = sqlite3_step(s->get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return result<bool>(boost::system::in_place_error, db_error(rc));
 }
 
 }  // namespace mailroom::storage

@@ -37,6 +37,9 @@ public:
     std::error_code remove_user(std::string_view address);
     result<user_record> find_user(std::string_view address); // errc::not_found
     result<std::vector<std::string>> users(std::optional<std::string_view> domain = {});
+    // Whether any user keeps a legacy secret: APOP and CRAM-MD5 are offered
+    // only then, since they cannot work for anyone else.
+    result<bool> has_legacy_users();
 
 private:
     struct impl;

@@ -5,7 +5,7 @@
 namespace mailroom::storage {
 namespace {
 
-TEST(Uidlist, RoundTrips) {
+TEST(storage_uidlist, RoundTrips) {
     uidlist l{1700000000, 4, {{"a.M1", 1}, {"b.M2", 3}}};
     auto back = uidlist::parse(l.serialize());
     ASSERT_TRUE(back);
@@ -15,20 +15,20 @@ TEST(Uidlist, RoundTrips) {
     EXPECT_EQ(l.serialize(), "V1700000000 N4\n1 a.M1\n3 b.M2\n");
 }
 
-TEST(Uidlist, EmptyListParses) {
+TEST(storage_uidlist, EmptyListParses) {
     auto l = uidlist::parse("V5 N1\n");
     ASSERT_TRUE(l);
     EXPECT_TRUE(l->uids.empty());
 }
 
-TEST(Uidlist, RejectsMalformedText) {
+TEST(storage_uidlist, RejectsMalformedText) {
     for (const char* bad : {"", "V5 N1", "X5 N1\n", "V5 N0\n", "V5 Nx\n", "V5 N3\n1 a\n1 a\n", "V5 N3\n3 a\n",
                             "V5 N3\n0 a\n", "V5 N3\n1\n", "V5 N3\n1 a/b\n", "V5 N3\n1 a", "V-1 N3\n",
-                            "V5 N3\n2 a\n1 b\nx c\n"})
+                            "V5 N3\n2 a\n1 b\nx c\n", "V5 \n", "V5 N\n", "V5 N3 \n", "V5N3\n"})
         EXPECT_FALSE(uidlist::parse(bad)) << bad;
 }
 
-TEST(Uidlist, BaseNameDropsInfoSuffix) {
+TEST(storage_uidlist, BaseNameDropsInfoSuffix) {
     EXPECT_EQ(maildir_base_name("1.M2P3.host,S=1,W=2:2,S"), "1.M2P3.host,S=1,W=2");
     EXPECT_EQ(maildir_base_name("1.M2P3.host"), "1.M2P3.host");
 }

@@ -1,6 +1,10 @@
 #include "storage/userdb.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <thread>
 
 #include "common/errors.hpp"
 #include "support/temp_dir.hpp"
@@ -18,7 +22,7 @@ user_record sample(const std::string& address, bool legacy) {
     return u;
 }
 
-TEST(CanonicalAddress, ValidAndInvalid) {
+TEST(storage_canonical_address, ValidAndInvalid) {
     EXPECT_EQ(canonical_address("A@Example.TEST").value(), "a@example.test");
     EXPECT_EQ(canonical_address("first.last+tag@sub.example-1.test").value(), "first.last+tag@sub.example-1.test");
     EXPECT_EQ(canonical_address("x@localhost").value(), "x@localhost");
@@ -32,7 +36,7 @@ TEST(CanonicalAddress, ValidAndInvalid) {
     EXPECT_FALSE(canonical_address("a@" + std::string(64, 'x') + ".test"));
 }
 
-TEST(Userdb, DomainsAndUsers) {
+TEST(storage_userdb, DomainsAndUsers) {
     test::temp_dir tmp;
     auto db = userdb::open(tmp.path() / "mailroom.db").value();
     EXPECT_FALSE(db->add_domain("Example.TEST"));
@@ -73,7 +77,7 @@ TEST(Userdb, DomainsAndUsers) {
     EXPECT_EQ(db->remove_domain("example.test"), errc::not_found);
 }
 
-TEST(Userdb, PersistsAcrossReopen) {
+TEST(storage_userdb, PersistsAcrossReopen) {
     test::temp_dir tmp;
     {
         auto db = userdb::open(tmp.path() / "u.db").value();
@@ -86,7 +90,100 @@ TEST(Userdb, PersistsAcrossReopen) {
     EXPECT_TRUE(db->find_user("alice@example.test").value().cred.legacy_secret);
 }
 
-TEST(Userdb, UnopenableFileIsAnError) {
+TEST(storage_canonical_domain, ValidAndInvalid) {
+    EXPECT_EQ(canonical_domain("Example.TEST").value(), "example.test");
+    EXPECT_EQ(canonical_domain("xn--bcher-kva.example").value(), "xn--bcher-kva.example");
+    EXPECT_EQ(canonical_domain("a1.b-2.c").value(), "a1.b-2.c");
+    EXPECT_EQ(canonical_domain(std::string(63, 'x') + ".test").value(), std::string(63, 'x') + ".test");
+    std::string long_ok = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
+                          std::string(61, 'd');  // 253 octets
+    EXPECT_TRUE(canonical_domain(long_ok));
+    EXPECT_FALSE(canonical_domain(long_ok + "d"));
+    for (const char* bad : {"", ".", "example.test.", ".example.test", "exa mple.test", "a..b", "-a.test",
+                            "a-.test", "a/b", "..", "a\\b", "ex@mple.test", "exämple.test"})
+        EXPECT_FALSE(canonical_domain(bad)) << bad;
+}
+
+TEST(storage_userdb, UsersByDomainAndLegacySecretUpdate) {
+    test::temp_dir tmp;
+    auto db = userdb::open(tmp.path() / "mailroom.db").value();
+    ASSERT_FALSE(db->add_domain("b.test"));
+    ASSERT_FALSE(db->add_domain("a.test"));
+    EXPECT_EQ(db->domains().value(), (std::vector<std::string>{"a.test", "b.test"}));
+    ASSERT_FALSE(db->add_user(sample("z@a.test", false)));
+    ASSERT_FALSE(db->add_user(sample("y@b.test", false)));
+    ASSERT_FALSE(db->add_user(sample("x@b.test", false)));
+    EXPECT_EQ(db->users("B.test").value(), (std::vector<std::string>{"x@b.test", "y@b.test"}));
+    EXPECT_EQ(db->users().value(), (std::vector<std::string>{"z@a.test", "x@b.test", "y@b.test"}));
+    EXPECT_TRUE(db->users("nothing.test").value().empty());
+    EXPECT_EQ(db->users("bad domain").error(), errc::invalid_argument);
+    EXPECT_EQ(db->add_user(sample("bad address", false)), errc::invalid_argument);
+    EXPECT_EQ(db->remove_domain("c.test"), errc::not_found);
+    EXPECT_FALSE(db->has_domain("not a domain").value());
+
+    EXPECT_FALSE(db->update_credentials(sample("X@B.TEST", true)));  // opt into the legacy secret
+    EXPECT_EQ(db->find_user("x@b.test").value().cred.legacy_secret->reveal(), "tanstaaf");
+    EXPECT_FALSE(db->find_user("y@b.test").value().cred.legacy_secret);
+}
+
+TEST(storage_userdb, FileIsPrivateAndSchemaVersioned) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    { ASSERT_TRUE(userdb::open(file)); }
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+    sqlite3_finalize(s);
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
+    sqlite3_finalize(s);
+    // A database from a newer mailroom is not touched.
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+    auto newer = userdb::open(file);
+    ASSERT_FALSE(newer);
+    EXPECT_EQ(newer.error(), errc::unsupported);
+}
+
+TEST(storage_userdb, GarbageFileIsAnError) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    std::string junk(8192, 'j');
+    FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_TRUE(f);
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+    auto db = userdb::open(file);
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error(), errc::corrupt_data);
+}
+
+TEST(storage_userdb, ConcurrentWritersAndReaders) {
+    test::temp_dir tmp;
+    auto db = userdb::open(tmp.path() / "mailroom.db").value();
+    ASSERT_FALSE(db->add_domain("example.test"));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 10; ++i) {
+                const auto a = "u" + std::to_string(t) + "-" + std::to_string(i) + "@example.test";
+                EXPECT_FALSE(db->add_user(sample(a, i % 2 == 0)));
+                EXPECT_EQ(db->find_user(a).value().address, a);
+            }
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(db->users().value().size(), 40u);
+}
+
+TEST(storage_userdb, UnopenableFileIsAnError) {
     test::temp_dir tmp;
     EXPECT_FALSE(userdb::open(tmp.path() / "missing-dir" / "u.db"));
 }
