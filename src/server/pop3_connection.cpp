@@ -28,11 +28,17 @@ pop3::listener_policy policy_for(const config::listener& lc, services& svc) {
     p.tls_active = lc.tls == config::tls_mode::implicit;
     p.stls_offered = lc.tls == config::tls_mode::starttls;
     p.plaintext_auth = lc.plaintext_auth;
-    p.apop = lc.apop;
+    // APOP and CRAM-MD5 work only for --legacy-auth users: without any,
+    // offering them would only make clients (curl, for one) pick a
+    // mechanism that must fail. (A WAL read: no writer blocks it.)
+    auto legacy = svc.users.has_legacy_users();
+    const bool legacy_possible = !legacy || *legacy;
+    p.apop = lc.apop && legacy_possible;
     p.sasl_mechanisms.clear();
     auto supported = svc.sasl.supported();
     for (const auto& m : lc.mechanisms)
-        if (std::find(supported.begin(), supported.end(), m) != supported.end())
+        if (std::find(supported.begin(), supported.end(), m) != supported.end() &&
+            (m != "CRAM-MD5" || legacy_possible))
             p.sasl_mechanisms.push_back(m);
     p.hostname = svc.cfg.hostname;
     return p;
