@@ -3,18 +3,18 @@
 namespace mailroom::net {
 
 std::unique_ptr<connection_limits::slot> connection_limits::try_acquire(const std::string& ip) {
-    if (total_ >= max_total_) return nullptr;
-    unsigned& n = per_ip_[ip];
+    if (counts_->total >= max_total_) return nullptr;
+    unsigned& n = counts_->per_ip[ip];
     if (n >= max_per_ip_) return nullptr;
     ++n;
-    ++total_;
-    return std::make_unique<slot>(this, ip);
+    ++counts_->total;
+    return std::make_unique<slot>(counts_, ip);
 }
 
-void connection_limits::release(const std::string& ip) {
-    --total_;
-    auto it = per_ip_.find(ip);
-    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+void connection_limits::counts::release(const std::string& ip) {
+    --total;
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
 }
 
 }  // namespace mailroom::net

@@ -1,6 +1,8 @@
 // net::connection_limits: how many connections a listener holds in total
 // and per client address (DESIGN.md "Untrusted input"). Used only from the
 // event-loop thread, so no locking. A slot gives its place back on release.
+// The counts are shared with the slots, so a slot may outlive its listener
+// (connections torn down after the listeners at shutdown).
 #pragma once
 
 #include <memory>
@@ -11,33 +13,35 @@
 namespace mailroom::net {
 
 class connection_limits {
+    struct counts {
+        unsigned total = 0;
+        std::unordered_map<std::string, unsigned> per_ip;
+        void release(const std::string& ip);
+    };
+
 public:
     connection_limits(unsigned max_total, unsigned max_per_ip)
-        : max_total_(max_total), max_per_ip_(max_per_ip) {}
+        : max_total_(max_total), max_per_ip_(max_per_ip), counts_(std::make_shared<counts>()) {}
 
     class slot {
     public:
-        slot(connection_limits* owner, std::string ip) : owner_(owner), ip_(std::move(ip)) {}
-        slot(slot&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), ip_(std::move(o.ip_)) {}
+        slot(std::shared_ptr<counts> c, std::string ip) : counts_(std::move(c)), ip_(std::move(ip)) {}
         slot(const slot&) = delete;
         slot& operator=(const slot&) = delete;
-        slot& operator=(slot&&) = delete;
-        ~slot() { if (owner_) owner_->release(ip_); }
+        ~slot() { counts_->release(ip_); }
     private:
-        connection_limits* owner_;
+        std::shared_ptr<counts> counts_;
         std::string ip_;
     };
 
     // A slot, or nullptr when the listener or this address is full.
     std::unique_ptr<slot> try_acquire(const std::string& ip);
-    unsigned active() const noexcept { return total_; }
+    unsigned active() const noexcept { return counts_->total; }
 
 private:
-    void release(const std::string& ip);
     unsigned max_total_;
     unsigned max_per_ip_;
-    unsigned total_ = 0;
-    std::unordered_map<std::string, unsigned> per_ip_;
+    std::shared_ptr<counts> counts_;
 };
 
 }  // namespace mailroom::net
