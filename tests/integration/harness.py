@@ -12,6 +12,7 @@ build in the source tree is used.
 """
 
 import base64
+import poplib
 import os
 import re
 import select
@@ -400,6 +401,24 @@ class ServerTestCase(unittest.TestCase):
             if u.address.split("@")[0] == local:
                 return u
         raise KeyError(local)
+
+    def server_count(self, user, listener="pop3-plain"):
+        """Messages left in USER's mailbox, by STAT over a plaintext login."""
+        c = poplib.POP3(*self.srv.addr(listener), timeout=NET_TIMEOUT)
+        try:
+            c.user(user.address)
+            c.pass_(user.password)
+            return c.stat()[0]
+        finally:
+            c.quit()
+
+    def assert_same_messages(self, got, messages, what="stored"):
+        """GOT (files a client wrote, LF line ends) are exactly MESSAGES."""
+        expected = sorted(expected_lf(m) for m in messages)
+        self.assertEqual(len(got), len(expected))
+        for g in got:
+            self.assertIn(g, expected, "%s message matches no injected one: %r" % (what, g[:300]))
+        self.assertEqual(sorted(got), expected)
 
 
 def tls_client_context():

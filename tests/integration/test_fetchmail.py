@@ -8,7 +8,6 @@ header, so every stored file must equal harness.expected_lf(injected)."""
 
 import getpass
 import os
-import poplib
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import unittest
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import DOMAIN, NET_TIMEOUT, User, expected_lf  # noqa: E402
+from harness import DOMAIN, User  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MDA = os.path.join(HERE, "mda_store.py")
@@ -75,21 +74,7 @@ class FetchmailTest(harness.ServerTestCase):
         return data
 
     def assert_delivered(self, messages):
-        got = self.delivered()
-        expected = sorted(expected_lf(m) for m in messages)
-        self.assertEqual(len(got), len(expected))
-        for g in got:
-            self.assertIn(g, expected, "delivered message matches no injected one: %r" % g[:300])
-        self.assertEqual(sorted(got), expected)
-
-    def server_count(self, user):
-        c = poplib.POP3(*self.srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
-        try:
-            c.user(user.address)
-            c.pass_(user.password)
-            return c.stat()[0]
-        finally:
-            c.quit()
+        self.assert_same_messages(self.delivered(), messages, "delivered")
 
     def clear_out(self):
         for name in os.listdir(self.out):
