@@ -21,6 +21,9 @@ constexpr std::string_view unknown_command = "-ERR Unknown command.";
 constexpr std::string_view no_such_message = "-ERR No such message.";
 constexpr std::string_view invalid_number = "-ERR Invalid message number.";
 
+// Replies queued before input processing pauses (see process()).
+constexpr std::size_t max_reply_backlog = 64 * 1024;
+
 std::string hex(std::uint64_t v) {
     constexpr char digits[] = "0123456789abcdef";
     std::string s(16, '0');
@@ -80,7 +83,10 @@ void server_session::timed_out() {
 }
 
 void server_session::process() {
-    while (state_ != state::closed && awaiting_ == awaiting::nothing) {
+    // A client that pipelines without reading could make us queue replies
+    // without bound (thousands of LISTs from one 4 KiB read): stop at a
+    // backlog; next_action() resumes once it has been handed out.
+    while (state_ != state::closed && awaiting_ == awaiting::nothing && queued_reply_bytes() < max_reply_backlog) {
         auto next = in_.next();
         if (next.what == line_buffer::status::need_more) {
             // A dropped connection deletes nothing (RFC 1939 §6: only QUIT enters UPDATE).
@@ -520,7 +526,15 @@ void server_session::close(close_reason why) {
     awaiting_ = awaiting::nothing;
 }
 
+std::size_t server_session::queued_reply_bytes() const noexcept {
+    std::size_t n = 0;
+    for (const auto& a : out_)
+        if (const auto* r = std::get_if<send_reply>(&a)) n += r->bytes.size();
+    return n;
+}
+
 std::optional<action> server_session::next_action() {
+    if (out_.empty()) process();  // input held back by the backlog limit
     if (out_.empty()) return std::nullopt;
     action a = std::move(out_.front());
     out_.pop_front();

@@ -126,6 +126,7 @@ private:
     enum class awaiting { nothing, tls, login, sasl, maildrop, message, deletes };
 
     void process();
+    std::size_t queued_reply_bytes() const noexcept;
     void handle_line(std::string_view line);
     void handle_sasl_response(std::string_view line);
     void handle_too_long_line();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "support/fixed_env.hpp"
@@ -91,6 +92,37 @@ TEST(Pop3ServerSession, LargeMessageIsSentByteExact) {
     EXPECT_EQ(back, raw);
     EXPECT_EQ(body.size(), wire_size + stuffed);
     EXPECT_EQ(s.summary().retrieved_bytes, wire_size);
+}
+
+// A client that pipelines without reading cannot make the session queue
+// replies without bound: input waits until the backlog has been taken.
+TEST(Pop3ServerSession, PipelinedRepliesAreBackloggedNotAccumulated) {
+    test::fixed_clock clk;
+    test::seeded_random rnd;
+    server_session s(tls_policy(), limits{}, session_env{clk, rnd, 1});
+    drain_replies(s);
+    s.feed("USER a@example.test\r\nPASS pw\r\n");
+    expect_action<send_reply>(s);
+    expect_action<verify_login>(s);
+    s.login_done({login_status::ok, "a@example.test"});
+    expect_action<open_maildrop>(s);
+    std::vector<message_info> listing;
+    for (int i = 0; i < 1000; ++i) listing.push_back({"uid" + std::to_string(i), 100});
+    s.maildrop_opened(listing);
+    drain_replies(s);
+
+    std::string batch;
+    for (int i = 0; i < 2000; ++i) batch += "LIST\r\n";
+    s.feed(batch);
+    std::size_t largest_write = 0, lists = 0;
+    while (auto a = s.next_action()) {
+        auto* r = std::get_if<send_reply>(&*a);
+        ASSERT_TRUE(r);
+        largest_write = std::max(largest_write, r->bytes.size());
+        for (std::size_t p = 0; (p = r->bytes.find("+OK 1000 messages", p)) != std::string::npos; ++p) ++lists;
+    }
+    EXPECT_EQ(lists, 2000u);
+    EXPECT_LT(largest_write, 64u * 1024 + 20000);  // one backlog plus one listing
 }
 
 TEST(Pop3ServerSession, InputAfterCloseIsIgnored) {
