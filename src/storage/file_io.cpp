@@ -41,18 +41,15 @@ std::error_code make_private_dirs(const std::filesystem::path& dir) {
     return {};
 }
 
-std::error_code replace_file_durably(const std::filesystem::path& target, std::string_view content) {
-    auto tmp = target;
-    tmp += ".tmp." + std::to_string(::getpid());
+std::error_code write_then_rename_durably(const std::filesystem::path& tmp, const std::filesystem::path& target,
+                                         std::string_view content, temp_file mode) {
+    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == temp_file::must_be_new ? O_EXCL : O_TRUNC);
     {
-        unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        unique_fd fd(::open(tmp.c_str(), flags, 0600));
         if (!fd) return errno_code();
-        if (auto ec = write_all(fd.get(), content)) {
-            ::unlink(tmp.c_str());
-            return ec;
-        }
-        if (::fsync(fd.get()) != 0) {
-            auto ec = errno_code();
+        std::error_code ec = write_all(fd.get(), content);
+        if (!ec && ::fsync(fd.get()) != 0) ec = errno_code();
+        if (ec) {
             ::unlink(tmp.c_str());
             return ec;
         }
@@ -63,6 +60,12 @@ std::error_code replace_file_durably(const std::filesystem::path& target, std::s
         return ec;
     }
     return sync_directory(target.parent_path());
+}
+
+std::error_code replace_file_durably(const std::filesystem::path& target, std::string_view content) {
+    auto tmp = target;
+    tmp += ".tmp." + std::to_string(::getpid());  // a leftover from a crash is overwritten
+    return write_then_rename_durably(tmp, target, content, temp_file::may_exist);
 }
 
 result<std::string> read_whole_file(const std::filesystem::path& file) {

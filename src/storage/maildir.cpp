@@ -149,24 +149,11 @@ result<std::string> maildir::deliver(std::string_view message) const {
                                   static_cast<std::uint32_t>(random.next_u64()), escaped_hostname(),
                                   content.size(), crlf_size_of(content));
 
-    const fs::path tmp = root_ / "tmp" / name;
-    const fs::path dest = root_ / "new" / name;
-    {
-        unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (!fd) return errno_code();
-        std::error_code ec = write_all(fd.get(), content);
-        if (!ec && ::fsync(fd.get()) != 0) ec = errno_code();
-        if (ec) {
-            ::unlink(tmp.c_str());
-            return ec;
-        }
-    }
-    if (::rename(tmp.c_str(), dest.c_str()) != 0) {
-        auto ec = errno_code();
-        ::unlink(tmp.c_str());
+    // tmp/ -> fsync -> rename into new/ -> fsync new/: on stable storage
+    // before we say so, and never half-visible to a reader.
+    if (auto ec = write_then_rename_durably(root_ / "tmp" / name, root_ / "new" / name, content,
+                                            temp_file::must_be_new))
         return ec;
-    }
-    if (auto ec = sync_directory(root_ / "new")) return ec;
     return name;
 }
 

@@ -69,6 +69,24 @@ std::string column_text(sqlite3_stmt* s, int i) {
              : std::string();
 }
 
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+// The ten credential columns, in schema order, from parameter `first` on.
+void bind_credentials(sqlite3_stmt* st, int first, const auth::credentials& c) {
+    int i = first;
+    bind_text(st, i++, c.password_hash);
+    for (const auto* k : {&c.scram_sha1, &c.scram_sha256}) {
+        sqlite3_bind_int64(st, i++, k->iterations);
+        bind_text(st, i++, k->salt_b64);
+        bind_text(st, i++, k->stored_key_hex);
+        bind_text(st, i++, k->server_key_hex);
+    }
+    if (c.legacy_secret) bind_text(st, i, c.legacy_secret->reveal());
+    else sqlite3_bind_null(st, i);
+}
+
 }  // namespace
 
 struct userdb::impl {
@@ -81,9 +99,7 @@ struct userdb::impl {
         if (rc != SQLITE_OK) return db_error(rc);
         return statement(s);
     }
-    static void bind(sqlite3_stmt* s, int i, std::string_view v) {
-        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
+    static void bind(sqlite3_stmt* s, int i, std::string_view v) { bind_text(s, i, v); }
     // Runs a statement that returns no rows; returns the rows changed.
     result<int> run(sqlite3_stmt* s) {
         int rc = sqlite3_step(s);
@@ -209,17 +225,7 @@ std::error_code userdb::add_user(const user_record& u) {
     auto* st = s->get();
     impl::bind(st, 1, *address);
     impl::bind(st, 2, domain);
-    impl::bind(st, 3, u.cred.password_hash);
-    sqlite3_bind_int64(st, 4, u.cred.scram_sha1.iterations);
-    impl::bind(st, 5, u.cred.scram_sha1.salt_b64);
-    impl::bind(st, 6, u.cred.scram_sha1.stored_key_hex);
-    impl::bind(st, 7, u.cred.scram_sha1.server_key_hex);
-    sqlite3_bind_int64(st, 8, u.cred.scram_sha256.iterations);
-    impl::bind(st, 9, u.cred.scram_sha256.salt_b64);
-    impl::bind(st, 10, u.cred.scram_sha256.stored_key_hex);
-    impl::bind(st, 11, u.cred.scram_sha256.server_key_hex);
-    if (u.cred.legacy_secret) impl::bind(st, 12, u.cred.legacy_secret->reveal());
-    else sqlite3_bind_null(st, 12);
+    bind_credentials(st, 3, u.cred);  // ?3 .. ?12
     sqlite3_bind_int64(st, 13, static_cast<sqlite3_int64>(std::time(nullptr)));
     auto r = impl_->run(st);
     return r ? std::error_code{} : r.error();
@@ -236,17 +242,7 @@ std::error_code userdb::update_credentials(const user_record& u) {
     if (!s) return s.error();
     auto* st = s->get();
     impl::bind(st, 1, *address);
-    impl::bind(st, 2, u.cred.password_hash);
-    sqlite3_bind_int64(st, 3, u.cred.scram_sha1.iterations);
-    impl::bind(st, 4, u.cred.scram_sha1.salt_b64);
-    impl::bind(st, 5, u.cred.scram_sha1.stored_key_hex);
-    impl::bind(st, 6, u.cred.scram_sha1.server_key_hex);
-    sqlite3_bind_int64(st, 7, u.cred.scram_sha256.iterations);
-    impl::bind(st, 8, u.cred.scram_sha256.salt_b64);
-    impl::bind(st, 9, u.cred.scram_sha256.stored_key_hex);
-    impl::bind(st, 10, u.cred.scram_sha256.server_key_hex);
-    if (u.cred.legacy_secret) impl::bind(st, 11, u.cred.legacy_secret->reveal());
-    else sqlite3_bind_null(st, 11);
+    bind_credentials(st, 2, u.cred);  // ?2 .. ?11
     auto r = impl_->run(st);
     if (!r) return r.error();
     return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};

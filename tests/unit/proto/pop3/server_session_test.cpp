@@ -32,6 +32,16 @@ T expect_action(server_session& s) {
     return std::holds_alternative<T>(*a) ? std::get<T>(*a) : T{};
 }
 
+// Greeting, USER/PASS accepted: the session now asks for the maildrop.
+void start_login(server_session& s) {
+    drain_replies(s);
+    s.feed("USER a@example.test\r\nPASS pw\r\n");
+    EXPECT_EQ(expect_action<send_reply>(s).bytes, "+OK\r\n");
+    expect_action<verify_login>(s);
+    s.login_done({login_status::ok, "a@example.test"});
+    expect_action<open_maildrop>(s);
+}
+
 listener_policy tls_policy() {
     listener_policy p;
     p.tls_active = true;
@@ -56,12 +66,7 @@ TEST(Pop3ServerSession, LargeMessageIsSentByteExact) {
     test::fixed_clock clk;
     test::seeded_random rnd;
     server_session s(tls_policy(), limits{}, session_env{clk, rnd, 1});
-    drain_replies(s);
-    s.feed("USER a@example.test\r\nPASS pw\r\n");
-    EXPECT_EQ(expect_action<send_reply>(s).bytes, "+OK\r\n");
-    expect_action<verify_login>(s);
-    s.login_done({login_status::ok, "a@example.test"});
-    expect_action<open_maildrop>(s);
+    start_login(s);
 
     std::string raw;
     for (int i = 0; raw.size() < (4u << 20); ++i) raw += (i % 3 ? "line \xe2\x82\xac " : ".dot ") + std::to_string(i) + "\n";
@@ -100,12 +105,7 @@ TEST(Pop3ServerSession, PipelinedRepliesAreBackloggedNotAccumulated) {
     test::fixed_clock clk;
     test::seeded_random rnd;
     server_session s(tls_policy(), limits{}, session_env{clk, rnd, 1});
-    drain_replies(s);
-    s.feed("USER a@example.test\r\nPASS pw\r\n");
-    expect_action<send_reply>(s);
-    expect_action<verify_login>(s);
-    s.login_done({login_status::ok, "a@example.test"});
-    expect_action<open_maildrop>(s);
+    start_login(s);
     std::vector<message_info> listing;
     for (int i = 0; i < 1000; ++i) listing.push_back({"uid" + std::to_string(i), 100});
     s.maildrop_opened(listing);
