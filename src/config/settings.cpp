@@ -1,22 +1,36 @@
 #include "config/settings.hpp"
 
+#include <climits>
 #include <unistd.h>
 
 namespace mailroom::config {
+namespace {
+
+std::string machine_host_name() {
+    char buf[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+    return buf;
+}
+
+listener default_listener(std::string name, std::uint16_t port, tls_mode tls) {
+    listener l;
+    l.name = std::move(name);
+    l.service = service_kind::pop3;
+    l.address = "127.0.0.1";
+    l.port = port;
+    l.tls = tls;
+    return l;
+}
+
+}  // namespace
 
 settings embedded_defaults() {
     settings s;
-    char buf[256] = {};
-    s.hostname = ::gethostname(buf, sizeof buf - 1) == 0 && buf[0] ? buf : "localhost";
-    listener pop3;
-    pop3.name = "pop3";
-    pop3.port = 1110;
-    pop3.tls = tls_mode::starttls;
-    listener pop3s;
-    pop3s.name = "pop3s";
-    pop3s.port = 1995;
-    pop3s.tls = tls_mode::implicit;
-    s.listeners = {pop3, pop3s};
+    s.hostname = machine_host_name();
+    s.data_dir = "mailroom-data";
+    // DESIGN.md "Default ports": the unprivileged stand-ins for 110 and 995.
+    s.listeners = {default_listener("pop3", 1110, tls_mode::starttls),
+                   default_listener("pop3s", 1995, tls_mode::implicit)};
     return s;
 }
 

@@ -1,0 +1,26 @@
+// config::detail section readers: one TOML document → settings, one part at
+// a time, every problem recorded through `fields`. Private to src/config.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include "config/fields.hpp"
+#include "config/settings.hpp"
+
+namespace mailroom::config::detail {
+
+// The top-level keys (hostname, data_dir, domains, log_level,
+// pop_before_smtp_window) and the check that no other key is there.
+void read_top_level(fields& f, const toml::table& doc, settings& s);
+
+// [tls]: cert and key, both or neither.
+void read_tls(fields& f, const toml::table& doc, settings& s);
+
+// Every [[listener]], then the checks between them (unique names, no two on
+// one address and port); without any, the embedded default listeners.
+void read_listeners(fields& f, const toml::table& doc, settings& s);
+
+// One [[listener]] table on its own, struct defaults for what it leaves out.
+listener read_listener(fields& f, const toml::table& t);
+
+}  // namespace mailroom::config::detail

@@ -1,0 +1,117 @@
+#include "config/validate.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace mailroom::config::detail {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool is_ldh_label(std::string_view label) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    return std::all_of(label.begin(), label.end(), [](char c) { return is_letter(c) || is_digit(c) || c == '-'; });
+}
+
+// The address in network byte order; family AF_INET or AF_INET6, or 0.
+struct binary_address {
+    int family = 0;
+    unsigned char bytes[16] = {};
+    std::size_t size() const { return family == AF_INET ? 4 : 16; }
+    bool is_wildcard() const {
+        return std::all_of(bytes, bytes + size(), [](unsigned char b) { return b == 0; });
+    }
+    bool operator==(const binary_address& o) const {
+        return family == o.family && std::memcmp(bytes, o.bytes, size()) == 0;
+    }
+};
+
+binary_address to_binary(std::string_view text) {
+    binary_address out;
+    const std::string s(text);  // inet_pton needs a terminated string
+    if (::inet_pton(AF_INET, s.c_str(), out.bytes) == 1) out.family = AF_INET;
+    else if (::inet_pton(AF_INET6, s.c_str(), out.bytes) == 1) out.family = AF_INET6;
+    return out;
+}
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& words, std::string_view w) {
+    return std::find(words.begin(), words.end(), w) != words.end();
+}
+
+}  // namespace
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string to_upper(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+bool is_host_name(std::string_view name) {
+    if (name.empty() || name.size() > 253) return false;
+    std::string_view last;
+    for (std::size_t start = 0;;) {
+        const auto dot = name.find('.', start);
+        const auto label = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        if (!is_ldh_label(label)) return false;
+        if (dot == std::string_view::npos) {
+            last = label;
+            break;
+        }
+        start = dot + 1;
+    }
+    return !std::all_of(last.begin(), last.end(), is_digit);
+}
+
+bool is_ip_literal(std::string_view address) {
+    if (address.find('\0') != std::string_view::npos) return false;
+    return to_binary(address).family != 0;
+}
+
+bool is_listener_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(),
+                       [](char c) { return is_letter(c) || is_digit(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+std::optional<tls_mode> tls_mode_from(std::string_view word) {
+    if (word == "none") return tls_mode::none;
+    if (word == "starttls") return tls_mode::starttls;
+    if (word == "implicit") return tls_mode::implicit;
+    return std::nullopt;
+}
+
+std::optional<service_kind> service_from(std::string_view word) {
+    if (word == "pop3") return service_kind::pop3;
+    return std::nullopt;
+}
+
+bool is_log_level(std::string_view word) { return contains(log_levels, word); }
+
+std::optional<std::string> sasl_mechanism_from(std::string_view word) {
+    auto upper = to_upper(word);
+    if (!contains(sasl_mechanisms, upper)) return std::nullopt;
+    return upper;
+}
+
+bool endpoints_collide(std::string_view address_a, std::uint16_t port_a, std::string_view address_b,
+                       std::uint16_t port_b) {
+    if (port_a == 0 || port_a != port_b) return false;
+    const auto a = to_binary(address_a);
+    const auto b = to_binary(address_b);
+    if (a.family == 0 || a.family != b.family) return false;
+    return a == b || a.is_wildcard() || b.is_wildcard();
+}
+
+}  // namespace mailroom::config::detail

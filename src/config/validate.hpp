@@ -1,0 +1,66 @@
+// config::detail validation rules: which strings are acceptable values for
+// the configuration keys. Pure functions, no TOML and no diagnostics (the
+// section readers turn a `false` into an error at the right line).
+// Private to src/config.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/settings.hpp"
+
+namespace mailroom::config::detail {
+
+// Upper case, as stored in listener::mechanisms.
+inline constexpr std::array<std::string_view, 5> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
+                                                                 "SCRAM-SHA-256"};
+inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "info", "warn",
+                                                            "error", "critical", "off"};
+inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};
+inline constexpr std::array<std::string_view, 1> services{"pop3"};
+
+// ASCII case mapping (configuration values are ASCII by the rules below).
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// "a, b, c" for messages.
+template <std::size_t N>
+std::string joined(const std::array<std::string_view, N>& words) {
+    std::string out;
+    for (auto w : words) {
+        if (!out.empty()) out += ", ";
+        out += w;
+    }
+    return out;
+}
+
+// A host or domain name: dot-separated LDH labels (RFC 1123 §2.1: letters,
+// digits, '-' not first or last, 1 to 63 characters), at most 253 characters,
+// no trailing dot, and a last label that is not all digits (RFC 3696 §2), so
+// an IPv4 literal is not a name.
+bool is_host_name(std::string_view name);
+
+// An IPv4 or IPv6 address literal as inet_pton(3) accepts it.
+bool is_ip_literal(std::string_view address);
+
+// A listener name, printed in logs and in the `listening NAME ...` line:
+// 1 to 64 of letters, digits, '-', '_' and '.'.
+bool is_listener_name(std::string_view name);
+
+std::optional<tls_mode> tls_mode_from(std::string_view word);
+std::optional<service_kind> service_from(std::string_view word);
+bool is_log_level(std::string_view word);
+// The mechanism in upper case if it is one of sasl_mechanisms (any case).
+std::optional<std::string> sasl_mechanism_from(std::string_view word);
+
+// Whether two listeners could not both be bound: same port (not 0), same
+// address family, and the same address or either one the wildcard
+// (0.0.0.0, ::). IPv6 sockets are v6-only (server.cpp), so "::" and
+// "0.0.0.0" do not collide. Both addresses must be valid literals.
+bool endpoints_collide(std::string_view address_a, std::uint16_t port_a, std::string_view address_b,
+                       std::uint16_t port_b);
+
+}  // namespace mailroom::config::detail
