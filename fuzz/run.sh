@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 20) each, from the seed corpus
 # in fuzz/corpus/<target>/ (copied: the repository is never written), with
-# the POP3 dictionary. A crash fails the run and leaves the input in
+# the protocol's dictionary (<protocol>.dict). A crash fails the run and leaves the input in
 # build/fuzz/artifacts/.
 set -euo pipefail
 seconds="${1:-20}"
@@ -11,12 +11,12 @@ work="$here/../build/fuzz/work"
 artifacts="$here/../build/fuzz/artifacts"
 mkdir -p "$work" "$artifacts"
 status=0
-for target in pop3_command_parser_fuzz pop3_server_session_fuzz; do
+for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_parser_fuzz smtp_data_decoder_fuzz; do
   corpus="$work/${target%_fuzz}"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s"
-  if ! "$build/$target" -max_total_time="$seconds" -dict="$here/pop3.dict" -print_final_stats=1 \
+  if ! "$build/$target" -max_total_time="$seconds" -dict="$here/${target%%_*}.dict" -print_final_stats=1 \
         -artifact_prefix="$artifacts/${target}-" "$corpus" 2>"$work/$target.log"; then
     tail -n 40 "$work/$target.log"
     status=1

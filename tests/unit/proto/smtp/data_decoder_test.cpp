@@ -1,0 +1,94 @@
+#include "proto/smtp/data_decoder.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailroom::smtp {
+namespace {
+
+struct decoded {
+    bool done;
+    std::size_t used;
+    data_decoder::problem verdict;
+    std::string message;
+};
+
+// Feeds the input whole, or split at every offset: the outcome must match.
+decoded decode(const std::string& in, std::size_t split = 0, std::uint64_t max = 1 << 20, std::size_t line = 1000) {
+    data_decoder d(max, line);
+    std::size_t used = 0;
+    if (split == 0) {
+        used = d.feed(in);
+    } else {
+        used = d.feed(std::string_view(in).substr(0, split));
+        if (!d.done()) used += d.feed(std::string_view(in).substr(split));
+    }
+    return {d.done(), used, d.verdict(), d.take_message()};
+}
+
+void expect_same_at_every_split(const std::string& in) {
+    const auto whole = decode(in);
+    for (std::size_t k = 1; k < in.size(); ++k) {
+        auto part = decode(in, k);
+        EXPECT_EQ(part.done, whole.done) << k;
+        EXPECT_EQ(part.used, whole.used) << k;
+        EXPECT_EQ(part.verdict, whole.verdict) << k;
+        EXPECT_EQ(part.message, whole.message) << k;
+    }
+}
+
+TEST(smtp_data_decoder, ends_only_at_crlf_dot_crlf) {
+    auto r = decode("Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(r.used, 23u);  // QUIT is left for the command parser
+    EXPECT_EQ(r.verdict, data_decoder::problem::none);
+    EXPECT_EQ(r.message, "Subject: x\r\n\r\nbody\r\n");
+    EXPECT_EQ(decode(".\r\n").message, "");  // empty message
+    EXPECT_TRUE(decode(".\r\n").done);
+}
+
+TEST(smtp_data_decoder, dots_are_unstuffed) {
+    auto r = decode("..leading\r\n...\r\n.x\r\na.b\r\n.\r\n");
+    EXPECT_TRUE(r.done);
+    EXPECT_EQ(r.message, ".leading\r\n..\r\nx\r\na.b\r\n");
+}
+
+// The smuggling sequences (SEC Consult, 2023): none may end the data.
+TEST(smtp_data_decoder, bare_line_ends_never_end_the_data) {
+    for (const std::string smuggle : {"\n.\n", "\n.\r\n", "\r.\r", "\r\n.\n", "\r\n.\r", "\n.\r", "\r.\n",
+                                      "\r.\r\n"}) {
+        const std::string in = "a" + smuggle + "MAIL FROM:<evil@x.test>\r\nRCPT TO:<v@y.test>\r\n";
+        auto r = decode(in);
+        EXPECT_FALSE(r.done) << "ended early on " << testing::PrintToString(smuggle);
+        EXPECT_EQ(r.used, in.size());
+        EXPECT_EQ(r.verdict, data_decoder::problem::bare_line_end) << testing::PrintToString(smuggle);
+        auto ended = decode(in + "\r\n.\r\n");
+        EXPECT_TRUE(ended.done);
+        EXPECT_EQ(ended.verdict, data_decoder::problem::bare_line_end);
+        expect_same_at_every_split(in + "\r\n.\r\n");
+    }
+}
+
+TEST(smtp_data_decoder, limits) {
+    auto big = decode("0123456789\r\n0123456789\r\n.\r\n", 0, 20);
+    EXPECT_TRUE(big.done);
+    EXPECT_EQ(big.verdict, data_decoder::problem::too_big);
+    EXPECT_EQ(big.message, "");
+    auto exact = decode("0123456789\r\n.\r\n", 0, 12);
+    EXPECT_EQ(exact.verdict, data_decoder::problem::none);
+    auto line_ok = decode(std::string(998, 'x') + "\r\n.\r\n");
+    EXPECT_EQ(line_ok.verdict, data_decoder::problem::none);
+    auto line_long = decode(std::string(999, 'x') + "\r\n.\r\n");
+    EXPECT_EQ(line_long.verdict, data_decoder::problem::line_too_long);
+    EXPECT_TRUE(line_long.done);
+    auto stuffed_ok = decode("." + std::string(998, 'x') + "\r\n.\r\n");  // the stuffing dot does not count
+    EXPECT_EQ(stuffed_ok.verdict, data_decoder::problem::line_too_long);
+}
+
+TEST(smtp_data_decoder, every_split_gives_the_same_result) {
+    expect_same_at_every_split("Subject: t\r\n\r\n..a\r\n.\rb\r\n\xff\x00x\r\n.\r\nNOOP\r\n");
+    expect_same_at_every_split(".\r\n");
+    expect_same_at_every_split("a\r\n..\r\n.\r\n");
+}
+
+}  // namespace
+}  // namespace mailroom::smtp
