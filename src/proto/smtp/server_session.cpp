@@ -1,0 +1,363 @@
+#include "proto/smtp/server_session.hpp"
+
+#include <algorithm>
+
+#include "common/errors.hpp"
+
+namespace mailroom::smtp {
+namespace {
+
+// Replies queued before input processing pauses: a client that pipelines
+// without reading cannot grow our memory (same rule as POP3).
+constexpr std::size_t max_reply_backlog = 64 * 1024;
+
+bool is_plaintext_mechanism(std::string_view m) { return m == "PLAIN" || m == "LOGIN"; }
+
+}  // namespace
+
+server_session::server_session(listener_policy policy, const limits& lim)
+    : policy_(std::move(policy)), lim_(lim) {
+    reply(220, "", policy_.hostname + " ESMTP mailroom");
+}
+
+// ---- input ---------------------------------------------------------------------
+
+void server_session::feed(std::string_view bytes) {
+    if (state_ == state::closed) return;
+    // Cleartext after STARTTLS and before the handshake is never executed
+    // inside TLS (RFC 3207 §4.2; the 2011 STARTTLS injection bugs).
+    if (awaiting_ == awaiting::tls) return;
+    in_.append(bytes);
+    process();
+}
+
+void server_session::feed_eof() {
+    if (state_ == state::closed) return;
+    eof_ = true;
+    process();
+}
+
+void server_session::timed_out() {
+    if (state_ == state::closed) return;
+    reply(421, "4.4.2", policy_.hostname + " Error: timeout exceeded");
+    close(close_reason::timeout);
+}
+
+void server_session::process() {
+    bool starved = false;  // stopped because the input ran out (not for an answer or the backlog)
+    while (state_ != state::closed && awaiting_ == awaiting::nothing && queued_reply_bytes() < max_reply_backlog) {
+        if (state_ == state::data || state_ == state::bdat) {
+            const auto before = state_;
+            before == state::data ? feed_data() : feed_chunk();
+            if (state_ == before) {
+                starved = true;
+                break;
+            }
+            continue;
+        }
+        const auto max = auth_response_expected_ ? lim_.max_auth_line : lim_.max_command_line;
+        auto next = in_.next_line(max);
+        if (next.what == input_buffer::status::need_more) {
+            starved = true;
+            break;
+        }
+        if (next.what == input_buffer::status::too_long) {
+            if (auth_response_expected_) {
+                auth_response_expected_ = false;
+                if (!auth_final_sent_) request(sasl_abort{});
+                auth_final_sent_ = false;
+                bad(500, "5.5.6", "Authentication exchange line is too long");  // RFC 4954 §4
+            } else {
+                bad(500, "5.5.2", "Error: line too long");
+            }
+            continue;
+        }
+        handle_line(next.line);
+    }
+    // A dropped connection ends the session once every complete command
+    // has been answered; an unfinished message was never acknowledged.
+    if (eof_ && starved && state_ != state::closed) close(close_reason::eof);
+}
+
+void server_session::handle_line(std::string_view line) {
+    if (auth_response_expected_) return handle_auth_response(line);
+    for (unsigned char c : line)
+        if (c == 0 || c == '\r') return bad(500, "5.5.2", "Error: invalid characters in command");
+    auto cmd = parse_command(line);
+    if (!cmd) {
+        return bad(501, "5.5.4", line.size() >= 4 && (line[0] == 'M' || line[0] == 'm')
+                                     ? "Syntax: MAIL FROM:<address>"
+                                     : "Syntax: RCPT TO:<address>");
+    }
+    dispatch(*cmd);
+}
+
+// ---- DATA and BDAT ---------------------------------------------------------------
+
+void server_session::feed_data() {
+    const auto used = data_->feed(in_.raw());
+    in_.consume(used);
+    if (!data_->done()) return;
+    auto problem = data_->verdict();
+    auto message = data_->take_message();
+    data_.reset();
+    finish_message(std::move(message), problem);
+}
+
+void server_session::feed_chunk() {
+    const auto raw = in_.raw();
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_left_, raw.size()));
+    if (!discard_chunk_ && !chunk_too_big_) {
+        if (chunks_.size() + n > lim_.max_message_bytes) {
+            chunk_too_big_ = true;
+            chunks_.clear();
+            chunks_.shrink_to_fit();
+        } else {
+            chunks_.append(raw.substr(0, n));
+        }
+    }
+    in_.consume(n);
+    chunk_left_ -= n;
+    if (chunk_left_ > 0) return;  // state stays bdat
+    if (discard_chunk_) {         // refused BDAT: its reply is already out
+        discard_chunk_ = false;
+        state_ = chunk_state_before_;
+        return;
+    }
+    state_ = state::rcpt;
+    if (chunk_too_big_) {
+        // RFC 3030 §2: after a failed chunk the transaction is gone.
+        ++summary_.rejected;
+        reset_transaction();
+        return reply(552, "5.3.4", "Message size exceeds fixed limit");
+    }
+    if (!chunk_last_) return ok(250, "2.0.0", std::to_string(chunks_.size()) + " octets received so far");
+    auto message = std::move(chunks_);
+    chunks_.clear();
+    finish_message(std::move(message), data_decoder::problem::none);
+}
+
+void server_session::finish_message(std::string message, data_decoder::problem problem) {
+    state_ = state::rcpt;
+    switch (problem) {
+        case data_decoder::problem::none: break;
+        case data_decoder::problem::too_big:
+            ++summary_.rejected;
+            reset_transaction();
+            return reply(552, "5.3.4", "Message size exceeds fixed limit");
+        case data_decoder::problem::bare_line_end:
+            ++summary_.rejected;
+            reset_transaction();
+            return reply(550, "5.6.0", "Message refused: bare CR or LF in message text (RFC 5321 section 2.3.8)");
+        case data_decoder::problem::line_too_long:
+            ++summary_.rejected;
+            reset_transaction();
+            return reply(550, "5.6.0", "Message refused: text line longer than 1000 octets (RFC 5321 section 4.5.3.1.6)");
+    }
+    tx_.helo = helo_;
+    tx_.auth_user = auth_user_;
+    tx_.tls = policy_.tls_active;
+    tx_.esmtp = esmtp_;
+    request(queue_message{std::move(tx_), std::move(message)});
+    tx_ = {};
+    awaiting_ = awaiting::queue;
+}
+
+void server_session::message_queued(result<std::string> queue_id) {
+    if (awaiting_ != awaiting::queue) return;
+    awaiting_ = awaiting::nothing;
+    reset_transaction();
+    if (queue_id) {
+        ++summary_.messages;
+        ok(250, "2.0.0", "Ok: queued as " + *queue_id);
+    } else if (is_temporary(queue_id.error())) {
+        reply(451, "4.3.0", "Error: queue file write error, try again later");
+    } else {
+        reply(554, "5.3.0", "Error: message could not be queued");
+    }
+    process();
+}
+
+// ---- answers -----------------------------------------------------------------------
+
+void server_session::tls_started() {
+    if (awaiting_ != awaiting::tls) return;
+    awaiting_ = awaiting::nothing;
+    policy_.tls_active = true;
+    in_.clear();
+    // RFC 3207 §4.2: forget everything learnt before TLS; the client
+    // starts again with EHLO.
+    state_ = state::greeting;
+    esmtp_ = false;
+    helo_.clear();
+    reset_transaction();
+    process();
+}
+
+void server_session::sender_checked(verdict v) {
+    if (awaiting_ != awaiting::sender) return;
+    awaiting_ = awaiting::nothing;
+    if (v.accepted()) {
+        state_ = state::mail;
+        ok(250, "2.1.0", "Ok");
+    } else {
+        reset_transaction();
+        bad(v.code, v.enhanced, v.text);
+    }
+    process();
+}
+
+void server_session::recipient_checked(verdict v) {
+    if (awaiting_ != awaiting::recipient) return;
+    awaiting_ = awaiting::nothing;
+    if (v.accepted() && pending_rcpt_) {
+        tx_.recipients.push_back(std::move(*pending_rcpt_));
+        state_ = state::rcpt;
+        ok(250, "2.1.5", "Ok");
+    } else {
+        bad(v.code, v.enhanced, v.text);
+    }
+    pending_rcpt_.reset();
+    process();
+}
+
+void server_session::sasl_challenge(std::string challenge_b64) {
+    if (awaiting_ != awaiting::sasl) return;
+    awaiting_ = awaiting::nothing;
+    request(send_reply{"334 " + challenge_b64 + "\r\n"});
+    auth_response_expected_ = true;
+    process();
+}
+
+void server_session::sasl_done(auth_status status, std::string user, std::optional<std::string> final_b64) {
+    if (awaiting_ != awaiting::sasl) return;
+    awaiting_ = awaiting::nothing;
+    switch (status) {
+        case auth_status::ok:
+            if (final_b64) {  // RFC 4954 §4: additional data with success goes in a 334
+                request(send_reply{"334 " + *final_b64 + "\r\n"});
+                auth_response_expected_ = true;
+                auth_final_sent_ = true;
+                pending_auth_user_ = std::move(user);
+            } else {
+                auth_user_ = std::move(user);
+                summary_.auth_user = auth_user_;
+                summary_.mechanism = mechanism_;
+                ok(235, "2.7.0", "Authentication successful");
+            }
+            break;
+        case auth_status::bad_credentials: auth_failed(); break;
+        case auth_status::temporary_failure: reply(454, "4.7.0", "Temporary authentication failure"); break;
+    }
+    process();
+}
+
+void server_session::auth_failed() {
+    ++summary_.auth_failures;
+    auto delay = lim_.auth_failure_delay;
+    for (unsigned i = 1; i < summary_.auth_failures && delay < lim_.max_auth_failure_delay; ++i) delay *= 2;
+    delay = std::min(delay, lim_.max_auth_failure_delay);
+    if (delay.count() > 0) request(pause{delay});
+    reply(535, "5.7.8", "Error: authentication failed");
+    if (summary_.auth_failures >= lim_.max_auth_failures) {
+        reply(421, "4.7.0", policy_.hostname + " Error: too many authentication failures");
+        close(close_reason::auth_failures);
+    }
+}
+
+void server_session::handle_auth_response(std::string_view line) {
+    auth_response_expected_ = false;
+    if (line == "*") {  // RFC 4954 §4: the client cancels
+        if (!auth_final_sent_) request(sasl_abort{});
+        auth_final_sent_ = false;
+        return bad(501, "5.7.0", "Authentication aborted");
+    }
+    if (auth_final_sent_) {
+        auth_final_sent_ = false;
+        if (!line.empty()) return auth_failed();
+        auth_user_ = std::move(pending_auth_user_);
+        summary_.auth_user = auth_user_;
+        summary_.mechanism = mechanism_;
+        return ok(235, "2.7.0", "Authentication successful");
+    }
+    request(sasl_continue{std::string(line)});
+    awaiting_ = awaiting::sasl;
+}
+
+// ---- output ------------------------------------------------------------------------
+
+void server_session::reply(int code, std::string_view enhanced, std::string_view text) {
+    // RFC 2034: every reply but the greeting carries an enhanced code.
+    std::string line = std::to_string(code) + " ";
+    if (!enhanced.empty()) line += std::string(enhanced) + " ";
+    line += text;
+    line += "\r\n";
+    request(send_reply{std::move(line)});
+}
+
+void server_session::ok(int code, std::string_view enhanced, std::string_view text) {
+    bad_commands_ = 0;
+    reply(code, enhanced, text);
+}
+
+void server_session::bad(int code, std::string_view enhanced, std::string_view text) {
+    if (++bad_commands_ >= lim_.max_bad_commands) {
+        reply(421, "4.7.0", policy_.hostname + " Error: too many errors");
+        return close(close_reason::too_many_errors);
+    }
+    reply(code, enhanced, text);
+}
+
+void server_session::request(action a) {
+    if (auto* r = std::get_if<send_reply>(&a))
+        if (!out_.empty())
+            if (auto* last = std::get_if<send_reply>(&out_.back())) {
+                last->bytes += r->bytes;
+                return;
+            }
+    out_.push_back(std::move(a));
+}
+
+void server_session::close(close_reason why) {
+    request(close_connection{why});
+    state_ = state::closed;
+    awaiting_ = awaiting::nothing;
+}
+
+void server_session::reset_transaction() {
+    tx_ = {};
+    pending_rcpt_.reset();
+    data_.reset();
+    chunks_.clear();
+    chunk_left_ = 0;
+    chunk_last_ = false;
+    chunk_too_big_ = false;
+    used_bdat_ = false;
+    if (state_ == state::mail || state_ == state::rcpt || state_ == state::data || state_ == state::bdat)
+        state_ = state::ready;
+}
+
+std::size_t server_session::queued_reply_bytes() const noexcept {
+    std::size_t n = 0;
+    for (const auto& a : out_)
+        if (const auto* r = std::get_if<send_reply>(&a)) n += r->bytes.size();
+    return n;
+}
+
+std::optional<action> server_session::next_action() {
+    if (out_.empty()) process();
+    if (out_.empty()) return std::nullopt;
+    action a = std::move(out_.front());
+    out_.pop_front();
+    return a;
+}
+
+std::vector<std::string> server_session::offered_mechanisms() const {
+    std::vector<std::string> out;
+    if (!policy_.auth_offered) return out;
+    for (const auto& m : policy_.sasl_mechanisms)
+        if (plaintext_allowed() || !is_plaintext_mechanism(m)) out.push_back(m);
+    return out;
+}
+
+}  // namespace mailroom::smtp

@@ -1,0 +1,182 @@
+// smtp::server_session: the SMTP server protocol (RFC 5321, 3207
+// STARTTLS, 4954 AUTH, 2920 PIPELINING, 1870 SIZE, 6152 8BITMIME, 2034
+// ENHANCEDSTATUSCODES, 6531 SMTPUTF8, 3030 CHUNKING, 3461 DSN) as a state
+// machine that knows nothing of sockets, files, TLS, users or the queue.
+// Bytes go in with feed(); requests come out of next_action(), one at a
+// time; each request that needs an answer gets exactly one through the
+// matching method before the session reads more input. Policy (who may
+// relay, which recipients exist, who may use which sender) is the
+// driver's: the session asks and turns the verdict into the reply.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "proto/smtp/input_buffer.hpp"
+#include "common/result.hpp"
+#include "proto/smtp/command.hpp"
+#include "proto/smtp/data_decoder.hpp"
+#include "proto/smtp/limits.hpp"
+
+namespace mailroom::smtp {
+
+enum class state {
+    greeting,     // before EHLO/HELO
+    ready,        // greeted, no transaction
+    mail,         // MAIL accepted, no recipient yet
+    rcpt,         // at least one recipient
+    data,         // reading the message after DATA
+    bdat,         // reading a BDAT chunk
+    closed,
+};
+
+// What this listener allows; fixed for the connection except tls_active.
+struct listener_policy {
+    bool submission = false;        // 587/465 role: AUTH required before MAIL (RFC 6409 §4.3)
+    bool tls_active = false;        // implicit TLS (465): true from the start
+    bool starttls_offered = false;  // a certificate exists and the listener allows STARTTLS
+    bool plaintext_auth = false;    // AUTH PLAIN/LOGIN without TLS
+    bool auth_offered = true;       // AUTH advertised at all on this listener
+    std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"};
+    std::string hostname = "localhost";
+};
+
+// ---- requests ----------------------------------------------------------------
+
+struct send_reply { std::string bytes; };          // one or more complete CRLF lines
+struct start_tls {};                               // answer: tls_started() (or the driver closes)
+struct sasl_begin { std::string mechanism; std::optional<std::string> initial_response_b64; };
+struct sasl_continue { std::string response_b64; };
+struct sasl_abort {};                              // no answer
+// MAIL FROM: may this client use this sender? (submission: owned by the
+// authenticated user). answer: sender_checked()
+struct check_sender { std::string address; /* "" = null path */ std::string auth_user; };
+// RCPT TO: local user or alias, or relay allowed? answer: recipient_checked()
+struct check_recipient { std::string address; std::string auth_user; };
+struct recipient_info { std::string address; rcpt_params params; };
+struct transaction_info {
+    std::string sender;                     // "" = null reverse-path
+    mail_params params;
+    std::vector<recipient_info> recipients;
+    std::string helo;
+    std::string auth_user;                  // "" when not authenticated
+    bool tls = false;
+    bool esmtp = true;                      // EHLO (vs HELO)
+};
+// End of data: queue it durably. answer: message_queued()
+struct queue_message { transaction_info tx; std::string message; };
+struct pause { std::chrono::milliseconds delay; };  // failed AUTH; no answer
+enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
+struct close_connection { close_reason why; };
+
+using action = std::variant<send_reply, start_tls, sasl_begin, sasl_continue, sasl_abort, check_sender,
+                            check_recipient, queue_message, pause, close_connection>;
+
+// ---- answers -----------------------------------------------------------------
+
+// The driver's decision; accept = 250, anything else is the reply to send
+// (e.g. 550 5.1.1, 554 5.7.1, 451 4.3.0).
+struct verdict {
+    int code = 250;
+    std::string enhanced = "2.0.0";
+    std::string text = "Ok";
+    bool accepted() const noexcept { return code >= 200 && code < 300; }
+};
+enum class auth_status { ok, bad_credentials, temporary_failure };
+
+struct session_summary {
+    std::string helo;
+    std::string auth_user;
+    std::string mechanism;
+    unsigned messages = 0;        // queued
+    unsigned rejected = 0;        // messages refused at end of data
+    unsigned auth_failures = 0;
+};
+
+class server_session {
+public:
+    server_session(listener_policy policy, const limits& lim);
+
+    void feed(std::string_view bytes);
+    void feed_eof();
+    void timed_out();
+
+    void tls_started();
+    void sasl_challenge(std::string challenge_b64);
+    void sasl_done(auth_status status, std::string user, std::optional<std::string> final_b64);
+    void sender_checked(verdict v);
+    void recipient_checked(verdict v);
+    // The queue id once the message is on stable storage, or an error
+    // (temporary: 451, the client tries again).
+    void message_queued(result<std::string> queue_id);
+
+    std::optional<action> next_action();
+    state current_state() const noexcept { return state_; }
+    const session_summary& summary() const noexcept { return summary_; }
+    const listener_policy& policy() const noexcept { return policy_; }
+
+private:
+    enum class awaiting { nothing, tls, sasl, sender, recipient, queue };
+
+    void process();
+    void handle_line(std::string_view line);
+    void handle_auth_response(std::string_view line);
+    void dispatch(const command& c);
+    void cmd_ehlo(const command& c, bool extended);
+    void cmd_mail(const command& c);
+    void cmd_rcpt(const command& c);
+    void cmd_data(const command& c);
+    void cmd_bdat(const command& c);
+    void cmd_starttls(const command& c);
+    void cmd_auth(const command& c);
+    void finish_message(std::string message, data_decoder::problem problem);
+    void feed_data();
+    void feed_chunk();
+
+    bool plaintext_allowed() const { return policy_.tls_active || policy_.plaintext_auth; }
+    std::vector<std::string> offered_mechanisms() const;
+    void reset_transaction();
+    void reply(int code, std::string_view enhanced, std::string_view text);
+    void ok(int code, std::string_view enhanced, std::string_view text);   // reply, and the command succeeded
+    void bad(int code, std::string_view enhanced, std::string_view text);  // reply, and count a bad command
+    void auth_failed();
+    void request(action a);
+    void close(close_reason why);
+    std::size_t queued_reply_bytes() const noexcept;
+
+    listener_policy policy_;
+    limits lim_;
+    input_buffer in_;
+    state state_ = state::greeting;
+    awaiting awaiting_ = awaiting::nothing;
+    std::deque<action> out_;
+    bool esmtp_ = false;
+    std::string helo_;
+    std::string auth_user_;
+    std::string mechanism_;
+    bool auth_response_expected_ = false;
+    bool auth_final_sent_ = false;
+    std::string pending_auth_user_;
+    transaction_info tx_;
+    std::optional<recipient_info> pending_rcpt_;
+    std::optional<data_decoder> data_;
+    std::string chunks_;                 // BDAT data so far
+    std::uint64_t chunk_left_ = 0;       // octets of the current BDAT chunk still to read
+    bool chunk_last_ = false;
+    bool chunk_too_big_ = false;
+    bool used_bdat_ = false;
+    bool discard_chunk_ = false;         // a refused BDAT: read its chunk, keep nothing
+    state chunk_state_before_ = state::ready;
+    unsigned bad_commands_ = 0;
+    bool eof_ = false;
+    session_summary summary_;
+};
+
+}  // namespace mailroom::smtp
