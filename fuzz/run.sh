@@ -11,7 +11,8 @@ work="$here/../build/fuzz/work"
 artifacts="$here/../build/fuzz/artifacts"
 mkdir -p "$work" "$artifacts"
 status=0
-for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_parser_fuzz smtp_data_decoder_fuzz; do
+for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_parser_fuzz smtp_data_decoder_fuzz \
+              smtp_server_session_fuzz; do
   corpus="$work/${target%_fuzz}"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true
