@@ -7,10 +7,12 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 15> listener_keys{
+constexpr std::array<std::string_view, 17> listener_keys{
     "name", "service", "address", "port", "tls", "plaintext_auth", "apop", "mechanisms",
     "max_connections", "max_connections_per_ip", "idle_timeout", "auth_failure_delay_ms",
-    "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures"};
+    "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures", "max_message_bytes",
+    "max_recipients"};
+constexpr std::int64_t max_message_limit = std::int64_t{1} << 40;  // 1 TiB: any larger is a typo
 
 constexpr std::int64_t max_count = 1'000'000;        // connections, commands, failures
 constexpr std::int64_t max_idle_timeout = 24 * 3600;  // seconds
@@ -85,6 +87,14 @@ void read_connection_limits(fields& f, const toml::table& t, listener& l) {
         l.max_connections_per_ip = std::min(l.max_connections_per_ip, l.max_connections);
     }
     if (auto v = f.integer(t, "idle_timeout", 1, max_idle_timeout)) l.idle_timeout = std::chrono::seconds(*v);
+    // SMTP servers wait 5 minutes for a command (RFC 5321 §4.5.3.2.7), POP3 10.
+    else if (!t.contains("idle_timeout") && l.service != service_kind::pop3) l.idle_timeout = std::chrono::seconds(300);
+}
+
+void read_message_limits(fields& f, const toml::table& t, listener& l) {
+    if (auto v = f.integer(t, "max_message_bytes", 1024, max_message_limit))
+        l.max_message_bytes = static_cast<std::uint64_t>(*v);
+    if (auto v = f.integer(t, "max_recipients", 100, max_count)) l.max_recipients = as_unsigned(*v);
 }
 
 // max_auth_failure_delay_ms >= auth_failure_delay_ms; left out, it is at
@@ -118,6 +128,7 @@ listener read_listener(fields& f, const toml::table& t) {
     read_authentication(f, t, l);
     read_connection_limits(f, t, l);
     read_failure_limits(f, t, l);
+    read_message_limits(f, t, l);
     return l;
 }
 

@@ -11,7 +11,7 @@
 
 namespace mailroom::config {
 
-enum class service_kind { pop3 };             // smtp, submission, imap: later issues
+enum class service_kind { pop3, smtp, submission };  // smtp: MX role; submission: 587/465 (AUTH required)
 enum class tls_mode { none, starttls, implicit };
 
 struct listener {
@@ -28,6 +28,8 @@ struct listener {
     std::chrono::seconds idle_timeout{600};                 // POP3 autologout, RFC 1939 §3
     std::chrono::milliseconds auth_failure_delay{1000};     // first failure; doubles
     std::chrono::milliseconds max_auth_failure_delay{15000};
+    std::uint64_t max_message_bytes = 35u << 20;  // SMTP: advertised by SIZE (RFC 1870)
+    unsigned max_recipients = 1000;               // SMTP: per message (RFC 5321 §4.5.3.1.8: at least 100)
     unsigned max_bad_commands = 10;
     unsigned max_auth_failures = 5;
     int source_line = 0;               // where it was defined (0: embedded default)
@@ -40,6 +42,9 @@ struct settings {
     std::filesystem::path tls_cert;             // default: DATA/tls/cert.pem (self-signed)
     std::filesystem::path tls_key;              // default: DATA/tls/key.pem
     std::chrono::seconds pop_before_smtp_window{600};
+    // Client networks (CIDR, e.g. "127.0.0.0/8", "::1/128") that may relay
+    // through the smtp listener without authenticating.
+    std::vector<std::string> trusted_networks;
     std::string log_level = "info";
     std::vector<listener> listeners;
 };

@@ -7,8 +7,8 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 7> top_level_keys{
-    "hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "tls", "listener"};
+constexpr std::array<std::string_view, 8> top_level_keys{
+    "hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "trusted_networks", "tls", "listener"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
 
 }  // namespace
@@ -49,6 +49,17 @@ void read_top_level(fields& f, const toml::table& doc, settings& s) {
 
     if (auto v = f.integer(doc, "pop_before_smtp_window", 1, max_pop_before_smtp_window))
         s.pop_before_smtp_window = std::chrono::seconds(*v);
+
+    if (auto v = f.strings(doc, "trusted_networks")) {
+        s.trusted_networks.clear();
+        for (const auto& item : *v) {
+            if (is_cidr(item.value))
+                s.trusted_networks.push_back(item.value);
+            else
+                f.error(*item.node, "'trusted_networks': '" + item.value +
+                                        "' is not a network like \"127.0.0.0/8\" or \"::1/128\"");
+        }
+    }
 }
 
 }  // namespace mailroom::config::detail

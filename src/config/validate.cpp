@@ -94,7 +94,23 @@ std::optional<tls_mode> tls_mode_from(std::string_view word) {
 
 std::optional<service_kind> service_from(std::string_view word) {
     if (word == "pop3") return service_kind::pop3;
+    if (word == "smtp") return service_kind::smtp;
+    if (word == "submission") return service_kind::submission;
     return std::nullopt;
+}
+
+bool is_cidr(std::string_view network) {
+    const auto slash = network.find('/');
+    if (slash == std::string_view::npos || slash + 1 >= network.size() || network.size() - slash > 4) return false;
+    const auto address = network.substr(0, slash);
+    unsigned prefix = 0;
+    for (char c : network.substr(slash + 1)) {
+        if (!is_digit(c)) return false;
+        prefix = prefix * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (!is_ip_literal(address)) return false;
+    const bool v6 = address.find(':') != std::string_view::npos;
+    return prefix <= (v6 ? 128u : 32u);
 }
 
 bool is_log_level(std::string_view word) { return contains(log_levels, word); }

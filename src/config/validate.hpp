@@ -20,7 +20,7 @@ inline constexpr std::array<std::string_view, 5> sasl_mechanisms{"PLAIN", "LOGIN
 inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "info", "warn",
                                                             "error", "critical", "off"};
 inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};
-inline constexpr std::array<std::string_view, 1> services{"pop3"};
+inline constexpr std::array<std::string_view, 3> services{"pop3", "smtp", "submission"};
 
 // ASCII case mapping (configuration values are ASCII by the rules below).
 std::string to_lower(std::string_view s);
@@ -49,6 +49,9 @@ bool is_ip_literal(std::string_view address);
 // A listener name, printed in logs and in the `listening NAME ...` line:
 // 1 to 64 of letters, digits, '-', '_' and '.'.
 bool is_listener_name(std::string_view name);
+
+// "address/prefix" with an IPv4 (prefix 0-32) or IPv6 (0-128) address.
+bool is_cidr(std::string_view network);
 
 std::optional<tls_mode> tls_mode_from(std::string_view word);
 std::optional<service_kind> service_from(std::string_view word);

@@ -21,7 +21,9 @@
 #include "common/errors.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
+#include "server/networks.hpp"
 #include "server/pop3_connection.hpp"
+#include "server/smtp_connection.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -46,15 +48,19 @@ struct listener_runtime {
     net::connection_limits limits;
 };
 
-asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr, services& svc) {
+asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr, services& svc,
+                                        const network_list& trusted) {
     net::byte_stream peer(std::move(socket));
-    const std::string id = session_id(svc, 'P');
+    const bool pop3 = lr.cfg.service == config::service_kind::pop3;
+    const std::string id = session_id(svc, pop3 ? 'P' : 'S');
     auto slot = lr.limits.try_acquire(peer.peer_address());
     if (!slot) {
         spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lr.cfg.name, peer.peer_address());
         // A cleartext peer gets a reason; an implicit-TLS one just a close.
         if (lr.cfg.tls != config::tls_mode::implicit)
-            co_await peer.write_all("-ERR [SYS/TEMP] Too many connections, try again later.\r\n", 5s);
+            co_await peer.write_all(pop3 ? "-ERR [SYS/TEMP] Too many connections, try again later.\r\n"
+                                         : "421 4.7.0 Too many connections, try again later\r\n",
+                                    5s);
         co_await peer.shutdown(1s);
         co_return;
     }
@@ -68,10 +74,13 @@ asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr
         }
         spdlog::info("{} tls {}", id, peer.tls_description());
     }
-    co_await serve_pop3(peer, lr.cfg, svc, id);
+    if (pop3)
+        co_await serve_pop3(peer, lr.cfg, svc, id);
+    else
+        co_await serve_smtp(peer, lr.cfg, svc, trusted, id);
 }
 
-asio::awaitable<void> accept_loop(listener_runtime& lr, services& svc) {
+asio::awaitable<void> accept_loop(listener_runtime& lr, services& svc, const network_list& trusted) {
     auto ex = co_await asio::this_coro::executor;
     for (;;) {
         auto [ec, socket] = co_await lr.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -83,7 +92,7 @@ asio::awaitable<void> accept_loop(listener_runtime& lr, services& svc) {
             co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        asio::co_spawn(ex, handle_connection(std::move(socket), lr, svc), [](std::exception_ptr e) {
+        asio::co_spawn(ex, handle_connection(std::move(socket), lr, svc, trusted), [](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -141,6 +150,9 @@ int run(config::settings cfg) {
     if (!dummy) throw std::runtime_error("cannot hash: " + dummy.error().message());
 
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
+    auto trusted_list = network_list::parse(cfg.trusted_networks);
+    if (!trusted_list) throw std::runtime_error("bad trusted_networks");
+    const network_list& trusted = *trusted_list;
     asio::thread_pool pool(4);
     asio::io_context io(1);
     services svc{cfg, **users, **sasl, pbs, pool, **tls, mail_root(cfg), clk, rnd, dummy->password_hash, {}};
@@ -168,7 +180,7 @@ int run(config::settings cfg) {
         spdlog::info("listening name={} address={} tls={} plaintext_auth={}", lc.name,
                      host_port(lr.acceptor.local_endpoint()), tls_name(lc.tls), lc.plaintext_auth);
     }
-    for (auto& lr : listeners) asio::co_spawn(io, accept_loop(lr, svc), asio::detached);
+    for (auto& lr : listeners) asio::co_spawn(io, accept_loop(lr, svc, trusted), asio::detached);
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {

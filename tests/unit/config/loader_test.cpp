@@ -233,7 +233,7 @@ TEST(config_loader, each_error_at_its_line_and_column) {
          "1:13: 'log_level' must be one of trace, debug, info, warn, error, critical, off; not 'INFO'"},
         {"tls mode", "[[listener]]\nname = \"a\"\ntls = \"sometimes\"\n",
          "3:7: 'tls' must be one of none, starttls, implicit; not 'sometimes'"},
-        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap\"\n", "3:11: 'service' must be one of pop3; not 'imap'"},
+        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap\"\n", "3:11: 'service' must be one of pop3, smtp, submission; not 'imap'"},
         // addresses and ports
         {"host name as address", "[[listener]]\nname = \"a\"\naddress = \"localhost\"\n",
          "3:11: 'address' must be an IPv4 or IPv6 address, not 'localhost'"},
@@ -503,12 +503,32 @@ TEST(config_loader, shipped_example_loads) {
     EXPECT_EQ(s.hostname, "mail.example.test");
     EXPECT_EQ(s.data_dir, file.parent_path() / "mailroom-data");
     EXPECT_EQ(s.domains, (std::vector<std::string>{"example.test"}));
-    ASSERT_EQ(s.listeners.size(), 3u);
+    ASSERT_EQ(s.listeners.size(), 5u);
     EXPECT_EQ(s.listeners[0].name, "pop3");
     EXPECT_EQ(s.listeners[0].port, 1110);
     EXPECT_EQ(s.listeners[1].name, "pop3s");
     EXPECT_EQ(s.listeners[1].port, 1995);
     EXPECT_EQ(s.listeners[1].tls, tls_mode::implicit);
+    EXPECT_EQ(s.listeners[3].service, service_kind::smtp);
+    EXPECT_EQ(s.listeners[3].idle_timeout, std::chrono::seconds(300));  // the SMTP default
+    EXPECT_EQ(s.listeners[4].service, service_kind::submission);
+    EXPECT_EQ(s.trusted_networks, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
+}
+
+TEST(config_loader, smtp_keys_and_networks) {
+    auto r = parse("trusted_networks = [\"10.0.0.0/8\", \"fd00::/8\"]\n[[listener]]\nname = \"mx\"\n"
+                   "service = \"smtp\"\nmax_message_bytes = 2048\nmax_recipients = 100\nidle_timeout = 60\n",
+                   "t.toml");
+    ASSERT_TRUE(r.cfg) << first_error(r);
+    EXPECT_EQ(r.cfg->listeners[0].max_message_bytes, 2048u);
+    EXPECT_EQ(r.cfg->listeners[0].max_recipients, 100u);
+    EXPECT_EQ(r.cfg->listeners[0].idle_timeout, std::chrono::seconds(60));
+    for (const char* bad : {"\"10.0.0.0\"", "\"10.0.0.0/33\"", "\"::1/129\"", "\"host/8\"", "\"10.0.0.0/\""}) {
+        auto e = parse(std::string("trusted_networks = [") + bad + "]\n", "t.toml");
+        EXPECT_FALSE(e.cfg) << bad;
+    }
+    EXPECT_FALSE(parse("[[listener]]\nname = \"mx\"\nmax_recipients = 99\n", "t.toml").cfg);
+    EXPECT_FALSE(parse("[[listener]]\nname = \"mx\"\nmax_message_bytes = 10\n", "t.toml").cfg);
 }
 
 TEST(config_loader, example_with_tls_uncommented_loads) {
@@ -556,7 +576,8 @@ TEST(config_loader, docs_and_example_mention_every_key) {
     const char* keys[] = {"hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "cert", "key",
                           "name", "service", "address", "port", "tls", "plaintext_auth", "apop", "mechanisms",
                           "max_connections", "max_connections_per_ip", "idle_timeout", "auth_failure_delay_ms",
-                          "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures"};
+                          "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures",
+                          "trusted_networks", "max_message_bytes", "max_recipients"};
     for (const char* k : keys) {
         EXPECT_NE(doc.find("| `" + std::string(k) + "` |"), std::string::npos) << k << " not in docs/config.md";
         EXPECT_NE(example.find(std::string(k) + " = "), std::string::npos) << k << " not in the example";

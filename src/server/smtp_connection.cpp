@@ -1,0 +1,236 @@
+#include "server/smtp_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <variant>
+
+#include "common/errors.hpp"
+#include "mail/trace_headers.hpp"
+#include "net/offload.hpp"
+#include "net/run_engine.hpp"
+#include "proto/smtp/server_session.hpp"
+#include "server/local_delivery.hpp"
+#include "server/login_check.hpp"
+#include "server/smtp_policy.hpp"
+
+namespace mailroom::server {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+constexpr auto tls_handshake_limit = 30s;
+
+smtp::listener_policy policy_for(const config::listener& lc, services& svc) {
+    smtp::listener_policy p;
+    p.submission = lc.service == config::service_kind::submission;
+    p.tls_active = lc.tls == config::tls_mode::implicit;
+    p.starttls_offered = lc.tls == config::tls_mode::starttls;
+    p.plaintext_auth = lc.plaintext_auth;
+    p.hostname = svc.cfg.hostname;
+    auto legacy = svc.users.has_legacy_users();  // CRAM-MD5 only when it can work (see pop3_connection)
+    const bool legacy_possible = !legacy || *legacy;
+    const auto supported = svc.sasl.supported();
+    p.sasl_mechanisms.clear();
+    for (const auto& m : lc.mechanisms)
+        if (std::find(supported.begin(), supported.end(), m) != supported.end() &&
+            (m != "CRAM-MD5" || legacy_possible))
+            p.sasl_mechanisms.push_back(m);
+    p.auth_offered = !p.sasl_mechanisms.empty();
+    return p;
+}
+
+smtp::limits limits_for(const config::listener& lc) {
+    smtp::limits l;
+    l.max_message_bytes = lc.max_message_bytes;
+    l.max_recipients = lc.max_recipients;
+    l.max_bad_commands = lc.max_bad_commands;
+    l.max_auth_failures = lc.max_auth_failures;
+    l.auth_failure_delay = lc.auth_failure_delay;
+    l.max_auth_failure_delay = lc.max_auth_failure_delay;
+    return l;
+}
+
+const char* reason_name(smtp::close_reason r) {
+    switch (r) {
+        case smtp::close_reason::quit: return "quit";
+        case smtp::close_reason::timeout: return "timeout";
+        case smtp::close_reason::eof: return "disconnected";
+        case smtp::close_reason::too_many_errors: return "too_many_errors";
+        case smtp::close_reason::auth_failures: return "too_many_auth_failures";
+        case smtp::close_reason::tls_failed: return "tls_failed";
+        case smtp::close_reason::server_error: return "server_error";
+    }
+    return "unknown";
+}
+
+class smtp_driver {
+public:
+    smtp_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
+                const std::string& id)
+        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(policy_for(lc, svc), limits_for(lc)) {}
+
+    smtp::server_session& engine() { return engine_; }
+    std::string close_reason = "write_failed";
+
+    asio::awaitable<bool> operator()(smtp::action& act) {
+        return std::visit([this](auto& a) { return on(a); }, act);
+    }
+
+private:
+    std::chrono::milliseconds write_limit() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(lc_.idle_timeout);
+    }
+    client_facts facts(const std::string& auth_user) const {
+        return {peer_.peer_address(), auth_user, lc_.service == config::service_kind::submission};
+    }
+
+    asio::awaitable<bool> on(smtp::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
+
+    asio::awaitable<bool> on(smtp::start_tls&) {
+        const bool upgraded = co_await peer_.start_tls(svc_.tls, tls_handshake_limit);  // not in the if: g++ 12
+        if (!upgraded) {
+            spdlog::info("{} tls failed ip={}", id_, peer_.peer_address());
+            close_reason = "tls_failed";
+            co_return false;
+        }
+        spdlog::info("{} starttls {}", id_, peer_.tls_description());
+        engine_.tls_started();
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::sasl_begin& a) {
+        mechanism_ = a.mechanism;
+        auto ex = svc_.sasl.begin(a.mechanism, make_credential_lookup(svc_.users));
+        if (!ex) {
+            engine_.sasl_done(smtp::auth_status::temporary_failure, {}, std::nullopt);
+            co_return true;
+        }
+        sasl_ = std::move(*ex);
+        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->start(a.initial_response_b64); });
+        deliver(std::move(step));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::sasl_continue& a) {
+        if (!sasl_) {
+            engine_.sasl_done(smtp::auth_status::bad_credentials, {}, std::nullopt);
+            co_return true;
+        }
+        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->step(a.response_b64); });
+        deliver(std::move(step));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::sasl_abort&) {
+        sasl_.reset();
+        co_return true;
+    }
+
+    void deliver(auth::sasl_step step) {
+        using o = auth::sasl_step::outcome;
+        if (step.what == o::challenge) return engine_.sasl_challenge(std::move(step.data_b64));
+        sasl_.reset();
+        const auto status = step.what == o::success             ? smtp::auth_status::ok
+                            : step.what == o::temporary_failure ? smtp::auth_status::temporary_failure
+                                                                : smtp::auth_status::bad_credentials;
+        spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
+                     status == smtp::auth_status::ok ? "ok" : status == smtp::auth_status::temporary_failure ? "tempfail" : "failed",
+                     step.user.empty() ? "-" : step.user, mechanism_, peer_.tls_active() ? "yes" : "no",
+                     peer_.peer_address());
+        std::optional<std::string> final_data;
+        if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
+        engine_.sasl_done(status, std::move(step.user), std::move(final_data));
+    }
+
+    asio::awaitable<bool> on(smtp::check_sender& a) {
+        auto v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_, facts(a.auth_user), a.address); });
+        if (!v.accepted())
+            spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
+        engine_.sender_checked(std::move(v));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::check_recipient& a) {
+        auto v = co_await net::offload(svc_.pool,
+                                       [&] { return check_recipient(svc_, trusted_, facts(a.auth_user), a.address); });
+        if (!v.accepted())
+            spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
+        engine_.recipient_checked(std::move(v));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::queue_message& a) {
+        const std::string qid = new_queue_id(svc_);
+        mail::received_info r;
+        r.helo = a.tx.helo;
+        r.client_address = peer_.peer_address();
+        r.by_host = svc_.cfg.hostname;
+        r.queue_id = qid;
+        if (a.tx.recipients.size() == 1) r.recipient = a.tx.recipients.front().address;
+        r.esmtp = a.tx.esmtp;
+        r.tls = a.tx.tls;
+        r.tls_description = peer_.tls_description();
+        r.auth_user = a.tx.auth_user;
+        r.smtputf8 = a.tx.params.smtputf8;
+        r.when = svc_.clk.now();
+        std::string message = mail::received_header(r);
+        message += a.message;
+        std::vector<std::string> rcpts;
+        for (const auto& rc : a.tx.recipients) {
+            auto canonical = storage::canonical_address(rc.address);
+            rcpts.push_back(canonical ? *canonical : rc.address);
+        }
+        auto ec = co_await net::offload(svc_.pool, [&] { return deliver_locally(svc_, a.tx.sender, rcpts, message); });
+        if (ec) {
+            spdlog::error("{} {} delivery failed error=\"{}\"", id_, qid, ec.message());
+            engine_.message_queued(make_error_code(errc::storage_failure));
+        } else {
+            std::string to;
+            for (const auto& rc : rcpts) to += (to.empty() ? "" : ",") + rc;
+            spdlog::info("{} {} delivered from=<{}> to={} size={} user={}", id_, qid, a.tx.sender, to, message.size(),
+                         a.tx.auth_user.empty() ? "-" : a.tx.auth_user);
+            engine_.message_queued(qid);
+        }
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::pause& a) {
+        asio::steady_timer t(co_await asio::this_coro::executor, a.delay);
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::close_connection& a) {
+        close_reason = reason_name(a.why);
+        co_return false;
+    }
+
+    net::byte_stream& peer_;
+    const config::listener& lc_;
+    services& svc_;
+    const network_list& trusted_;
+    const std::string& id_;
+    smtp::server_session engine_;
+    std::unique_ptr<auth::sasl_exchange> sasl_;
+    std::string mechanism_;
+};
+
+}  // namespace
+
+asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener& lc, services& svc,
+                                 const network_list& trusted, const std::string& id) {
+    smtp_driver driver(peer, lc, svc, trusted, id);
+    co_await net::run_engine(peer, driver.engine(), driver,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
+    const auto& s = driver.engine().summary();
+    spdlog::info("{} disconnect reason={} helo={} user={} messages={} rejected={} auth_failures={}", id,
+                 driver.close_reason, s.helo.empty() ? "-" : s.helo, s.auth_user.empty() ? "-" : s.auth_user,
+                 s.messages, s.rejected, s.auth_failures);
+    co_await peer.shutdown(std::chrono::seconds(5));
+}
+
+}  // namespace mailroom::server

@@ -1,0 +1,32 @@
+// server::smtp_policy: the answers to the SMTP engine's policy questions -
+// may this sender be used, may this recipient be accepted (local mailbox,
+// or relaying for an authenticated, POP-before-SMTP or trusted client).
+// Blocking (SQLite): called on the worker pool.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "proto/smtp/server_session.hpp"
+#include "server/networks.hpp"
+#include "server/services.hpp"
+
+namespace mailroom::server {
+
+struct client_facts {
+    std::string address;     // peer IP
+    std::string auth_user;   // canonical, "" when not authenticated
+    bool submission = false; // the listener is a submission one
+};
+
+// Submission: the sender must be the authenticated user (RFC 6409 §8.1);
+// the null sender is not a user's. Receiving: any well-formed sender.
+smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender);
+
+// Local domains: an existing user (550 5.1.1 otherwise). Other domains:
+// relaying, allowed only to authenticated, POP-before-SMTP or trusted
+// clients (554 5.7.1 otherwise: no open relay).
+smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
+                              std::string_view recipient);
+
+}  // namespace mailroom::server

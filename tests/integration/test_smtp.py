@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""SMTP against `mailroom serve`: receiving for local users (smtp listener),
+submission with STARTTLS and AUTH, no open relay, POP-before-SMTP, and the
+smuggling sequences, with real clients (smtplib, swaks, msmtp, curl). Every
+accepted message is fetched back over POP3 and compared byte for byte
+(after the Return-Path and Received lines the server adds)."""
+
+import os
+import poplib
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import DOMAIN, NET_TIMEOUT, User, tls_client_context  # noqa: E402
+
+ALICE = User("alice@" + DOMAIN, "alice-Smtp-31x")
+BOB = User("bob@" + DOMAIN, "bob-Smtp-42y")
+CAROL = User("carol@" + DOMAIN, "carol-Smtp-53z")
+DAVE = User("dave@" + DOMAIN, "dave-Smtp-64w")
+
+LISTENERS = [
+    dict(name="pop3-plain", tls="starttls", plaintext_auth=True),
+    dict(name="smtp", service="smtp", tls="starttls"),
+    dict(name="submission", service="submission", tls="starttls"),
+    dict(name="submission-plain", service="submission", tls="none", plaintext_auth=True),
+]
+
+
+def message(subject, body="line one\r\n.line starting with a dot\r\n\r\nlast line\r\n"):
+    return ("From: Tester <tester@remote.example>\r\nTo: someone\r\nSubject: %s\r\n\r\n%s"
+            % (subject, body)).encode()
+
+
+class SmtpTest(harness.ServerTestCase):
+    USERS = [ALICE, BOB, CAROL, DAVE]
+    LISTENERS = LISTENERS
+
+    def fetch_all(self, user):
+        """Every message in USER's mailbox (as sent by POP3, CRLF), then deleted."""
+        c = poplib.POP3(*self.srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
+        try:
+            c.user(user.address)
+            c.pass_(user.password)
+            out = []
+            for n in range(1, c.stat()[0] + 1):
+                lines = c.retr(n)[1]
+                out.append(b"".join(l + b"\r\n" for l in lines))
+                c.dele(n)
+            return out
+        finally:
+            c.quit()
+
+    def assert_delivered(self, user, sent, via=None, client_adds_headers=False):
+        got = self.fetch_all(user)
+        self.assertEqual(len(got), 1, "expected exactly one message for %s" % user.address)
+        msg = got[0]
+        self.assertTrue(msg.startswith(b"Return-Path: <"), msg[:200])
+        received = msg.index(b"Received: from ")
+        body_start = msg.index(b"\r\n", msg.index(b"; ", received)) + 2
+        if client_adds_headers:  # msmtp adds Date: and Message-ID: before ours
+            self.assertTrue(msg[body_start:].endswith(sent), "message changed in transit: %r" % msg[-300:])
+        else:
+            self.assertEqual(msg[body_start:], sent, "message changed in transit")
+        if via:
+            self.assertIn(via, msg[:body_start])
+        return msg[:body_start]
+
+    # ---------------------------------------------------------- receiving
+    def test_mx_delivery_with_smtplib(self):
+        sent = message("mx")
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("client.remote.example")
+            self.assertTrue(s.has_extn("pipelining") and s.has_extn("8bitmime") and s.has_extn("starttls"))
+            self.assertTrue(s.has_extn("chunking") and s.has_extn("smtputf8") and s.has_extn("dsn"))
+            refused = s.sendmail("tester@remote.example", [ALICE.address], sent)
+            self.assertEqual(refused, {})
+        headers = self.assert_delivered(ALICE, sent, via=b"with ESMTP id ")
+        self.assertIn(b"Return-Path: <tester@remote.example>", headers)
+        self.assertIn(b"for <alice@example.test>", headers)
+
+    def test_unknown_user_and_relay_tricks_refused(self):
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("c")
+            s.mail("tester@remote.example")
+            code, text = s.rcpt("nobody@" + DOMAIN)
+            self.assertEqual((code, text[:5]), (550, b"5.1.1"))
+            for trick in ("<victim%far.example@example.test>", "<@relay.example:victim@far.example>",
+                          "<far.example!victim@example.test>"):
+                code, _ = s.docmd("RCPT TO:" + trick)
+                self.assertEqual(code, 501, trick)
+            code, _ = s.docmd("DATA")
+            self.assertEqual(code, 554)
+
+    def test_smuggling_is_refused_and_nothing_smuggled_is_delivered(self):
+        sock = socket.create_connection(self.srv.addr("smtp"), timeout=NET_TIMEOUT)
+        f = sock.makefile("rb")
+        try:
+            def cmd(line):
+                sock.sendall(line + b"\r\n")
+                return read_reply()
+
+            def read_reply():
+                while True:
+                    l = f.readline()
+                    if l[3:4] != b"-":
+                        return l
+            read_reply()
+            cmd(b"EHLO c")
+            self.assertTrue(cmd(b"MAIL FROM:<tester@remote.example>").startswith(b"250"))
+            self.assertTrue(cmd(b"RCPT TO:<" + BOB.address.encode() + b">").startswith(b"250"))
+            self.assertTrue(cmd(b"DATA").startswith(b"354"))
+            sock.sendall(b"Subject: legit\r\n\r\nhi\n.\nMAIL FROM:<admin@example.test>\r\nRCPT TO:<"
+                         + CAROL.address.encode() + b">\r\nDATA\r\nSubject: spoofed\r\n\r\nx\r\n.\r\n")
+            self.assertTrue(read_reply().startswith(b"550 5.6.0"))
+            self.assertTrue(cmd(b"QUIT").startswith(b"221"))
+        finally:
+            sock.close()
+        self.assertEqual(self.fetch_all(BOB), [])
+        self.assertEqual(self.fetch_all(CAROL), [])
+
+    # ---------------------------------------------------------- submission
+    def test_submission_requires_auth_and_owned_sender(self):
+        with smtplib.SMTP(*self.srv.addr("submission"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("laptop")
+            code, _ = s.docmd("MAIL FROM:<%s>" % CAROL.address)
+            self.assertEqual(code, 530)
+            self.assertNotIn("PLAIN", s.esmtp_features.get("auth", ""))  # not over cleartext
+            s.starttls(context=tls_client_context())
+            s.ehlo("laptop")
+            self.assertIn("PLAIN", s.esmtp_features.get("auth", ""))
+            s.login(CAROL.address, CAROL.password)
+            code, _ = s.docmd("MAIL FROM:<%s>" % BOB.address)
+            self.assertEqual(code, 553)
+            sent = message("submitted")
+            self.assertEqual(s.sendmail(CAROL.address, [CAROL.address], sent), {})
+        headers = self.assert_delivered(CAROL, sent, via=b"with ESMTPSA id ")
+        self.assertIn(b"(Authenticated sender: carol@example.test)", headers)
+        self.assertIn(b"(using TLSv1.", headers)
+
+    def test_wrong_password_refused_and_delayed(self):
+        with smtplib.SMTP(*self.srv.addr("submission-plain"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("c")
+            t0 = time.monotonic()
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                s.login(CAROL.address, "wrong-password")
+            self.assertGreaterEqual(time.monotonic() - t0, 0.045)
+
+    def test_swaks_each_auth_mechanism_over_starttls(self):
+        for mech in ("PLAIN", "LOGIN", "SCRAM-SHA-1", "SCRAM-SHA-256"):
+            if mech.startswith("SCRAM"):
+                continue  # swaks has no SCRAM; covered by the POP3 tests' SCRAM client and unit tests
+            body = "swaks body for %s\n.with a dot\n" % mech
+            p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.srv.port("submission")),
+                                "--tls", "--auth", mech, "--auth-user", DAVE.address, "--auth-password",
+                                DAVE.password, "--from", DAVE.address, "--to", DAVE.address,
+                                "--header", "Subject: swaks " + mech, "--body", body, "--pipeline"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode(errors="replace")[-3000:])
+            got = self.fetch_all(DAVE)
+            self.assertEqual(len(got), 1, mech)
+            self.assertIn(b"Subject: swaks " + mech.encode(), got[0])
+            self.assertIn(b"\r\n.with a dot\r\n", got[0])
+
+    def test_msmtp_and_curl(self):
+        with tempfile.TemporaryDirectory() as work:
+            sent = message("msmtp").replace(b"\r\n", b"\n")
+            p = subprocess.run(["msmtp", "--host=127.0.0.1", "--port=%d" % self.srv.port("submission"),
+                                "--tls=on", "--tls-starttls=on", "--tls-certcheck=off", "--auth=plain",
+                                "--user=" + DAVE.address, "--passwordeval=echo " + DAVE.password,
+                                "--from=" + DAVE.address, DAVE.address],
+                               input=sent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
+                               env=dict(os.environ, HOME=work))
+            self.assertEqual(p.returncode, 0, p.stdout.decode(errors="replace"))
+            self.assert_delivered(DAVE, sent.replace(b"\n", b"\r\n"), client_adds_headers=True)
+
+            mail = os.path.join(work, "mail.txt")
+            sent = message("curl")
+            with open(mail, "wb") as f:
+                f.write(sent)
+            p = subprocess.run(["curl", "-sS", "--ssl-reqd", "-k", "--url",
+                                "smtp://127.0.0.1:%d" % self.srv.port("submission"), "--login-options",
+                                "AUTH=PLAIN", "-u", "%s:%s" % (DAVE.address, DAVE.password), "--mail-from",
+                                DAVE.address, "--mail-rcpt", DAVE.address, "--upload-file", mail],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode(errors="replace"))
+            self.assert_delivered(DAVE, sent)
+
+
+
+class RelayPolicyTest(harness.ServerTestCase):
+    """No open relay; POP-before-SMTP opens relaying for its window only.
+    Its own server, so no POP3 login of another test has opened the window."""
+    USERS = [ALICE]
+    LISTENERS = LISTENERS
+    EXTRA_CONFIG = dict(pop_before_smtp_window=2)
+
+    def relay_reply(self):
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("c")
+            s.mail("tester@remote.example")
+            return s.rcpt("someone@far.example")
+
+    def test_pop_before_smtp_window(self):
+        code, text = self.relay_reply()
+        self.assertEqual((code, text[:5]), (554, b"5.7.1"))  # no open relay
+        c = poplib.POP3(*self.srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
+        c.user(ALICE.address)
+        c.pass_(ALICE.password)
+        c.quit()
+        # Relaying is allowed now; remote delivery itself comes with issue #4,
+        # so the answer is a temporary 451 instead of the refusal.
+        self.assertEqual(self.relay_reply()[0], 451)
+        time.sleep(3.2)  # the window (2 s) has passed
+        self.assertEqual(self.relay_reply()[0], 554)
+
+
+if __name__ == "__main__":
+    harness.main()
