@@ -128,30 +128,35 @@ TEST(config_loader, empty_document_is_the_embedded_defaults) {
     EXPECT_TRUE(r.cfg->tls_key.empty());
     EXPECT_EQ(r.cfg->log_level, "info");
     EXPECT_EQ(r.cfg->pop_before_smtp_window, std::chrono::seconds(600));
-    ASSERT_EQ(r.cfg->listeners.size(), 2u);
+    ASSERT_EQ(r.cfg->listeners.size(), 5u);
     EXPECT_EQ(r.cfg->listeners[0].name, "pop3");
     EXPECT_EQ(r.cfg->listeners[1].name, "pop3s");
+    EXPECT_EQ(r.cfg->listeners[2].name, "smtp");
 }
 
 TEST(config_loader, embedded_defaults_match_the_design) {
     const auto d = embedded_defaults();
     EXPECT_FALSE(d.hostname.empty());
     EXPECT_EQ(d.data_dir, "mailroom-data");
-    ASSERT_EQ(d.listeners.size(), 2u);
-    struct expected { std::string name; std::uint16_t port; tls_mode tls; };
-    const expected want[] = {{"pop3", 1110, tls_mode::starttls}, {"pop3s", 1995, tls_mode::implicit}};
+    ASSERT_EQ(d.listeners.size(), 5u);
+    struct expected { std::string name; std::uint16_t port; tls_mode tls; service_kind service; };
+    const expected want[] = {{"pop3", 1110, tls_mode::starttls, service_kind::pop3},
+                             {"pop3s", 1995, tls_mode::implicit, service_kind::pop3},
+                             {"smtp", 2525, tls_mode::starttls, service_kind::smtp},
+                             {"submission", 5587, tls_mode::starttls, service_kind::submission},
+                             {"submissions", 4465, tls_mode::implicit, service_kind::submission}};
     const listener defaults;
-    for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < 5; ++i) {
         const auto& l = d.listeners[i];
         EXPECT_EQ(l.name, want[i].name);
-        EXPECT_EQ(l.service, service_kind::pop3);
+        EXPECT_EQ(l.service, want[i].service);
         EXPECT_EQ(l.address, "127.0.0.1");
         EXPECT_EQ(l.port, want[i].port);
         EXPECT_EQ(l.tls, want[i].tls);
         EXPECT_FALSE(l.plaintext_auth);
         EXPECT_EQ(l.mechanisms, defaults.mechanisms);
         EXPECT_EQ(l.max_connections, defaults.max_connections);
-        EXPECT_EQ(l.idle_timeout, defaults.idle_timeout);
+        EXPECT_EQ(l.idle_timeout, l.service == service_kind::pop3 ? defaults.idle_timeout : std::chrono::seconds(300));
         EXPECT_EQ(l.source_line, 0);
     }
 }
