@@ -125,6 +125,43 @@ class SmtpTest(harness.ServerTestCase):
         self.assertEqual(self.fetch_all(BOB), [])
         self.assertEqual(self.fetch_all(CAROL), [])
 
+    def raw_session(self, listener="smtp"):
+        sock = socket.create_connection(self.srv.addr(listener), timeout=NET_TIMEOUT)
+        f = sock.makefile("rb")
+
+        def reply():
+            lines = []
+            while True:
+                l = f.readline()
+                lines.append(l)
+                if l[3:4] != b"-":
+                    return b"".join(lines)
+        reply()
+        return sock, reply
+
+    def test_bdat_chunks_and_smtputf8_arrive_byte_exact(self):
+        sock, reply = self.raw_session()
+        try:
+            sock.sendall(b"EHLO c\r\n")
+            self.assertIn(b"CHUNKING", reply())
+            body = "Subject: gr\u00fc\u00dfe\r\n\r\n.not stuffed in BDAT\r\n\u00e9t\u00e9\r\n".encode()
+            first, second = body[:17], body[17:]
+            # Pipelined: MAIL, RCPT and both chunks in one write (RFC 3030 allows it).
+            sock.sendall(b"MAIL FROM:<tester@remote.example> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<"
+                         + ALICE.address.encode() + b">\r\nBDAT %d\r\n" % len(first) + first
+                         + b"BDAT %d LAST\r\n" % len(second) + second)
+            self.assertTrue(reply().startswith(b"250 2.1.0"))
+            self.assertTrue(reply().startswith(b"250 2.1.5"))
+            self.assertTrue(reply().startswith(b"250 2.0.0 %d octets" % len(first)))
+            self.assertTrue(reply().startswith(b"250 2.0.0 Ok: queued as "))
+            sock.sendall(b"QUIT\r\n")
+            self.assertTrue(reply().startswith(b"221"))
+        finally:
+            sock.close()
+        # BDAT content is not dot-unstuffed; POP3 stuffs on the way out and
+        # poplib unstuffs, so the body must come back exactly.
+        self.assert_delivered(ALICE, body, via=b"with UTF8SMTP id ")
+
     # ---------------------------------------------------------- submission
     def test_submission_requires_auth_and_owned_sender(self):
         with smtplib.SMTP(*self.srv.addr("submission"), timeout=NET_TIMEOUT) as s:
