@@ -86,7 +86,7 @@ void server_session::process() {
     // A client that pipelines without reading could make us queue replies
     // without bound (thousands of LISTs from one 4 KiB read): stop at a
     // backlog; next_action() resumes once it has been handed out.
-    while (state_ != state::closed && awaiting_ == awaiting::nothing && queued_reply_bytes() < max_reply_backlog) {
+    while (state_ != state::closed && awaiting_ == awaiting::nothing && out_.reply_bytes() < max_reply_backlog) {
         auto next = in_.next();
         if (next.what == line_buffer::status::need_more) {
             // A dropped connection deletes nothing (RFC 1939 §6: only QUIT enters UPDATE).
@@ -509,16 +509,7 @@ void server_session::bad(std::string_view line) {
     reply(line);
 }
 
-void server_session::request(action a) {
-    // Consecutive replies go out in one write (pipelined commands).
-    if (auto* r = std::get_if<send_reply>(&a))
-        if (!out_.empty())
-            if (auto* last = std::get_if<send_reply>(&out_.back())) {
-                last->bytes += r->bytes;
-                return;
-            }
-    out_.push_back(std::move(a));
-}
+void server_session::request(action a) { out_.push(std::move(a)); }
 
 void server_session::close(close_reason why) {
     request(close_connection{why});
@@ -526,19 +517,9 @@ void server_session::close(close_reason why) {
     awaiting_ = awaiting::nothing;
 }
 
-std::size_t server_session::queued_reply_bytes() const noexcept {
-    std::size_t n = 0;
-    for (const auto& a : out_)
-        if (const auto* r = std::get_if<send_reply>(&a)) n += r->bytes.size();
-    return n;
-}
-
 std::optional<action> server_session::next_action() {
     if (out_.empty()) process();  // input held back by the backlog limit
-    if (out_.empty()) return std::nullopt;
-    action a = std::move(out_.front());
-    out_.pop_front();
-    return a;
+    return out_.pop();
 }
 
 state server_session::current_state() const noexcept { return state_; }

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/action_queue.hpp"
 #include "common/clock.hpp"
 #include "common/line_buffer.hpp"
 #include "common/result.hpp"
@@ -126,7 +126,6 @@ private:
     enum class awaiting { nothing, tls, login, sasl, maildrop, message, deletes };
 
     void process();
-    std::size_t queued_reply_bytes() const noexcept;
     void handle_line(std::string_view line);
     void handle_sasl_response(std::string_view line);
     void handle_too_long_line();
@@ -166,7 +165,7 @@ private:
     line_buffer in_;
     state state_ = state::authorization;
     awaiting awaiting_ = awaiting::nothing;
-    std::deque<action> out_;
+    action_queue<action, send_reply> out_;
     std::string apop_timestamp_;         // empty when APOP is off
     std::optional<std::string> user_;    // from USER, for PASS
     std::string mechanism_;              // of the login under way

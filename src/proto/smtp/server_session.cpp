@@ -45,7 +45,7 @@ void server_session::timed_out() {
 
 void server_session::process() {
     bool starved = false;  // stopped because the input ran out (not for an answer or the backlog)
-    while (state_ != state::closed && awaiting_ == awaiting::nothing && queued_reply_bytes() < max_reply_backlog) {
+    while (state_ != state::closed && awaiting_ == awaiting::nothing && out_.reply_bytes() < max_reply_backlog) {
         if (state_ == state::data || state_ == state::bdat) {
             const auto before = state_;
             before == state::data ? feed_data() : feed_chunk();
@@ -308,15 +308,7 @@ void server_session::bad(int code, std::string_view enhanced, std::string_view t
     reply(code, enhanced, text);
 }
 
-void server_session::request(action a) {
-    if (auto* r = std::get_if<send_reply>(&a))
-        if (!out_.empty())
-            if (auto* last = std::get_if<send_reply>(&out_.back())) {
-                last->bytes += r->bytes;
-                return;
-            }
-    out_.push_back(std::move(a));
-}
+void server_session::request(action a) { out_.push(std::move(a)); }
 
 void server_session::close(close_reason why) {
     request(close_connection{why});
@@ -337,19 +329,9 @@ void server_session::reset_transaction() {
         state_ = state::ready;
 }
 
-std::size_t server_session::queued_reply_bytes() const noexcept {
-    std::size_t n = 0;
-    for (const auto& a : out_)
-        if (const auto* r = std::get_if<send_reply>(&a)) n += r->bytes.size();
-    return n;
-}
-
 std::optional<action> server_session::next_action() {
-    if (out_.empty()) process();
-    if (out_.empty()) return std::nullopt;
-    action a = std::move(out_.front());
-    out_.pop_front();
-    return a;
+    if (out_.empty()) process();  // input held back by the backlog limit
+    return out_.pop();
 }
 
 std::vector<std::string> server_session::offered_mechanisms() const {

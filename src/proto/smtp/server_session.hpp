@@ -11,13 +11,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "common/action_queue.hpp"
 #include "common/clock.hpp"
 #include "proto/smtp/input_buffer.hpp"
 #include "common/result.hpp"
@@ -149,14 +149,13 @@ private:
     void auth_failed();
     void request(action a);
     void close(close_reason why);
-    std::size_t queued_reply_bytes() const noexcept;
 
     listener_policy policy_;
     limits lim_;
     input_buffer in_;
     state state_ = state::greeting;
     awaiting awaiting_ = awaiting::nothing;
-    std::deque<action> out_;
+    action_queue<action, send_reply> out_;
     bool esmtp_ = false;
     std::string helo_;
     std::string auth_user_;
