@@ -13,6 +13,7 @@
 #include "net/run_engine.hpp"
 #include "proto/pop3/server_session.hpp"
 #include "server/login_check.hpp"
+#include "server/sasl_runner.hpp"
 #include "storage/maildir.hpp"
 
 namespace mailroom::server {
@@ -112,31 +113,20 @@ private:
     }
 
     asio::awaitable<bool> on(pop3::sasl_begin& a) {
-        sasl_mechanism_ = a.mechanism;
         attempted_user_.clear();
-        auto ex = svc_.sasl.begin(a.mechanism, make_credential_lookup(svc_.users));
-        if (!ex) {
-            engine_.sasl_done({pop3::login_status::temporary_failure, {}}, std::nullopt);
-            co_return true;
-        }
-        sasl_ = std::move(*ex);
-        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->start(a.initial_response_b64); });
+        auto step = co_await sasl_.begin(a.mechanism, a.initial_response_b64);  // own statement: g++ 12
         deliver(std::move(step));
         co_return true;
     }
 
     asio::awaitable<bool> on(pop3::sasl_continue& a) {
-        if (!sasl_) {  // the engine never asks this without a begin; be safe
-            engine_.sasl_done({pop3::login_status::bad_credentials, {}}, std::nullopt);
-            co_return true;
-        }
-        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->step(a.response_b64); });
+        auto step = co_await sasl_.step(a.response_b64);
         deliver(std::move(step));
         co_return true;
     }
 
     asio::awaitable<bool> on(pop3::sasl_abort&) {
-        sasl_.reset();
+        sasl_.abort();
         co_return true;
     }
 
@@ -146,13 +136,12 @@ private:
             engine_.sasl_challenge(std::move(step.data_b64));
             return;
         }
-        sasl_.reset();
         pop3::login_verdict v;
         v.status = step.what == o::success             ? pop3::login_status::ok
                    : step.what == o::temporary_failure ? pop3::login_status::temporary_failure
                                                        : pop3::login_status::bad_credentials;
         v.user = step.user;
-        log_login(v, sasl_mechanism_);
+        log_login(v, sasl_.mechanism());
         std::optional<std::string> final_data;
         if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
         engine_.sasl_done(std::move(v), std::move(final_data));
@@ -234,8 +223,7 @@ private:
     services& svc_;
     const std::string& id_;
     pop3::server_session engine_;
-    std::unique_ptr<auth::sasl_exchange> sasl_;
-    std::string sasl_mechanism_;
+    sasl_runner sasl_{svc_};
     std::string attempted_user_;
     std::optional<storage::maildir> box_;
     storage::mailbox_lock lock_;

@@ -13,7 +13,7 @@
 #include "net/run_engine.hpp"
 #include "proto/smtp/server_session.hpp"
 #include "server/local_delivery.hpp"
-#include "server/login_check.hpp"
+#include "server/sasl_runner.hpp"
 #include "server/smtp_policy.hpp"
 
 namespace mailroom::server {
@@ -103,43 +103,31 @@ private:
     }
 
     asio::awaitable<bool> on(smtp::sasl_begin& a) {
-        mechanism_ = a.mechanism;
-        auto ex = svc_.sasl.begin(a.mechanism, make_credential_lookup(svc_.users));
-        if (!ex) {
-            engine_.sasl_done(smtp::auth_status::temporary_failure, {}, std::nullopt);
-            co_return true;
-        }
-        sasl_ = std::move(*ex);
-        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->start(a.initial_response_b64); });
+        auto step = co_await sasl_.begin(a.mechanism, a.initial_response_b64);  // own statement: g++ 12
         deliver(std::move(step));
         co_return true;
     }
 
     asio::awaitable<bool> on(smtp::sasl_continue& a) {
-        if (!sasl_) {
-            engine_.sasl_done(smtp::auth_status::bad_credentials, {}, std::nullopt);
-            co_return true;
-        }
-        auto step = co_await net::offload(svc_.pool, [&] { return sasl_->step(a.response_b64); });
+        auto step = co_await sasl_.step(a.response_b64);
         deliver(std::move(step));
         co_return true;
     }
 
     asio::awaitable<bool> on(smtp::sasl_abort&) {
-        sasl_.reset();
+        sasl_.abort();
         co_return true;
     }
 
     void deliver(auth::sasl_step step) {
         using o = auth::sasl_step::outcome;
         if (step.what == o::challenge) return engine_.sasl_challenge(std::move(step.data_b64));
-        sasl_.reset();
         const auto status = step.what == o::success             ? smtp::auth_status::ok
                             : step.what == o::temporary_failure ? smtp::auth_status::temporary_failure
                                                                 : smtp::auth_status::bad_credentials;
         spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
                      status == smtp::auth_status::ok ? "ok" : status == smtp::auth_status::temporary_failure ? "tempfail" : "failed",
-                     step.user.empty() ? "-" : step.user, mechanism_, peer_.tls_active() ? "yes" : "no",
+                     step.user.empty() ? "-" : step.user, sasl_.mechanism(), peer_.tls_active() ? "yes" : "no",
                      peer_.peer_address());
         std::optional<std::string> final_data;
         if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
@@ -215,8 +203,7 @@ private:
     const network_list& trusted_;
     const std::string& id_;
     smtp::server_session engine_;
-    std::unique_ptr<auth::sasl_exchange> sasl_;
-    std::string mechanism_;
+    sasl_runner sasl_{svc_};
 };
 
 }  // namespace
