@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "fuzz_input.hpp"
 #include "proto/pop3/server_session.hpp"
 
 namespace {
@@ -32,22 +33,6 @@ private:
     std::uint8_t n_ = 0;
 };
 
-class input {
-public:
-    input(const std::uint8_t* d, std::size_t n) : data_(d), size_(n) {}
-    std::uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
-    std::string_view bytes(std::size_t n) {
-        n = std::min(n, size_ - pos_);
-        std::string_view s(reinterpret_cast<const char*>(data_ + pos_), n);
-        pos_ += n;
-        return s;
-    }
-    bool done() const { return pos_ >= size_; }
-private:
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-};
 
 const std::vector<std::string> messages{"Subject: a\n\nbody\n", ".\r\n..\r\n", "", "no newline",
                                         "H: x\n\n" + std::string(300, '.') + "\n"};
@@ -55,7 +40,7 @@ const std::vector<std::string> messages{"Subject: a\n\nbody\n", ".\r\n..\r\n", "
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    input in(data, size);
+    mailroom::fuzz::fuzz_input in(data, size);
     const auto flags = in.byte();
     listener_policy policy;
     policy.tls_active = flags & 1;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/errors.hpp"
+#include "fuzz_input.hpp"
 #include "proto/smtp/server_session.hpp"
 
 using namespace mailroom;
@@ -17,22 +18,6 @@ using namespace mailroom::smtp;
 
 namespace {
 
-class input {
-public:
-    input(const std::uint8_t* d, std::size_t n) : data_(d), size_(n) {}
-    std::uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
-    std::string_view bytes(std::size_t n) {
-        n = std::min(n, size_ - pos_);
-        std::string_view s(reinterpret_cast<const char*>(data_ + pos_), n);
-        pos_ += n;
-        return s;
-    }
-    bool done() const { return pos_ >= size_; }
-private:
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-};
 
 void check_reply(const std::string& bytes) {
     if (bytes.size() < 6 || bytes.substr(bytes.size() - 2) != "\r\n") std::abort();
@@ -49,7 +34,7 @@ void check_reply(const std::string& bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    input in(data, size);
+    mailroom::fuzz::fuzz_input in(data, size);
     const auto flags = in.byte();
     listener_policy policy;
     policy.submission = flags & 1;

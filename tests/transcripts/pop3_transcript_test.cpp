@@ -167,10 +167,7 @@ private:
         }
     }
 
-    void feed(const std::string& bytes) {
-        if (!per_byte_) return session_->feed(bytes);
-        for (char c : bytes) session_->feed(std::string_view(&c, 1));
-    }
+    void feed(const std::string& bytes) { test::feed_write(*session_, bytes, per_byte_); }
 
     // Moves the session's replies into out_, up to the first other action.
     void pull() {
@@ -286,14 +283,7 @@ private:
     std::optional<action> held_;
 };
 
-struct transcript_case {
-    std::filesystem::path file;
-    bool per_byte;
-};
-
-void PrintTo(const transcript_case& c, std::ostream* os) {
-    *os << c.file.filename().string() << (c.per_byte ? " (per byte)" : " (whole)");
-}
+using test::transcript_case;
 
 class Pop3Transcript : public ::testing::TestWithParam<transcript_case> {};
 
@@ -302,24 +292,12 @@ TEST_P(Pop3Transcript, Replays) {
     replay(lines, GetParam().per_byte).run();
 }
 
-std::vector<transcript_case> all_cases() {
-    std::vector<transcript_case> out;
-    for (const auto& f : test::transcript_files(MAILROOM_TRANSCRIPT_DIR)) {
-        out.push_back({f, false});
-        out.push_back({f, true});
-    }
-    return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Files, Pop3Transcript, ::testing::ValuesIn(all_cases()),
+INSTANTIATE_TEST_SUITE_P(Files, Pop3Transcript, ::testing::ValuesIn(test::transcript_cases(MAILROOM_TRANSCRIPT_DIR)),
                          [](const ::testing::TestParamInfo<transcript_case>& param_info) {
-                             std::string name = param_info.param.file.stem().string() + (param_info.param.per_byte ? "_per_byte" : "_whole");
-                             for (auto& c : name)
-                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                             return name;
+                             return test::transcript_case_name(param_info.param);
                          });
 
-TEST(Pop3TranscriptSuite, HasFiles) { EXPECT_GE(all_cases().size(), 20u); }
+TEST(Pop3TranscriptSuite, HasFiles) { EXPECT_GE(test::transcript_cases(MAILROOM_TRANSCRIPT_DIR).size(), 20u); }
 
 }  // namespace
 }  // namespace mailroom::pop3

@@ -1,6 +1,7 @@
 #include "transcript_file.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <stdexcept>
 
@@ -93,6 +94,26 @@ std::vector<std::filesystem::path> transcript_files(const std::filesystem::path&
         if (e.path().extension() == ".txt") out.push_back(e.path());
     std::sort(out.begin(), out.end());
     return out;
+}
+
+void PrintTo(const transcript_case& c, std::ostream* os) {
+    *os << c.file.filename().string() << (c.per_byte ? " (per byte)" : " (whole)");
+}
+
+std::vector<transcript_case> transcript_cases(const std::filesystem::path& dir) {
+    std::vector<transcript_case> out;
+    for (const auto& f : transcript_files(dir)) {
+        out.push_back({f, false});
+        out.push_back({f, true});
+    }
+    return out;
+}
+
+std::string transcript_case_name(const transcript_case& c) {
+    std::string name = c.file.stem().string() + (c.per_byte ? "_per_byte" : "_whole");
+    for (auto& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return name;
 }
 
 }  // namespace mailroom::test

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,5 +26,23 @@ std::string unescape(std::string_view text);
 std::vector<std::pair<std::string, std::string>> key_values(std::string_view text);
 
 std::vector<std::filesystem::path> transcript_files(const std::filesystem::path& dir);
+
+// One parameter of a replay test: a file, fed whole or one byte at a time.
+struct transcript_case {
+    std::filesystem::path file;
+    bool per_byte = false;
+};
+void PrintTo(const transcript_case& c, std::ostream* os);  // gtest's name for it in failures
+// Every file of dir, twice (whole, per byte).
+std::vector<transcript_case> transcript_cases(const std::filesystem::path& dir);
+// "name_whole" / "name_per_byte", as a gtest parameter name.
+std::string transcript_case_name(const transcript_case& c);
+
+// Feeds a client write to an engine whole, or split into single bytes.
+template <class Engine>
+void feed_write(Engine& engine, std::string_view bytes, bool per_byte) {
+    if (!per_byte) return engine.feed(bytes);
+    for (char c : bytes) engine.feed(std::string_view(&c, 1));
+}
 
 }  // namespace mailroom::test
