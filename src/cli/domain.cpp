@@ -31,30 +31,27 @@ void add_domain(CLI::App& app) {
     a->add_option("domain", o->domain)->required();
     a->callback([o] {
         auto d = canonical_domain(o->domain);
-        auto ec = open_userdb(load_settings(o->common))->add_domain(d);
-        if (ec == errc::already_exists) throw cli_error("domain " + d + " exists already");
-        if (ec) throw cli_error("cannot add " + d + ": " + ec.message());
+        throw_on_error(open_userdb(o->common)->add_domain(d), "cannot add " + d,
+                       {{errc::already_exists, "domain " + d + " exists already"}});
         std::cout << "added " << d << "\n";
     });
 
-    auto* del = domain->add_subcommand("del", "Delete a local domain that has no users");
+    auto* del = domain->add_subcommand("del", "Delete a local domain that has no users or aliases");
     add_common_options(*del, o->common);
     del->add_option("domain", o->domain)->required();
     del->callback([o] {
         auto d = canonical_domain(o->domain);
-        auto ec = open_userdb(load_settings(o->common))->remove_domain(d);
-        if (ec == errc::not_found) throw cli_error("no such domain: " + d);
-        if (ec == errc::in_use) throw cli_error("domain " + d + " still has users; delete them first");
-        if (ec) throw cli_error("cannot delete " + d + ": " + ec.message());
+        throw_on_error(open_userdb(o->common)->remove_domain(d), "cannot delete " + d,
+                       {{errc::not_found, "no such domain: " + d},
+                        {errc::in_use, "domain " + d + " still has users or aliases; delete them first"}});
         std::cout << "deleted " << d << "\n";
     });
 
     auto* l = domain->add_subcommand("list", "List local domains");
     add_common_options(*l, o->common);
     l->callback([o] {
-        auto ds = open_userdb(load_settings(o->common))->domains();
-        if (!ds) throw cli_error("cannot list domains: " + ds.error().message());
-        for (const auto& d : *ds) std::cout << d << "\n";
+        for (const auto& d : value_or_throw(open_userdb(o->common)->domains(), "cannot list domains"))
+            std::cout << d << "\n";
     });
 }
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     mailroom::cli::add_serve(app);
     mailroom::cli::add_user(app);
     mailroom::cli::add_domain(app);
+    mailroom::cli::add_alias(app);
     mailroom::cli::add_inject(app);
     mailroom::cli::add_config(app);
 

@@ -41,6 +41,15 @@ std::unique_ptr<storage::userdb> open_userdb(const config::settings& cfg) {
     return std::move(*db);
 }
 
+std::unique_ptr<storage::userdb> open_userdb(const common_options& opts) { return open_userdb(load_settings(opts)); }
+
+void throw_on_error(std::error_code ec, const std::string& action, std::initializer_list<error_text> known) {
+    if (!ec) return;
+    for (const auto& k : known)
+        if (ec == k.code) throw cli_error(k.text);
+    throw cli_error(action + ": " + ec.message());
+}
+
 namespace {
 
 std::string prompt_hidden(const char* prompt) {

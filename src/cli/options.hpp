@@ -1,13 +1,19 @@
 // Options every subcommand shares (--config, --data-dir) and the helpers
-// they need: load the settings, open the user directory, read a password.
-// Errors here throw cli_error: main prints it and exits 1.
+// they need: load the settings, open the user directory, turn its errors
+// into messages, read a password. Errors here throw cli_error: main prints
+// it and exits 1.
 #pragma once
 
 #include <CLI/App.hpp>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <utility>
 
+#include "common/errors.hpp"
+#include "common/result.hpp"
 #include "common/secret.hpp"
 #include "config/settings.hpp"
 #include "storage/userdb.hpp"
@@ -30,6 +36,25 @@ void add_common_options(CLI::App& cmd, common_options& opts);
 config::settings load_settings(const common_options& opts);
 
 std::unique_ptr<storage::userdb> open_userdb(const config::settings& cfg);
+// The same, from the settings the options name.
+std::unique_ptr<storage::userdb> open_userdb(const common_options& opts);
+
+// What to tell the administrator for one expected error code.
+struct error_text {
+    errc code;
+    std::string text;
+};
+
+// Throws cli_error if ec is set: the text `known` pairs with its code, else
+// "<action>: <ec.message()>".
+void throw_on_error(std::error_code ec, const std::string& action, std::initializer_list<error_text> known = {});
+
+// The value, or throw_on_error(r.error(), action, known).
+template <class T>
+T value_or_throw(result<T> r, const std::string& action, std::initializer_list<error_text> known = {}) {
+    if (!r) throw_on_error(r.error(), action, known);
+    return std::move(*r);
+}
 
 // A new password: prompted twice without echo on a terminal, else the
 // first line of standard input.

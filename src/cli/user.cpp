@@ -35,24 +35,20 @@ void add(const user_opts& o) {
     auto db = open_userdb(cfg);
     auto address = canonical_or_throw(o.address);
     auto domain = address.substr(address.find('@') + 1);
-    auto known = db->has_domain(domain);
-    if (!known) throw cli_error("cannot read the user directory: " + known.error().message());
-    if (!*known)
+    if (!value_or_throw(db->has_domain(domain), "cannot read the user directory"))
         throw cli_error("domain " + domain + " is not local; add it first: mailroom domain add " + domain);
-    auto ec = db->add_user(make_record(address, o.legacy));
-    if (ec == errc::already_exists) throw cli_error("user " + address + " exists already (use user passwd)");
-    if (ec) throw cli_error("cannot add " + address + ": " + ec.message());
+    throw_on_error(db->add_user(make_record(address, o.legacy)), "cannot add " + address,
+                   {{errc::already_exists, "user " + address + " exists already (use user passwd)"}});
     storage::maildir box(storage::mailbox_path(server::mail_root(cfg), address));
     if (auto e = box.create()) throw cli_error("user added, but cannot create the mailbox: " + e.message());
     std::cout << "added " << address << (o.legacy ? " (legacy secret kept for APOP and CRAM-MD5)" : "") << "\n";
 }
 
 void passwd(const user_opts& o) {
-    auto db = open_userdb(load_settings(o.common));
+    auto db = open_userdb(o.common);
     auto address = canonical_or_throw(o.address);
     if (!db->find_user(address)) throw cli_error("no such user: " + address);
-    if (auto ec = db->update_credentials(make_record(address, o.legacy)))
-        throw cli_error("cannot change the password: " + ec.message());
+    throw_on_error(db->update_credentials(make_record(address, o.legacy)), "cannot change the password");
     std::cout << "password changed for " << address << "\n";
 }
 
@@ -60,20 +56,17 @@ void del(const user_opts& o) {
     auto cfg = load_settings(o.common);
     auto db = open_userdb(cfg);
     auto address = canonical_or_throw(o.address);
-    auto ec = db->remove_user(address);
-    if (ec == errc::not_found) throw cli_error("no such user: " + address);
-    if (ec) throw cli_error("cannot delete " + address + ": " + ec.message());
+    throw_on_error(db->remove_user(address), "cannot delete " + address,
+                   {{errc::not_found, "no such user: " + address}});
     std::cout << "deleted " << address << "; its mailbox "
               << storage::mailbox_path(server::mail_root(cfg), address).string() << " is kept\n";
 }
 
 void list(const user_opts& o) {
-    auto db = open_userdb(load_settings(o.common));
     std::optional<std::string_view> domain;
     if (!o.domain.empty()) domain = o.domain;
-    auto users = db->users(domain);
-    if (!users) throw cli_error("cannot list users: " + users.error().message());
-    for (const auto& u : *users) std::cout << u << "\n";
+    for (const auto& u : value_or_throw(open_userdb(o.common)->users(domain), "cannot list users"))
+        std::cout << u << "\n";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <iterator>
 #include <mutex>
 
 #include "common/errors.hpp"
@@ -15,12 +16,13 @@
 namespace mailroom::storage {
 namespace {
 
-// Schema version 1 (PRAGMA user_version): a later version adds migrations
-// from the number found. Columns hold what auth/credentials.hpp describes;
-// the legacy secret is NULL unless the user opted into APOP/CRAM-MD5.
-constexpr int schema_version = 1;
-constexpr const char* schema = R"sql(
-BEGIN IMMEDIATE;
+// Schema (PRAGMA user_version): migrations[v] takes a database from version
+// v to v + 1; open() runs the missing ones in one transaction. Columns hold
+// what auth/credentials.hpp describes; the legacy secret is NULL unless the
+// user opted into APOP/CRAM-MD5. Each step is idempotent (IF NOT EXISTS).
+constexpr const char* migrations[] = {
+    // 0 -> 1: domains and users.
+    R"sql(
 CREATE TABLE IF NOT EXISTS domains (
     name TEXT PRIMARY KEY
 ) WITHOUT ROWID;
@@ -36,9 +38,22 @@ CREATE TABLE IF NOT EXISTS users (
     created INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS users_by_domain ON users(domain);
-PRAGMA user_version = 1;
-COMMIT;
-)sql";
+)sql",
+    // 1 -> 2: aliases (#3). source is "local@domain" or "@domain" (catch-all)
+    // in a local domain, which the domain column ties to domains; target is
+    // any canonical address.
+    R"sql(
+CREATE TABLE IF NOT EXISTS aliases (
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    domain TEXT NOT NULL REFERENCES domains(name),
+    PRIMARY KEY (source, target),
+    CHECK (substr(source, -length(domain) - 1) = '@' || domain)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_by_domain ON aliases(domain);
+)sql",
+};
+constexpr int schema_version = static_cast<int>(std::size(migrations));
 
 constexpr const char* user_columns =
     "address, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, scram_sha1_server, "
@@ -87,6 +102,62 @@ void bind_credentials(sqlite3_stmt* st, int first, const auth::credentials& c) {
     else sqlite3_bind_null(st, i);
 }
 
+// Binds params to ?1, ?2, ... of a fresh or reused statement.
+void bind_all(sqlite3_stmt* s, std::initializer_list<std::string_view> params) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    int i = 1;
+    for (auto p : params) bind_text(s, i++, p);
+}
+
+// Whether the query returns a row.
+result<bool> exists(sqlite3_stmt* s, std::initializer_list<std::string_view> params) {
+    bind_all(s, params);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    // result<bool> cannot tell an error_code from a bool by conversion.
+    return result<bool>(boost::system::in_place_error, db_error(rc));
+}
+
+// The first column of every row.
+result<std::vector<std::string>> texts(sqlite3_stmt* s, std::initializer_list<std::string_view> params) {
+    bind_all(s, params);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(column_text(s, 0));
+    if (rc != SQLITE_DONE) return db_error(rc);
+    return out;
+}
+
+result<int> read_version(sqlite3* db) {
+    sqlite3_stmt* raw = nullptr;
+    if (int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &raw, nullptr); rc != SQLITE_OK)
+        return db_error(rc);
+    statement s(raw);
+    if (sqlite3_step(raw) != SQLITE_ROW) return db_error(sqlite3_extended_errcode(db));
+    return sqlite3_column_int(raw, 0);
+}
+
+// Runs the missing migrations in one write transaction. The version is read
+// again inside it: another process may have migrated since open() looked.
+std::error_code migrate(sqlite3* db) {
+    auto exec = [db](const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); };
+    if (exec("BEGIN IMMEDIATE") != SQLITE_OK) return db_error(sqlite3_extended_errcode(db));
+    auto rollback = [&](std::error_code ec) {
+        exec("ROLLBACK");
+        return ec;
+    };
+    auto version = read_version(db);
+    if (!version) return rollback(version.error());
+    if (*version > schema_version) return rollback(make_error_code(errc::unsupported));
+    for (int v = *version; v < schema_version; ++v)
+        if (exec(migrations[v]) != SQLITE_OK) return rollback(db_error(sqlite3_extended_errcode(db)));
+    if (exec("PRAGMA user_version = " + std::to_string(schema_version)) != SQLITE_OK || exec("COMMIT") != SQLITE_OK)
+        return rollback(db_error(sqlite3_extended_errcode(db)));
+    return {};
+}
+
 }  // namespace
 
 struct userdb::impl {
@@ -132,19 +203,11 @@ result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) 
     const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
     if (sqlite3_exec(raw, setup, nullptr, nullptr, nullptr) != SQLITE_OK)
         return db_error(sqlite3_extended_errcode(raw));
-    int version = 0;
-    {
-        auto v = p->prepare("PRAGMA user_version");
-        if (!v) return v.error();
-        if (sqlite3_step(v->get()) != SQLITE_ROW) return db_error(sqlite3_extended_errcode(raw));
-        version = sqlite3_column_int(v->get(), 0);
-    }
-    if (version > schema_version) return make_error_code(errc::unsupported);  // from a newer mailroom
-    if (version < schema_version && sqlite3_exec(raw, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-        auto ec = db_error(sqlite3_extended_errcode(raw));
-        sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
-        return ec;
-    }
+    auto version = read_version(raw);
+    if (!version) return version.error();
+    if (*version > schema_version) return make_error_code(errc::unsupported);  // from a newer mailroom
+    if (*version < schema_version)
+        if (auto ec = migrate(raw)) return ec;
     return std::unique_ptr<userdb>(new userdb(std::move(p)));
 }
 
@@ -163,7 +226,9 @@ std::error_code userdb::remove_domain(std::string_view domain) {
     auto d = canonical_domain(domain);
     if (!d) return d.error();
     std::lock_guard lock(impl_->mu);
-    auto count = impl_->prepare("SELECT count(*) FROM users WHERE domain = ?1");
+    // Users keep mail and aliases route it: both must go first.
+    auto count = impl_->prepare(
+        "SELECT (SELECT count(*) FROM users WHERE domain = ?1) + (SELECT count(*) FROM aliases WHERE domain = ?1)");
     if (!count) return count.error();
     impl::bind(count->get(), 1, *d);
     if (int rc = sqlite3_step(count->get()); rc != SQLITE_ROW) return db_error(rc);
@@ -172,7 +237,7 @@ std::error_code userdb::remove_domain(std::string_view domain) {
     if (!s) return s.error();
     impl::bind(s->get(), 1, *d);
     auto r = impl_->run(s->get());
-    // The foreign key refuses it if another process added a user meanwhile.
+    // The foreign keys refuse it if another process added a user meanwhile.
     if (!r && r.error() == errc::invalid_argument) return make_error_code(errc::in_use);
     if (!r) return r.error();
     return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
@@ -182,11 +247,7 @@ result<std::vector<std::string>> userdb::domains() {
     std::lock_guard lock(impl_->mu);
     auto s = impl_->prepare("SELECT name FROM domains ORDER BY name");
     if (!s) return s.error();
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) out.push_back(column_text(s->get(), 0));
-    if (rc != SQLITE_DONE) return db_error(rc);
-    return out;
+    return texts(s->get(), {});
 }
 
 result<bool> userdb::has_domain(std::string_view domain) {
@@ -194,13 +255,8 @@ result<bool> userdb::has_domain(std::string_view domain) {
     if (!d) return false;
     std::lock_guard lock(impl_->mu);
     auto s = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
-    // result<bool> cannot tell an error_code from a bool by conversion.
     if (!s) return result<bool>(boost::system::in_place_error, s.error());
-    impl::bind(s->get(), 1, *d);
-    int rc = sqlite3_step(s->get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return result<bool>(boost::system::in_place_error, db_error(rc));
+    return exists(s->get(), {*d});
 }
 
 std::error_code userdb::add_user(const user_record& u) {
@@ -293,22 +349,130 @@ result<std::vector<std::string>> userdb::users(std::optional<std::string_view> d
     auto s = impl_->prepare(d ? "SELECT address FROM users WHERE domain = ?1 ORDER BY address"
                               : "SELECT address FROM users ORDER BY domain, address");
     if (!s) return s.error();
-    if (d) impl::bind(s->get(), 1, *d);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) out.push_back(column_text(s->get(), 0));
-    if (rc != SQLITE_DONE) return db_error(rc);
-    return out;
+    if (d) return texts(s->get(), {*d});
+    return texts(s->get(), {});
 }
 
 result<bool> userdb::has_legacy_users() {
     std::lock_guard lock(impl_->mu);
     auto s = impl_->prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
     if (!s) return result<bool>(boost::system::in_place_error, s.error());
-    int rc = sqlite3_step(s->get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return result<bool>(boost::system::in_place_error, db_error(rc));
+    return exists(s->get(), {});
+}
+
+// ---- aliases (rules in aliases.cpp, contract in userdb.hpp)
+
+std::error_code userdb::add_alias(std::string_view source, std::string_view target) {
+    auto src = canonical_alias_source(source);
+    if (!src) return src.error();
+    auto dst = canonical_address(target);
+    if (!dst) return dst.error();
+    std::lock_guard lock(impl_->mu);
+    // Inserts nothing unless the source's domain is local.
+    auto s = impl_->prepare(
+        "INSERT INTO aliases(source, target, domain) SELECT ?1, ?2, name FROM domains WHERE name = ?3");
+    if (!s) return s.error();
+    bind_all(s->get(), {*src, *dst, std::string_view(*src).substr(src->find('@') + 1)});
+    auto r = impl_->run(s->get());
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::invalid_argument) : std::error_code{};
+}
+
+std::error_code userdb::remove_alias(std::string_view source, std::optional<std::string_view> target) {
+    auto src = canonical_alias_source(source);
+    if (!src) return src.error();
+    std::optional<std::string> dst;
+    if (target) {
+        auto t = canonical_address(*target);
+        if (!t) return t.error();
+        dst = std::move(*t);
+    }
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare(dst ? "DELETE FROM aliases WHERE source = ?1 AND target = ?2"
+                                : "DELETE FROM aliases WHERE source = ?1");
+    if (!s) return s.error();
+    if (dst) bind_all(s->get(), {*src, *dst});
+    else bind_all(s->get(), {*src});
+    auto r = impl_->run(s->get());
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
+}
+
+result<std::vector<alias_entry>> userdb::aliases(std::optional<std::string_view> domain) {
+    std::optional<std::string> d;
+    if (domain) {
+        auto cd = canonical_domain(*domain);
+        if (!cd) return cd.error();
+        d = std::move(*cd);
+    }
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare(d ? "SELECT source, target FROM aliases WHERE domain = ?1 ORDER BY source, target"
+                              : "SELECT source, target FROM aliases ORDER BY domain, source, target");
+    if (!s) return s.error();
+    auto* st = s->get();
+    if (d) bind_all(st, {*d});
+    std::vector<alias_entry> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        auto source = column_text(st, 0);
+        if (out.empty() || out.back().source != source) out.push_back({std::move(source), {}});
+        out.back().targets.push_back(column_text(st, 1));
+    }
+    if (rc != SQLITE_DONE) return db_error(rc);
+    return out;
+}
+
+namespace {
+
+// The alias rules' questions, answered by three statements prepared once
+// per resolve and run inside its read transaction.
+struct sql_alias_directory final : detail::alias_directory {
+    statement domain, user, targets;
+    sql_alias_directory(statement d, statement u, statement t)
+        : domain(std::move(d)), user(std::move(u)), targets(std::move(t)) {}
+    result<bool> is_local_domain(std::string_view d) override { return exists(domain.get(), {d}); }
+    result<bool> is_user(std::string_view a) override { return exists(user.get(), {a}); }
+    result<std::vector<std::string>> alias_targets(std::string_view source) override {
+        return texts(targets.get(), {source});
+    }
+};
+
+}  // namespace
+
+result<resolution> userdb::resolve(std::string_view address) {
+    auto a = canonical_address(address);
+    if (!a) return a.error();
+    std::lock_guard lock(impl_->mu);
+    auto* db = impl_->db.get();
+    // One snapshot (WAL readers never block): the expansion sees one state
+    // of the tables even while the CLI changes them.
+    if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return db_error(sqlite3_extended_errcode(db));
+    auto r = [&]() -> result<resolution> {
+        auto d = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
+        if (!d) return d.error();
+        auto u = impl_->prepare("SELECT 1 FROM users WHERE address = ?1");
+        if (!u) return u.error();
+        auto t = impl_->prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY target");
+        if (!t) return t.error();
+        sql_alias_directory dir(std::move(*d), std::move(*u), std::move(*t));
+        return detail::expand_aliases(*a, dir);
+    }();  // the statements are finalized before the transaction ends
+    // Read only: nothing to lose, but the connection must leave the transaction.
+    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return r;
+}
+
+result<bool> userdb::owns_address(std::string_view user, std::string_view address) {
+    auto u = canonical_address(user);
+    auto a = canonical_address(address);
+    if (!u || !a) return false;
+    if (*u == *a) return true;
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("SELECT 1 FROM aliases WHERE source = ?1 AND target = ?2");
+    if (!s) return result<bool>(boost::system::in_place_error, s.error());
+    return exists(s->get(), {*a, *u});
 }
 
 }  // namespace mailroom::storage

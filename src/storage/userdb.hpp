@@ -1,7 +1,8 @@
-// storage::userdb: local domains and users in SQLite (DATA/mailroom.db).
-// Addresses are stored canonical (lower-case domain and local part). Safe to
-// call from several threads (one connection, serialised). Called by the CLI
-// (user/domain commands) and the login path of every service.
+// storage::userdb: local domains, users and aliases in SQLite
+// (DATA/mailroom.db). Addresses are stored canonical (lower-case domain and
+// local part). Safe to call from several threads (one connection,
+// serialised). Called by the CLI (user/domain/alias commands), the login path
+// of every service and the SMTP recipient check (resolve, owns_address).
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,24 @@ struct user_record {
     auth::credentials cred;
 };
 
+// One alias source with its targets, both sorted.
+struct alias_entry {
+    std::string source;                // "local@domain", or "@domain" for the catch-all
+    std::vector<std::string> targets;  // canonical addresses, local or remote
+};
+
+// Where mail for one address goes (userdb::resolve), in breadth-first order,
+// without duplicates.
+struct resolution {
+    std::vector<std::string> local_mailboxes;  // users of local domains
+    std::vector<std::string> remote;           // addresses in other domains, as they are
+    bool unknown = false;                      // a local address that leads nowhere: 550 5.1.1
+};
+
+// Alias chains longer than this are cut (Postfix virtual_alias_recursion_limit
+// is 1000; ten is plenty for hand-made aliases and bounds the lookups).
+constexpr unsigned max_alias_depth = 10;
+
 class userdb {
 public:
     // Opens or creates the database and its schema (WAL, foreign keys).
@@ -28,7 +47,7 @@ public:
     ~userdb();
 
     std::error_code add_domain(std::string_view domain);     // already_exists
-    std::error_code remove_domain(std::string_view domain);  // not_found; refuses if users remain (errc::in_use)
+    std::error_code remove_domain(std::string_view domain);  // not_found; in_use while users or aliases remain
     result<std::vector<std::string>> domains();
     result<bool> has_domain(std::string_view domain);
 
@@ -40,6 +59,32 @@ public:
     // Whether any user keeps a legacy secret: APOP and CRAM-MD5 are offered
     // only then, since they cannot work for anyone else.
     result<bool> has_legacy_users();
+
+    // Aliases, decided as Postfix virtual_alias_maps: an alias replaces
+    // delivery to the mailbox of a user with the same address unless its
+    // targets include that address itself ("a@d -> a@d, b@d" keeps a copy);
+    // a catch-all "@domain" applies only to local parts that are neither a
+    // user nor an alias. Targets need not exist (a user added later, or a
+    // remote address); the source's domain must be local.
+    //
+    // add_alias: already_exists for the same pair twice; invalid_argument for
+    // a malformed source or target or a source outside the local domains.
+    std::error_code add_alias(std::string_view source, std::string_view target);
+    // Removes one pair, or every target of the source; not_found if nothing
+    // was removed, invalid_argument for a malformed source or target.
+    std::error_code remove_alias(std::string_view source, std::optional<std::string_view> target = {});
+    // Sorted by domain then source; invalid_argument for a malformed domain.
+    result<std::vector<alias_entry>> aliases(std::optional<std::string_view> domain = {});
+    // Expands aliases recursively, breadth-first, up to max_alias_depth: a
+    // loop or a longer chain ends that branch silently (what the branch
+    // found so far still counts). An address outside the local domains is
+    // remote as it is. invalid_argument for a malformed address; the rest
+    // are database errors. Reads one consistent snapshot.
+    result<resolution> resolve(std::string_view address);
+    // Whether `user` may send as `address`: the same address, or an alias
+    // (not a catch-all) listing `user` among its direct targets. False for
+    // malformed input; errors only from the database.
+    result<bool> owns_address(std::string_view user, std::string_view address);
 
 private:
     struct impl;
@@ -54,5 +99,27 @@ result<std::string> canonical_address(std::string_view address);
 
 // Lower-cases and validates a domain name (LDH labels, no trailing dot).
 result<std::string> canonical_domain(std::string_view domain);
+
+// An alias source: canonical_address, or "@domain" (the domain's catch-all).
+result<std::string> canonical_alias_source(std::string_view source);
+
+namespace detail {
+
+// What expand_aliases (aliases.cpp) asks about the directory; userdb
+// answers from SQLite inside one read transaction. Arguments are canonical.
+class alias_directory {
+public:
+    virtual ~alias_directory() = default;
+    virtual result<bool> is_local_domain(std::string_view domain) = 0;
+    virtual result<bool> is_user(std::string_view address) = 0;
+    // The targets of an alias source ("@domain" for the catch-all); empty
+    // when there is no such alias.
+    virtual result<std::vector<std::string>> alias_targets(std::string_view source) = 0;
+};
+
+// The rules of userdb::resolve for a canonical address.
+result<resolution> expand_aliases(std::string_view address, alias_directory& dir);
+
+}  // namespace detail
 
 }  // namespace mailroom::storage

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The administration commands of the `mailroom` binary: config check,
-domain add/list/del, user add/list/passwd/del, inject; and the same commands
+domain add/list/del, user add/list/passwd/del, alias add/list/del, inject;
+and the same commands
 while `mailroom serve` runs (SQLite WAL), serve's start and stop."""
 
 import os
@@ -129,6 +130,60 @@ class AdminTest(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         p = self.cli("domain", "del", DOMAIN, check=False)
         self.assertNotEqual(p.returncode, 0, "a domain with users cannot be deleted")
+
+    def test_aliases(self):
+        self.cli("domain", "add", DOMAIN)
+        self.cli("user", "add", "ann@" + DOMAIN, stdin=b"ann-pw-1\n")
+        out = self.cli("alias", "add", "Info@" + DOMAIN, "ann@" + DOMAIN, "Friend@Remote.TEST",
+                       "ANN@" + DOMAIN).stdout.decode()
+        self.assertEqual(out, "added info@%s -> ann@%s, friend@remote.test\n" % (DOMAIN, DOMAIN))
+        self.cli("alias", "add", "@" + DOMAIN.upper(), "ann@" + DOMAIN)
+        listed = ["@%s -> ann@%s" % (DOMAIN, DOMAIN),
+                  "info@%s -> ann@%s, friend@remote.test" % (DOMAIN, DOMAIN)]
+        self.assertEqual(self.cli("alias", "list").stdout.decode().splitlines(), listed)
+        self.assertEqual(self.cli("alias", "list", DOMAIN).stdout.decode().splitlines(), listed)
+        self.cli("domain", "add", "other.test")
+        self.assertEqual(self.cli("alias", "list", "other.test").stdout, b"")
+
+    def test_alias_errors(self):
+        self.cli("domain", "add", DOMAIN)
+        self.cli("alias", "add", "info@" + DOMAIN, "ann@" + DOMAIN)
+
+        def fails(*args, says):
+            p = self.cli(*args, check=False)
+            self.assertEqual(p.returncode, 1, text(p))
+            self.assertIn(says, p.stderr.decode())
+            self.assertEqual(p.stdout, b"")
+
+        # One target exists already: nothing is added.
+        fails("alias", "add", "info@" + DOMAIN, "new@" + DOMAIN, "ann@" + DOMAIN, says="exists already")
+        fails("alias", "add", "x@unknown.test", "ann@" + DOMAIN, says="unknown.test")
+        fails("alias", "add", "@unknown.test", "ann@" + DOMAIN, says="not local")
+        fails("alias", "add", "not an address", "ann@" + DOMAIN, says="not a valid alias source")
+        fails("alias", "add", "info@" + DOMAIN, "@" + DOMAIN, says="not a valid address")
+        fails("alias", "list", "bad domain", says="not a domain name")
+        fails("alias", "del", "nobody@" + DOMAIN, says="no such alias")
+        fails("alias", "del", "info@" + DOMAIN, "new@" + DOMAIN, says="no such alias")
+        self.assertEqual(self.cli("alias", "list").stdout.decode().splitlines(),
+                         ["info@%s -> ann@%s" % (DOMAIN, DOMAIN)])
+        p = self.cli("alias", "add", "info@" + DOMAIN, check=False)
+        self.assertNotEqual(p.returncode, 0, "a target is required")
+
+    def test_alias_del_and_domain_del(self):
+        self.cli("domain", "add", DOMAIN)
+        self.cli("domain", "add", "other.test")
+        self.cli("alias", "add", "team@other.test", "ann@" + DOMAIN, "ben@" + DOMAIN)
+        p = self.cli("domain", "del", "other.test", check=False)
+        self.assertEqual(p.returncode, 1, "a domain with aliases cannot be deleted")
+        self.assertIn("aliases", p.stderr.decode())
+        out = self.cli("alias", "del", "Team@Other.test", "BEN@" + DOMAIN).stdout.decode()
+        self.assertEqual(out, "deleted team@other.test -> ben@%s\n" % DOMAIN)
+        self.assertEqual(self.cli("alias", "list").stdout.decode(),
+                         "team@other.test -> ann@%s\n" % DOMAIN)
+        self.assertEqual(self.cli("alias", "del", "team@other.test").stdout.decode(),
+                         "deleted team@other.test\n")
+        self.assertEqual(self.cli("alias", "list").stdout, b"")
+        self.cli("domain", "del", "other.test")
 
     def test_inject(self):
         self.cli("domain", "add", DOMAIN)
