@@ -1,0 +1,139 @@
+// file_system over POSIX calls, errno turned into std::error_code.
+#include "queue/file_system.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/errors.hpp"
+#include "common/handles.hpp"
+
+namespace mailroom::queue {
+namespace {
+
+std::error_code errno_code(int e = errno) {
+    if (e == ENOENT) return make_error_code(errc::not_found);
+    if (e == EEXIST) return make_error_code(errc::already_exists);
+    return {e, std::generic_category()};
+}
+
+class posix_file final : public writable_file {
+public:
+    explicit posix_file(unique_fd fd) : fd_(std::move(fd)) {}
+    std::error_code write_all(std::string_view bytes) override {
+        while (!bytes.empty()) {
+            const ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return errno_code();
+            }
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return {};
+    }
+    std::error_code sync_data() override {
+        if (::fdatasync(fd_.get()) != 0) return errno_code();
+        return {};
+    }
+
+private:
+    unique_fd fd_;
+};
+
+class posix_lock final : public directory_lock {
+public:
+    explicit posix_lock(unique_fd fd) : fd_(std::move(fd)) {}  // closing the fd releases the flock
+
+private:
+    unique_fd fd_;
+};
+
+class posix_file_system final : public file_system {
+public:
+    result<std::unique_ptr<writable_file>> create_exclusive(const std::filesystem::path& file) override {
+        unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!fd) return errno_code();
+        return std::unique_ptr<writable_file>(std::make_unique<posix_file>(std::move(fd)));
+    }
+
+    std::error_code rename(const std::filesystem::path& from, const std::filesystem::path& to) override {
+        if (::rename(from.c_str(), to.c_str()) != 0) return errno_code();
+        return {};
+    }
+
+    std::error_code unlink(const std::filesystem::path& file) override {
+        if (::unlink(file.c_str()) != 0) return errno_code();
+        return {};
+    }
+
+    std::error_code sync_directory(const std::filesystem::path& dir) override {
+        unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd) return errno_code();
+        if (::fsync(fd.get()) != 0) return errno_code();
+        return {};
+    }
+
+    result<std::string> read_file(const std::filesystem::path& file) override {
+        unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) return errno_code();
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) return errno_code();
+        std::string out;
+        out.reserve(static_cast<std::size_t>(st.st_size));
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return errno_code();
+            }
+            if (n == 0) break;
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
+    result<std::vector<std::string>> list_directory(const std::filesystem::path& dir) override {
+        std::error_code ec;
+        std::filesystem::directory_iterator it(dir, ec), end;
+        if (ec) return ec == std::errc::no_such_file_or_directory ? make_error_code(errc::not_found) : ec;
+        std::vector<std::string> names;
+        for (; it != end; it.increment(ec)) {
+            if (ec) return ec;
+            names.push_back(it->path().filename().string());
+        }
+        if (ec) return ec;
+        return names;
+    }
+
+    result<bool> make_directory(const std::filesystem::path& dir) override {
+        if (::mkdir(dir.c_str(), 0700) == 0) return true;
+        const int e = errno;
+        struct stat st {};
+        if (e == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return false;
+        return result<bool>(boost::system::in_place_error, errno_code(e));
+    }
+
+    result<std::unique_ptr<directory_lock>> lock_exclusive(const std::filesystem::path& file) override {
+        unique_fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd) return errno_code();
+        while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EINTR) continue;
+            if (errno == EWOULDBLOCK) return make_error_code(errc::in_use);
+            return errno_code();
+        }
+        return std::unique_ptr<directory_lock>(std::make_unique<posix_lock>(std::move(fd)));
+    }
+};
+
+}  // namespace
+
+file_system& real_file_system() {
+    static posix_file_system instance;
+    return instance;
+}
+
+}  // namespace mailroom::queue
