@@ -153,9 +153,19 @@ int run(config::settings cfg) {
     auto trusted_list = network_list::parse(cfg.trusted_networks);
     if (!trusted_list) throw std::runtime_error("bad trusted_networks");
     const network_list& trusted = *trusted_list;
+
+    // The queue: recovered before any connection is accepted. Remote
+    // recipients wait there for outbound delivery (issue #4).
+    auto spool = queue::spool::open(cfg.data_dir / "queue");
+    if (!spool) throw std::runtime_error("cannot open the queue " + (cfg.data_dir / "queue").string() + ": " +
+                                         spool.error().message());
+    auto queued = (*spool)->recover();
+    if (!queued) throw std::runtime_error("cannot recover the queue: " + queued.error().message());
+    spdlog::info("queue recovered messages={}", queued->size());
+
     asio::thread_pool pool(4);
     asio::io_context io(1);
-    services svc{cfg, **users, **sasl, pbs, pool, **tls, mail_root(cfg), clk, rnd, dummy->password_hash, {}};
+    services svc{cfg, **users, **sasl, pbs, pool, **tls, mail_root(cfg), clk, rnd, dummy->password_hash, **spool, {}};
 
     std::list<listener_runtime> listeners;  // stable addresses for the accept loops
     for (const auto& lc : cfg.listeners) {

@@ -14,6 +14,7 @@
 #include "auth/sasl_server.hpp"
 #include "common/clock.hpp"
 #include "config/settings.hpp"
+#include "queue/spool.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "storage/userdb.hpp"
 
@@ -30,6 +31,7 @@ struct services {
     const clock& clk;
     random_source& rnd;
     std::string dummy_hash;                   // checked for unknown users: same cost as a real one
+    queue::spool& spool;                      // DATA/queue: accepted mail for remote recipients
     std::atomic<std::uint64_t> next_session{1};
 };
 

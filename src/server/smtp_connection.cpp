@@ -14,6 +14,7 @@
 #include "proto/smtp/server_session.hpp"
 #include "server/local_delivery.hpp"
 #include "server/sasl_runner.hpp"
+#include "queue/spool.hpp"
 #include "server/smtp_policy.hpp"
 
 namespace mailroom::server {
@@ -65,6 +66,37 @@ const char* reason_name(smtp::close_reason r) {
         case smtp::close_reason::server_error: return "server_error";
     }
     return "unknown";
+}
+
+// The queue's view of an accepted message, for its remote recipients.
+queue::envelope envelope_for(const smtp::transaction_info& tx, const std::vector<std::string>& remote,
+                             std::string client_address, std::chrono::system_clock::time_point arrived) {
+    queue::envelope env;
+    env.sender = tx.sender;
+    env.client_address = std::move(client_address);
+    env.arrived = arrived;
+    env.next_attempt = arrived;
+    for (const auto& r : remote) {
+        queue::recipient qr;
+        qr.address = r;
+        for (const auto& orig : tx.recipients) {
+            auto canonical = storage::canonical_address(orig.address);
+            if ((canonical ? *canonical : orig.address) == r) {
+                qr.orcpt = orig.params.orcpt;
+                qr.notify = orig.params.notify;
+            }
+        }
+        env.recipients.push_back(std::move(qr));
+    }
+    env.envid = tx.params.envid;
+    env.ret = tx.params.ret == smtp::dsn_ret::full      ? queue::envelope::ret_kind::full
+              : tx.params.ret == smtp::dsn_ret::headers ? queue::envelope::ret_kind::headers
+                                                        : queue::envelope::ret_kind::unspecified;
+    env.smtputf8 = tx.params.smtputf8;
+    env.eight_bit = tx.params.body == smtp::body_type::eight_bit_mime;
+    env.helo = tx.helo;
+    env.auth_user = tx.auth_user;
+    return env;
 }
 
 class smtp_driver {
@@ -172,15 +204,31 @@ private:
             auto canonical = storage::canonical_address(rc.address);
             rcpts.push_back(canonical ? *canonical : rc.address);
         }
-        auto ec = co_await net::offload(svc_.pool, [&] { return deliver_locally(svc_, a.tx.sender, rcpts, message); });
+        // Remote recipients (relayed, or alias targets elsewhere) go into the
+        // durable queue, local mailboxes get the message now; 250 only when
+        // both are on stable storage.
+        std::string queued_as;
+        const std::string client = peer_.peer_address();
+        const auto arrived = svc_.clk.now();
+        auto ec = co_await net::offload(svc_.pool, [&]() -> std::error_code {
+            auto plan = plan_delivery(svc_, rcpts);
+            if (!plan) return plan.error();
+            if (!plan->remote.empty()) {
+                auto id = svc_.spool.enqueue(envelope_for(a.tx, plan->remote, client, arrived), message);
+                if (!id) return id.error();
+                queued_as = *id;
+            }
+            return deliver_locally(svc_, a.tx.sender, plan->local_mailboxes, message);
+        });
         if (ec) {
-            spdlog::error("{} {} delivery failed error=\"{}\"", id_, qid, ec.message());
+            spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, ec.message());
             engine_.message_queued(make_error_code(errc::storage_failure));
         } else {
             std::string to;
             for (const auto& rc : rcpts) to += (to.empty() ? "" : ",") + rc;
-            spdlog::info("{} {} delivered from=<{}> to={} size={} user={}", id_, qid, a.tx.sender, to, message.size(),
-                         a.tx.auth_user.empty() ? "-" : a.tx.auth_user);
+            spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, a.tx.sender, to,
+                         message.size(), a.tx.auth_user.empty() ? "-" : a.tx.auth_user,
+                         queued_as.empty() ? "-" : queued_as);
             engine_.message_queued(qid);
         }
         co_return true;

@@ -6,6 +6,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
 
 #include "proto/smtp/server_session.hpp"
 #include "server/networks.hpp"
@@ -19,14 +22,24 @@ struct client_facts {
     bool submission = false; // the listener is a submission one
 };
 
-// Submission: the sender must be the authenticated user (RFC 6409 §8.1);
-// the null sender is not a user's. Receiving: any well-formed sender.
+// Submission: the sender must be the authenticated user or an alias that
+// lists the user (RFC 6409 §8.1); the null sender is nobody's. Receiving:
+// any well-formed sender.
 smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender);
 
-// Local domains: an existing user (550 5.1.1 otherwise). Other domains:
-// relaying, allowed only to authenticated, POP-before-SMTP or trusted
-// clients (554 5.7.1 otherwise: no open relay).
+// Local domains: a user, alias or catch-all (550 5.1.1 otherwise). Other
+// domains: relaying, allowed only to authenticated, POP-before-SMTP or
+// trusted clients (554 5.7.1 otherwise: no open relay).
 smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
                               std::string_view recipient);
+
+// Where an accepted message goes: aliases expanded (userdb::resolve),
+// duplicates removed. Remote addresses wait in the queue for outbound
+// delivery (issue #4).
+struct delivery_plan {
+    std::vector<std::string> local_mailboxes;
+    std::vector<std::string> remote;
+};
+result<delivery_plan> plan_delivery(services& svc, const std::vector<std::string>& recipients);
 
 }  // namespace mailroom::server

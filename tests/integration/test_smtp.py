@@ -251,11 +251,70 @@ class RelayPolicyTest(harness.ServerTestCase):
         c.user(ALICE.address)
         c.pass_(ALICE.password)
         c.quit()
-        # Relaying is allowed now; remote delivery itself comes with issue #4,
-        # so the answer is a temporary 451 instead of the refusal.
-        self.assertEqual(self.relay_reply()[0], 451)
+        # Relaying is allowed now: accepted, and queued for outbound delivery.
+        self.assertEqual(self.relay_reply()[0], 250)
         time.sleep(3.2)  # the window (2 s) has passed
         self.assertEqual(self.relay_reply()[0], 554)
+
+
+ERIN = User("erin@" + DOMAIN, "erin-Smtp-75v")
+FRANK = User("frank@" + DOMAIN, "frank-Smtp-86u")
+
+
+class AliasTest(harness.ServerTestCase):
+    """Aliases expand at acceptance: local targets get one copy each, remote
+    targets wait in the queue; a catch-all takes unknown local parts; a user
+    may submit as an alias that lists them."""
+    USERS = [ERIN, FRANK]
+    LISTENERS = LISTENERS
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv.cli("alias", "add", "list@" + DOMAIN, ERIN.address, FRANK.address, "far@remote.example")
+        cls.srv.cli("alias", "add", "@" + DOMAIN, FRANK.address)
+
+    def fetch_subjects(self, user):
+        c = poplib.POP3(*self.srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
+        try:
+            c.user(user.address)
+            c.pass_(user.password)
+            subjects = []
+            for n in range(1, c.stat()[0] + 1):
+                for line in c.retr(n)[1]:
+                    if line.startswith(b"Subject: "):
+                        subjects.append(line[9:].decode())
+                c.dele(n)
+            return subjects
+        finally:
+            c.quit()
+
+    def queued_envelopes(self):
+        d = os.path.join(self.srv.data_dir, "queue", "queue")
+        return sorted(n for n in os.listdir(d) if n.endswith(".env")) if os.path.isdir(d) else []
+
+    def test_alias_expands_and_remote_target_is_queued(self):
+        before = len(self.queued_envelopes())
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            self.assertEqual(s.sendmail("x@remote.example", ["list@" + DOMAIN, ERIN.address],
+                                        message("to the list")), {})
+        self.assertEqual(self.fetch_subjects(ERIN), ["to the list"])  # once, though named twice
+        self.assertEqual(self.fetch_subjects(FRANK), ["to the list"])
+        self.assertEqual(len(self.queued_envelopes()), before + 1)
+
+    def test_catch_all_takes_unknown_local_parts(self):
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            self.assertEqual(s.sendmail("x@remote.example", ["whoever@" + DOMAIN], message("catch-all")), {})
+        self.assertEqual(self.fetch_subjects(FRANK), ["catch-all"])
+
+    def test_submission_as_an_owned_alias(self):
+        with smtplib.SMTP(*self.srv.addr("submission-plain"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("c")
+            s.login(ERIN.address, ERIN.password)
+            self.assertEqual(s.sendmail("list@" + DOMAIN, [ERIN.address], message("as the list")), {})
+            code, _ = s.docmd("MAIL FROM:<%s>" % FRANK.address)
+            self.assertEqual(code, 553)
+        self.assertEqual(self.fetch_subjects(ERIN), ["as the list"])
 
 
 if __name__ == "__main__":
