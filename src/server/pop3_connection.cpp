@@ -3,15 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <variant>
 
 #include "common/errors.hpp"
 #include "net/offload.hpp"
 #include "net/run_engine.hpp"
 #include "proto/pop3/server_session.hpp"
+#include "server/connection_steps.hpp"
 #include "server/login_check.hpp"
 #include "server/sasl_runner.hpp"
 #include "storage/maildir.hpp"
@@ -20,27 +18,14 @@ namespace mailroom::server {
 namespace {
 
 namespace asio = boost::asio;
-using namespace std::chrono_literals;
 
-constexpr auto tls_handshake_limit = 30s;
-
-pop3::listener_policy policy_for(const config::listener& lc, services& svc) {
+pop3::listener_policy policy_for(const config::listener& lc, services& svc, const auth_offer& offer) {
     pop3::listener_policy p;
     p.tls_active = lc.tls == config::tls_mode::implicit;
     p.stls_offered = lc.tls == config::tls_mode::starttls;
     p.plaintext_auth = lc.plaintext_auth;
-    // APOP and CRAM-MD5 work only for --legacy-auth users: without any,
-    // offering them would only make clients (curl, for one) pick a
-    // mechanism that must fail. (A WAL read: no writer blocks it.)
-    auto legacy = svc.users.has_legacy_users();
-    const bool legacy_possible = !legacy || *legacy;
-    p.apop = lc.apop && legacy_possible;
-    p.sasl_mechanisms.clear();
-    auto supported = svc.sasl.supported();
-    for (const auto& m : lc.mechanisms)
-        if (std::find(supported.begin(), supported.end(), m) != supported.end() &&
-            (m != "CRAM-MD5" || legacy_possible))
-            p.sasl_mechanisms.push_back(m);
+    p.apop = lc.apop && offer.legacy_possible;
+    p.sasl_mechanisms = offer.mechanisms;
     p.hostname = svc.cfg.hostname;
     return p;
 }
@@ -71,9 +56,10 @@ const char* reason_name(pop3::close_reason r) {
 // Performs the engine's requests; one per connection, lives in serve_pop3's frame.
 class pop3_driver {
 public:
-    pop3_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const std::string& id)
+    pop3_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const auth_offer& offer,
+                const std::string& id)
         : peer_(peer), lc_(lc), svc_(svc), id_(id),
-          engine_(policy_for(lc, svc), limits_for(lc),
+          engine_(policy_for(lc, svc, offer), limits_for(lc),
                   pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())}) {}
 
     pop3::server_session& engine() { return engine_; }
@@ -91,14 +77,11 @@ private:
     asio::awaitable<bool> on(pop3::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
 
     asio::awaitable<bool> on(pop3::start_tls&) {
-        // (co_await kept out of the if condition: g++ 12 miscompiles that form)
-        const bool upgraded = co_await peer_.start_tls(svc_.tls, tls_handshake_limit);
+        const bool upgraded = co_await upgrade_to_tls(peer_, svc_, id_);
         if (!upgraded) {
-            spdlog::info("{} tls failed ip={}", id_, peer_.peer_address());
             close_reason = "tls_failed";
             co_return false;
         }
-        spdlog::info("{} starttls {}", id_, peer_.tls_description());
         engine_.tls_started();
         co_return true;
     }
@@ -208,8 +191,7 @@ private:
     }
 
     asio::awaitable<bool> on(pop3::pause& a) {
-        asio::steady_timer t(co_await asio::this_coro::executor, a.delay);
-        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await wait_for(a.delay);
         co_return true;
     }
 
@@ -234,7 +216,8 @@ private:
 
 asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc,
                                  const std::string& id) {
-    pop3_driver driver(peer, lc, svc, id);
+    const auto offer = co_await auth_offer_for(lc, svc);
+    pop3_driver driver(peer, lc, svc, offer, id);
     co_await net::run_engine(peer, driver.engine(), driver,
                              std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
     const auto& s = driver.engine().summary();

@@ -21,6 +21,7 @@
 #include "common/errors.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
+#include "server/connection_steps.hpp"
 #include "server/networks.hpp"
 #include "server/pop3_connection.hpp"
 #include "server/smtp_connection.hpp"
@@ -66,13 +67,11 @@ asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr
     }
     spdlog::info("{} connect listener={} ip={} tls={}", id, lr.cfg.name, peer.peer_address(), tls_name(lr.cfg.tls));
     if (lr.cfg.tls == config::tls_mode::implicit) {
-        const bool upgraded = co_await peer.start_tls(svc.tls, 30s);  // not in the if: g++ 12
+        const bool upgraded = co_await upgrade_to_tls(peer, svc, id);
         if (!upgraded) {
-            spdlog::info("{} disconnect reason=tls_failed ip={}", id, peer.peer_address());
             co_await peer.shutdown(1s);
             co_return;
         }
-        spdlog::info("{} tls {}", id, peer.tls_description());
     }
     if (pop3)
         co_await serve_pop3(peer, lr.cfg, svc, id);

@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <variant>
 
 #include "common/errors.hpp"
@@ -13,6 +10,7 @@
 #include "net/run_engine.hpp"
 #include "proto/smtp/server_session.hpp"
 #include "server/local_delivery.hpp"
+#include "server/connection_steps.hpp"
 #include "server/sasl_runner.hpp"
 #include "queue/spool.hpp"
 #include "server/smtp_policy.hpp"
@@ -21,25 +19,15 @@ namespace mailroom::server {
 namespace {
 
 namespace asio = boost::asio;
-using namespace std::chrono_literals;
 
-constexpr auto tls_handshake_limit = 30s;
-
-smtp::listener_policy policy_for(const config::listener& lc, services& svc) {
+smtp::listener_policy policy_for(const config::listener& lc, services& svc, const auth_offer& offer) {
     smtp::listener_policy p;
     p.submission = lc.service == config::service_kind::submission;
     p.tls_active = lc.tls == config::tls_mode::implicit;
     p.starttls_offered = lc.tls == config::tls_mode::starttls;
     p.plaintext_auth = lc.plaintext_auth;
     p.hostname = svc.cfg.hostname;
-    auto legacy = svc.users.has_legacy_users();  // CRAM-MD5 only when it can work (see pop3_connection)
-    const bool legacy_possible = !legacy || *legacy;
-    const auto supported = svc.sasl.supported();
-    p.sasl_mechanisms.clear();
-    for (const auto& m : lc.mechanisms)
-        if (std::find(supported.begin(), supported.end(), m) != supported.end() &&
-            (m != "CRAM-MD5" || legacy_possible))
-            p.sasl_mechanisms.push_back(m);
+    p.sasl_mechanisms = offer.mechanisms;
     p.auth_offered = !p.sasl_mechanisms.empty();
     return p;
 }
@@ -102,8 +90,9 @@ queue::envelope envelope_for(const smtp::transaction_info& tx, const std::vector
 class smtp_driver {
 public:
     smtp_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
-                const std::string& id)
-        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(policy_for(lc, svc), limits_for(lc)) {}
+                const auth_offer& offer, const std::string& id)
+        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id),
+          engine_(policy_for(lc, svc, offer), limits_for(lc)) {}
 
     smtp::server_session& engine() { return engine_; }
     std::string close_reason = "write_failed";
@@ -123,13 +112,11 @@ private:
     asio::awaitable<bool> on(smtp::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
 
     asio::awaitable<bool> on(smtp::start_tls&) {
-        const bool upgraded = co_await peer_.start_tls(svc_.tls, tls_handshake_limit);  // not in the if: g++ 12
+        const bool upgraded = co_await upgrade_to_tls(peer_, svc_, id_);
         if (!upgraded) {
-            spdlog::info("{} tls failed ip={}", id_, peer_.peer_address());
             close_reason = "tls_failed";
             co_return false;
         }
-        spdlog::info("{} starttls {}", id_, peer_.tls_description());
         engine_.tls_started();
         co_return true;
     }
@@ -235,8 +222,7 @@ private:
     }
 
     asio::awaitable<bool> on(smtp::pause& a) {
-        asio::steady_timer t(co_await asio::this_coro::executor, a.delay);
-        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await wait_for(a.delay);
         co_return true;
     }
 
@@ -258,7 +244,8 @@ private:
 
 asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener& lc, services& svc,
                                  const network_list& trusted, const std::string& id) {
-    smtp_driver driver(peer, lc, svc, trusted, id);
+    const auto offer = co_await auth_offer_for(lc, svc);
+    smtp_driver driver(peer, lc, svc, trusted, offer, id);
     co_await net::run_engine(peer, driver.engine(), driver,
                              std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
     const auto& s = driver.engine().summary();
