@@ -15,7 +15,7 @@ namespace mailroom::queue {
 namespace {
 
 // mkdir -p, each new directory's entry made durable in its parent.
-std::error_code make_durable_directory(file_system& fs, const std::filesystem::path& dir) {
+std::error_code make_durable_directory(durable::file_system& fs, const std::filesystem::path& dir) {
     auto made = fs.make_directory(dir);
     const auto parent = dir.has_relative_path() ? dir.parent_path() : dir;
     if (!made && made.error() == errc::not_found && parent != dir && !parent.empty()) {
@@ -29,7 +29,7 @@ std::error_code make_durable_directory(file_system& fs, const std::filesystem::p
 
 }  // namespace
 
-result<std::unique_ptr<spool>> spool::open(std::filesystem::path dir, file_system& fs) {
+result<std::unique_ptr<spool>> spool::open(std::filesystem::path dir, durable::file_system& fs) {
     if (!dir.has_filename()) dir = dir.parent_path();  // "queue/" names "queue"
     detail::layout where(dir);
     if (auto ec = make_durable_directory(fs, where.root)) return ec;
@@ -48,8 +48,8 @@ result<std::unique_ptr<spool>> spool::open(std::filesystem::path dir, file_syste
     return std::unique_ptr<spool>(new spool(std::move(where), fs, std::move(*lock), start));
 }
 
-spool::spool(detail::layout where, file_system& fs, std::unique_ptr<directory_lock> lock, std::uint32_t id_start)
-    : where_(std::move(where)), fs_(fs), lock_(std::move(lock)), ids_(id_start), committer_(fs, where_.queue) {}
+spool::spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock, std::uint32_t id_start)
+    : where_(std::move(where)), fs_(fs), lock_(std::move(lock)), ids_(id_start), committer_(fs) {}
 
 spool::~spool() = default;
 
@@ -57,18 +57,18 @@ result<std::string> spool::enqueue(envelope env, std::string_view message) {
     if (env.recipients.empty()) return make_error_code(errc::invalid_argument);
     std::shared_lock gate(recovering_);
     env.id = ids_.next(std::chrono::system_clock::now());
-    detail::commit c;
-    auto data = stage(where_.tmp / (env.id + ".msg"), where_.message(env.id), message);
+    durable::commit c;
+    auto data = durable::stage_file(fs_, where_.tmp / (env.id + ".msg"), where_.message(env.id), message);
     if (!data) return data.error();
     c.files.push_back(std::move(*data));
-    auto record = stage(where_.tmp / (env.id + ".env"), where_.envelope(env.id),
+    auto record = durable::stage_file(fs_, where_.tmp / (env.id + ".env"), where_.envelope(env.id),
                         detail::serialize_record(env, detail::digest_of(message)));
     if (!record) {
         fs_.unlink(c.files.front().tmp);
         return record.error();
     }
     c.files.push_back(std::move(*record));  // after the message: the .env rename is the commit point
-    if (auto ec = commit_and_clean_up(c, true)) return ec;
+    if (auto ec = committer_.run_and_clean_up(c, true)) return ec;
     return env.id;
 }
 
@@ -86,17 +86,17 @@ std::error_code spool::update(const envelope& env) {
     auto previous = detail::parse_record(*old);
     if (!previous || previous->env.id != env.id) return errc::corrupt_data;
     const auto tmp = where_.tmp / fmt::format("{}.{}.env", env.id, ids_.next(std::chrono::system_clock::now()));
-    auto staged = stage(tmp, where_.envelope(env.id), detail::serialize_record(env, previous->message));
+    auto staged = durable::stage_file(fs_, tmp, where_.envelope(env.id), detail::serialize_record(env, previous->message));
     if (!staged) return staged.error();
-    detail::commit c;
+    durable::commit c;
     c.files.push_back(std::move(*staged));
-    return commit_and_clean_up(c, false);  // a rename over the old record cannot be undone
+    return committer_.run_and_clean_up(c, false);  // a rename over the old record cannot be undone
 }
 
 std::error_code spool::remove(std::string_view id) {
     if (!detail::is_queue_id(id)) return errc::not_found;
     std::shared_lock gate(recovering_);
-    detail::commit c;
+    durable::commit c;
     // The envelope first: without it the message is no longer queued.
     c.unlinks = {where_.envelope(id), where_.message(id)};
     return committer_.run(c);
@@ -105,30 +105,6 @@ std::error_code spool::remove(std::string_view id) {
 spool::stats spool::counters() const {
     const auto s = committer_.counters();
     return {s.commits, s.batches, s.fsyncs};
-}
-
-result<detail::staged_file> spool::stage(const std::filesystem::path& tmp, const std::filesystem::path& final_name,
-                                         std::string_view content) {
-    auto file = fs_.create_exclusive(tmp);
-    if (!file) return file.error();
-    if (auto ec = (*file)->write_all(content)) {
-        fs_.unlink(tmp);
-        return ec;
-    }
-    return detail::staged_file{std::move(*file), tmp, final_name};
-}
-
-std::error_code spool::commit_and_clean_up(detail::commit& c, bool undo_renames) {
-    const auto ec = committer_.run(c);
-    if (!ec) return {};
-    // Newest first, so an enqueue loses its .env (the commit point) before its .msg.
-    for (auto f = c.files.rbegin(); f != c.files.rend(); ++f) {
-        if (!f->renamed)
-            fs_.unlink(f->tmp);
-        else if (undo_renames)
-            fs_.unlink(f->final_name);
-    }
-    return ec;
 }
 
 }  // namespace mailroom::queue

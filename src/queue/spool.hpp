@@ -29,7 +29,7 @@
 // remove() unlinks the .env first, so a crash midway leaves a lone .msg.
 // recover() reads every queued message once to check its size and checksum.
 //
-// Group commit (detail/group_commit.hpp): each caller writes its files
+// Group commit (durable/group_commit.hpp): each caller writes its files
 // without syncing, then joins the current batch. The leader, whichever
 // caller finds no flush running, has every file of the batch fdatasync'd
 // (in parallel, by the batch's own waiting callers: the file system merges
@@ -53,11 +53,11 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "queue/detail/group_commit.hpp"
+#include "durable/group_commit.hpp"
 #include "queue/detail/layout.hpp"
 #include "queue/detail/queue_id.hpp"
 #include "queue/envelope.hpp"
-#include "queue/file_system.hpp"
+#include "durable/file_system.hpp"
 
 namespace mailroom::queue {
 
@@ -66,7 +66,7 @@ public:
     // Creates dir and missing parents (mode 0700) with tmp/, queue/ and corrupt/,
     // fsyncing what it creates, and locks it: errc::in_use if another spool
     // (in this or another process) has it open. fs must outlive the spool.
-    static result<std::unique_ptr<spool>> open(std::filesystem::path dir, file_system& fs = real_file_system());
+    static result<std::unique_ptr<spool>> open(std::filesystem::path dir, durable::file_system& fs = durable::real_file_system());
 
     // Assigns env.id and queues message with env; returns the id once both are
     // durable. errc::invalid_argument without recipients. On error nothing of
@@ -102,19 +102,16 @@ public:
     ~spool();
 
 private:
-    spool(detail::layout where, file_system& fs, std::unique_ptr<directory_lock> lock, std::uint32_t id_start);
+    spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock, std::uint32_t id_start);
 
-    result<detail::staged_file> stage(const std::filesystem::path& tmp, const std::filesystem::path& final_name,
-                                      std::string_view content);
-    std::error_code commit_and_clean_up(detail::commit& c, bool undo_renames);
     result<std::optional<envelope>> recover_one(std::string_view id, bool has_message, bool has_envelope);
     void quarantine(std::string_view id);
 
     const detail::layout where_;
-    file_system& fs_;
-    std::unique_ptr<directory_lock> lock_;
+    durable::file_system& fs_;
+    std::unique_ptr<durable::directory_lock> lock_;
     detail::id_generator ids_;
-    detail::group_commit committer_;
+    durable::group_commit committer_;
     std::shared_mutex recovering_;  // shared: enqueue/update/remove; exclusive: recover
 };
 

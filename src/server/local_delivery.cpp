@@ -12,17 +12,28 @@ namespace mailroom::server {
 
 std::error_code deliver_locally(services& svc, std::string_view sender, const std::vector<std::string>& recipients,
                                 std::string_view message) {
+    if (recipients.empty()) return {};
     const std::string header = mail::return_path_header(sender);
     std::string full;
     full.reserve(header.size() + message.size());
     full += header;
     full += message;
+    // One commit for all mailboxes of the message, flushed together with
+    // whatever other sessions commit at the same time.
+    auto& fs = durable::real_file_system();
+    durable::commit c;
     for (const auto& r : recipients) {
         storage::maildir box(storage::mailbox_path(svc.mail_root, r));
-        auto name = box.deliver(full);
-        if (!name) return name.error();
+        auto staged = box.stage(full, fs);
+        if (!staged) {
+            for (const auto& f : c.files) fs.unlink(f.tmp);
+            return staged.error();
+        }
+        c.files.push_back(std::move(*staged));
     }
-    return {};
+    // On failure no mailbox keeps the message: the client is told to try
+    // again, and a copy left behind would be delivered twice.
+    return svc.mailbox_commits.run_and_clean_up(c, true);
 }
 
 std::string new_queue_id(services& svc) {

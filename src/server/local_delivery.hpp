@@ -1,7 +1,9 @@
 // server::local_delivery: final delivery of an accepted message into the
-// Maildir of each local recipient (the code `mailroom inject` uses too),
-// with Return-Path: prepended (RFC 5321 §4.4). Durable when it returns:
-// maildir::deliver fsyncs the file and new/. Blocking: worker pool only.
+// Maildir of each local recipient (storage::maildir, as `mailroom inject`),
+// with Return-Path: prepended (RFC 5321 §4.4). Durable when it returns: the
+// copies are staged in each tmp/ and committed through
+// services::mailbox_commits, so concurrent sessions share their fsyncs.
+// Blocking: storage pool only.
 #pragma once
 
 #include <string>
@@ -13,8 +15,8 @@
 
 namespace mailroom::server {
 
-// Delivers to every recipient (canonical local addresses); the first
-// failure stops and is returned (recipients before it already have it).
+// Delivers to every recipient (canonical local addresses), all or none:
+// on error no mailbox keeps a copy.
 std::error_code deliver_locally(services& svc, std::string_view sender, const std::vector<std::string>& recipients,
                                 std::string_view message);
 

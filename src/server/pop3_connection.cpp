@@ -184,7 +184,7 @@ private:
                 if (e.uidl == uid) doomed.push_back(e);
         std::error_code ec;
         if (box_ && !doomed.empty())
-            ec = co_await net::offload(svc_.pool, [&] { return box_->remove(lock_, doomed); });
+            ec = co_await net::offload(svc_.storage_pool, [&] { return box_->remove(lock_, doomed); });
         if (ec) spdlog::error("{} delete failed error=\"{}\"", id_, ec.message());
         engine_.deletes_applied(ec);
         co_return true;

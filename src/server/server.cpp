@@ -163,8 +163,15 @@ int run(config::settings cfg) {
     spdlog::info("queue recovered messages={}", queued->size());
 
     asio::thread_pool pool(4);
+    // Sessions that finish DATA at the same time wait here on their fsyncs
+    // together: the more of them wait at once, the larger the group commit.
+    // Threads blocked on I/O cost a stack each, no CPU.
+    constexpr std::size_t storage_threads = 32;
+    asio::thread_pool storage_pool(storage_threads);
+    durable::group_commit mailbox_commits(durable::real_file_system());
     asio::io_context io(1);
-    services svc{cfg, **users, **sasl, pbs, pool, **tls, mail_root(cfg), clk, rnd, dummy->password_hash, **spool, {}};
+    services svc{cfg,   **users, **sasl,   pbs,    pool, storage_pool, **tls, mail_root(cfg), clk, rnd,
+                 dummy->password_hash, **spool, mailbox_commits, {}};
 
     std::list<listener_runtime> listeners;  // stable addresses for the accept loops
     for (const auto& lc : cfg.listeners) {
@@ -201,6 +208,7 @@ int run(config::settings cfg) {
     std::fflush(stdout);
     spdlog::info("ready hostname={} data_dir={} pid={}", cfg.hostname, cfg.data_dir.string(), ::getpid());
     io.run();
+    storage_pool.join();
     pool.join();
     return 0;
 }

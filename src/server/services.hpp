@@ -14,6 +14,7 @@
 #include "auth/sasl_server.hpp"
 #include "common/clock.hpp"
 #include "config/settings.hpp"
+#include "durable/group_commit.hpp"
 #include "queue/spool.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "storage/userdb.hpp"
@@ -25,13 +26,17 @@ struct services {
     storage::userdb& users;
     auth::sasl_context& sasl;
     storage::pop_before_smtp& pop_before_smtp;
-    boost::asio::thread_pool& pool;           // blocking work: hashes, SQLite, fsync
+    boost::asio::thread_pool& pool;           // blocking CPU work: hashes, SQLite
+    // Blocking durable writes (queue, Maildir). Many threads, because a
+    // group commit can only batch the commits that wait at the same time.
+    boost::asio::thread_pool& storage_pool;
     boost::asio::ssl::context& tls;
     std::filesystem::path mail_root;          // DATA/mail
     const clock& clk;
     random_source& rnd;
     std::string dummy_hash;                   // checked for unknown users: same cost as a real one
     queue::spool& spool;                      // DATA/queue: accepted mail for remote recipients
+    durable::group_commit& mailbox_commits;   // every Maildir delivery: shared flushes
     std::atomic<std::uint64_t> next_session{1};
 };
 

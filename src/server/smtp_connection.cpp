@@ -197,7 +197,7 @@ private:
         std::string queued_as;
         const std::string client = peer_.peer_address();
         const auto arrived = svc_.clk.now();
-        auto ec = co_await net::offload(svc_.pool, [&]() -> std::error_code {
+        auto ec = co_await net::offload(svc_.storage_pool, [&]() -> std::error_code {
             auto plan = plan_delivery(svc_, rcpts);
             if (!plan) return plan.error();
             if (!plan->remote.empty()) {
@@ -205,7 +205,15 @@ private:
                 if (!id) return id.error();
                 queued_as = *id;
             }
-            return deliver_locally(svc_, a.tx.sender, plan->local_mailboxes, message);
+            const auto local = deliver_locally(svc_, a.tx.sender, plan->local_mailboxes, message);
+            // All or nothing: the client will send again after our 451, so
+            // the queued copy must go too or the remote recipients get two.
+            if (local && !queued_as.empty()) {
+                if (auto rm = svc_.spool.remove(queued_as))
+                    spdlog::error("{} {} cannot withdraw queued={} error=\"{}\"", id_, qid, queued_as, rm.message());
+                queued_as.clear();
+            }
+            return local;
         });
         if (ec) {
             spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, ec.message());

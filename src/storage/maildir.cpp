@@ -18,6 +18,7 @@
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "durable/group_commit.hpp"
 #include "storage/file_io.hpp"
 #include "storage/uidlist.hpp"
 
@@ -136,7 +137,7 @@ std::error_code maildir::create() const {
     return {};
 }
 
-result<std::string> maildir::deliver(std::string_view message) const {
+result<durable::staged_file> maildir::stage(std::string_view message, durable::file_system& fs) const {
     if (auto ec = create()) return ec;
     const std::string content = normalise_line_ends(message);
 
@@ -148,12 +149,22 @@ result<std::string> maildir::deliver(std::string_view message) const {
     const auto name = fmt::format("{}.M{}P{}Q{}R{:08x}.{},S={},W={}", secs, usecs, ::getpid(), ++counter,
                                   static_cast<std::uint32_t>(random.next_u64()), escaped_hostname(),
                                   content.size(), crlf_size_of(content));
+    // Written to tmp/ under the final name, renamed into new/ by the commit:
+    // never half-visible to a reader.
+    return durable::stage_file(fs, root_ / "tmp" / name, root_ / "new" / name, content);
+}
 
-    // tmp/ -> fsync -> rename into new/ -> fsync new/: on stable storage
-    // before we say so, and never half-visible to a reader.
-    if (auto ec = write_then_rename_durably(root_ / "tmp" / name, root_ / "new" / name, content,
-                                            temp_file::must_be_new))
-        return ec;
+result<std::string> maildir::deliver(std::string_view message) const {
+    auto& fs = durable::real_file_system();
+    auto staged = stage(message, fs);
+    if (!staged) return staged.error();
+    std::string name = staged->final_name.filename().string();
+    // tmp/ -> fdatasync -> rename into new/ -> fsync new/: on stable storage
+    // before we say so. A commit of one, through the same code as batches.
+    durable::commit c;
+    c.files.push_back(std::move(*staged));
+    durable::group_commit alone(fs);
+    if (auto ec = alone.run_and_clean_up(c, true)) return ec;
     return name;
 }
 

@@ -2,7 +2,7 @@
 // Dovecot and mutt. Delivers durably (tmp → fsync → rename → fsync dir),
 // lists messages with stable UIDs (mailroom-uidlist, never reused), reads and
 // removes them. Knows nothing of protocols; called by the POP3 service, the
-// inject command and (later) SMTP local delivery. Thread-safe per instance
+// inject command and SMTP local delivery (server/local_delivery). Thread-safe per instance
 // for deliver(); scan/remove need the POP3 lock.
 #pragma once
 
@@ -14,6 +14,7 @@
 
 #include "common/handles.hpp"
 #include "common/result.hpp"
+#include "durable/group_commit.hpp"
 
 namespace mailroom::storage {
 
@@ -44,9 +45,15 @@ public:
     std::error_code create() const;
 
     // Stores a message: line ends normalised to LF, a final LF added if
-    // missing; written to tmp/, fsync'd, renamed into new/, new/ fsync'd.
+    // missing; written to tmp/, fdatasync'd, renamed into new/, new/ fsync'd.
     // Returns the file name once it is on stable storage.
     result<std::string> deliver(std::string_view message) const;
+
+    // The first half of deliver(): the message written to tmp/, not synced,
+    // with its final name in new/. A durable::group_commit makes it durable,
+    // so several deliveries (one message to many mailboxes, or many
+    // sessions at once) share their flushes.
+    result<durable::staged_file> stage(std::string_view message, durable::file_system& fs) const;
 
     result<mailbox_lock> lock_exclusive() const;  // errc::in_use if held elsewhere
 

@@ -13,17 +13,22 @@
 #include <set>
 #include <thread>
 
-#include "failing_file_system.hpp"
-#include "memory_file_system.hpp"
+#include "support/failing_file_system.hpp"
+#include "support/memory_file_system.hpp"
 #include "queue_test_util.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::queue {
 namespace {
 
+using durable::directory_lock;
+using durable::file_system;
+using durable::real_file_system;
+using durable::writable_file;
+
 namespace fs = std::filesystem;
-using test::failing_file_system;
-using test::memory_file_system;
+using durable::test::failing_file_system;
+using durable::test::memory_file_system;
 using test::sample_envelope;
 using test::sample_message;
 

@@ -15,6 +15,11 @@
 namespace mailroom::queue {
 namespace {
 
+using durable::directory_lock;
+using durable::file_system;
+using durable::real_file_system;
+using durable::writable_file;
+
 namespace fs = std::filesystem;
 using test::sample_envelope;
 using test::sample_message;

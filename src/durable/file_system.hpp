@@ -1,6 +1,6 @@
-// queue::file_system: the few POSIX operations the spool uses, behind a
-// narrow interface so tests can fail any one of them or simulate a crash
-// (STYLE.md §9). real_file_system() is the one the server uses. Every call
+// durable::file_system: the few POSIX operations the spool and Maildir
+// delivery use, behind a narrow interface so tests can fail any one of them
+// or simulate a crash (STYLE.md §9). real_file_system() is the one the server uses. Every call
 // returns its error as a value; a missing file is errc::not_found.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 #include "common/result.hpp"
 
-namespace mailroom::queue {
+namespace mailroom::durable {
 
 // A file opened for writing by file_system::create_exclusive; closed when
 // destroyed. Not thread-safe: one owner at a time.
@@ -54,4 +54,4 @@ public:
 // The operating system's file system (one shared, stateless instance).
 file_system& real_file_system();
 
-}  // namespace mailroom::queue
+}  // namespace mailroom::durable

@@ -1,11 +1,12 @@
-// Group commit for the spool: callers that commit at the same time share one
-// flush. Leader/follower, no thread of its own. A caller adds its commit
+// durable::group_commit: callers that commit at the same time share one
+// flush. Used by the queue spool and by Maildir delivery. Leader/follower, no thread of its own. A caller adds its commit
 // (files written but not synced) to the waiting list; if no flush is
 // running it becomes the leader and takes the whole list as one batch,
 // otherwise it waits on a condition variable until a finished batch covers
 // its sequence number. The leader flushes the batch: every file is
-// fdatasync'd, then each is renamed to its final name, then the queue
-// directory is fsync'd once for all. A lone caller leads a batch of one at
+// fdatasync'd, then each is renamed to its final name, then each directory
+// the batch renamed into or unlinked from is fsync'd once for all (one
+// queue/ for the spool; one new/ per mailbox for Maildir deliveries). A lone caller leads a batch of one at
 // once: no timers, no sleeps, no added latency. Callers arriving during a
 // flush form the next batch, led by one of them when the flush ends.
 //
@@ -23,12 +24,14 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
-#include "queue/file_system.hpp"
+#include "common/result.hpp"
+#include "durable/file_system.hpp"
 
-namespace mailroom::queue::detail {
+namespace mailroom::durable {
 
 // A file written (not yet synced) under a temporary name.
 struct staged_file {
@@ -50,15 +53,24 @@ struct commit {
     std::error_code sync_error;
 };
 
+// Creates tmp exclusively and writes content into it, unsynced, to be
+// renamed to final_name by a commit; on error nothing is left behind.
+result<staged_file> stage_file(file_system& fs, const std::filesystem::path& tmp,
+                               const std::filesystem::path& final_name, std::string_view content);
+
 class group_commit {
 public:
-    // dir: the one directory every final name and unlink lives in.
-    group_commit(file_system& fs, std::filesystem::path dir) : fs_(fs), dir_(std::move(dir)) {}
+    explicit group_commit(file_system& fs) : fs_(fs) {}
 
     // Blocks until c is durable (returns {}) or has failed (returns the error;
     // files the batch renamed stay renamed, marked so, for the caller to
     // undo). Thread-safe; c must stay put until it returns.
     std::error_code run(commit& c);
+
+    // run(), and on failure removes what c left behind, newest file first:
+    // temporary files always, final names too if undo_renames (a rename
+    // that replaced an older file cannot be undone: pass false for those).
+    std::error_code run_and_clean_up(commit& c, bool undo_renames);
 
     struct stats {
         std::uint64_t commits = 0, batches = 0, fsyncs = 0;
@@ -72,7 +84,6 @@ private:
     void apply(commit& c);
 
     file_system& fs_;
-    const std::filesystem::path dir_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_callers_;  // a batch finished, or syncs were handed out
@@ -85,4 +96,4 @@ private:
     std::atomic<std::uint64_t> fsyncs_{0};
 };
 
-}  // namespace mailroom::queue::detail
+}  // namespace mailroom::durable

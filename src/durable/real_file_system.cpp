@@ -1,5 +1,5 @@
 // file_system over POSIX calls, errno turned into std::error_code.
-#include "queue/file_system.hpp"
+#include "durable/file_system.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,7 +11,7 @@
 #include "common/errors.hpp"
 #include "common/handles.hpp"
 
-namespace mailroom::queue {
+namespace mailroom::durable {
 namespace {
 
 std::error_code errno_code(int e = errno) {
@@ -136,4 +136,4 @@ file_system& real_file_system() {
     return instance;
 }
 
-}  // namespace mailroom::queue
+}  // namespace mailroom::durable

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "queue/file_system.hpp"
+#include "durable/file_system.hpp"
 
-namespace mailroom::queue::test {
+namespace mailroom::durable::test {
 
 class failing_file_system final : public file_system {
 public:
@@ -85,4 +85,4 @@ private:
     std::atomic<bool> failed_{false};
 };
 
-}  // namespace mailroom::queue::test
+}  // namespace mailroom::durable::test

@@ -17,9 +17,9 @@
 #include <string>
 
 #include "common/errors.hpp"
-#include "queue/file_system.hpp"
+#include "durable/file_system.hpp"
 
-namespace mailroom::queue::test {
+namespace mailroom::durable::test {
 
 class memory_file_system final : public file_system {
 public:
@@ -209,4 +209,4 @@ private:
     std::uint64_t count_ = 0, crash_at_ = 0;
 };
 
-}  // namespace mailroom::queue::test
+}  // namespace mailroom::durable::test

@@ -1,11 +1,22 @@
-#include "queue/detail/group_commit.hpp"
+#include "durable/group_commit.hpp"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "common/errors.hpp"
 
-namespace mailroom::queue::detail {
+namespace mailroom::durable {
+namespace {
+
+// The directories whose entries c changes: where its files are renamed to
+// and where its unlinks happen.
+void add_directories(const commit& c, std::set<std::filesystem::path>& dirs) {
+    for (const auto& f : c.files) dirs.insert(f.final_name.parent_path());
+    for (const auto& u : c.unlinks) dirs.insert(u.parent_path());
+}
+
+}  // namespace
 
 std::error_code group_commit::run(commit& c) {
     std::unique_lock lock(mutex_);
@@ -60,6 +71,31 @@ std::error_code group_commit::sync_files(commit& c) noexcept {
     return {};
 }
 
+result<staged_file> stage_file(file_system& fs, const std::filesystem::path& tmp,
+                               const std::filesystem::path& final_name, std::string_view content) {
+    auto file = fs.create_exclusive(tmp);
+    if (!file) return file.error();
+    if (auto ec = (*file)->write_all(content)) {
+        fs.unlink(tmp);
+        return ec;
+    }
+    return staged_file{std::move(*file), tmp, final_name};
+}
+
+std::error_code group_commit::run_and_clean_up(commit& c, bool undo_renames) {
+    const auto ec = run(c);
+    if (!ec) return {};
+    // Newest first, so a spool enqueue loses its .env (the commit point)
+    // before its .msg.
+    for (auto f = c.files.rbegin(); f != c.files.rend(); ++f) {
+        if (!f->renamed)
+            fs_.unlink(f->tmp);
+        else if (undo_renames)
+            fs_.unlink(f->final_name);
+    }
+    return ec;
+}
+
 group_commit::stats group_commit::counters() const {
     std::lock_guard lock(mutex_);
     return {commits_, batches_, fsyncs_.load()};
@@ -82,11 +118,22 @@ void group_commit::finish(const std::vector<commit*>& batch) noexcept {
             any_applied = any_applied || !c->error;
         }
         if (!any_applied) return;  // the callers undo their partial renames
-        // 3. One directory fsync makes every rename and unlink above durable.
-        ++fsyncs_;
-        if (auto ec = fs_.sync_directory(dir_))
-            for (commit* c : batch)
-                if (!c->error) c->error = ec;
+        // 3. One fsync per directory makes every rename and unlink above
+        // durable. A failure fails only the commits that touched it.
+        std::set<std::filesystem::path> dirs;
+        for (commit* c : batch)
+            if (!c->error) add_directories(*c, dirs);
+        for (const auto& dir : dirs) {
+            ++fsyncs_;
+            const auto ec = fs_.sync_directory(dir);
+            if (!ec) continue;
+            for (commit* c : batch) {
+                if (c->error) continue;
+                std::set<std::filesystem::path> own;
+                add_directories(*c, own);
+                if (own.count(dir)) c->error = ec;
+            }
+        }
     } catch (...) {  // allocation failure: fail the batch rather than wedge every caller
         for (commit* c : batch)
             if (!c->error) c->error = make_error_code(errc::storage_failure);
@@ -110,4 +157,4 @@ void group_commit::apply(commit& c) {
     }
 }
 
-}  // namespace mailroom::queue::detail
+}  // namespace mailroom::durable
