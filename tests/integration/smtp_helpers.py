@@ -58,17 +58,19 @@ class DeliveryChecks:
 # ---------------------------------------------------------------- swaks
 
 def swaks(srv, listener, args, data=None):
-    """Runs swaks against LISTENER of SRV with ARGS; DATA (bytes), if given,
-    is the whole message, passed in a file so swaks sends it unchanged.
-    Returns (exit code, transcript text)."""
+    """Runs swaks against LISTENER of SRV with ARGS; DATA (bytes, CRLF line
+    ends), if given, is the whole message, passed in a file. swaks
+    dot-stuffs it and ends it with CRLF "." CRLF after the data as given,
+    so the data's own final CRLF is left out: what arrives is then DATA
+    exactly. Returns (exit code, transcript text)."""
     host, port = srv.addr(listener)
     cmd = ["swaks", "--server", host, "--port", str(port), "--timeout", "30"] + list(args)
     path = None
     if data is not None:
         path = os.path.join(srv.tmp, "swaks-data.eml")
         with open(path, "wb") as f:
-            f.write(data)
-        cmd += ["--data", path]
+            f.write(data[:-2] if data.endswith(b"\r\n") else data)
+        cmd += ["--data", "@" + path]
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=CLIENT_TIMEOUT)
