@@ -122,6 +122,11 @@ class SmtpClientsTest(DeliveryChecks, harness.ServerTestCase):
         self.assertNotEqual(code, 0, out)
         self.assertNotIn("MAIL FROM", out)
         self.assertEqual(self.fetch_all(ALICE), [])
+        # A client that sends it anyway: RFC 4954 §4, 538 5.7.11.
+        with smtplib.SMTP(*self.srv.addr("submission"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("client.test")
+            code, text = s.docmd("AUTH PLAIN " + harness.b64("\0%s\0%s" % (ALICE.address, ALICE.password)))
+            self.assertEqual((code, text[:6]), (538, b"5.7.11"), text)
 
     # ---------------------------------------------------------- swaks, other modes
     def test_swaks_plain_to_mx_without_auth(self):
