@@ -77,6 +77,9 @@ class SmtpClientsTest(DeliveryChecks, harness.ServerTestCase):
         self.assertEqual(self.ehlo_auth("submission"), MECHS_CLEAR)
         self.assertEqual(self.ehlo_auth("submission", starttls=True), MECHS_TLS)
         self.assertEqual(self.ehlo_auth("submissions"), MECHS_TLS)
+        # The MX listener offers the same (an authenticated client may relay).
+        self.assertEqual(self.ehlo_auth("smtp"), MECHS_CLEAR)
+        self.assertEqual(self.ehlo_auth("smtp", starttls=True), MECHS_TLS)
 
     # ---------------------------------------------------------- swaks, each mechanism
     def test_swaks_each_mechanism_over_starttls(self):
