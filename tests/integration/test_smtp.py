@@ -19,6 +19,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import DOMAIN, NET_TIMEOUT, User, tls_client_context  # noqa: E402
+from smtp_helpers import DeliveryChecks, message, queued_envelopes  # noqa: E402
 
 ALICE = User("alice@" + DOMAIN, "alice-Smtp-31x")
 BOB = User("bob@" + DOMAIN, "bob-Smtp-42y")
@@ -33,44 +34,9 @@ LISTENERS = [
 ]
 
 
-def message(subject, body="line one\r\n.line starting with a dot\r\n\r\nlast line\r\n"):
-    return ("From: Tester <tester@remote.example>\r\nTo: someone\r\nSubject: %s\r\n\r\n%s"
-            % (subject, body)).encode()
-
-
-class SmtpTest(harness.ServerTestCase):
+class SmtpTest(DeliveryChecks, harness.ServerTestCase):
     USERS = [ALICE, BOB, CAROL, DAVE]
     LISTENERS = LISTENERS
-
-    def fetch_all(self, user):
-        """Every message in USER's mailbox (as sent by POP3, CRLF), then deleted."""
-        c = poplib.POP3(*self.srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
-        try:
-            c.user(user.address)
-            c.pass_(user.password)
-            out = []
-            for n in range(1, c.stat()[0] + 1):
-                lines = c.retr(n)[1]
-                out.append(b"".join(l + b"\r\n" for l in lines))
-                c.dele(n)
-            return out
-        finally:
-            c.quit()
-
-    def assert_delivered(self, user, sent, via=None, client_adds_headers=False):
-        got = self.fetch_all(user)
-        self.assertEqual(len(got), 1, "expected exactly one message for %s" % user.address)
-        msg = got[0]
-        self.assertTrue(msg.startswith(b"Return-Path: <"), msg[:200])
-        received = msg.index(b"Received: from ")
-        body_start = msg.index(b"\r\n", msg.index(b"; ", received)) + 2
-        if client_adds_headers:  # msmtp adds Date: and Message-ID: before ours
-            self.assertTrue(msg[body_start:].endswith(sent), "message changed in transit: %r" % msg[-300:])
-        else:
-            self.assertEqual(msg[body_start:], sent, "message changed in transit")
-        if via:
-            self.assertIn(via, msg[:body_start])
-        return msg[:body_start]
 
     # ---------------------------------------------------------- receiving
     def test_mx_delivery_with_smtplib(self):
@@ -289,18 +255,14 @@ class AliasTest(harness.ServerTestCase):
         finally:
             c.quit()
 
-    def queued_envelopes(self):
-        d = os.path.join(self.srv.data_dir, "queue", "queue")
-        return sorted(n for n in os.listdir(d) if n.endswith(".env")) if os.path.isdir(d) else []
-
     def test_alias_expands_and_remote_target_is_queued(self):
-        before = len(self.queued_envelopes())
+        before = len(queued_envelopes(self.srv))
         with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
             self.assertEqual(s.sendmail("x@remote.example", ["list@" + DOMAIN, ERIN.address],
                                         message("to the list")), {})
         self.assertEqual(self.fetch_subjects(ERIN), ["to the list"])  # once, though named twice
         self.assertEqual(self.fetch_subjects(FRANK), ["to the list"])
-        self.assertEqual(len(self.queued_envelopes()), before + 1)
+        self.assertEqual(len(queued_envelopes(self.srv)), before + 1)
 
     def test_catch_all_takes_unknown_local_parts(self):
         with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:

@@ -53,6 +53,28 @@ std::vector<std::pair<std::string_view, std::optional<std::string_view>>> split_
 }
 
 param_error syntax(std::string text) { return {501, "5.5.4", std::move(text)}; }
+
+// RFC 3461 §4.2 and §4.4: a decoded ORCPT address and ENVID are printable
+// US-ASCII (graphic and white space). They end up in DSN header fields, where
+// a decoded CR, LF or NUL would start a line of the peer's choosing.
+bool dsn_printable(std::string_view s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c != '\t' && (c < 0x20 || c > 0x7e)) return false;
+    }
+    return true;
+}
+
+// RFC 5322 §3.2.3 atext: the ORCPT addr-type is an atom (RFC 3461 §4.2).
+bool atom(std::string_view s) {
+    constexpr std::string_view specials = "!#$%&'*+-/=?^_`{|}~";
+    if (s.empty()) return false;
+    for (const char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              specials.find(c) != std::string_view::npos))
+            return false;
+    return true;
+}
 param_error unknown_param(std::string_view key) {
     return {555, "5.5.4", "Unsupported parameter " + std::string(key.substr(0, 32))};
 }
@@ -152,7 +174,8 @@ std::variant<mail_command, param_error> parse_mail(std::string_view argument, bo
             seen_ret = true;
         } else if (iequals(key, "ENVID")) {
             auto v = value ? decode_xtext(*value) : std::nullopt;
-            if (!v || v->size() > 100 || seen_envid) return syntax("Bad ENVID parameter");  // RFC 3461 §4.4
+            if (!v || v->size() > 100 || !dsn_printable(*v) || seen_envid)  // RFC 3461 §4.4
+                return syntax("Bad ENVID parameter");
             m.params.envid = std::move(*v);
             seen_envid = true;
         } else if (iequals(key, "AUTH")) {
@@ -177,7 +200,8 @@ std::variant<rcpt_command, param_error> parse_rcpt(std::string_view argument, bo
     bool seen_notify = false, seen_orcpt = false;
     for (const auto& [key, value] : split_params(r.path.rest)) {
         if (iequals(key, "NOTIFY")) {
-            if (!value || seen_notify || value->empty()) return syntax("Bad NOTIFY parameter");
+            // RFC 3461 §4.1: a comma-separated list, so no empty element (",X", "X,,Y", "X,")
+            if (!value || seen_notify || value->empty() || value->back() == ',') return syntax("Bad NOTIFY parameter");
             unsigned bits = 0;
             std::string_view list = *value;
             while (!list.empty()) {
@@ -196,7 +220,9 @@ std::variant<rcpt_command, param_error> parse_rcpt(std::string_view argument, bo
         } else if (iequals(key, "ORCPT")) {
             auto v = value ? decode_xtext(*value) : std::nullopt;
             // addr-type ";" xtext (RFC 3461 §4.2), at most 500 characters
-            if (!v || v->find(';') == std::string::npos || value->size() > 500 || seen_orcpt)
+            const auto semicolon = v ? v->find(';') : std::string::npos;
+            if (semicolon == std::string::npos || !atom(std::string_view(*v).substr(0, semicolon)) ||
+                !dsn_printable(*v) || value->size() > 500 || seen_orcpt)
                 return syntax("Bad ORCPT parameter");
             r.params.orcpt = std::move(*v);
             seen_orcpt = true;

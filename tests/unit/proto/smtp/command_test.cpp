@@ -70,6 +70,11 @@ TEST(smtp_command, mail_errors) {
              {"<a@b.test> RET=ALL", 501, "5.5.4"},
              {"<a@b.test> ENVID=a=b", 501, "5.5.4"},
              {"<a@b.test> ENVID=+zz", 501, "5.5.4"},
+             {"<a@b.test> ENVID=a+0D+0Ab", 501, "5.5.4"},  // decodes to CR LF: not printable
+             {"<a@b.test> ENVID=+00", 501, "5.5.4"},
+             {"<a@b.test> ENVID=+7F", 501, "5.5.4"},
+             {"<a@b.test> ENVID=x ENVID=y", 501, "5.5.4"},
+             {"<a@b.test> RET=HDRS RET=FULL", 501, "5.5.4"},
              {"<a@b.test> FOO=1", 555, "5.5.4"},
              {"<a@b.test> SMTPUTF8", 555, "5.5.4"},  // not offered
              {"<a@b.test>SIZE=1", 501, "5.5.4"},
@@ -91,9 +96,25 @@ TEST(smtp_command, rcpt_parameters) {
     EXPECT_EQ(std::get<rcpt_command>(r).params.orcpt, "rfc822;a@b.test");
     auto never = parse_rcpt("<a@b.test> NOTIFY=NEVER", false);
     EXPECT_EQ(std::get<rcpt_command>(never).params.notify, 8u);
-    for (const char* bad : {"<>", "<a@b.test> NOTIFY=NEVER,SUCCESS", "<a@b.test> NOTIFY=", "<a@b.test> NOTIFY=SOMETIMES",
-                            "<a@b.test> ORCPT=noseparator", "<a@b.test> X=1", "a@b.test"})
+    auto spaced = parse_rcpt("<a@b.test> NOTIFY=delay ORCPT=x-local;a+20b+09c", false);  // SP and HTAB are printable
+    ASSERT_TRUE(std::holds_alternative<rcpt_command>(spaced));
+    EXPECT_EQ(std::get<rcpt_command>(spaced).params.notify, 4u);
+    EXPECT_EQ(std::get<rcpt_command>(spaced).params.orcpt, "x-local;a b\tc");
+    for (const char* bad : {"<>", "<a@b.test> X=1", "a@b.test"})
         EXPECT_TRUE(std::holds_alternative<param_error>(parse_rcpt(bad, false))) << bad;
+    // RFC 3461 §4.1 (NOTIFY list, NEVER alone), §4.2 (ORCPT = atom ";" printable
+    // xtext), each keyword once: all 501 5.5.4, like the MAIL parameters.
+    for (const char* bad : {"<a@b.test> NOTIFY=NEVER,SUCCESS", "<a@b.test> NOTIFY=", "<a@b.test> NOTIFY=SOMETIMES",
+                            "<a@b.test> NOTIFY=SUCCESS,", "<a@b.test> NOTIFY=,FAILURE", "<a@b.test> NOTIFY=SUCCESS,,DELAY",
+                            "<a@b.test> NOTIFY=SUCCESS NOTIFY=FAILURE", "<a@b.test> ORCPT=noseparator",
+                            "<a@b.test> ORCPT=;a@b.test", "<a@b.test> ORCPT=rfc+20822;a@b.test",
+                            "<a@b.test> ORCPT=rfc822;a+0D+0AX-Injected:+20yes", "<a@b.test> ORCPT=rfc822;a+zz",
+                            "<a@b.test> ORCPT=rfc822;a ORCPT=rfc822;b"}) {
+        auto refused = parse_rcpt(bad, false);
+        ASSERT_TRUE(std::holds_alternative<param_error>(refused)) << bad;
+        EXPECT_EQ(std::get<param_error>(refused).code, 501) << bad;
+        EXPECT_EQ(std::get<param_error>(refused).enhanced, "5.5.4") << bad;
+    }
 }
 
 TEST(smtp_command, xtext_and_bdat) {
