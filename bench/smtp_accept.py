@@ -114,6 +114,8 @@ def main(argv):
     a = parse_args(argv)
     if not os.access(SMTP_SOURCE, os.X_OK):
         sys.exit("%s missing: run scripts/install-bench-deps" % SMTP_SOURCE)
+    if "postfix" in a.servers and os.geteuid() != 0:
+        sys.exit("the reference stack (Postfix + Dovecot) must be started as root")
     if "mailroom" in a.servers and not os.access(a.binary, os.X_OK):
         sys.exit("%s missing: build the release preset first" % a.binary)
     use_cgroup = not a.no_cgroup
