@@ -129,6 +129,7 @@ def main(argv):
     points = {}
     idle = {}
     t_begin = time.monotonic()
+    load_begin = os.getloadavg()[0]
     try:
         for s in servers:
             s.start()
@@ -191,6 +192,9 @@ def main(argv):
         mark = "n/a " if met is None else ("MET " if met else "MISS")
         missed = missed or met is False
         print("  [%s] %s" % (mark, text))
+    # Other jobs on the machine share its cores with both servers.
+    print("load average %.1f at start, %.1f at end, %d CPUs"
+          % (load_begin, os.getloadavg()[0], os.cpu_count() or 0))
     print("total %.0f s%s" % (time.monotonic() - t_begin, "" if ok else "; SOME RUNS FAILED"))
     if not ok or (a.strict and missed):
         return 1
