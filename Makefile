@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BIN := build/release/src/cli/mailroom
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan fuzz bench clean
+.PHONY: all deps build run test test-release test-asan fuzz bench bench-deps clean
 
 all: build
 
@@ -41,8 +41,16 @@ fuzz:
 	cmake --build --preset fuzz -j $(JOBS)
 	fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: build
-	@echo "bench: the POP3 issue adds no benchmark yet; SMTP acceptance comes with issue #3"
+# SMTP acceptance benchmark against a private Postfix + Dovecot (bench/README.md).
+# Not part of `make test`. Quick run: make bench BENCH_ARGS=--quick
+BENCH_ARGS ?=
+bench-deps:
+	@scripts/install-bench-deps
+
+bench: deps bench-deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target mailroom
+	python3 bench/smtp_accept.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build
