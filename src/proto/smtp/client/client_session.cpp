@@ -321,6 +321,10 @@ void client_session::fail_connection(close_reason why, std::string detail, std::
 }
 
 void client_session::close(close_reason why, std::string detail) {
+    // Whatever path led here, no recipient is left without an outcome.
+    const auto ended = local_reply("4.4.0", "session ended: " + detail);
+    abandon_transaction(ended);
+    fail_queued(delivery_status::temporary, ended);
     out_.emplace_back(close_connection{why, std::move(detail)});
     phase_ = phase::closed;
     pending_ir_.reset();

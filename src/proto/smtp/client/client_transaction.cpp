@@ -22,7 +22,8 @@ delivery_status status_of(const reply& r) {
 }  // namespace
 
 void client_session::add_message(outgoing_message m) {
-    if (phase_ == phase::closed) {
+    // After QUIT nothing more goes out on this connection.
+    if (phase_ == phase::closed || phase_ == phase::quit) {
         std::vector<recipient_outcome> out;
         for (const auto& r : m.recipients)
             out.push_back({r.address, delivery_status::temporary, stage::connection,
