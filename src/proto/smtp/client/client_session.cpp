@@ -11,13 +11,6 @@ constexpr std::size_t max_command_line = 512;
 
 bool plaintext_mechanism(std::string_view m) { return m == "PLAIN" || m == "LOGIN"; }
 
-reply local_reply(std::string enhanced, std::string text) {
-    reply r;
-    r.enhanced = std::move(enhanced);
-    r.lines.push_back(std::move(text));
-    return r;
-}
-
 delivery_status status_of(const reply& r) {
     return r.permanent() ? delivery_status::permanent : delivery_status::temporary;
 }
@@ -165,7 +158,7 @@ void client_session::after_hello() {
         return;
     }
     if (!tls_active_ && cfg_.tls == tls_policy::required)
-        return refuse_session(delivery_status::temporary, local_reply("4.7.0", "TLS is required but the server does not offer STARTTLS"),
+        return refuse_session(delivery_status::temporary, reply::local("4.7.0", "TLS is required but the server does not offer STARTTLS"),
                               close_reason::failed);
     if (cfg_.authenticate && !authenticated_) return begin_auth();
     next_message();
@@ -221,7 +214,7 @@ void client_session::begin_auth() {
     std::string offered;
     for (const auto& m : caps_.auth) offered += (offered.empty() ? "" : " ") + m;
     refuse_session(delivery_status::temporary,
-                   local_reply("4.7.0", "no usable AUTH mechanism (server offers: " + (offered.empty() ? "none" : offered) +
+                   reply::local("4.7.0", "no usable AUTH mechanism (server offers: " + (offered.empty() ? "none" : offered) +
                                             (tls_active_ ? ")" : "; PLAIN and LOGIN need TLS)")),
                    close_reason::failed);
 }
@@ -254,7 +247,7 @@ void client_session::sasl_response(secret response_b64) {
 void client_session::sasl_cancel() {
     if (phase_ != phase::sasl) return;
     if (!sasl_started_)
-        return refuse_session(delivery_status::temporary, local_reply("4.7.0", "SASL client could not start " + mechanism_),
+        return refuse_session(delivery_status::temporary, reply::local("4.7.0", "SASL client could not start " + mechanism_),
                               close_reason::failed);
     phase_ = phase::auth;
     send("*\r\n");  // RFC 4954 §4: cancel; the server answers 501
@@ -297,8 +290,8 @@ void client_session::send(std::string bytes, bool body, bool sensitive) {
 }
 
 void client_session::send_quit(close_reason why) {
-    abandon_transaction(local_reply("4.4.0", "session ended during " + std::string(phase_name(current_phase()))));
-    fail_queued(delivery_status::temporary, local_reply("4.4.0", "not attempted: the session ended early"));
+    abandon_transaction(reply::local("4.4.0", "session ended during " + std::string(phase_name(current_phase()))));
+    fail_queued(delivery_status::temporary, reply::local("4.4.0", "not attempted: the session ended early"));
     quit_reason_ = why;
     send("QUIT\r\n");
     phase_ = phase::quit;
@@ -314,7 +307,7 @@ void client_session::refuse_session(delivery_status status, reply response, clos
 
 void client_session::fail_connection(close_reason why, std::string detail, std::optional<reply> response) {
     if (phase_ == phase::closed) return;
-    const reply r = response ? *response : local_reply(why == close_reason::protocol_error ? "4.5.0" : "4.4.2", detail);
+    const reply r = response ? *response : reply::local(why == close_reason::protocol_error ? "4.5.0" : "4.4.2", detail);
     abandon_transaction(r);
     fail_queued(delivery_status::temporary, r);
     close(why, std::move(detail));
@@ -322,7 +315,7 @@ void client_session::fail_connection(close_reason why, std::string detail, std::
 
 void client_session::close(close_reason why, std::string detail) {
     // Whatever path led here, no recipient is left without an outcome.
-    const auto ended = local_reply("4.4.0", "session ended: " + detail);
+    const auto ended = reply::local("4.4.0", "session ended: " + detail);
     abandon_transaction(ended);
     fail_queued(delivery_status::temporary, ended);
     out_.emplace_back(close_connection{why, std::move(detail)});

@@ -153,7 +153,7 @@ private:
 
     // messages (client_transaction.cpp)
     void next_message();
-    bool refuse_locally(const outgoing_message& m);
+    bool refuse_locally(outgoing_message& m);
     void begin_transaction(outgoing_message m);
     void on_transaction_reply(const reply& r);
     void after_rcpt_reply();

@@ -7,13 +7,6 @@
 namespace mailroom::smtp::client {
 namespace {
 
-reply local_reply(std::string enhanced, std::string text) {
-    reply r;
-    r.enhanced = std::move(enhanced);
-    r.lines.push_back(std::move(text));
-    return r;
-}
-
 delivery_status status_of(const reply& r) {
     if (r.positive()) return delivery_status::delivered;
     return r.permanent() ? delivery_status::permanent : delivery_status::temporary;
@@ -27,7 +20,7 @@ void client_session::add_message(outgoing_message m) {
         std::vector<recipient_outcome> out;
         for (const auto& r : m.recipients)
             out.push_back({r.address, delivery_status::temporary, stage::connection,
-                           local_reply("4.4.0", "not attempted: the session had ended")});
+                           reply::local("4.4.0", "not attempted: the session had ended")});
         return emit_done(m, std::move(out));
     }
     queued_.push_back(std::move(m));
@@ -61,25 +54,24 @@ void client_session::next_message() {
 // Messages this server cannot take as they are: refused without a word
 // to it (RFC 1870 §6, RFC 6152 §3, RFC 6531 §3.2), and every recipient
 // gets the same permanent outcome.
-bool client_session::refuse_locally(const outgoing_message& m) {
+bool client_session::refuse_locally(outgoing_message& m) {
     std::optional<reply> why;
     if (unsafe_address(m.sender)) {
-        why = local_reply("5.1.7", "invalid sender address");
+        why = reply::local("5.1.7", "invalid sender address");
     } else if (needs_smtputf8(m) && !caps_.smtputf8) {
-        why = local_reply("5.6.7", "the message needs SMTPUTF8, which the server does not offer");
+        why = reply::local("5.6.7", "the message needs SMTPUTF8, which the server does not offer");
     } else if (m.eight_bit && !caps_.eight_bit_mime) {
         // RFC 6152 §3 allows converting to 7 bit instead; we do not: it
         // rewrites MIME structure and breaks signatures (DKIM, S/MIME).
-        why = local_reply("5.6.3", "the message has 8-bit content and the server does not offer 8BITMIME");
+        why = reply::local("5.6.3", "the message has 8-bit content and the server does not offer 8BITMIME");
     } else if (caps_.size && caps_.size_limit > 0 && m.content.size() > caps_.size_limit) {
-        why = local_reply("5.3.4", "message size " + std::to_string(m.content.size()) + " exceeds the server's limit " +
+        why = reply::local("5.3.4", "message size " + std::to_string(m.content.size()) + " exceeds the server's limit " +
                                        std::to_string(caps_.size_limit));
     }
     if (!why) return false;
     std::vector<recipient_outcome> out;
     for (const auto& r : m.recipients) out.push_back({r.address, delivery_status::permanent, stage::local, *why});
-    auto copy = m;
-    emit_done(copy, std::move(out));
+    emit_done(m, std::move(out));
     return true;
 }
 
@@ -89,7 +81,7 @@ void client_session::begin_transaction(outgoing_message m) {
     for (std::size_t i = 0; i < m.recipients.size(); ++i) {
         if (unsafe_address(m.recipients[i].address))
             tx.outcomes[i] = recipient_outcome{m.recipients[i].address, delivery_status::permanent, stage::local,
-                                               local_reply("5.1.3", "invalid recipient address")};
+                                               reply::local("5.1.3", "invalid recipient address")};
         else
             tx.to_send.push_back(i);
     }
@@ -185,7 +177,7 @@ void client_session::after_rcpt_reply() {
 void client_session::finish_transaction() {
     auto tx = std::move(*tx_);
     tx_.reset();
-    fail_undecided(tx, delivery_status::temporary, stage::connection, local_reply("4.5.0", "no reply for this recipient"));
+    fail_undecided(tx, delivery_status::temporary, stage::connection, reply::local("4.5.0", "no reply for this recipient"));
     // Anything short of a reply to the final dot leaves a transaction open.
     need_rset_ = true;
     for (const auto& o : tx.outcomes)

@@ -34,6 +34,13 @@ std::string reply::summary() const {
     return out;
 }
 
+reply reply::local(std::string enhanced, std::string text) {
+    reply r;
+    r.enhanced = std::move(enhanced);
+    r.lines.push_back(std::move(text));
+    return r;
+}
+
 std::string_view describe(reply_error e) noexcept {
     switch (e) {
         case reply_error::bad_syntax: return "malformed reply line";

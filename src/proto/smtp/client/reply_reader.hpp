@@ -26,6 +26,8 @@ struct reply {
     bool permanent() const noexcept { return code >= 500; }
     // "NNN text / text / ..." on one line, for logs and bounces.
     std::string summary() const;
+    // An outcome the client decided itself (code 0): its RFC 3463 code and text.
+    static reply local(std::string enhanced, std::string text);
 };
 
 enum class reply_error {
