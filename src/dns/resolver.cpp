@@ -50,6 +50,11 @@ detail::unique_ub_ctx make_context(const resolver_options& options) {
     // forwarders are ever asked; a loopback forwarder (a local cache, or
     // dnsmasq in tests) must then be allowed explicitly.
     check(ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no"), "do-not-query-localhost");
+    for (const auto& zone : options.forwarded_special_zones) {
+        if (!is_valid_host_name(zone)) throw std::runtime_error("dns: not a zone name: " + zone);
+        check(ub_ctx_set_option(ctx.get(), "local-zone:", (canonical_host_name(zone) + ". transparent").c_str()),
+              "local-zone");
+    }
     if (options.forwarder_address.empty()) {
         check(ub_ctx_resolvconf(ctx.get(), nullptr), "resolv.conf");
     } else {
@@ -141,6 +146,9 @@ void resolver::abandon(pending& p) {
     p.abandoned = true;
     --active_;
     if (ub_cancel(ctx_.get(), p.async_id) == 0) in_flight_.erase(&p);
+    // Nothing left to wait for: stop watching, so an idle io_context can
+    // run out of work. A late answer is read with the next lookup's.
+    if (active_ == 0 && watching_) fd_.cancel();
 }
 
 asio::awaitable<std::error_code> resolver::finish(std::shared_ptr<pending> p) {
@@ -160,9 +168,13 @@ void resolver::watch() {
     fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this, alive = alive_](boost::system::error_code ec) {
         if (!*alive) return;
         watching_ = false;
+        if (ec == asio::error::operation_aborted) {
+            watch();  // a lookup may have started since the cancel
+            return;
+        }
         if (ec) {
-            // Lookups still waiting end at their deadlines.
-            if (ec != asio::error::operation_aborted) spdlog::error("dns wait failed: {}", ec.message());
+            // Not re-armed, to avoid a busy loop; lookups end at their deadlines.
+            spdlog::error("dns wait failed: {}", ec.message());
             return;
         }
         if (int rc = ub_process(ctx_.get()); rc != 0) spdlog::error("dns ub_process failed: {}", ub_strerror(rc));

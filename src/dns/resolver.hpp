@@ -27,6 +27,11 @@ struct resolver_options {
     // local dnsmasq in tests or a site cache; empty: /etc/resolv.conf.
     std::string forwarder_address;
     std::uint16_t forwarder_port = 53;
+    // Special-use zones (RFC 6761: "test", "invalid", ...) that libunbound
+    // answers itself with NXDOMAIN; listed here they become "transparent"
+    // local zones and are asked upstream. Tests serve "test" from dnsmasq;
+    // production leaves this empty.
+    std::vector<std::string> forwarded_special_zones;
     // Each lookup gives up after this long with errc::timed_out (temporary).
     std::chrono::milliseconds lookup_timeout{std::chrono::seconds(30)};
 };
