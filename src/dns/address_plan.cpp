@@ -50,7 +50,7 @@ result<std::vector<address>> plan_addresses(const v6_answer& aaaa, const v4_answ
     if (want_v6 && !aaaa) errors.push_back(aaaa.error());
     if (want_v4 && !a) errors.push_back(a.error());
     for (const auto& ec : errors)
-        if (!is_permanent(ec) && ec != errc::no_data) return ec;
+        if ((!is_permanent(ec) && ec != errc::no_data) || ec == errc::invalid_name) return ec;
     const std::size_t asked = (want_v6 ? 1 : 0) + (want_v4 ? 1 : 0);
     if (errors.size() == asked &&
         std::all_of(errors.begin(), errors.end(), [](const std::error_code& ec) { return ec == errc::no_such_domain; }))

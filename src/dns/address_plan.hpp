@@ -27,9 +27,9 @@ using v6_answer = result<std::vector<boost::asio::ip::address_v6>>;
 
 // The addresses in connection order, without duplicates, unspecified
 // (0.0.0.0, ::) or multicast addresses, at most max_addresses_per_host.
-// With none left the error is, in this order: a temporary error of either
-// answer (retry later), no_such_domain if every answer asked said so, else
-// no_data. An answer for a family the policy excludes is ignored. For a host
+// With none left the error is, in this order: a temporary error or
+// invalid_name from either answer, no_such_domain if every answer asked
+// said so, else no_data. An answer for a family the policy excludes is ignored. For a host
 // named by an MX record, no_such_domain and no_data mean "skip this host",
 // not "bounce": only the MX answer itself decides that (mx_plan.hpp).
 result<std::vector<boost::asio::ip::address>> plan_addresses(const v6_answer& aaaa, const v4_answer& a,

@@ -101,17 +101,20 @@ std::shared_ptr<resolver::pending> resolver::start(const std::string& name, int 
         p->error = make_error_code(errc::invalid_name);
         return p;
     }
+    // Registered before asking, so an answer delivered at once still finds it.
+    p->deadline.expires_after(timeout_);
+    in_flight_.emplace(p.get(), p);
+    ++active_;
     int rc = ub_resolve_async(ctx_.get(), p->name.c_str(), rr_type, detail::rr_class_in, p.get(),
                               &resolver::on_answer, &p->async_id);
     if (rc != 0) {
         spdlog::warn("dns start failed name={} type={} error=\"{}\"", p->name, rr_type, ub_strerror(rc));
+        in_flight_.erase(p.get());
+        --active_;
         p->done = true;
         p->error = make_error_code(errc::resolver_failure);
         return p;
     }
-    p->deadline.expires_after(timeout_);
-    in_flight_.emplace(p.get(), p);
-    ++active_;
     watch();
     return p;
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -233,6 +234,26 @@ TEST_F(DnsResolver, SilentServerTimesOutAndTheResolverStaysUsable) {
     auto again = run(r.lookup_addresses("nomx.test", {}));
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error(), errc::timed_out);
+}
+
+TEST_F(DnsResolver, DestroyingTheResolverEndsItsLookups) {
+    asio::ip::udp::socket silent(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    resolver_options o = options(10s);
+    o.forwarder_port = silent.local_endpoint().port();
+    auto r = std::make_unique<resolver>(io_.get_executor(), o);
+    std::optional<result<std::vector<mx_record>>> mx;
+    asio::co_spawn(io_, store(r->lookup_mx("multi.test"), mx), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
+    io_.run_for(100ms);
+    EXPECT_EQ(r->lookups_in_flight(), 1u);
+    EXPECT_FALSE(mx);
+    r.reset();
+    io_.restart();
+    io_.run_for(run_limit);
+    ASSERT_TRUE(mx);
+    ASSERT_FALSE(*mx);
+    EXPECT_EQ(mx->error(), errc::resolver_failure);
 }
 
 TEST_F(DnsResolver, ManyConcurrentLookups) {

@@ -78,6 +78,7 @@ TEST(AddressPlan, ErrorsWhenNothingIsLeft) {
     EXPECT_EQ(both(errc::no_such_domain, errc::no_data), errc::no_data);
     EXPECT_EQ(both(errc::timed_out, errc::no_such_domain), errc::timed_out);
     EXPECT_EQ(both(errc::no_data, errc::server_failure), errc::server_failure);
+    EXPECT_EQ(both(errc::invalid_name, errc::invalid_name), errc::invalid_name);
 }
 
 }  // namespace
