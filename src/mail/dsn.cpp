@@ -145,8 +145,8 @@ std::string human_text(const dsn_request& req, const queue::envelope& env,
     std::string intro = "This is the mail system at " + host_name(req.reporting_mta) + ". ";
     switch (req.kind) {
         case dsn_kind::failure:
-            intro += "Your message could not be delivered to the recipients below; the reason is given for "
-                     "each. This is a permanent failure: it will not be tried again.";
+            intro += "Your message could not be delivered to the recipients below and will not be tried "
+                     "again; the reason is given for each.";
             break;
         case dsn_kind::delay:
             intro += "Your message has not yet been delivered to the recipients below. Delivery will be "
