@@ -11,7 +11,8 @@
 namespace mailroom::queue {
 namespace {
 
-constexpr std::string_view version_line = "mailroom-envelope 1";
+constexpr std::string_view version_1_line = "mailroom-envelope 1";
+constexpr std::string_view version_line = "mailroom-envelope 2";
 
 bool needs_escape(unsigned char c) noexcept { return c <= 0x20 || c >= 0x7f || c == '%'; }
 
@@ -138,9 +139,10 @@ std::vector<std::string_view> split_spaces(std::string_view s) {
     }
 }
 
-std::optional<recipient> parse_recipient(std::string_view fields_text) {
+// Version 1 has five fields; version 2 adds remote MTA, DSN status and last attempt.
+std::optional<recipient> parse_recipient(std::string_view fields_text, int version) {
     const auto f = split_spaces(fields_text);
-    if (f.size() != 5) return std::nullopt;
+    if (f.size() != (version == 1 ? 5u : 8u)) return std::nullopt;
     auto address = unescape(f[0]);
     auto orcpt = unescape(f[1]);
     auto notify = parse_int<unsigned>(f[2]);
@@ -153,6 +155,14 @@ std::optional<recipient> parse_recipient(std::string_view fields_text) {
     r.notify = *notify;
     r.state = *state;
     r.last_error = std::move(*error);
+    if (version == 1) return r;
+    auto remote = unescape(f[5]);
+    auto status = unescape(f[6]);
+    auto last_ns = parse_int<std::int64_t>(f[7]);
+    if (!remote || !status || !last_ns) return std::nullopt;
+    r.remote_mta = std::move(*remote);
+    r.dsn_status = std::move(*status);
+    r.last_attempt = from_ns(*last_ns);
     return r;
 }
 
@@ -181,9 +191,11 @@ std::string serialize_envelope(const envelope& env) {
     line("arrived", std::to_string(to_ns(env.arrived)));
     line("attempts", std::to_string(env.attempts));
     line("next-attempt", std::to_string(to_ns(env.next_attempt)));
+    line("delay-warned", env.delay_warned ? "1" : "0");
     for (const auto& r : env.recipients)
-        line("rcpt", fmt::format("{} {} {} {} {}", escape(r.address), escape(r.orcpt), r.notify,
-                                 state_names[static_cast<std::size_t>(r.state)], escape(r.last_error)));
+        line("rcpt", fmt::format("{} {} {} {} {} {} {} {}", escape(r.address), escape(r.orcpt), r.notify,
+                                 state_names[static_cast<std::size_t>(r.state)], escape(r.last_error),
+                                 escape(r.remote_mta), escape(r.dsn_status), to_ns(r.last_attempt)));
     line("end", fmt::format("{:016x}", detail::checksum(out)));
     return out;
 }
@@ -198,7 +210,9 @@ std::optional<envelope> parse_envelope(std::string_view text) {
     if (!sum || *sum != fmt::format("{:016x}", detail::checksum(body))) return std::nullopt;
 
     line_reader in(body);
-    if (in.next() != version_line) return std::nullopt;
+    const auto first = in.next();
+    const int version = first == version_line ? 2 : first == version_1_line ? 1 : 0;
+    if (version == 0) return std::nullopt;
     envelope env;
     auto id = text_field(in, "id");
     auto sender = text_field(in, "sender");
@@ -212,7 +226,12 @@ std::optional<envelope> parse_envelope(std::string_view text) {
     auto arrived = value_of(in.next(), "arrived");
     auto attempts = value_of(in.next(), "attempts");
     auto next_attempt = value_of(in.next(), "next-attempt");
-    if (!id || !sender || !envid || !ret || !utf8 || !eight || !client || !helo || !auth || !arrived ||
+    std::optional<bool> warned = false;
+    if (version >= 2) {
+        auto w = value_of(in.next(), "delay-warned");
+        warned = w ? parse_flag(*w) : std::nullopt;
+    }
+    if (!warned || !id || !sender || !envid || !ret || !utf8 || !eight || !client || !helo || !auth || !arrived ||
         !attempts || !next_attempt)
         return std::nullopt;
     auto ret_value = parse_name<envelope::ret_kind>(*ret, ret_names);
@@ -234,9 +253,10 @@ std::optional<envelope> parse_envelope(std::string_view text) {
     env.arrived = from_ns(*arrived_ns);
     env.attempts = *attempts_value;
     env.next_attempt = from_ns(*next_ns);
+    env.delay_warned = *warned;
     while (auto line = in.next()) {
         if (!line->starts_with("rcpt ")) return std::nullopt;
-        auto r = parse_recipient(line->substr(5));
+        auto r = parse_recipient(line->substr(5), version);
         if (!r) return std::nullopt;
         env.recipients.push_back(std::move(*r));
     }

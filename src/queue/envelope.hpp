@@ -20,7 +20,14 @@ struct recipient {
     unsigned notify = 0;
     static constexpr unsigned notify_success = 1, notify_failure = 2, notify_delay = 4, notify_never = 8;
     enum class status { pending, delivered, failed } state = status::pending;
+    // What the last attempt learnt, for the DSN (RFC 3464 §2.3): the remote
+    // reply or a local reason ("" = none yet), the host that gave it ("" when
+    // no server answered), the RFC 3463 status ("" = derive from last_error)
+    // and when the attempt was made (epoch = never).
     std::string last_error;
+    std::string remote_mta;
+    std::string dsn_status;
+    std::chrono::system_clock::time_point last_attempt;
 
     bool operator==(const recipient&) const = default;
 };
@@ -37,19 +44,22 @@ struct envelope {
     std::chrono::system_clock::time_point arrived;
     unsigned attempts = 0;
     std::chrono::system_clock::time_point next_attempt;
+    bool delay_warned = false;  // a delay DSN went out; one per message (as Postfix)
 
     bool operator==(const envelope&) const = default;
 };
 
-// The text form, version 1: a version line, one "key value" line per field
+// The text form, version 2: a version line, one "key value" line per field
 // in a fixed order, one "rcpt" line per recipient, and "end <checksum>" over
 // everything before it. Values are percent-escaped (every byte <= 0x20,
 // >= 0x7f and '%'; the empty string is "-"), so CR, LF, NUL or spaces in any
 // field cannot break a line. Times are nanoseconds since the Unix epoch.
+// Version 2 added "delay-warned" and three "rcpt" fields (remote MTA, DSN
+// status, last attempt); version 1 files still parse, those fields empty.
 std::string serialize_envelope(const envelope& env);
 
 // The envelope, or nullopt if text is not exactly one well-formed version-1
-// envelope: truncated anywhere, an unknown or missing key, a bad escape or
+// or version-2 envelope: truncated anywhere, an unknown or missing key, a bad escape or
 // number, a checksum mismatch, trailing bytes.
 std::optional<envelope> parse_envelope(std::string_view text);
 

@@ -30,11 +30,15 @@ envelope hostile() {
     e.attempts = 4294967295u;
     e.next_attempt = std::chrono::system_clock::time_point(-5ns);
     e.recipients = {
-        {"bob@example.test", "rfc822;bob@example.test", 1 | 2 | 4, recipient::status::pending, ""},
-        {"", "", 8, recipient::status::delivered, "-"},
+        {"bob@example.test", "rfc822;bob@example.test", 1 | 2 | 4, recipient::status::pending, "", "", "", {}},
+        {"", "", 8, recipient::status::delivered, "-", "", "", {}},
         {"j\xc3\xb6rg@b\xc3\xbcro.test", " ", 0, recipient::status::failed,
-         "550 5.1.1 no such user\r\n550 and more\n"},
+         "550 5.1.1 no such user\r\n550 and more\n", "", "", {}},
     };
+    e.recipients[2].remote_mta = "mx 1.example.test\r\n";
+    e.recipients[2].dsn_status = "-";
+    e.recipients[2].last_attempt = std::chrono::system_clock::time_point(1700000300987654321ns);
+    e.delay_warned = true;
     return e;
 }
 
@@ -59,7 +63,7 @@ TEST(queue_envelope, HostileFieldsRoundTripAndStayOnTheirLines) {
     }
     std::size_t lines = 0;
     for (const char c : text) lines += c == '\n';
-    EXPECT_EQ(lines, 14u + e.recipients.size());
+    EXPECT_EQ(lines, 15u + e.recipients.size());
     auto back = parse_envelope(text);
     ASSERT_TRUE(back) << text;
     EXPECT_EQ(*back, e);
@@ -70,7 +74,7 @@ TEST(queue_envelope, EveryEnumValueRoundTrips) {
         for (auto st : {recipient::status::pending, recipient::status::delivered, recipient::status::failed}) {
             envelope e;
             e.ret = ret;
-            e.recipients.push_back({"a@b", "", 15, st, ""});
+            e.recipients.push_back({"a@b", "", 15, st, "", "", "", {}});
             EXPECT_EQ(parse_envelope(serialize_envelope(e)), e);
         }
 }
@@ -103,18 +107,43 @@ std::string sealed(const std::string& body) {
 }
 
 const std::string good_head =
-    "mailroom-envelope 1\nid -\nsender a@b\nenvid -\nret full\nsmtputf8 0\n8bitmime 1\nclient -\nhelo -\n"
-    "auth -\narrived 0\nattempts 0\nnext-attempt 0\n";
+    "mailroom-envelope 2\nid -\nsender a@b\nenvid -\nret full\nsmtputf8 0\n8bitmime 1\nclient -\nhelo -\n"
+    "auth -\narrived 0\nattempts 0\nnext-attempt 0\ndelay-warned 0\n";
+const std::string good_rcpt = "rcpt x@y - 0 pending - - - 0\n";
+
+// Files written before version 2 (no delay-warned, five rcpt fields) still load.
+TEST(queue_envelope, VersionOneStillParses) {
+    const std::string v1 =
+        "mailroom-envelope 1\nid q1\nsender a@b\nenvid E\nret headers\nsmtputf8 0\n8bitmime 0\nclient -\n"
+        "helo -\nauth -\narrived 5\nattempts 3\nnext-attempt 7\nrcpt x@y rfc822;x@y 2 failed 550%205.1.1\n";
+    auto e = parse_envelope(sealed(v1));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->id, "q1");
+    EXPECT_EQ(e->attempts, 3u);
+    EXPECT_FALSE(e->delay_warned);
+    ASSERT_EQ(e->recipients.size(), 1u);
+    EXPECT_EQ(e->recipients[0].last_error, "550 5.1.1");
+    EXPECT_EQ(e->recipients[0].remote_mta, "");
+    EXPECT_EQ(e->recipients[0].last_attempt, std::chrono::system_clock::time_point{});
+    // A version-1 file with version-2 lines, or the reverse, is damaged.
+    EXPECT_FALSE(parse_envelope(sealed(v1.substr(0, v1.find("rcpt")) + "delay-warned 0\n")));
+    EXPECT_FALSE(parse_envelope(sealed(v1.substr(0, v1.find("rcpt")) + good_rcpt)));
+    // What is written now is version 2.
+    EXPECT_TRUE(serialize_envelope(*e).starts_with("mailroom-envelope 2\n"));
+}
 
 TEST(queue_envelope, MalformedButSealedIsRejected) {
-    ASSERT_TRUE(parse_envelope(sealed(good_head + "rcpt x@y - 0 pending -\n")));
+    ASSERT_TRUE(parse_envelope(sealed(good_head + good_rcpt)));
     auto replace = [](std::string s, const std::string& from, const std::string& to) {
         auto at = s.find(from);
         EXPECT_NE(at, std::string::npos) << from;
         return s.replace(at, from.size(), to);
     };
     const std::vector<std::string> bad{
-        replace(good_head, "mailroom-envelope 1", "mailroom-envelope 2"),
+        replace(good_head, "mailroom-envelope 2", "mailroom-envelope 3"),
+        replace(good_head, "mailroom-envelope 2", "mailroom-envelope 0"),
+        replace(good_head, "delay-warned 0\n", ""),
+        replace(good_head, "delay-warned 0", "delay-warned 2"),
         replace(good_head, "sender a@b\n", ""),                     // missing key
         replace(good_head, "sender a@b\n", "sender a@b\nsender c\n"),  // repeated key
         replace(good_head, "sender a@b", "sender a b"),             // extra field
@@ -137,13 +166,16 @@ TEST(queue_envelope, MalformedButSealedIsRejected) {
         replace(good_head, "attempts 0", "attempts 4294967296"),
         replace(good_head, "next-attempt 0", "next_attempt 0"),
         replace(good_head, "helo -\nauth -\n", "auth -\nhelo -\n"),  // order is fixed
-        good_head + "rcpt x@y - 0 pending\n",                       // 4 fields
-        good_head + "rcpt x@y - 0 pending - -\n",                   // 6 fields
-        good_head + "rcpt x@y - 16 pending -\n",                    // unknown NOTIFY bit
-        good_head + "rcpt x@y - 0 done -\n",
-        good_head + "rcpt x@y - 0 pending -\nbogus 1\n",            // unknown key
-        good_head + "rcpt x@y - 0 pending -\r\n",
-        good_head + "rcpt x@y - 0 pending -\nrcpt x@y - 0 pending -",  // torn line
+        good_head + "rcpt x@y - 0 pending -\n",                     // version-1 rcpt in version 2
+        good_head + "rcpt x@y - 0 pending - - -\n",                 // 7 fields
+        good_head + "rcpt x@y - 0 pending - - - 0 -\n",             // 9 fields
+        good_head + "rcpt x@y - 16 pending - - - 0\n",              // unknown NOTIFY bit
+        good_head + "rcpt x@y - 0 done - - - 0\n",
+        good_head + "rcpt x@y - 0 pending - - - x\n",               // bad last-attempt time
+        good_head + "rcpt x@y - 0 pending - - %G 0\n",              // bad escape in status
+        good_head + good_rcpt + "bogus 1\n",                        // unknown key
+        good_head + "rcpt x@y - 0 pending - - - 0\r\n",
+        good_head + good_rcpt + "rcpt x@y - 0 pending - - - 0",      // torn line
     };
     for (const auto& body : bad) EXPECT_FALSE(parse_envelope(sealed(body))) << body;
     EXPECT_FALSE(parse_envelope(good_head + "end 0000000000000000\n"));

@@ -14,8 +14,8 @@ inline envelope sample_envelope(std::string sender = "alice@example.test") {
     envelope e;
     e.sender = std::move(sender);
     e.recipients = {{"bob@example.test", "rfc822;bob@example.test", recipient::notify_failure,
-                     recipient::status::pending, ""},
-                    {"carol@example.test", "", 0, recipient::status::pending, ""}};
+                     recipient::status::pending, "", "", "", {}},
+                    {"carol@example.test", "", 0, recipient::status::pending, "", "", "", {}}};
     e.envid = "env-1";
     e.ret = envelope::ret_kind::headers;
     e.client_address = "192.0.2.7";
