@@ -8,6 +8,7 @@
 
 #include "common/errors.hpp"
 #include "common/handles.hpp"
+#include "durable/file_system.hpp"
 
 namespace mailroom::storage {
 
@@ -69,26 +70,7 @@ std::error_code replace_file_durably(const std::filesystem::path& target, std::s
 }
 
 result<std::string> read_whole_file(const std::filesystem::path& file) {
-    unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENOENT) return make_error_code(errc::not_found);
-        return errno_code();
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return errno_code();
-    std::string out;
-    out.reserve(static_cast<std::size_t>(st.st_size));
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno_code();
-        }
-        if (n == 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
+    return durable::real_file_system().read_file(file);
 }
 
 }  // namespace mailroom::storage

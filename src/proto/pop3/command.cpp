@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "common/ascii.hpp"
+
 namespace mailroom::pop3 {
 namespace {
 
@@ -13,12 +15,11 @@ constexpr std::array<std::pair<std::string_view, verb>, 16> keywords{{
     {"NOOP", verb::noop}, {"RSET", verb::rset}, {"TOP", verb::top},   {"UIDL", verb::uidl},
 }};
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (upper(a[i]) != b[i]) return false;
+        if (ascii_upper(a[i]) != b[i]) return false;
     return true;
 }
 

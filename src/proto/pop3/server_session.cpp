@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/ascii.hpp"
 #include "common/errors.hpp"
 #include "proto/pop3/capabilities.hpp"
 #include "proto/pop3/command.hpp"
@@ -29,13 +30,6 @@ std::string hex(std::uint64_t v) {
     std::string s(16, '0');
     for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = digits[v & 0xf];
     return s;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return out;
 }
 
 // RFC 1939 §7: "<process-ID.clock@hostname>"; the random part makes it
@@ -202,7 +196,7 @@ void server_session::cmd_auth(const command& c) {
         return;
     }
     if (c.args.size() > 2) return bad("-ERR Syntax error: AUTH takes a mechanism and an initial response.");
-    const std::string mech = upper(c.args[0]);
+    const std::string mech = ascii_upper(c.args[0]);
     const auto& configured = policy_.sasl_mechanisms;
     if (std::find(configured.begin(), configured.end(), mech) == configured.end())
         return bad("-ERR Unsupported authentication mechanism.");

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <utility>
 
+#include "common/ascii.hpp"
+
 namespace mailroom::smtp {
 namespace {
 
@@ -14,12 +16,11 @@ constexpr std::array<std::pair<std::string_view, verb>, 14> verbs{{
     {"STARTTLS", verb::starttls}, {"AUTH", verb::auth},
 }};
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (upper(a[i]) != upper(b[i])) return false;
+        if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
     return true;
 }
 

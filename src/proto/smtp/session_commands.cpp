@@ -2,17 +2,11 @@
 // the driver (STYLE.md §5: OpenSMTPD's smtp_check_* / smtp_proceed_*).
 #include <algorithm>
 
+#include "common/ascii.hpp"
 #include "proto/smtp/server_session.hpp"
 
 namespace mailroom::smtp {
 namespace {
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
 
 bool in_transaction(state s) { return s == state::mail || s == state::rcpt; }
 
@@ -149,7 +143,7 @@ void server_session::cmd_auth(const command& c) {
     if (!auth_user_.empty()) return bad(503, "5.5.1", "Error: already authenticated");
     if (in_transaction(state_)) return bad(503, "5.5.1", "Error: MAIL transaction in progress");
     const auto space = c.argument.find(' ');
-    const std::string mech = upper(c.argument.substr(0, space));
+    const std::string mech = ascii_upper(c.argument.substr(0, space));
     const auto ir = space == std::string_view::npos ? std::string_view() : c.argument.substr(space + 1);
     if (mech.empty() || ir.find(' ') != std::string_view::npos) return bad(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
     const auto& configured = policy_.sasl_mechanisms;

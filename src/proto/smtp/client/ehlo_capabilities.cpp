@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/ascii.hpp"
+
 namespace mailroom::smtp::client {
 namespace {
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
 
 std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
@@ -38,7 +33,7 @@ std::uint64_t parse_size(std::string_view s) {
 
 void add_mechanisms(std::vector<std::string>& to, const std::vector<std::string_view>& ws, std::size_t from) {
     for (std::size_t i = from; i < ws.size(); ++i) {
-        auto m = upper(ws[i]);
+        auto m = ascii_upper(ws[i]);
         if (std::find(to.begin(), to.end(), m) == to.end()) to.push_back(std::move(m));
     }
 }
@@ -54,7 +49,7 @@ ehlo_capabilities parse_ehlo(const reply& r) {
     for (std::size_t i = 1; i < r.lines.size(); ++i) {
         auto ws = words(r.lines[i]);
         if (ws.empty()) continue;
-        const auto keyword = upper(ws[0]);
+        const auto keyword = ascii_upper(ws[0]);
         if (keyword == "PIPELINING") caps.pipelining = true;
         else if (keyword == "SIZE") {
             caps.size = true;
