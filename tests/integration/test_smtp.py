@@ -7,6 +7,7 @@ accepted message is fetched back over POP3 and compared byte for byte
 
 import os
 import poplib
+import re
 import smtplib
 import socket
 import ssl
@@ -263,6 +264,28 @@ class AliasTest(harness.ServerTestCase):
         self.assertEqual(self.fetch_subjects(ERIN), ["to the list"])  # once, though named twice
         self.assertEqual(self.fetch_subjects(FRANK), ["to the list"])
         self.assertEqual(len(queued_envelopes(self.srv)), before + 1)
+
+    def test_queue_list_and_show_while_running(self):
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            self.assertEqual(s.sendmail("x@remote.example", ["list@" + DOMAIN], message("queued for far")), {})
+        self.fetch_subjects(ERIN)
+        self.fetch_subjects(FRANK)
+        listing = self.srv.cli("queue", "list").stdout.decode()
+        ids = [line.split()[0] for line in listing.splitlines() if re.match(r"^[0-9a-f]{16} ", line)]
+        self.assertTrue(ids, listing)
+        self.assertIn("  from <x@remote.example>", listing)
+        self.assertIn("  to   <far@remote.example>  pending", listing)
+        self.assertRegex(listing, r"\n\d+ messages?, \d+ bytes\n$")
+        shown = self.srv.cli("queue", "show", ids[-1]).stdout.decode()
+        self.assertIn("to   <far@remote.example>  pending", shown)
+        self.assertIn("Subject: ", shown)
+        self.assertIn("Received: from ", shown)  # the header section as queued
+        self.assertNotIn("line one", shown)  # the header section only
+        body = self.srv.cli("queue", "show", "--body", ids[-1]).stdout.decode()
+        self.assertIn("line one\r\n.line starting with a dot", body)  # as queued: not dot-stuffed
+        missing = self.srv.cli("queue", "show", "0123456789abcdef", check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn(b"no message 0123456789abcdef in the queue", missing.stderr)
 
     def test_catch_all_takes_unknown_local_parts(self):
         with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:

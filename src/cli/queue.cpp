@@ -1,0 +1,130 @@
+// mailroom queue list|show: what waits in DATA/queue (issue #4). Read-only
+// (queue::inspect): it takes no lock, so it works while the server runs.
+// flush, delete and bounce need the running server's scheduler and come
+// with it.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "common/errors.hpp"
+#include "queue/inspect.hpp"
+
+namespace mailroom::cli {
+namespace {
+
+using clock_type = std::chrono::system_clock;
+
+struct queue_opts {
+    common_options common;
+    std::string id;
+    bool body = false;
+};
+
+std::string utc(clock_type::time_point t) {
+    if (t.time_since_epoch().count() == 0) return "-";
+    return fmt::format("{:%Y-%m-%d %H:%M:%S}Z", fmt::gmtime(clock_type::to_time_t(t)));
+}
+
+// "42s", "17m", "5h", "3d": how long a message has waited.
+std::string age(clock_type::time_point since, clock_type::time_point now) {
+    const auto s = std::chrono::duration_cast<std::chrono::seconds>(now - since).count();
+    if (s < 120) return fmt::format("{}s", s < 0 ? 0 : s);
+    if (s < 2 * 3600) return fmt::format("{}m", s / 60);
+    if (s < 2 * 86400) return fmt::format("{}h", s / 3600);
+    return fmt::format("{}d", s / 86400);
+}
+
+const char* state_name(queue::recipient::status s) {
+    switch (s) {
+        case queue::recipient::status::pending: return "pending";
+        case queue::recipient::status::delivered: return "delivered";
+        case queue::recipient::status::failed: return "failed";
+    }
+    return "?";
+}
+
+std::string sender_text(const std::string& sender) { return "<" + sender + ">"; }
+
+void print_summary(const queue::queued_message& m, clock_type::time_point now) {
+    std::cout << fmt::format("{}  {} ({})  {} bytes  attempts {}  next {}\n", m.env.id, utc(m.env.arrived),
+                             age(m.env.arrived, now), m.size, m.env.attempts, utc(m.env.next_attempt));
+    std::cout << "  from " << sender_text(m.env.sender) << "\n";
+    for (const auto& r : m.env.recipients) {
+        std::cout << fmt::format("  to   <{}>  {}", r.address, state_name(r.state));
+        if (!r.last_error.empty()) std::cout << "  (" << r.last_error << ")";
+        std::cout << "\n";
+    }
+}
+
+std::filesystem::path spool_dir(const common_options& o) { return load_settings(o).data_dir / "queue"; }
+
+void list(const queue_opts& o) {
+    const auto dir = spool_dir(o.common);
+    auto all = value_or_throw(queue::list_queued(dir), "cannot read the queue " + dir.string(),
+                              {{errc::not_found, "no queue in " + dir.string() + " (the server has not run yet)"}});
+    const auto now = clock_type::now();
+    std::uint64_t bytes = 0;
+    for (const auto& m : all) {
+        print_summary(m, now);
+        bytes += m.size;
+    }
+    if (all.empty())
+        std::cout << "the queue is empty\n";
+    else
+        std::cout << fmt::format("{} message{}, {} bytes\n", all.size(), all.size() == 1 ? "" : "s", bytes);
+}
+
+void show(const queue_opts& o) {
+    const auto dir = spool_dir(o.common);
+    auto q = value_or_throw(queue::read_queued(dir, o.id), "cannot read " + o.id,
+                            {{errc::not_found, "no message " + o.id + " in the queue"},
+                             {errc::corrupt_data, "message " + o.id + " is damaged (the server moves it to "
+                                                  "queue/corrupt/ at its next start)"}});
+    const auto& env = q.info.env;
+    print_summary(q.info, clock_type::now());
+    const char* ret = env.ret == queue::envelope::ret_kind::full      ? "FULL"
+                      : env.ret == queue::envelope::ret_kind::headers ? "HDRS"
+                                                                      : "-";
+    std::cout << fmt::format("  envid {}  ret {}  smtputf8 {}  8bit {}\n", env.envid.empty() ? "-" : env.envid, ret,
+                             env.smtputf8 ? "yes" : "no", env.eight_bit ? "yes" : "no");
+    std::cout << fmt::format("  client {}  helo {}  user {}\n", env.client_address.empty() ? "-" : env.client_address,
+                             env.helo.empty() ? "-" : env.helo, env.auth_user.empty() ? "-" : env.auth_user);
+    for (const auto& r : env.recipients)
+        if (!r.orcpt.empty() || r.notify != 0)
+            std::cout << fmt::format("  dsn <{}>  orcpt {}  notify {}\n", r.address, r.orcpt.empty() ? "-" : r.orcpt,
+                                     r.notify);
+    std::cout << "\n";
+    // The header section, or everything with --body.
+    std::string_view text = q.message;
+    if (!o.body) {
+        const auto end = text.find("\r\n\r\n");
+        if (end != std::string_view::npos) text = text.substr(0, end + 2);
+    }
+    std::cout << text;
+    if (!text.empty() && text.back() != '\n') std::cout << "\n";
+}
+
+}  // namespace
+
+void add_queue(CLI::App& app) {
+    auto o = std::make_shared<queue_opts>();
+    auto* queue = app.add_subcommand("queue", "Look into the outbound queue");
+    queue->require_subcommand(1);
+
+    auto* l = queue->add_subcommand("list", "Every queued message: id, age, size, sender, recipients, next attempt");
+    add_common_options(*l, o->common);
+    l->callback([o] { list(*o); });
+
+    auto* s = queue->add_subcommand("show", "One queued message: its envelope and header section");
+    add_common_options(*s, o->common);
+    s->add_option("id", o->id, "Queue id, as `queue list` shows it")->required();
+    s->add_flag("--body", o->body, "Print the whole message, not only its header section");
+    s->callback([o] { show(*o); });
+}
+
+}  // namespace mailroom::cli
