@@ -14,10 +14,12 @@
 namespace mailroom::delivery {
 
 // The envelope for `dsn` (from mail::compose_dsn) about `original`:
-//   - null reverse-path: a DSN must never cause another one (RFC 5321
-//     §4.5.5; RFC 3461 §5.1 forbids DSNs for a null-sender message)
-//   - one recipient, the original sender, with NOTIFY=NEVER: says the same
-//     to a DSN-capable next hop explicitly (RFC 3461 §4.1)
+//   - null reverse-path: a notification must never cause another one
+//     (RFC 5321 §4.5.5, §3.6.3)
+//   - one recipient, the original sender, with NOTIFY=NEVER ("a DSN should
+//     not be returned to the sender under any conditions", RFC 3461 §4.1):
+//     the null sender already forbids it; NEVER also tells a DSN-capable
+//     next hop, which costs nothing
 //   - 8BITMIME / SMTPUTF8 as the DSN needs them (its flags), not as the
 //     original had them
 //   - helo = reporting_host, arrived = next_attempt = now (due at once).
