@@ -12,7 +12,8 @@ namespace mailroom::queue {
 namespace {
 
 constexpr std::string_view version_1_line = "mailroom-envelope 1";
-constexpr std::string_view version_line = "mailroom-envelope 2";
+constexpr std::string_view version_2_line = "mailroom-envelope 2";
+constexpr std::string_view version_line = "mailroom-envelope 3";
 
 bool needs_escape(unsigned char c) noexcept { return c <= 0x20 || c >= 0x7f || c == '%'; }
 
@@ -89,6 +90,7 @@ std::optional<bool> parse_flag(std::string_view s) {
 
 constexpr std::array<std::string_view, 3> ret_names{"unspecified", "full", "headers"};
 constexpr std::array<std::string_view, 3> state_names{"pending", "delivered", "failed"};
+constexpr std::array<std::string_view, 3> success_names{"none", "delivered", "relayed"};
 
 template <class Enum, std::size_t N>
 std::optional<Enum> parse_name(std::string_view s, const std::array<std::string_view, N>& names) {
@@ -139,10 +141,11 @@ std::vector<std::string_view> split_spaces(std::string_view s) {
     }
 }
 
-// Version 1 has five fields; version 2 adds remote MTA, DSN status and last attempt.
+// Version 1 has five fields; version 2 adds remote MTA, DSN status and last
+// attempt; version 3 the success notice and the reported flag.
 std::optional<recipient> parse_recipient(std::string_view fields_text, int version) {
     const auto f = split_spaces(fields_text);
-    if (f.size() != (version == 1 ? 5u : 8u)) return std::nullopt;
+    if (f.size() != (version == 1 ? 5u : version == 2 ? 8u : 10u)) return std::nullopt;
     auto address = unescape(f[0]);
     auto orcpt = unescape(f[1]);
     auto notify = parse_int<unsigned>(f[2]);
@@ -163,6 +166,12 @@ std::optional<recipient> parse_recipient(std::string_view fields_text, int versi
     r.remote_mta = std::move(*remote);
     r.dsn_status = std::move(*status);
     r.last_attempt = from_ns(*last_ns);
+    if (version == 2) return r;
+    auto success = parse_name<recipient::success_kind>(f[8], success_names);
+    auto reported = parse_flag(f[9]);
+    if (!success || !reported) return std::nullopt;
+    r.success_notice = *success;
+    r.reported = *reported;
     return r;
 }
 
@@ -193,9 +202,10 @@ std::string serialize_envelope(const envelope& env) {
     line("next-attempt", std::to_string(to_ns(env.next_attempt)));
     line("delay-warned", env.delay_warned ? "1" : "0");
     for (const auto& r : env.recipients)
-        line("rcpt", fmt::format("{} {} {} {} {} {} {} {}", escape(r.address), escape(r.orcpt), r.notify,
+        line("rcpt", fmt::format("{} {} {} {} {} {} {} {} {} {}", escape(r.address), escape(r.orcpt), r.notify,
                                  state_names[static_cast<std::size_t>(r.state)], escape(r.last_error),
-                                 escape(r.remote_mta), escape(r.dsn_status), to_ns(r.last_attempt)));
+                                 escape(r.remote_mta), escape(r.dsn_status), to_ns(r.last_attempt),
+                                 success_names[static_cast<std::size_t>(r.success_notice)], r.reported ? 1 : 0));
     line("end", fmt::format("{:016x}", detail::checksum(out)));
     return out;
 }
@@ -211,7 +221,7 @@ std::optional<envelope> parse_envelope(std::string_view text) {
 
     line_reader in(body);
     const auto first = in.next();
-    const int version = first == version_line ? 2 : first == version_1_line ? 1 : 0;
+    const int version = first == version_line ? 3 : first == version_2_line ? 2 : first == version_1_line ? 1 : 0;
     if (version == 0) return std::nullopt;
     envelope env;
     auto id = text_field(in, "id");

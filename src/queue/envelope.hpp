@@ -28,6 +28,16 @@ struct recipient {
     std::string remote_mta;
     std::string dsn_status;
     std::chrono::system_clock::time_point last_attempt;
+    // Which success notice a delivery earns if NOTIFY=SUCCESS was asked
+    // (RFC 3461 §5.2.2, §5.2.3): "delivered" when we made the final
+    // delivery, "relayed" when the next hop does not pass DSN on, none when
+    // it does (its report replaces ours) or the recipient is not delivered.
+    enum class success_kind { none, delivered, relayed } success_notice = success_kind::none;
+    // The final state (delivered or failed) has been dealt with: its DSN, if
+    // one was due, is queued, or none was due. Set only after that DSN is
+    // durable (src/delivery/outcome_decision.hpp), so a restart never
+    // loses a report; at worst it repeats one after a crash in between.
+    bool reported = false;
 
     bool operator==(const recipient&) const = default;
 };
@@ -49,17 +59,18 @@ struct envelope {
     bool operator==(const envelope&) const = default;
 };
 
-// The text form, version 2: a version line, one "key value" line per field
+// The text form, version 3: a version line, one "key value" line per field
 // in a fixed order, one "rcpt" line per recipient, and "end <checksum>" over
 // everything before it. Values are percent-escaped (every byte <= 0x20,
 // >= 0x7f and '%'; the empty string is "-"), so CR, LF, NUL or spaces in any
 // field cannot break a line. Times are nanoseconds since the Unix epoch.
 // Version 2 added "delay-warned" and three "rcpt" fields (remote MTA, DSN
-// status, last attempt); version 1 files still parse, those fields empty.
+// status, last attempt); version 3 two more "rcpt" fields (success notice,
+// reported). Older files still parse, the newer fields empty.
 std::string serialize_envelope(const envelope& env);
 
-// The envelope, or nullopt if text is not exactly one well-formed version-1
-// or version-2 envelope: truncated anywhere, an unknown or missing key, a bad escape or
+// The envelope, or nullopt if text is not exactly one well-formed version-1,
+// -2 or -3 envelope: truncated anywhere, an unknown or missing key, a bad escape or
 // number, a checksum mismatch, trailing bytes.
 std::optional<envelope> parse_envelope(std::string_view text);
 

@@ -130,8 +130,8 @@ def read_envelope(srv, name):
     for line in text.splitlines():
         key, _, value = line.partition(" ")
         if key == "rcpt":
-            # Envelope format v2: address orcpt notify state error remote-mta
-            # dsn-status last-attempt (src/queue/envelope.hpp).
+            # Envelope format v3: address orcpt notify state error remote-mta
+            # dsn-status last-attempt success-notice reported (src/queue/envelope.hpp).
             address, orcpt, notify, state = value.split(" ")[:4]
             fields["rcpt"].append(dict(address=unescape(address), orcpt=unescape(orcpt),
                                        notify=int(notify), state=state))

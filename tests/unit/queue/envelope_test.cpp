@@ -38,6 +38,9 @@ envelope hostile() {
     e.recipients[2].remote_mta = "mx 1.example.test\r\n";
     e.recipients[2].dsn_status = "-";
     e.recipients[2].last_attempt = std::chrono::system_clock::time_point(1700000300987654321ns);
+    e.recipients[1].success_notice = recipient::success_kind::relayed;
+    e.recipients[1].reported = true;
+    e.recipients[2].success_notice = recipient::success_kind::delivered;
     e.delay_warned = true;
     return e;
 }
@@ -107,9 +110,9 @@ std::string sealed(const std::string& body) {
 }
 
 const std::string good_head =
-    "mailroom-envelope 2\nid -\nsender a@b\nenvid -\nret full\nsmtputf8 0\n8bitmime 1\nclient -\nhelo -\n"
+    "mailroom-envelope 3\nid -\nsender a@b\nenvid -\nret full\nsmtputf8 0\n8bitmime 1\nclient -\nhelo -\n"
     "auth -\narrived 0\nattempts 0\nnext-attempt 0\ndelay-warned 0\n";
-const std::string good_rcpt = "rcpt x@y - 0 pending - - - 0\n";
+const std::string good_rcpt = "rcpt x@y - 0 pending - - - 0 none 0\n";
 
 // Files written before version 2 (no delay-warned, five rcpt fields) still load.
 TEST(queue_envelope, VersionOneStillParses) {
@@ -128,8 +131,28 @@ TEST(queue_envelope, VersionOneStillParses) {
     // A version-1 file with version-2 lines, or the reverse, is damaged.
     EXPECT_FALSE(parse_envelope(sealed(v1.substr(0, v1.find("rcpt")) + "delay-warned 0\n")));
     EXPECT_FALSE(parse_envelope(sealed(v1.substr(0, v1.find("rcpt")) + good_rcpt)));
-    // What is written now is version 2.
-    EXPECT_TRUE(serialize_envelope(*e).starts_with("mailroom-envelope 2\n"));
+    // What is written now is version 3.
+    EXPECT_TRUE(serialize_envelope(*e).starts_with("mailroom-envelope 3\n"));
+}
+
+// Version-2 files (eight rcpt fields) load with no success notice and nothing reported.
+TEST(queue_envelope, VersionTwoStillParses) {
+    std::string v2 = good_head;
+    v2.replace(0, 19, "mailroom-envelope 2");
+    auto e = parse_envelope(sealed(v2 + "rcpt x@y - 1 delivered 250%20ok mx.y 2.0.0 9\n"));
+    ASSERT_TRUE(e);
+    ASSERT_EQ(e->recipients.size(), 1u);
+    EXPECT_EQ(e->recipients[0].dsn_status, "2.0.0");
+    EXPECT_EQ(e->recipients[0].success_notice, recipient::success_kind::none);
+    EXPECT_FALSE(e->recipients[0].reported);
+    // Version-3 rcpt fields in a version-2 file, or the reverse, are damage.
+    EXPECT_FALSE(parse_envelope(sealed(v2 + good_rcpt)));
+    EXPECT_FALSE(parse_envelope(sealed(good_head + "rcpt x@y - 1 delivered 250%20ok mx.y 2.0.0 9\n")));
+    // The new fields are read back as written.
+    auto r3 = parse_envelope(sealed(good_head + "rcpt x@y - 1 delivered - - - 0 relayed 1\n"));
+    ASSERT_TRUE(r3);
+    EXPECT_EQ(r3->recipients[0].success_notice, recipient::success_kind::relayed);
+    EXPECT_TRUE(r3->recipients[0].reported);
 }
 
 TEST(queue_envelope, MalformedButSealedIsRejected) {
@@ -140,8 +163,8 @@ TEST(queue_envelope, MalformedButSealedIsRejected) {
         return s.replace(at, from.size(), to);
     };
     const std::vector<std::string> bad{
-        replace(good_head, "mailroom-envelope 2", "mailroom-envelope 3"),
-        replace(good_head, "mailroom-envelope 2", "mailroom-envelope 0"),
+        replace(good_head, "mailroom-envelope 3", "mailroom-envelope 4"),
+        replace(good_head, "mailroom-envelope 3", "mailroom-envelope 0"),
         replace(good_head, "delay-warned 0\n", ""),
         replace(good_head, "delay-warned 0", "delay-warned 2"),
         replace(good_head, "sender a@b\n", ""),                     // missing key
@@ -166,16 +189,18 @@ TEST(queue_envelope, MalformedButSealedIsRejected) {
         replace(good_head, "attempts 0", "attempts 4294967296"),
         replace(good_head, "next-attempt 0", "next_attempt 0"),
         replace(good_head, "helo -\nauth -\n", "auth -\nhelo -\n"),  // order is fixed
-        good_head + "rcpt x@y - 0 pending -\n",                     // version-1 rcpt in version 2
-        good_head + "rcpt x@y - 0 pending - - -\n",                 // 7 fields
-        good_head + "rcpt x@y - 0 pending - - - 0 -\n",             // 9 fields
-        good_head + "rcpt x@y - 16 pending - - - 0\n",              // unknown NOTIFY bit
-        good_head + "rcpt x@y - 0 done - - - 0\n",
-        good_head + "rcpt x@y - 0 pending - - - x\n",               // bad last-attempt time
-        good_head + "rcpt x@y - 0 pending - - %G 0\n",              // bad escape in status
+        good_head + "rcpt x@y - 0 pending -\n",                     // version-1 rcpt in version 3
+        good_head + "rcpt x@y - 0 pending - - - 0 none\n",          // 9 fields
+        good_head + "rcpt x@y - 0 pending - - - 0 none 0 -\n",      // 11 fields
+        good_head + "rcpt x@y - 16 pending - - - 0 none 0\n",       // unknown NOTIFY bit
+        good_head + "rcpt x@y - 0 done - - - 0 none 0\n",
+        good_head + "rcpt x@y - 0 pending - - - x none 0\n",        // bad last-attempt time
+        good_head + "rcpt x@y - 0 pending - - %G 0 none 0\n",       // bad escape in status
+        good_head + "rcpt x@y - 0 pending - - - 0 maybe 0\n",       // unknown success notice
+        good_head + "rcpt x@y - 0 pending - - - 0 none 2\n",        // reported not a flag
         good_head + good_rcpt + "bogus 1\n",                        // unknown key
-        good_head + "rcpt x@y - 0 pending - - - 0\r\n",
-        good_head + good_rcpt + "rcpt x@y - 0 pending - - - 0",      // torn line
+        good_head + "rcpt x@y - 0 pending - - - 0 none 0\r\n",
+        good_head + good_rcpt + "rcpt x@y - 0 pending - - - 0 none 0",  // torn line
     };
     for (const auto& body : bad) EXPECT_FALSE(parse_envelope(sealed(body))) << body;
     EXPECT_FALSE(parse_envelope(good_head + "end 0000000000000000\n"));
