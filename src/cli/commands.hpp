@@ -12,5 +12,6 @@ void add_domain(CLI::App& app);
 void add_alias(CLI::App& app);
 void add_inject(CLI::App& app);
 void add_config(CLI::App& app);
+void add_send(CLI::App& app);
 
 }  // namespace mailroom::cli

@@ -32,6 +32,16 @@ void trace_lines(const transfer_options& opt, std::string_view dir, std::string_
     }
 }
 
+// "AUTH PLAIN <secret>" keeps its verb and mechanism; anything else
+// sensitive is masked whole.
+std::string masked_line(std::string_view bytes) {
+    if (bytes.size() > 5 && (bytes.substr(0, 5) == "AUTH " || bytes.substr(0, 5) == "auth ")) {
+        const auto mech_end = bytes.find_first_of(" \r\n", 5);
+        return std::string(bytes.substr(0, mech_end)) + (mech_end != std::string_view::npos && bytes[mech_end] == ' ' ? " " + std::string(secret::masked) : "");
+    }
+    return std::string(secret::masked);
+}
+
 class driver {
 public:
     driver(net::byte_stream& s, const transfer_options& o, const smtp_destination& d, transfer_report& r)
@@ -115,7 +125,7 @@ private:
         if (auto* send = std::get_if<sc::send_bytes>(&act)) {
             if (abandoned_) co_return true;  // drain the engine, send nothing
             if (send->sensitive) {
-                if (opt_.trace) opt_.trace("C", secret::masked);
+                if (opt_.trace) opt_.trace("C", masked_line(send->bytes));
             } else {
                 trace_lines(opt_, "C", send->bytes);
             }
