@@ -242,6 +242,19 @@ class ScriptedPeerTest(harness.unittest.TestCase):
         self.assertNotIn(b"MAIL FROM", sent)
         self.assertNotIn(b"secret body", sent)
 
+    def test_scram_success_without_server_proof_is_not_trusted(self):
+        # RFC 5802 §5.1: the server-final "v=" proves the server knows our
+        # keys; a 235 straight after client-first proves nothing.
+        peer = ScriptedPeer({"AUTH": "235 2.7.0 sure"},
+                            ehlo_lines=("250-peer.test", "250 AUTH SCRAM-SHA-256"))
+        code, out = send(["--server", "127.0.0.1:%d" % peer.port, "--tls", "none", "--user", "a@peer.test",
+                          "--from", "a@remote.example", "--to", "b@peer.test"], data=message("x"),
+                         password="pw-Send-55z")
+        peer.join()
+        self.assertEqual(code, 75, out)
+        self.assertIn("without proving", out)
+        self.assertNotIn(b"MAIL FROM", b"".join(peer.received))
+
 
 if __name__ == "__main__":
     harness.unittest.main()
