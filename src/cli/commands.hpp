@@ -13,5 +13,6 @@ void add_alias(CLI::App& app);
 void add_inject(CLI::App& app);
 void add_config(CLI::App& app);
 void add_queue(CLI::App& app);
+void add_send(CLI::App& app);
 
 }  // namespace mailroom::cli

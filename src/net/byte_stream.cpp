@@ -1,6 +1,8 @@
 #include "net/byte_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -65,6 +67,29 @@ asio::awaitable<bool> byte_stream::start_tls(asio::ssl::context& ctx, std::chron
     tls_.emplace(socket_, ctx);
     arm(limit);
     auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
+    disarm();
+    co_return !ec;
+}
+
+asio::awaitable<bool> byte_stream::start_tls_client(asio::ssl::context& ctx, const std::string& host, bool verify,
+                                                    std::chrono::milliseconds limit) {
+    tls_.emplace(socket_, ctx);
+    // SNI takes names only, never an address literal (RFC 6066 §3).
+    boost::system::error_code not_address;
+    (void)asio::ip::make_address(host, not_address);
+    if (!host.empty() && not_address) {
+        // SSL_set_tlsext_host_name() is a macro with a C cast; this is its body.
+        SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str()));
+    }
+    if (verify) {
+        tls_->set_verify_mode(asio::ssl::verify_peer);
+        tls_->set_verify_callback(asio::ssl::host_name_verification(host));
+    } else {
+        tls_->set_verify_mode(asio::ssl::verify_none);
+    }
+    arm(limit);
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
     disarm();
     co_return !ec;
 }

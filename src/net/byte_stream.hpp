@@ -1,6 +1,6 @@
 // net::byte_stream: one client connection, plain TCP or TLS, with the
 // switch from one to the other in the middle (STLS/STARTTLS). Engines never
-// see it; run loops in src/server/ read and write through it. Every read
+// see it; run loops in src/server/ and src/delivery/ read and write through it. Every read
 // and write is bounded in time by a deadline that closes the socket.
 #pragma once
 
@@ -37,6 +37,11 @@ public:
     asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
     // Server side TLS handshake; from now on reads and writes are encrypted.
     asio::awaitable<bool> start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit);
+    // Client side TLS handshake (outbound SMTP): SNI `host`; with `verify`
+    // the chain must verify against ctx's CAs and name `host` (RFC 6125 via
+    // OpenSSL's hostname check), else any certificate is accepted.
+    asio::awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& host, bool verify,
+                                           std::chrono::milliseconds limit);
     // Sends close_notify when TLS is on (bounded), then closes.
     asio::awaitable<void> shutdown(std::chrono::milliseconds limit);
 
