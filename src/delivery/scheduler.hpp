@@ -1,0 +1,104 @@
+// delivery::scheduler: owns every queued message until it is delivered or
+// bounced (issue #4). It keeps the envelopes of the queue in memory, ordered
+// by next attempt; a message is due when its next_attempt has come. For a
+// due message it runs one attempt round: each pending recipient domain is
+// routed (router.hpp) and sent to (transfer.hpp), or delivered locally when
+// the domain is ours (DSNs to local senders); the outcomes are recorded
+// (outcome_recording.hpp), the round decided (outcome_decision.hpp), DSNs
+// queued like any mail, and the envelope updated or removed - in the order
+// outcome_decision.hpp gives for crash safety.
+//
+// Runs on the server's io_context (one thread): the state below is touched
+// only there. Blocking work (spool reads and writes, SQLite, Maildir) goes
+// to the storage pool. Parallel rounds are bounded by max_parallel_rounds
+// and by max_per_domain for one recipient domain.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "delivery/router.hpp"
+#include "delivery/transfer.hpp"
+#include "dns/resolver.hpp"
+#include "mail/dsn.hpp"
+#include "queue/envelope.hpp"
+#include "queue/retry_schedule.hpp"
+#include "queue/spool.hpp"
+
+namespace mailroom::delivery {
+
+struct scheduler_config {
+    std::string hostname;  // Reporting-MTA and the DSN's From; our EHLO name
+    routing_config routing;
+    queue::retry_policy retry;
+    std::size_t max_parallel_rounds = 20;  // messages being attempted at once
+    std::size_t max_per_domain = 5;        // of those, for one recipient domain
+};
+
+// What the scheduler needs from the rest of the server. The two functions
+// block and are called on the storage pool.
+struct scheduler_services {
+    queue::spool& spool;
+    boost::asio::thread_pool& storage_pool;
+    dns::resolver& resolver;
+    random_source& random;
+    transfer_options transfer;
+    // Whether mail for this (lower-case) domain is delivered here.
+    std::function<bool(const std::string& domain)> is_local_domain;
+    // Final delivery of `content` to local recipients (their addresses);
+    // all or nothing, like SMTP acceptance.
+    std::function<std::error_code(const std::string& sender, const std::vector<std::string>& recipients,
+                                  const std::string& content)>
+        deliver_local;
+};
+
+class scheduler {
+public:
+    scheduler(boost::asio::any_io_executor io, scheduler_config cfg, scheduler_services svc);
+
+    // Takes the queue as recover() returned it and starts working.
+    void start(std::vector<queue::envelope> queued);
+    // A message just queued (from SMTP or a DSN): attempted at once.
+    void add(queue::envelope env);
+    // Every queued message becomes due now (`mailroom queue flush`).
+    void flush_all();
+    // Stops starting rounds; rounds under way finish on their own.
+    void stop();
+
+    std::size_t queued() const noexcept { return envelopes_.size(); }
+
+private:
+    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<void> attempt(std::string id);
+    boost::asio::awaitable<void> attempt_domain(queue::envelope& env, const std::string& content,
+                                                const std::string& domain, const std::vector<std::size_t>& indexes);
+    boost::asio::awaitable<void> finish_round(queue::envelope env, const std::string& content);
+    // Composes and durably queues one DSN; false if it could not be queued.
+    boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const std::string& content,
+                                                    mail::dsn_kind kind, const std::vector<std::size_t>& who,
+                                                    std::chrono::system_clock::time_point now);
+    void wake();
+    bool domain_busy(const queue::envelope& env) const;
+
+    boost::asio::any_io_executor io_;
+    scheduler_config cfg_;
+    scheduler_services svc_;
+    boost::asio::steady_timer timer_;
+    std::map<std::string, queue::envelope> envelopes_;  // id -> the queued envelope
+    std::set<std::string> in_round_;                    // ids being attempted
+    std::map<std::string, std::size_t> domain_load_;    // recipient domain -> rounds touching it
+    bool running_ = false;
+};
+
+}  // namespace mailroom::delivery
