@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mailroom::config {
@@ -35,6 +37,48 @@ struct listener {
     int source_line = 0;               // where it was defined (0: embedded default)
 };
 
+// Outbound delivery ([delivery] and its subtables). Plain values; the
+// server maps them onto delivery::scheduler_config (server/outbound.cpp).
+struct static_route {
+    std::string host;        // a host name, or an IP address when literal
+    std::uint16_t port = 25;
+    bool literal = false;    // written "[10.0.0.5]" (an address, no lookup of its name)
+};
+
+struct smarthost {
+    std::string host;        // name checked against its certificate
+    std::uint16_t port = 587;
+    tls_mode tls = tls_mode::starttls;  // starttls (required) or implicit; never none
+    bool verify_certificate = true;
+    std::filesystem::path ca_file;      // trust anchors; empty: the system's
+    std::string username;               // empty: no AUTH
+    std::string password;               // from password_file, else password
+    int source_line = 0;
+};
+
+enum class address_order { ipv6_first, ipv4_first, ipv6_only, ipv4_only };
+
+struct delivery_settings {
+    std::uint16_t smtp_port = 25;       // port of remote MX hosts (tests: a high port)
+    bool opportunistic_tls = true;      // STARTTLS when offered, certificate not verified
+    address_order addresses = address_order::ipv6_first;
+    std::chrono::seconds connect_timeout{30};
+    unsigned max_parallel = 20;         // messages being delivered at once
+    unsigned max_per_domain = 5;        // of those, to one recipient domain
+    // Retries (queue/retry_schedule.hpp has the reasons for the defaults).
+    std::chrono::seconds retry_initial{300};
+    std::chrono::seconds retry_max{4 * 3600};
+    double retry_growth = 2.0;
+    std::chrono::seconds max_lifetime{5 * 24 * 3600};
+    std::chrono::seconds delay_warning{0};  // 0: no delay warnings
+    // DNS: empty forwarder = /etc/resolv.conf.
+    std::string dns_forwarder;          // IP address
+    std::uint16_t dns_forwarder_port = 53;
+    std::vector<std::string> dns_special_zones;  // RFC 6761 zones asked upstream ("test")
+    std::vector<std::pair<std::string, static_route>> routes;  // lower-case domain -> next hop
+    std::optional<config::smarthost> smarthost;
+};
+
 struct settings {
     std::string hostname;                       // default: the machine's host name
     std::filesystem::path data_dir = "mailroom-data";
@@ -47,6 +91,7 @@ struct settings {
     std::vector<std::string> trusted_networks;
     std::string log_level = "info";
     std::vector<listener> listeners;
+    delivery_settings delivery;
 };
 
 // The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995
