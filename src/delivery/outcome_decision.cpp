@@ -42,6 +42,7 @@ attempt_decision decide_after_attempt(queue::envelope& env, const queue::retry_p
     }
     // recipients_to_report applies NOTIFY and the null sender rule.
     d.bounce = mail::recipients_to_report(env, mail::dsn_kind::failure, failed);
+    if (env.sender.empty()) d.dropped = failed;
     d.delivered_notices = mail::recipients_to_report(env, mail::dsn_kind::delivered, delivered);
     d.relayed_notices = mail::recipients_to_report(env, mail::dsn_kind::relayed, relayed);
 

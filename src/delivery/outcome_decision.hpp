@@ -37,6 +37,10 @@ struct attempt_decision {
     // Failed recipients not reported before, whose NOTIFY asks for it: one
     // failure DSN (mail::dsn_kind::failure). Empty for a null sender.
     std::vector<std::size_t> bounce;
+    // Failed recipients of a null-sender message (a DSN itself): nobody
+    // can be told (RFC 5321 §4.5.5, never a bounce for a bounce), so the
+    // scheduler logs them as dropped; the log is all that is left.
+    std::vector<std::size_t> dropped;
     // Pending recipients to name in a delay DSN (dsn_kind::delay), when
     // delay_warning_due. One per message: mark_notices_queued sets
     // delay_warned even if nobody asked for it (all NOTIFY=NEVER).

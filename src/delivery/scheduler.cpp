@@ -43,8 +43,11 @@ const char* outcome_name(smtp::client::delivery_status s) {
     return "?";
 }
 
+// A server's reply as it said it (its lines already carry the enhanced
+// code); one our client decided alone as "local X.Y.Z text".
 std::string reply_text(const smtp::client::reply& r) {
-    std::string out = r.code ? std::to_string(r.code) : std::string("local");
+    if (r.code != 0) return r.summary();
+    std::string out = "local";
     if (!r.enhanced.empty()) out += " " + r.enhanced;
     for (const auto& l : r.lines) out += " " + l;
     return out;
@@ -216,13 +219,7 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
     req.now = now;
     req.retry_until = queue::give_up_time(cfg_.retry, env.arrived);
     auto dsn = mail::compose_dsn(req, env, content, svc_.random);
-    if (!dsn) {
-        // Nobody asked (NOTIFY), or the null sender: a notification about a notification is never
-        // sent (RFC 5321 §4.5.5, RFC 3464 §2.2); the log is all that is left.
-        if (kind == mail::dsn_kind::failure && env.sender.empty())
-            spdlog::warn("{} undeliverable with the null sender: no notification, dropped", env.id);
-        co_return true;
-    }
+    if (!dsn) co_return true;  // `who` named no valid recipient
     auto dsn_env = make_dsn_envelope(env, *dsn, cfg_.hostname, now);
     if (!dsn_env) co_return true;
     auto id = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.enqueue(*dsn_env, dsn->bytes); });
@@ -239,6 +236,11 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
 asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::string& content) {
     const auto now = sys_clock::now();
     const auto decision = decide_after_attempt(env, cfg_.retry, now);
+    // A notification about a notification is never sent (RFC 5321 §4.5.5,
+    // RFC 3464 §2.2): what the null sender cannot be told is logged.
+    for (const auto i : decision.dropped)
+        spdlog::warn("{} to=<{}> undeliverable with the null sender: no notification, dropped ({})", env.id,
+                     env.recipients[i].address, env.recipients[i].last_error);
 
     // Every DSN durably queued before the envelope says "reported"
     // (outcome_decision.hpp): a crash in between sends one twice, never none.

@@ -92,6 +92,7 @@ TEST(delivery_outcome_decision, NotifyNeverAndNullSenderGetNoBounceButAreSettled
     auto d = decide_after_attempt(env, queue::retry_policy{}, t0);
     EXPECT_TRUE(d.finished);
     EXPECT_TRUE(d.bounce.empty());
+    EXPECT_TRUE(d.dropped.empty());  // the sender chose silence: nothing to log as dropped
     EXPECT_EQ(d.settled, (idx{0, 1}));
 
     auto bounce = envelope_for({"a@b.test"}, "");  // a bounce that bounced: never a bounce for it
@@ -100,7 +101,25 @@ TEST(delivery_outcome_decision, NotifyNeverAndNullSenderGetNoBounceButAreSettled
     d = decide_after_attempt(bounce, queue::retry_policy{}, t0);
     EXPECT_TRUE(d.finished);
     EXPECT_TRUE(d.bounce.empty());
+    EXPECT_EQ(d.dropped, (idx{0}));  // the scheduler logs it: the log is all that is left
     EXPECT_EQ(d.settled, (idx{0}));
+}
+
+// A null-sender message is logged as dropped once per failed recipient:
+// in the round that failed it, not again in later rounds.
+TEST(delivery_outcome_decision, NullSenderFailuresAreDroppedOnceEach) {
+    auto env = envelope_for({"a@b.test", "c@b.test"}, "");
+    record_transfer(env, {0, 1}, done_with({hard("a@b.test"), soft("c@b.test")}), "mx", t0);
+    auto d = decide_after_attempt(env, queue::retry_policy{}, t0);
+    EXPECT_FALSE(d.finished);
+    EXPECT_EQ(d.dropped, (idx{0}));
+    mark_notices_queued(env, d);
+    const auto later = t0 + 10min;
+    record_transfer(env, {1}, done_with({hard("c@b.test")}), "mx", later);
+    d = decide_after_attempt(env, queue::retry_policy{}, later);
+    EXPECT_TRUE(d.finished);
+    EXPECT_EQ(d.dropped, (idx{1}));
+    EXPECT_TRUE(d.bounce.empty());
 }
 
 TEST(delivery_outcome_decision, DelayWarningOnceOnly) {
