@@ -9,16 +9,15 @@ stages or offers no STARTTLS, to check exit codes and reported text."""
 
 import base64
 import os
-import socket
 import subprocess
 import sys
-import threading
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import DOMAIN, NET_TIMEOUT, User, mailroom_bin  # noqa: E402
+from harness import DOMAIN, User, mailroom_bin  # noqa: E402
 from smtp_helpers import DeliveryChecks, message  # noqa: E402
+from smtp_peer import ScriptedPeer  # noqa: E402
 
 ALICE = User("alice@" + DOMAIN, "alice-Send-31x")
 LEGACY = User("legacy@" + DOMAIN, "legacy-Send-42y", legacy=True)  # has a CRAM-MD5 secret
@@ -133,70 +132,6 @@ class SendTest(DeliveryChecks, harness.ServerTestCase):
         self.assertEqual(code, 0, out)
         self.assertIn("verified=yes", out)
         self.assert_delivered(ALICE, message("verify ca"))
-
-
-class ScriptedPeer:
-    """A one-connection SMTP server on loopback that answers from a table;
-    it records every line it received."""
-
-    def __init__(self, answers, ehlo_lines=("250-peer.test", "250 PIPELINING")):
-        self.answers = answers  # command verb -> reply line(s)
-        self.ehlo_lines = ehlo_lines
-        self.received = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.sock.settimeout(NET_TIMEOUT)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        conn.settimeout(NET_TIMEOUT)
-        f = conn.makefile("rwb")
-        try:
-            def say(line):
-                f.write(line.encode() + b"\r\n")
-                f.flush()
-            say(self.answers.get("greeting", "220 peer.test ESMTP"))
-            if self.answers.get("greeting", "220").startswith("4"):
-                f.readline()
-                return
-            in_data = False
-            for _ in range(200):  # bounded
-                line = f.readline()
-                if not line:
-                    return
-                self.received.append(line)
-                if in_data:
-                    if line == b".\r\n":
-                        in_data = False
-                        say(self.answers.get(".", "250 2.0.0 ok"))
-                    continue
-                verb = line.split(b" ")[0].split(b":")[0].strip().upper().decode()
-                if verb == "EHLO":
-                    for l in self.ehlo_lines:
-                        say(l)
-                    continue
-                if verb == "QUIT":
-                    say("221 bye")
-                    return
-                reply = self.answers.get(verb, "250 2.0.0 ok" if verb != "DATA" else "354 go")
-                say(reply)
-                if verb == "DATA" and reply.startswith("354"):
-                    in_data = True
-        except OSError:
-            return
-        finally:
-            conn.close()
-            self.sock.close()
-
-    def join(self):
-        self.thread.join(NET_TIMEOUT)
 
 
 class ScriptedPeerTest(harness.unittest.TestCase):
