@@ -46,6 +46,8 @@ class FailuresTest(unittest.TestCase):
             # First connection: the recipient is refused for now; later ones take it.
             retry=ScriptedPeer([{"RCPT": "451 4.2.0 mailbox busy, try again later (scripted)"}, {}],
                                connections=None),
+            # The same after the whole message was sent: refused at its end.
+            retrydata=ScriptedPeer([{".": "452 4.3.1 out of space for now (scripted)"}, {}], connections=None),
             reject=ScriptedPeer({"RCPT": "550 5.1.1 no such user here (scripted)"}, connections=None),
             rejectdata=ScriptedPeer({".": "554 5.6.0 content refused by policy (scripted)"}, connections=None),
             accept=ScriptedPeer({}, connections=None),
@@ -83,6 +85,22 @@ class FailuresTest(unittest.TestCase):
         self.assertIn("status=deferred (451 4.2.0 mailbox busy, try again later (scripted))", attempts[0])
         self.assertIn("status=sent (250 2.0.0 ok)", attempts[1])
         self.assertEqual(count(self.a, RETRY), 0, "no DSN for a message delivered after a retry")
+
+    def test_4xx_at_the_end_of_data_is_retried(self):
+        peer = self.peers["retrydata"]
+        sent = b"Subject: retried after data\r\nMessage-ID: <retry-2@a.test>\r\n\r\nsent twice\r\n"
+        send(self.a, "smtp", RETRY.address, ["user@retrydata.test"], sent)
+        peer.wait_for(lambda p: sum(t.complete for t in p.transactions) >= 2, WAIT, "the second transfer")
+        first, second = peer.completed()[:2]
+        self.assertEqual((first.connection, second.connection), (0, 1))
+        self.assertTrue(first.reply.startswith("452"))
+        self.assertEqual(first.data, second.data)
+        self.assertTrue(with_a_received_line(second.data, sent))
+        qid = queue_id_of(self.a, "user@retrydata.test")
+        wait_queue_empty(self.a)
+        self.assertEqual(len(log_lines(self.a, r"%s .*status=deferred \(452 4\.3\.1 out of space" % qid)), 1)
+        self.assertEqual(peer.connections, 2, "delivered: not tried again")
+        self.assertEqual(count(self.a, RETRY), 0)
 
     def test_5xx_bounces_to_the_sender_with_one_report_per_round(self):
         sent = (b"From: Bounce <bounce@a.test>\r\nTo: two remote people\r\nSubject: will bounce\r\n"
@@ -178,13 +196,29 @@ class FailuresTest(unittest.TestCase):
         self.assertNotIn(b"secret body text", dsn.raw)
         wait_queue_empty(self.a)
 
+    def test_remote_alias_target_is_queued(self):
+        # An alias with a local and a remote target: the local copy at once,
+        # the remote one through the queue, with the original sender.
+        self.a.cli("alias", "add", "team@a.test", STATIC.address, "far@partner.test")
+        peer = self.peers["partner"]
+        sent = b"Subject: to the team\r\nMessage-ID: <alias-1@a.test>\r\n\r\nfor everyone\r\n"
+        send(self.a, "smtp", "someone@elsewhere.test", ["team@a.test"], sent)
+        peer.wait_for(lambda p: any(t.complete and t.rcpts == ["RCPT TO:<far@partner.test>"] for t in p.transactions),
+                      WAIT, "the copy for the remote target")
+        t = [t for t in peer.completed() if t.rcpts == ["RCPT TO:<far@partner.test>"]][0]
+        self.assertEqual(t.mail, "MAIL FROM:<someone@elsewhere.test>")
+        self.assertTrue(with_a_received_line(t.data, sent), t.data[:500])
+        got = wait_for_mail(self.a, STATIC)
+        self.assertEqual([after_trace_headers(m) for m in got], [sent])
+        wait_queue_empty(self.a)
+
     def test_static_route_needs_no_dns(self):
         peer = self.peers["partner"]
         sent = b"Subject: static\r\nMessage-ID: <static-1@a.test>\r\n\r\nstraight to the partner\r\n"
         send(self.a, "smtp", STATIC.address, ["user@partner.test"], sent)
-        peer.wait_for(lambda p: any(t.complete for t in p.transactions), WAIT, "the message")
-        t = peer.completed()[0]
-        self.assertEqual(t.mail, "MAIL FROM:<static@a.test>")
+        peer.wait_for(lambda p: any(t.complete and t.mail == "MAIL FROM:<static@a.test>" for t in p.transactions),
+                      WAIT, "the message")
+        t = [t for t in peer.completed() if t.mail == "MAIL FROM:<static@a.test>"][0]
         self.assertEqual(t.rcpts, ["RCPT TO:<user@partner.test>"])
         self.assertTrue(with_a_received_line(t.data, sent), t.data[:500])
         wait_queue_empty(self.a)

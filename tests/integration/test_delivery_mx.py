@@ -3,11 +3,12 @@
 instance A (mail.a.test, 127.0.0.1) delivers to instance B (mx.b.test,
 127.0.0.2), found through dnsmasq's MX and A records, with STARTTLS. Also a
 dead first MX host (the next one is tried), a null MX (RFC 7505: bounced at
-once) and an unreachable host (bounced when the message's lifetime is over).
+once) and an unreachable host (a delay warning, then a bounce when the
+message's lifetime is over).
 
-A's max_lifetime is short (LIFETIME): only the unreachable-host test waits
-for it; every other message here succeeds or fails for good at its first
-attempt."""
+A's max_lifetime and delay_warning are short: only the unreachable-host
+test waits for them (a "delayed" DSN, then the bounce); every other message
+here succeeds or fails for good at its first attempt."""
 
 import os
 import re
@@ -19,12 +20,13 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from delivery_helpers import (Dsn, after_trace_headers, delivery_section, fetch_all, log_lines,  # noqa: E402
-                              queue_empty, queue_id_of, queue_list, send, start_server, trace_headers,
+                              queue_id_of, queue_list, send, start_server, trace_headers,
                               wait_for_mail, wait_queue_empty)
 from dnsmasq import Dnsmasq  # noqa: E402
 from harness import User  # noqa: E402
 
-LIFETIME = 4  # seconds: A bounces what it could not deliver by then
+LIFETIME = 6  # seconds: A bounces what it could not deliver by then
+DELAY_WARNING = 2  # seconds: and warns the sender once after this long
 
 ALICE = User("alice@a.test", "alice-Mx-31x")
 BOB = User("bob@b.test", "bob-Mx-42y")
@@ -75,7 +77,8 @@ class MxDeliveryTest(unittest.TestCase):
         cls.b.add_user(BACKUP.address, BACKUP.password)
         # Every MX host is reached on B's SMTP port (smtp_port is global).
         cls.a = start_server("A", "mail.a.test", "a.test", [ALICE], A_LISTENERS,
-                             delivery_section(cls.dns, smtp_port=cls.b.port("smtp"), max_lifetime=LIFETIME),
+                             delivery_section(cls.dns, smtp_port=cls.b.port("smtp"), max_lifetime=LIFETIME,
+                                              delay_warning=DELAY_WARNING),
                              extra=dict(trusted_networks=["127.0.0.1/32"]))
         cls.addClassCleanup(cls.a.cleanup)
 
@@ -144,14 +147,26 @@ class MxDeliveryTest(unittest.TestCase):
         self.assertEqual(log_lines(self.a, r"%s .*status=deferred" % qid), [], "the null MX was retried")
         wait_queue_empty(self.a)
 
-    def test_unreachable_host_bounces_after_its_lifetime(self):
+    def test_unreachable_host_warns_then_bounces_after_its_lifetime(self):
         sent = b"Subject: to a dead host\r\nMessage-ID: <mx-4@a.test>\r\n\r\nnobody listens\r\n"
         start = time.monotonic()
         send(self.a, "smtp", ALICE.address, ["user@down.test"], sent)
         qid = queue_id_of(self.a, "user@down.test")
         self.assertIn("user@down.test", queue_list(self.a))
-        got = wait_for_mail(self.a, ALICE, timeout=LIFETIME + 15)
+
+        # First a "delayed" DSN (RFC 3464 §2.3.3), once, with the header only.
+        got = wait_for_mail(self.a, ALICE, timeout=LIFETIME + 10)
+        self.assertGreaterEqual(time.monotonic() - start, DELAY_WARNING - 0.5, "warned too early")
+        self.assertEqual(len(got), 1, "the warning and the bounce came together")
+        dsn = Dsn(got[0])
+        self.assertEqual(dsn.per_recipient[0]["action"], "delayed")
+        self.assertTrue(dsn.per_recipient[0]["status"].startswith("4."), dsn.per_recipient)
+        self.assertIn("will-retry-until", dsn.per_recipient[0])
+        self.assertEqual(dsn.returned.get_content_type(), "text/rfc822-headers")
+
+        got = wait_for_mail(self.a, ALICE, timeout=LIFETIME + 10)
         self.assertGreaterEqual(time.monotonic() - start, LIFETIME - 0.5, "bounced before the lifetime was over")
+        self.assertEqual(len(got), 1, "one bounce, and the warning only once")
         dsn = Dsn(got[0])
         rcpt = dsn.per_recipient[0]
         self.assertEqual(rcpt["action"], "failed")
@@ -159,10 +174,9 @@ class MxDeliveryTest(unittest.TestCase):
         self.assertIn("Connection refused", rcpt.get("diagnostic-code", "") + dsn.human_text())
         self.assertIn(b"nobody listens", dsn.returned_bytes())
         attempts = log_lines(self.a, r"%s .*(?:unusable|status=deferred|status=bounced)" % qid)
-        self.assertGreaterEqual(len(attempts), 2, "expected several attempts before the bounce")
+        self.assertGreaterEqual(len(attempts), 3, "expected several attempts before the bounce")
         wait_queue_empty(self.a)
-        self.assertTrue(queue_empty(self.a))
-
+        self.assertEqual(fetch_all(self.a, ALICE), [])
 
 if __name__ == "__main__":
     harness.main()
