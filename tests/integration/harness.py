@@ -172,10 +172,26 @@ def toml_value(v):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, float):
+        return repr(v)  # 2.0, inf, nan: TOML spells them the same
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
     s = str(v).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + s + '"'
+
+
+def toml_key(k):
+    """A bare key, or a quoted one ("partner.example" in [delivery.routes])."""
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else toml_value(k)
+
+
+def toml_table(name, table, out):
+    """[name] with its plain keys, then each dict value as [name.key]."""
+    out.append("\n[%s]" % name)
+    out += ["%s = %s" % (toml_key(k), toml_value(v)) for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            toml_table("%s.%s" % (name, toml_key(k)), v, out)
 
 
 def make_config(data_dir, listeners, extra=None):
@@ -187,8 +203,7 @@ def make_config(data_dir, listeners, extra=None):
             out.append("%s = %s" % (k, toml_value(v)))
     for k, v in top.items():
         if isinstance(v, dict):
-            out.append("\n[%s]" % k)
-            out += ["%s = %s" % (kk, toml_value(vv)) for kk, vv in v.items()]
+            toml_table(k, v, out)
     for l in listeners:
         spec = dict(LISTENER_DEFAULTS)
         spec.update(l)
