@@ -25,6 +25,8 @@ namespace {
 
 // How long the loop sleeps at most: a bound on the damage of a missed wake.
 constexpr auto max_sleep = std::chrono::seconds(60);
+// How early a message may be attempted to share a connection (run()).
+constexpr auto batch_window = std::chrono::seconds(60);
 // A round that could not be written back is tried again this soon.
 constexpr auto storage_retry = std::chrono::minutes(1);
 
@@ -45,7 +47,9 @@ const char* outcome_name(smtp::client::delivery_status s) {
 
 std::string reply_text(const smtp::client::reply& r) {
     std::string out = r.code ? std::to_string(r.code) : std::string("local");
-    if (!r.enhanced.empty()) out += " " + r.enhanced;
+    // The enhanced code is usually part of the text already (RFC 2034 §4).
+    const bool in_text = !r.lines.empty() && r.lines.front().rfind(r.enhanced, 0) == 0;
+    if (!r.enhanced.empty() && !in_text) out += " " + r.enhanced;
     for (const auto& l : r.lines) out += " " + l;
     return out;
 }
@@ -102,25 +106,32 @@ asio::awaitable<void> scheduler::run() {
         // Due messages whose only pending domain is the same go out together,
         // on one connection (Postfix reuses connections the same way); a
         // message for several domains has a round of its own.
-        std::map<std::string, std::vector<std::string>> batches;  // domain -> ids
+        // A message due within batch_window joins a due one for its domain:
+        // after a failure messages for one domain fall due a few moments
+        // apart, and would otherwise each take a connection.
+        std::map<std::string, std::vector<std::string>> batches;  // domain -> ids, due first
+        std::map<std::string, std::vector<std::string>> soon;     // domain -> ids due within the window
         std::vector<std::string> singles;
         for (auto& [id, env] : envelopes_) {
             if (in_round_.count(id)) continue;
-            if (env.next_attempt > now) {
+            const bool due = env.next_attempt <= now;
+            if (!due)
                 sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(env.next_attempt - now) +
                                             std::chrono::milliseconds(1));
-                continue;
-            }
             const auto domains = pending_domains(env);
             if (domains.size() == 1) {
-                auto& batch = batches[*domains.begin()];
-                if (batch.size() < cfg_.max_messages_per_connection) batch.push_back(id);
-                // else: the next pass, when this batch is done
-            } else {
+                if (due) batches[*domains.begin()].push_back(id);
+                else if (env.next_attempt <= now + batch_window) soon[*domains.begin()].push_back(id);
+            } else if (due) {
                 singles.push_back(id);
             }
         }
-        for (auto& [domain, ids] : batches) start_round(std::move(ids));
+        for (auto& [domain, ids] : batches) {
+            for (auto& id : soon[domain]) ids.push_back(std::move(id));
+            // The rest waits for the next pass, when this round is done.
+            if (ids.size() > cfg_.max_messages_per_connection) ids.resize(cfg_.max_messages_per_connection);
+            start_round(std::move(ids));
+        }
         for (auto& id : singles) start_round({std::move(id)});
         timer_.expires_after(sleep);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
