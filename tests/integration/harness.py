@@ -212,6 +212,23 @@ def make_config(data_dir, listeners, extra=None):
     return "\n".join(out) + "\n"
 
 
+def closed_port():
+    """A loopback TCP port nothing listens on (bound once, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hold_remote_mail():
+    """A [delivery] table that keeps every remote message queued: all of it
+    goes to a "smarthost" on a closed loopback port (a temporary failure,
+    retried in an hour), so no test reaches a DNS server or the Internet.
+    Servers get it unless their extra_config has its own 'delivery'."""
+    return dict(retry_initial=3600,
+                smarthost=dict(host="127.0.0.1", port=closed_port(), tls="starttls",
+                               verify_certificate=False))
+
+
 # ---------------------------------------------------------------- server
 
 LISTEN_RE = re.compile(rb"^listening (\S+) (\[[^\]]+\]|[^:\s]+):(\d+) tls=(none|starttls|implicit)"
@@ -235,6 +252,8 @@ class Server:
 
     def __init__(self, listeners=None, extra_config=None, name="server", serve_args=()):
         self.listener_specs = listeners if listeners is not None else default_listeners()
+        extra_config = dict(extra_config or {})
+        extra_config.setdefault("delivery", hold_remote_mail())
         self.extra_config = extra_config
         self.name = name
         self.serve_args = list(serve_args)
