@@ -169,11 +169,14 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
         // Each domain once, with every message of the round that has
         // recipients there.
         std::map<std::string, std::vector<round_part>> by_domain;
-        for (auto& item : items)
-            for (auto& group : pending_by_domain(item.env))
-                by_domain[group.domain].push_back({&item, std::move(group.indexes)});
+        for (auto& item : items) {
+            auto groups = pending_by_domain(item.env);
+            item.domains = groups.size();
+            for (auto& group : groups) by_domain[group.domain].push_back({&item, std::move(group.indexes)});
+        }
         for (auto& [domain, parts] : by_domain) co_await attempt_domain(domain, parts);
-        for (auto& item : items) co_await finish_round(std::move(item.env), item.content);
+        for (auto& item : items)
+            if (!item.finished) co_await finish_round(std::move(item.env), item.content);
     } catch (const std::exception& e) {
         // What was not written back is redone later.
         spdlog::error("delivery round of {} failed: {}", ids.front(), e.what());
@@ -217,27 +220,57 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
     for (auto& p : parts) left.push_back(&p);
     for (std::size_t n = 0; n < destinations.size() && !left.empty(); ++n) {
         const auto& dest = destinations[n];
-        std::vector<smtp::client::outgoing_message> batch;
-        for (auto* p : left) batch.push_back(to_outgoing(p->item->env, p->indexes, p->item->content));
-        auto report = co_await transfer(svc_.transfer, dest, std::move(batch));
+        std::vector<smtp::client::outgoing_message> outgoing;
+        for (auto* p : left) outgoing.push_back(to_outgoing(p->item->env, p->indexes, p->item->content));
+        connection_batch batch{&dest, left};
+        auto report = co_await transfer(svc_.transfer, dest, std::move(outgoing),
+                                        [this, &batch](std::size_t index, const transfer_report& so_far) {
+                                            return message_done(&batch, index, so_far.messages.at(index),
+                                                                so_far.peer, so_far.tls);
+                                        });
         const std::string relay = report.peer.empty() ? dest.host : report.peer;
         const bool last_host = n + 1 == destinations.size();
         std::vector<round_part*> next;
         for (std::size_t m = 0; m < left.size() && m < report.messages.size(); ++m) {
-            auto& env = left[m]->item->env;
+            if (left[m]->recorded) continue;  // message_done saw it
             const auto& done = report.messages[m];
             if (try_next_host(done) && !last_host) {
-                spdlog::info("{} relay={} unusable ({}), trying the next host", env.id, relay, report.detail);
+                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id, relay,
+                             report.detail);
                 next.push_back(left[m]);
                 continue;
             }
-            for (const auto& r : done.recipients)
-                spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
-                             report.tls.empty() ? "none" : report.tls, outcome_name(r.status), reply_text(r.response));
-            record_transfer(env, left[m]->indexes, done, dest.host, sys_clock::now());
+            record_outcome(*left[m], done, relay, report.tls, dest.host);
         }
         left = std::move(next);
     }
+}
+
+void scheduler::record_outcome(round_part& part, const smtp::client::message_done& done, const std::string& relay,
+                               const std::string& tls, const std::string& remote_mta) {
+    auto& env = part.item->env;
+    for (const auto& r : done.recipients)
+        spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
+                     tls.empty() ? "none" : tls, outcome_name(r.status), reply_text(r.response));
+    record_transfer(env, part.indexes, done, remote_mta, sys_clock::now());
+    part.recorded = true;
+}
+
+asio::awaitable<void> scheduler::message_done(connection_batch* batch, std::size_t index,
+                                              smtp::client::message_done done, std::string relay, std::string tls) {
+    // Connection-stage outcomes may still go to the next endpoint or host:
+    // attempt_domain decides them when the transfer is over.
+    if (index >= batch->parts.size() || try_next_host(done)) co_return;
+    auto& part = *batch->parts[index];
+    record_outcome(part, done, relay.empty() ? batch->dest->host : relay, tls, batch->dest->host);
+    auto& item = *part.item;
+    // A message with recipients in other domains is decided once the whole
+    // round is over; batched messages have one domain and are done now: a
+    // message the server accepted must not go out again if we crash before
+    // the connection ends (RFC 5321 §6.1: the 250 made it the server's).
+    if (item.domains != 1 || item.finished) co_return;
+    item.finished = true;
+    co_await finish_round(item.env, item.content);
 }
 
 asio::awaitable<void> scheduler::deliver_here(round_part& p) {

@@ -89,11 +89,19 @@ private:
     struct round_item {
         queue::envelope env;
         std::string content;
+        std::size_t domains = 0;  // pending recipient domains in this round
+        bool finished = false;    // finish_round already ran for it
     };
     // The recipients of one item in one domain.
     struct round_part {
         round_item* item;
         std::vector<std::size_t> indexes;
+        bool recorded = false;  // this round's outcome is in item->env
+    };
+    // The parts one SMTP connection carries, in the order of its messages.
+    struct connection_batch {
+        const smtp_destination* dest;
+        std::vector<round_part*> parts;
     };
 
     boost::asio::awaitable<void> run();
@@ -105,6 +113,13 @@ private:
     // over one connection per destination tried.
     boost::asio::awaitable<void> attempt_domain(const std::string& domain, std::vector<round_part>& parts);
     boost::asio::awaitable<void> deliver_here(round_part& part);
+    // transfer()'s message_done_handler: a message's outcome recorded and,
+    // when it was the message's only domain, written back at once, so a
+    // crash later in the connection does not send it again.
+    boost::asio::awaitable<void> message_done(connection_batch* batch, std::size_t index,
+                                              smtp::client::message_done done, std::string relay, std::string tls);
+    void record_outcome(round_part& part, const smtp::client::message_done& done, const std::string& relay,
+                        const std::string& tls, const std::string& remote_mta);
     boost::asio::awaitable<void> finish_round(queue::envelope env, const std::string& content);
     // Composes and durably queues one DSN; false if it could not be queued.
     boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const std::string& content,

@@ -44,8 +44,9 @@ std::string masked_line(std::string_view bytes) {
 
 class driver {
 public:
-    driver(net::byte_stream& s, const transfer_options& o, const smtp_destination& d, transfer_report& r)
-        : stream_(s), opt_(o), dest_(d), report_(r), engine_(make_config(o, d)) {}
+    driver(net::byte_stream& s, const transfer_options& o, const smtp_destination& d, transfer_report& r,
+           const message_done_handler& on_done)
+        : stream_(s), opt_(o), dest_(d), report_(r), on_done_(on_done), engine_(make_config(o, d)) {}
 
     asio::awaitable<void> run(const std::vector<sc::outgoing_message>& messages) {
         for (const auto& m : messages) engine_.add_message(m);
@@ -153,7 +154,10 @@ private:
             co_return true;
         }
         if (auto* done = std::get_if<sc::message_done>(&act)) {
+            // The engine reports messages in the order they were added.
+            const auto index = report_.messages.size();
             report_.messages.push_back(std::move(*done));
+            if (on_done_) co_await on_done_(index, report_);
             co_return true;
         }
         if (auto* close = std::get_if<sc::close_connection>(&act)) {
@@ -189,6 +193,7 @@ private:
     const transfer_options& opt_;
     const smtp_destination& dest_;
     transfer_report& report_;
+    const message_done_handler& on_done_;
     sc::client_session engine_;
     sc::reply_timeouts engine_timeouts_;
     std::unique_ptr<auth::sasl_client_context> clients_;
@@ -202,8 +207,8 @@ private:
 
 asio::awaitable<void> drive_session(net::byte_stream& stream, const transfer_options& opt,
                                     const smtp_destination& dest, const std::vector<sc::outgoing_message>& messages,
-                                    transfer_report& report) {
-    driver d(stream, opt, dest, report);
+                                    transfer_report& report, const message_done_handler& on_done) {
+    driver d(stream, opt, dest, report, on_done);
     co_await d.run(messages);
 }
 

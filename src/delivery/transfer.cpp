@@ -66,7 +66,7 @@ asio::awaitable<boost::system::error_code> connect(tcp::socket& sock, const tcp:
 }  // namespace
 
 asio::awaitable<transfer_report> transfer(const transfer_options& opt, const smtp_destination& dest,
-                                          std::vector<sc::outgoing_message> messages) {
+                                          std::vector<sc::outgoing_message> messages, message_done_handler on_done) {
     transfer_report report;
     report.detail = "no address to connect to for " + dest.host;
     report.messages = unreached(messages, report.detail);
@@ -87,7 +87,7 @@ asio::awaitable<transfer_report> transfer(const transfer_options& opt, const smt
         report = transfer_report{};
         report.peer = where;
         net::byte_stream stream(std::move(sock));
-        co_await detail::drive_session(stream, opt, dest, messages, report);
+        co_await detail::drive_session(stream, opt, dest, messages, report, on_done);
         if (!worth_another_endpoint(report)) break;
     }
     co_return report;

@@ -55,11 +55,23 @@ struct transfer_report {
     std::string detail;
 };
 
+// Told each message's outcome as soon as the server gave it, while the
+// session goes on: so_far.messages[index] is the outcome of the message at
+// `index` in the vector given to transfer(); so_far.peer and .tls describe
+// the session. The session waits until the returned awaitable is done, so
+// the caller can make a 250 durable before the next message goes out (a
+// crash then repeats at most the message in flight). Outcomes of a session
+// that ended before any message's MAIL are reported too, and that message
+// may then be tried again on the next endpoint.
+using message_done_handler =
+    std::function<boost::asio::awaitable<void>(std::size_t index, const transfer_report& so_far)>;
+
 // Tries each endpoint in turn: a failed connection, or a session that ended
 // before any message's MAIL with only temporary connection-stage outcomes,
 // moves on to the next endpoint with the same messages. The report holds
-// the last attempt. Never throws for network or peer errors.
+// the last attempt. Never throws for network or peer errors (on_done may).
 boost::asio::awaitable<transfer_report> transfer(const transfer_options&, const smtp_destination&,
-                                                 std::vector<smtp::client::outgoing_message> messages);
+                                                 std::vector<smtp::client::outgoing_message> messages,
+                                                 message_done_handler on_done = {});
 
 }  // namespace mailroom::delivery

@@ -11,10 +11,11 @@
 namespace mailroom::delivery::detail {
 
 // Runs every message through `stream` and fills report.messages, why,
-// detail and tls. The stream is shut down at the end.
+// detail and tls, calling on_done (if set) for each message as its outcome
+// arrives. The stream is shut down at the end.
 boost::asio::awaitable<void> drive_session(net::byte_stream& stream, const transfer_options& opt,
                                            const smtp_destination& dest,
                                            const std::vector<smtp::client::outgoing_message>& messages,
-                                           transfer_report& report);
+                                           transfer_report& report, const message_done_handler& on_done);
 
 }  // namespace mailroom::delivery::detail
