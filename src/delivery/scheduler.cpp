@@ -144,6 +144,7 @@ asio::awaitable<void> scheduler::attempt(std::string id) {
         spdlog::error("{} delivery round failed: {}", id, e.what());
         if (auto it = envelopes_.find(id); it != envelopes_.end()) it->second.next_attempt = sys_clock::now() + storage_retry;
     }
+    co_await settle_admin_requests(id);  // `queue delete|bounce` made during the round
     in_round_.erase(id);
     for (const auto& d : domains)
         if (auto it = domain_load_.find(d); it != domain_load_.end() && --it->second == 0) domain_load_.erase(it);
@@ -231,6 +232,14 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
 
 asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::string& content) {
     const auto now = sys_clock::now();
+    // An administrator's request made during the round wins over its results.
+    if (const auto request = take_admin_request(env.id)) {
+        if (*request == admin_request::remove) {
+            co_await remove_stored(env.id);
+            co_return;
+        }
+        record_administrative_bounce(env, now);
+    }
     const auto decision = decide_after_attempt(env, cfg_.retry, now);
 
     // Every DSN durably queued before the envelope says "reported"
