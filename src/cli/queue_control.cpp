@@ -122,8 +122,17 @@ void queue_flush(const common_options& o, const std::optional<std::string>& id) 
     const auto request = checked(queue::control_verb::flush, id.value_or(""));
     const auto socket = server::control_socket_path(cfg.data_dir);
     auto reply = ask_server(socket, request);
-    if (!reply)
+    if (!reply) {
+        // Nobody answers; if the spool lock is free, nobody runs either.
+        const auto dir = cfg.data_dir / "queue";
+        if (fs::is_directory(dir / "queue")) {
+            auto sp = queue::spool::open(dir);
+            if (!sp && sp.error() == errc::in_use)
+                throw cli_error("a running server holds the queue in " + dir.string() + " but does not answer on " +
+                                socket.string() + "; try again in a moment");
+        }
         throw cli_error("no server is running on " + cfg.data_dir.string() + "; queued mail is tried when it starts");
+    }
     report(*reply);
 }
 
