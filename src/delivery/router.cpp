@@ -1,6 +1,8 @@
 #include "delivery/router.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <optional>
+#include <string_view>
 
 #include "dns/errors.hpp"
 
@@ -39,6 +41,22 @@ asio::awaitable<route_plan> via_host(const routing_config& cfg, dns::resolver& r
     co_return std::vector<smtp_destination>{std::move(d)};
 }
 
+// "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3; the tag is
+// case-insensitive); nothing for any other form.
+std::optional<asio::ip::address> literal_address(std::string_view domain) {
+    if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']') return std::nullopt;
+    std::string inner(domain.substr(1, domain.size() - 2));
+    bool v6 = false;
+    if (inner.size() > 5 && (inner.compare(0, 5, "IPv6:") == 0 || inner.compare(0, 5, "ipv6:") == 0)) {
+        inner.erase(0, 5);
+        v6 = true;
+    }
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(inner, ec);
+    if (ec || a.is_v6() != v6 || a.is_unspecified() || a.is_multicast()) return std::nullopt;
+    return a;
+}
+
 }  // namespace
 
 asio::awaitable<route_plan> route_domain(const routing_config& cfg, dns::resolver& resolver, random_source& random,
@@ -65,6 +83,19 @@ asio::awaitable<route_plan> route_domain(const routing_config& cfg, dns::resolve
         d.auth = s.auth;
         auto plan = co_await via_host(cfg, resolver, std::move(d));
         co_return plan;
+    }
+
+    // An address literal ("user@[192.0.2.1]", "user@[IPv6:2001:db8::1]"):
+    // that host, no DNS (RFC 5321 §4.1.3, §5.1).
+    if (!domain.empty() && domain.front() == '[') {
+        auto address = literal_address(domain);
+        if (!address) co_return dns::route_failure{true, 550, "5.1.2", "bad address literal " + domain};
+        smtp_destination d;
+        d.host = domain;
+        d.port = cfg.smtp_port;
+        d.tls = tls;
+        d.endpoints = endpoints_of({*address}, cfg.smtp_port);
+        co_return std::vector<smtp_destination>{std::move(d)};
     }
 
     auto mx = co_await resolver.lookup_mx(domain);

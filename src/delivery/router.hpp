@@ -4,7 +4,8 @@
 //      A/AAAA; never an MX lookup);
 //   2. the smarthost, when configured (networks that block port 25): every
 //      remote domain goes there, TLS required and verified, with AUTH;
-//   3. the domain's MX hosts (RFC 5321 §5.1; null MX and the implicit MX
+//   3. an address literal ("[192.0.2.1]") is that address, no DNS;
+//   4. the domain's MX hosts (RFC 5321 §5.1; null MX and the implicit MX
 //      handled by dns::plan_mx_route), each host's addresses in the order
 //      dns::plan_addresses gives, on the configured SMTP port with
 //      opportunistic TLS.

@@ -160,20 +160,21 @@ asio::awaitable<void> scheduler::attempt_domain(queue::envelope& env, const std:
     }
     const bool local = co_await net::offload(svc_.storage_pool, [&] { return svc_.is_local_domain(domain); });
     if (local) {
-        std::vector<std::string> rcpts;
-        for (auto i : indexes) rcpts.push_back(env.recipients[i].address);
-        auto ec = co_await net::offload(svc_.storage_pool,
-                                        [&] { return svc_.deliver_local(env.sender, rcpts, content); });
-        if (ec == errc::not_found) {
-            record_route_failure(env, indexes, {true, 550, "5.1.1", "no such local mailbox"}, now);
-        } else if (ec) {
-            record_local_failure(env, indexes, "local delivery failed: " + ec.message(), "4.3.0", now);
-        } else {
-            record_local_delivery(env, indexes, now);
+        for (auto i : indexes) {
+            const std::string& rcpt = env.recipients[i].address;
+            const auto ec = co_await net::offload(svc_.storage_pool,
+                                                  [&] { return svc_.deliver_local(env.sender, rcpt, content); });
+            const std::vector<std::size_t> one{i};
+            if (ec == errc::not_found)
+                record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
+            else if (ec)
+                record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
+            else
+                record_local_delivery(env, one, now);
+            spdlog::info("{} to=<{}> relay=local status={}{}", env.id, rcpt,
+                         ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
+                         ec ? " (" + ec.message() + ")" : std::string());
         }
-        for (auto i : indexes)
-            spdlog::info("{} to=<{}> relay=local status={}", env.id, env.recipients[i].address,
-                         ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent");
         co_return;
     }
 
@@ -216,7 +217,13 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
     req.now = now;
     req.retry_until = queue::give_up_time(cfg_.retry, env.arrived);
     auto dsn = mail::compose_dsn(req, env, content, svc_.random);
-    if (!dsn) co_return true;  // nobody to tell (null sender)
+    if (!dsn) {
+        // Nobody asked (NOTIFY), or the null sender: a notification about a notification is never
+        // sent (RFC 5321 §4.5.5, RFC 3464 §2.2); the log is all that is left.
+        if (kind == mail::dsn_kind::failure && env.sender.empty())
+            spdlog::warn("{} undeliverable with the null sender: no notification, dropped", env.id);
+        co_return true;
+    }
     auto dsn_env = make_dsn_envelope(env, *dsn, cfg_.hostname, now);
     if (!dsn_env) co_return true;
     auto id = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.enqueue(*dsn_env, dsn->bytes); });

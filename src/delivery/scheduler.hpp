@@ -57,9 +57,10 @@ struct scheduler_services {
     transfer_options transfer;
     // Whether mail for this (lower-case) domain is delivered here.
     std::function<bool(const std::string& domain)> is_local_domain;
-    // Final delivery of `content` to local recipients (their addresses);
-    // all or nothing, like SMTP acceptance.
-    std::function<std::error_code(const std::string& sender, const std::vector<std::string>& recipients,
+    // Final delivery of `content` to one recipient of a local domain:
+    // success, errc::not_found (no such user or alias: bounce) or another
+    // error (retried). One recipient at a time, so each gets its own outcome.
+    std::function<std::error_code(const std::string& sender, const std::string& recipient,
                                   const std::string& content)>
         deliver_local;
 };

@@ -22,7 +22,9 @@
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
 #include "server/connection_steps.hpp"
+#include "server/control_socket.hpp"
 #include "server/networks.hpp"
+#include "server/outbound.hpp"
 #include "server/pop3_connection.hpp"
 #include "server/smtp_connection.hpp"
 
@@ -153,8 +155,8 @@ int run(config::settings cfg) {
     if (!trusted_list) throw std::runtime_error("bad trusted_networks");
     const network_list& trusted = *trusted_list;
 
-    // The queue: recovered before any connection is accepted. Remote
-    // recipients wait there for outbound delivery (issue #4).
+    // The queue: recovered before any connection is accepted, then handed
+    // to outbound delivery.
     auto spool = queue::spool::open(cfg.data_dir / "queue");
     if (!spool) throw std::runtime_error("cannot open the queue " + (cfg.data_dir / "queue").string() + ": " +
                                          spool.error().message());
@@ -198,16 +200,30 @@ int run(config::settings cfg) {
     }
     for (auto& lr : listeners) asio::co_spawn(io, accept_loop(lr, svc, trusted), asio::detached);
 
+    // Outbound delivery owns every queued message from here on (issue #4).
+    // Destroyed before io (declared after it): the resolver's descriptor and
+    // the scheduler's timer belong to io.
+    outbound out(io, svc);
+    svc.outbound = &out.scheduler();
+    out.start(std::move(*queued));
+    // `mailroom queue flush|delete|bounce` reach the scheduler here.
+    auto control = control_socket::start(io, control_socket_path(cfg.data_dir), out.scheduler());
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         spdlog::info("stopping signal={}", sig);
+        // Rounds under way are abandoned; the queue on disk says what is
+        // left, and a message sent but not yet recorded is sent again after
+        // the restart (the duplicate RFC 5321 §6.1 accepts over a loss).
+        out.stop();
         io.stop();
     });
     std::printf("ready pid=%d\n", static_cast<int>(::getpid()));
     std::fflush(stdout);
     spdlog::info("ready hostname={} data_dir={} pid={}", cfg.hostname, cfg.data_dir.string(), ::getpid());
     io.run();
+    control.reset();  // the socket file goes first: the CLI then knows nobody answers
     storage_pool.join();
     pool.join();
     return 0;

@@ -19,6 +19,10 @@
 #include "storage/pop_before_smtp.hpp"
 #include "storage/userdb.hpp"
 
+namespace mailroom::delivery {
+class scheduler;
+}
+
 namespace mailroom::server {
 
 struct services {
@@ -38,6 +42,10 @@ struct services {
     queue::spool& spool;                      // DATA/queue: accepted mail for remote recipients
     durable::group_commit& mailbox_commits;   // every Maildir delivery: shared flushes
     std::atomic<std::uint64_t> next_session{1};
+    // Outbound delivery (server/outbound.hpp), set once it exists; newly
+    // queued messages are handed to it. Its add() may be called from any
+    // thread.
+    delivery::scheduler* outbound = nullptr;
 };
 
 // A short unique id for log lines of one connection ("P1a2b").

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "common/errors.hpp"
+#include "delivery/scheduler.hpp"
 #include "mail/trace_headers.hpp"
 #include "net/offload.hpp"
 #include "net/run_engine.hpp"
@@ -195,15 +196,18 @@ private:
         // durable queue, local mailboxes get the message now; 250 only when
         // both are on stable storage.
         std::string queued_as;
+        queue::envelope queued;
         const std::string client = peer_.peer_address();
         const auto arrived = svc_.clk.now();
         auto ec = co_await net::offload(svc_.storage_pool, [&]() -> std::error_code {
             auto plan = plan_delivery(svc_, rcpts);
             if (!plan) return plan.error();
             if (!plan->remote.empty()) {
-                auto id = svc_.spool.enqueue(envelope_for(a.tx, plan->remote, client, arrived), message);
+                queued = envelope_for(a.tx, plan->remote, client, arrived);
+                auto id = svc_.spool.enqueue(queued, message);
                 if (!id) return id.error();
                 queued_as = *id;
+                queued.id = *id;
             }
             const auto local = deliver_locally(svc_, a.tx.sender, plan->local_mailboxes, message);
             // All or nothing: the client will send again after our 451, so
@@ -225,6 +229,7 @@ private:
                          message.size(), a.tx.auth_user.empty() ? "-" : a.tx.auth_user,
                          queued_as.empty() ? "-" : queued_as);
             engine_.message_queued(qid);
+            if (!queued_as.empty() && svc_.outbound) svc_.outbound->add(std::move(queued));
         }
         co_return true;
     }

@@ -56,10 +56,10 @@ struct SchedulerAdmin : public ::testing::Test {
         to.connect_timeout = 5s;
         scheduler_services svc{*spool, storage, *resolver, random, to,
                                [](const std::string& d) { return d == "here.test"; },
-                               [this](const std::string& sender, const std::vector<std::string>& rcpts,
+                               [this](const std::string& sender, const std::string& rcpt,
                                       const std::string& content) {
                                    std::lock_guard lock(mu);
-                                   delivered.push_back({sender, rcpts, content});
+                                   delivered.push_back({sender, {rcpt}, content});
                                    return std::error_code();
                                }};
         sched = std::make_unique<scheduler>(io.get_executor(), cfg, std::move(svc));

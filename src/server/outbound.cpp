@@ -1,0 +1,154 @@
+#include "server/outbound.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "common/errors.hpp"
+#include "queue/retry_schedule.hpp"
+#include "queue/spool.hpp"
+#include "server/local_delivery.hpp"
+
+namespace mailroom::server {
+namespace {
+
+namespace asio = boost::asio;
+
+dns::address_order order_of(config::address_order o) {
+    switch (o) {
+        case config::address_order::ipv6_first: return dns::address_order::ipv6_first;
+        case config::address_order::ipv4_first: return dns::address_order::ipv4_first;
+        case config::address_order::ipv6_only: return dns::address_order::ipv6_only;
+        case config::address_order::ipv4_only: return dns::address_order::ipv4_only;
+    }
+    return dns::address_order::ipv6_first;
+}
+
+delivery::routing_config routing_of(const config::settings& cfg) {
+    const auto& d = cfg.delivery;
+    delivery::routing_config r;
+    r.smtp_port = d.smtp_port;
+    r.opportunistic_tls = d.opportunistic_tls;
+    r.addresses.order = order_of(d.addresses);
+    // RFC 5321 §5.1: when we are one of the domain's MX hosts, only more
+    // preferred ones may be tried (no loop back to ourselves).
+    r.mx.local_names = {cfg.hostname};
+    for (const auto& [domain, route] : d.routes) r.routes[domain] = {route.host, route.port, route.literal};
+    if (d.smarthost) {
+        const auto& s = *d.smarthost;
+        delivery::smarthost_route h;
+        h.host = s.host;
+        h.port = s.port;
+        h.implicit_tls = s.tls == config::tls_mode::implicit;
+        h.verify_certificate = s.verify_certificate;
+        if (!s.username.empty()) h.auth = delivery::credentials{s.username, secret(std::string(s.password))};
+        r.smarthost = std::move(h);
+    }
+    return r;
+}
+
+queue::retry_policy retry_of(const config::delivery_settings& d) {
+    queue::retry_policy p;
+    p.initial_delay = d.retry_initial;
+    p.max_delay = d.retry_max;
+    p.growth_factor = d.retry_growth;
+    p.max_lifetime = d.max_lifetime;
+    p.delay_warning_after = d.delay_warning;
+    if (auto why = queue::check_policy(p)) throw std::runtime_error("[delivery] retry settings: " + *why);
+    return p;
+}
+
+dns::resolver_options resolver_options_of(const config::delivery_settings& d) {
+    dns::resolver_options o;
+    o.forwarder_address = d.dns_forwarder;
+    o.forwarder_port = d.dns_forwarder_port;
+    o.forwarded_special_zones = d.dns_special_zones;
+    return o;
+}
+
+// Client side TLS: MX delivery encrypts without verifying (RFC 7435
+// opportunistic security); the smarthost is verified against ca_file or the
+// system's trust store.
+std::unique_ptr<asio::ssl::context> client_tls(const config::delivery_settings& d) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    if (d.smarthost && !d.smarthost->ca_file.empty()) {
+        ctx->load_verify_file(d.smarthost->ca_file.string(), ec);
+        if (ec)
+            throw std::runtime_error("[delivery.smarthost] cannot load ca_file " + d.smarthost->ca_file.string() +
+                                     ": " + ec.message());
+    } else {
+        ctx->set_default_verify_paths(ec);
+        if (ec) spdlog::warn("no system CA certificates: {}", ec.message());
+    }
+    return ctx;
+}
+
+}  // namespace
+
+outbound::outbound(asio::io_context& io, services& svc) {
+    const auto& cfg = svc.cfg;
+    resolver_ = std::make_unique<dns::resolver>(io.get_executor(), resolver_options_of(cfg.delivery));
+    tls_client_ = client_tls(cfg.delivery);
+
+    delivery::scheduler_config sc;
+    sc.hostname = cfg.hostname;
+    sc.routing = routing_of(cfg);
+    sc.retry = retry_of(cfg.delivery);
+    sc.max_parallel_rounds = cfg.delivery.max_parallel;
+    sc.max_per_domain = cfg.delivery.max_per_domain;
+
+    delivery::transfer_options transfer;
+    transfer.helo_name = cfg.hostname;
+    transfer.tls_client = tls_client_.get();
+    transfer.connect_timeout = cfg.delivery.connect_timeout;
+
+    delivery::scheduler_services ss{
+        svc.spool,
+        svc.storage_pool,
+        *resolver_,
+        svc.rnd,
+        std::move(transfer),
+        [&svc](const std::string& domain) {
+            auto local = svc.users.has_domain(domain);
+            return local && *local;
+        },
+        [&svc](const std::string& sender, const std::string& recipient, const std::string& content) {
+            return deliver_queued_locally(svc, sender, recipient, content);
+        },
+    };
+    scheduler_ = std::make_unique<delivery::scheduler>(io.get_executor(), std::move(sc), std::move(ss));
+}
+
+std::error_code deliver_queued_locally(services& svc, const std::string& sender, const std::string& recipient,
+                                       const std::string& content) {
+    auto where = svc.users.resolve(recipient);
+    if (!where) return where.error();
+    if (where->unknown || (where->local_mailboxes.empty() && where->remote.empty()))
+        return make_error_code(errc::not_found);
+    if (!where->remote.empty()) {
+        // An alias that leads elsewhere: a new queued message, so the
+        // targets get their own attempts and DSNs.
+        queue::envelope env;
+        env.sender = sender;
+        env.arrived = svc.clk.now();
+        env.next_attempt = env.arrived;
+        for (const auto& r : where->remote) {
+            queue::recipient qr;
+            qr.address = r;
+            env.recipients.push_back(std::move(qr));
+        }
+        auto id = svc.spool.enqueue(env, content);
+        if (!id) return id.error();
+        env.id = *id;
+        // Local copies next: if they fail the round is retried and the
+        // targets may get this message twice - never none.
+        spdlog::info("{} queued for the remote targets of <{}>", *id, recipient);
+        if (svc.outbound) svc.outbound->add(std::move(env));
+    }
+    return deliver_locally(svc, sender, where->local_mailboxes, content);
+}
+
+}  // namespace mailroom::server

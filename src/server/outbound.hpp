@@ -1,0 +1,44 @@
+// server::outbound: outbound delivery inside the server - the DNS resolver,
+// the TLS client context and the delivery scheduler, built from the
+// [delivery] settings and started on the server's io_context with the
+// queue as recover() found it. Local recipients met in the queue (DSNs to
+// local senders, alias targets) are delivered like SMTP acceptance does.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <vector>
+
+#include "delivery/scheduler.hpp"
+#include "dns/resolver.hpp"
+#include "queue/envelope.hpp"
+#include "server/services.hpp"
+
+namespace mailroom::server {
+
+class outbound {
+public:
+    // Throws std::runtime_error for settings that cannot be used (retry
+    // policy, DNS forwarder, smarthost CA file): startup only.
+    outbound(boost::asio::io_context& io, services& svc);
+    outbound(const outbound&) = delete;
+    outbound& operator=(const outbound&) = delete;
+
+    void start(std::vector<queue::envelope> queued) { scheduler_->start(std::move(queued)); }
+    void stop() { scheduler_->stop(); }
+    delivery::scheduler& scheduler() { return *scheduler_; }
+
+private:
+    std::unique_ptr<dns::resolver> resolver_;
+    std::unique_ptr<boost::asio::ssl::context> tls_client_;
+    std::unique_ptr<delivery::scheduler> scheduler_;
+};
+
+// The scheduler's local delivery of one queued recipient (blocking: storage
+// pool). errc::not_found when the address is no user, alias or catch-all.
+// Remote alias targets are queued as a new message from the same sender.
+std::error_code deliver_queued_locally(services& svc, const std::string& sender, const std::string& recipient,
+                                       const std::string& content);
+
+}  // namespace mailroom::server
