@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <sstream>
 
 namespace mailroom::config::detail {
 namespace {
@@ -37,6 +38,13 @@ std::string_view closest(std::string_view key, std::span<const std::string_view>
 }
 
 std::string quoted(std::string_view key) { return "'" + std::string(key) + "'"; }
+
+// Shortest natural form: 2, 0.5, 1e+300, nan.
+std::string number_text(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
 
 }  // namespace
 
@@ -109,6 +117,25 @@ std::optional<std::int64_t> fields::integer(const toml::table& tbl, std::string_
     if (*v < min || *v > max) {
         error(*n, quoted(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
                       ", not " + std::to_string(*v));
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<double> fields::number(const toml::table& tbl, std::string_view key, double min, double max) {
+    const toml::node* n = tbl.get(key);
+    if (!n) return std::nullopt;
+    std::optional<double> v;
+    if (auto f = n->value_exact<double>()) v = *f;
+    else if (auto i = n->value_exact<std::int64_t>()) v = static_cast<double>(*i);
+    if (!v) {
+        error(*n, quoted(key) + " must be a number, not " + std::string(type_phrase(n->type())));
+        return std::nullopt;
+    }
+    // Written so that NaN fails too.
+    if (!(*v >= min && *v <= max)) {
+        error(*n, quoted(key) + " must be between " + number_text(min) + " and " + number_text(max) + ", not " +
+                      number_text(*v));
         return std::nullopt;
     }
     return v;

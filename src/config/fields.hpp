@@ -27,6 +27,9 @@ class fields {
 public:
     fields(std::string source, std::vector<diagnostic>& out) : source_(std::move(source)), out_(out) {}
 
+    // The name diagnostics carry (the configuration file's path for load_file).
+    const std::string& source() const noexcept { return source_; }
+
     void error(const toml::source_region& where, std::string message);
     void error(const toml::node& where, std::string message) { error(where.source(), std::move(message)); }
 
@@ -41,6 +44,9 @@ public:
     // An integer within [min, max].
     std::optional<std::int64_t> integer(const toml::table& tbl, std::string_view key, std::int64_t min,
                                         std::int64_t max);
+    // A number within [min, max], written as an integer or a float (NaN and
+    // the infinities are out of any range).
+    std::optional<double> number(const toml::table& tbl, std::string_view key, double min, double max);
     // An array whose elements are all strings (an empty array is fine).
     std::optional<std::vector<string_item>> strings(const toml::table& tbl, std::string_view key);
 

@@ -50,6 +50,8 @@ void anchor_paths(settings& s, const std::filesystem::path& file) {
     const auto base = (ec ? file : absolute).parent_path().lexically_normal();
     for (auto* p : {&s.data_dir, &s.tls_cert, &s.tls_key})
         if (!p->empty() && p->is_relative()) *p = base / *p;
+    if (auto& sh = s.delivery.smarthost; sh && !sh->ca_file.empty() && sh->ca_file.is_relative())
+        sh->ca_file = base / sh->ca_file;
 }
 
 }  // namespace
@@ -74,6 +76,7 @@ load_result parse(std::string_view toml_text, std::string source_name) {
     detail::read_top_level(f, doc, s);
     detail::read_tls(f, doc, s);
     detail::read_listeners(f, doc, s);
+    detail::read_delivery(f, doc, s);
 
     // In file order, whichever check found them.
     std::stable_sort(out.errors.begin(), out.errors.end(), [](const diagnostic& a, const diagnostic& b) {

@@ -20,6 +20,11 @@ void read_tls(fields& f, const toml::table& doc, settings& s);
 // one address and port); without any, the embedded default listeners.
 void read_listeners(fields& f, const toml::table& doc, settings& s);
 
+// [delivery] with [delivery.routes] and [delivery.smarthost]: outbound
+// delivery, every key optional (struct defaults). A smarthost's
+// password_file is read here, relative to the directory of f.source().
+void read_delivery(fields& f, const toml::table& doc, settings& s);
+
 // One [[listener]] table on its own, struct defaults for what it leaves out.
 listener read_listener(fields& f, const toml::table& t);
 

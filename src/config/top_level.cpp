@@ -7,8 +7,9 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> top_level_keys{
-    "hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "trusted_networks", "tls", "listener"};
+constexpr std::array<std::string_view, 9> top_level_keys{
+    "hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "trusted_networks", "tls", "listener",
+    "delivery"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
 
 }  // namespace

@@ -85,6 +85,48 @@ bool is_listener_name(std::string_view name) {
                        [](char c) { return is_letter(c) || is_digit(c) || c == '-' || c == '_' || c == '.'; });
 }
 
+std::optional<host_port> split_host_port(std::string_view text) {
+    host_port out;
+    std::string_view rest;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        out.host = std::string(text.substr(1, close - 1));
+        out.bracketed = true;
+        rest = text.substr(close + 1);
+    } else if (std::count(text.begin(), text.end(), ':') >= 2) {
+        out.host = std::string(text);  // bare IPv6: a port would be ambiguous
+    } else {
+        const auto colon = text.find(':');
+        out.host = std::string(text.substr(0, colon));
+        if (colon != std::string_view::npos) rest = text.substr(colon);
+    }
+    if (out.host.empty()) return std::nullopt;
+    if (rest.empty()) return out;
+    if (rest.front() != ':') return std::nullopt;
+    const auto digits = rest.substr(1);
+    if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), is_digit))
+        return std::nullopt;
+    unsigned port = 0;
+    for (char c : digits) port = port * 10 + static_cast<unsigned>(c - '0');
+    if (port == 0 || port > 65535) return std::nullopt;
+    out.port = static_cast<std::uint16_t>(port);
+    return out;
+}
+
+bool is_ipv6_literal(std::string_view address) {
+    if (address.find('\0') != std::string_view::npos) return false;
+    return to_binary(address).family == AF_INET6;
+}
+
+std::optional<address_order> address_order_from(std::string_view word) {
+    if (word == "ipv6_first") return address_order::ipv6_first;
+    if (word == "ipv4_first") return address_order::ipv4_first;
+    if (word == "ipv6_only") return address_order::ipv6_only;
+    if (word == "ipv4_only") return address_order::ipv4_only;
+    return std::nullopt;
+}
+
 std::optional<tls_mode> tls_mode_from(std::string_view word) {
     if (word == "none") return tls_mode::none;
     if (word == "starttls") return tls_mode::starttls;

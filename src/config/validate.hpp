@@ -21,6 +21,8 @@ inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "i
                                                             "error", "critical", "off"};
 inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};
 inline constexpr std::array<std::string_view, 3> services{"pop3", "smtp", "submission"};
+inline constexpr std::array<std::string_view, 4> address_orders{"ipv6_first", "ipv4_first", "ipv6_only",
+                                                                "ipv4_only"};
 
 // ASCII case mapping (configuration values are ASCII by the rules below).
 std::string to_lower(std::string_view s);
@@ -53,7 +55,24 @@ bool is_listener_name(std::string_view name);
 // "address/prefix" with an IPv4 (prefix 0-32) or IPv6 (0-128) address.
 bool is_cidr(std::string_view network);
 
+// "host", "host:port", "[literal]" or "[literal]:port" split into its
+// parts; nullopt when the shape is wrong (empty host, a bracket not closed
+// or followed by something other than ":port", a port that is not 1 to
+// 65535 in decimal digits). Whether the host is a valid name or address is
+// the caller's check. An unbracketed text with two or more ':' is taken as
+// a bare IPv6 address without a port.
+struct host_port {
+    std::string host;                  // without the brackets
+    std::optional<std::uint16_t> port;
+    bool bracketed = false;
+};
+std::optional<host_port> split_host_port(std::string_view text);
+
+// Whether `address` is an IPv6 (not IPv4) address literal.
+bool is_ipv6_literal(std::string_view address);
+
 std::optional<tls_mode> tls_mode_from(std::string_view word);
+std::optional<address_order> address_order_from(std::string_view word);
 std::optional<service_kind> service_from(std::string_view word);
 bool is_log_level(std::string_view word);
 // The mechanism in upper case if it is one of sasl_mechanisms (any case).

@@ -25,6 +25,8 @@ namespace {
 
 // How long the loop sleeps at most: a bound on the damage of a missed wake.
 constexpr auto max_sleep = std::chrono::seconds(60);
+// How early a message may be attempted to share a connection (run()).
+constexpr auto batch_window = std::chrono::seconds(60);
 // A round that could not be written back is tried again this soon.
 constexpr auto storage_retry = std::chrono::minutes(1);
 
@@ -45,7 +47,9 @@ const char* outcome_name(smtp::client::delivery_status s) {
 
 std::string reply_text(const smtp::client::reply& r) {
     std::string out = r.code ? std::to_string(r.code) : std::string("local");
-    if (!r.enhanced.empty()) out += " " + r.enhanced;
+    // The enhanced code is usually part of the text already (RFC 2034 §4).
+    const bool in_text = !r.lines.empty() && r.lines.front().rfind(r.enhanced, 0) == 0;
+    if (!r.enhanced.empty() && !in_text) out += " " + r.enhanced;
     for (const auto& l : r.lines) out += " " + l;
     return out;
 }
@@ -95,114 +99,166 @@ void scheduler::stop() {
 
 void scheduler::wake() { timer_.cancel(); }
 
-bool scheduler::domain_busy(const queue::envelope& env) const {
-    for (const auto& d : pending_domains(env))
-        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain) return true;
-    return false;
-}
-
 asio::awaitable<void> scheduler::run() {
     while (running_) {
         const auto now = sys_clock::now();
         auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(max_sleep);
+        // Due messages whose only pending domain is the same go out together,
+        // on one connection (Postfix reuses connections the same way); a
+        // message for several domains has a round of its own.
+        // A message due within batch_window joins a due one for its domain:
+        // after a failure messages for one domain fall due a few moments
+        // apart, and would otherwise each take a connection.
+        std::map<std::string, std::vector<std::string>> batches;  // domain -> ids, due first
+        std::map<std::string, std::vector<std::string>> soon;     // domain -> ids due within the window
+        std::vector<std::string> singles;
         for (auto& [id, env] : envelopes_) {
             if (in_round_.count(id)) continue;
-            if (env.next_attempt > now) {
+            const bool due = env.next_attempt <= now;
+            if (!due)
                 sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(env.next_attempt - now) +
                                             std::chrono::milliseconds(1));
-                continue;
+            const auto domains = pending_domains(env);
+            if (domains.size() == 1) {
+                if (due) batches[*domains.begin()].push_back(id);
+                else if (env.next_attempt <= now + batch_window) soon[*domains.begin()].push_back(id);
+            } else if (due) {
+                singles.push_back(id);
             }
-            // Due, but full: a finishing round wakes us.
-            if (in_round_.size() >= cfg_.max_parallel_rounds || domain_busy(env)) continue;
-            in_round_.insert(id);
-            for (const auto& d : pending_domains(env)) ++domain_load_[d];
-            asio::co_spawn(io_, attempt(id), asio::detached);
         }
+        for (auto& [domain, ids] : batches) {
+            for (auto& id : soon[domain]) ids.push_back(std::move(id));
+            // The rest waits for the next pass, when this round is done.
+            if (ids.size() > cfg_.max_messages_per_connection) ids.resize(cfg_.max_messages_per_connection);
+            start_round(std::move(ids));
+        }
+        for (auto& id : singles) start_round({std::move(id)});
         timer_.expires_after(sleep);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         (void)ec;  // cancelled: something changed; expired: something is due
     }
 }
 
-asio::awaitable<void> scheduler::attempt(std::string id) {
-    queue::envelope env = envelopes_.at(id);
-    const auto domains = pending_domains(env);
-    std::string content;
+void scheduler::start_round(std::vector<std::string> ids) {
+    // Due, but full: a finishing round wakes us.
+    if (rounds_ >= cfg_.max_parallel_rounds) return;
+    std::set<std::string> domains;
+    for (const auto& id : ids)
+        for (auto& d : pending_domains(envelopes_.at(id))) domains.insert(std::move(d));
+    for (const auto& d : domains)
+        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain) return;
+    ++rounds_;
+    for (const auto& d : domains) ++domain_load_[d];
+    for (const auto& id : ids) in_round_.insert(id);
+    asio::co_spawn(io_, attempt(std::move(ids), std::move(domains)), asio::detached);
+}
+
+asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<std::string> domains) {
+    std::vector<round_item> items;
     try {
-        auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.read_message(id); });
-        if (!read) {
-            spdlog::error("{} cannot read the queued message: {}", id, read.error().message());
-            if (read.error() == errc::not_found) envelopes_.erase(id);
-            else envelopes_[id].next_attempt = sys_clock::now() + storage_retry;
-        } else {
-            content = std::move(*read);
-            for (const auto& group : pending_by_domain(env)) co_await attempt_domain(env, content, group.domain, group.indexes);
-            co_await finish_round(std::move(env), content);
+        for (const auto& id : ids) {
+            auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.read_message(id); });
+            if (!read) {
+                spdlog::error("{} cannot read the queued message: {}", id, read.error().message());
+                if (read.error() == errc::not_found) envelopes_.erase(id);
+                else envelopes_[id].next_attempt = sys_clock::now() + storage_retry;
+                continue;
+            }
+            items.push_back({envelopes_.at(id), std::move(*read)});
         }
+        // Each domain once, with every message of the round that has
+        // recipients there.
+        std::map<std::string, std::vector<round_part>> by_domain;
+        for (auto& item : items)
+            for (auto& group : pending_by_domain(item.env))
+                by_domain[group.domain].push_back({&item, std::move(group.indexes)});
+        for (auto& [domain, parts] : by_domain) co_await attempt_domain(domain, parts);
+        for (auto& item : items) co_await finish_round(std::move(item.env), item.content);
     } catch (const std::exception& e) {
-        // Nothing was written back: the round is redone later.
-        spdlog::error("{} delivery round failed: {}", id, e.what());
-        if (auto it = envelopes_.find(id); it != envelopes_.end()) it->second.next_attempt = sys_clock::now() + storage_retry;
+        // What was not written back is redone later.
+        spdlog::error("delivery round of {} failed: {}", ids.front(), e.what());
+        for (const auto& id : ids)
+            if (auto it = envelopes_.find(id); it != envelopes_.end())
+                it->second.next_attempt = std::max(it->second.next_attempt, sys_clock::now() + storage_retry);
     }
-    co_await settle_admin_requests(id);  // `queue delete|bounce` made during the round
-    in_round_.erase(id);
+    // `queue delete|bounce` made during the round and not yet carried out.
+    for (const auto& id : ids) co_await settle_admin_requests(id);
+    for (const auto& id : ids) in_round_.erase(id);
     for (const auto& d : domains)
         if (auto it = domain_load_.find(d); it != domain_load_.end() && --it->second == 0) domain_load_.erase(it);
+    --rounds_;
     wake();
 }
 
-asio::awaitable<void> scheduler::attempt_domain(queue::envelope& env, const std::string& content,
-                                                const std::string& domain, const std::vector<std::size_t>& indexes) {
+asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::vector<round_part>& parts) {
     const auto now = sys_clock::now();
     if (domain.empty()) {
-        record_route_failure(env, indexes, {true, 550, "5.1.3", "no domain in the recipient address"}, now);
+        for (auto& p : parts)
+            record_route_failure(p.item->env, p.indexes, {true, 550, "5.1.3", "no domain in the recipient address"},
+                                 now);
         co_return;
     }
     const bool local = co_await net::offload(svc_.storage_pool, [&] { return svc_.is_local_domain(domain); });
     if (local) {
-        for (auto i : indexes) {
-            const std::string& rcpt = env.recipients[i].address;
-            const auto ec = co_await net::offload(svc_.storage_pool,
-                                                  [&] { return svc_.deliver_local(env.sender, rcpt, content); });
-            const std::vector<std::size_t> one{i};
-            if (ec == errc::not_found)
-                record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
-            else if (ec)
-                record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
-            else
-                record_local_delivery(env, one, now);
-            spdlog::info("{} to=<{}> relay=local status={}{}", env.id, rcpt,
-                         ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
-                         ec ? " (" + ec.message() + ")" : std::string());
-        }
+        for (auto& p : parts) co_await deliver_here(p);
         co_return;
     }
 
     auto plan = co_await route_domain(cfg_.routing, svc_.resolver, svc_.random, domain);
     if (auto* failure = std::get_if<dns::route_failure>(&plan)) {
-        spdlog::info("{} domain={} status={} ({} {} {})", env.id, domain, failure->permanent ? "bounced" : "deferred",
-                     failure->reply_code, failure->enhanced_status, failure->text);
-        record_route_failure(env, indexes, *failure, sys_clock::now());
+        for (auto& p : parts) {
+            spdlog::info("{} domain={} status={} ({} {} {})", p.item->env.id, domain,
+                         failure->permanent ? "bounced" : "deferred", failure->reply_code, failure->enhanced_status,
+                         failure->text);
+            record_route_failure(p.item->env, p.indexes, *failure, sys_clock::now());
+        }
         co_return;
     }
     const auto& destinations = std::get<std::vector<smtp_destination>>(plan);
-    for (std::size_t n = 0; n < destinations.size(); ++n) {
+    std::vector<round_part*> left;
+    for (auto& p : parts) left.push_back(&p);
+    for (std::size_t n = 0; n < destinations.size() && !left.empty(); ++n) {
         const auto& dest = destinations[n];
         std::vector<smtp::client::outgoing_message> batch;
-        batch.push_back(to_outgoing(env, indexes, content));
+        for (auto* p : left) batch.push_back(to_outgoing(p->item->env, p->indexes, p->item->content));
         auto report = co_await transfer(svc_.transfer, dest, std::move(batch));
-        if (report.messages.empty()) continue;  // cannot happen: one report per message
-        const auto& done = report.messages.front();
         const std::string relay = report.peer.empty() ? dest.host : report.peer;
-        if (try_next_host(done) && n + 1 < destinations.size()) {
-            spdlog::info("{} relay={} unusable ({}), trying the next host", env.id, relay, report.detail);
-            continue;
+        const bool last_host = n + 1 == destinations.size();
+        std::vector<round_part*> next;
+        for (std::size_t m = 0; m < left.size() && m < report.messages.size(); ++m) {
+            auto& env = left[m]->item->env;
+            const auto& done = report.messages[m];
+            if (try_next_host(done) && !last_host) {
+                spdlog::info("{} relay={} unusable ({}), trying the next host", env.id, relay, report.detail);
+                next.push_back(left[m]);
+                continue;
+            }
+            for (const auto& r : done.recipients)
+                spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
+                             report.tls.empty() ? "none" : report.tls, outcome_name(r.status), reply_text(r.response));
+            record_transfer(env, left[m]->indexes, done, dest.host, sys_clock::now());
         }
-        for (const auto& r : done.recipients)
-            spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
-                         report.tls.empty() ? "none" : report.tls, outcome_name(r.status), reply_text(r.response));
-        record_transfer(env, indexes, done, dest.host, sys_clock::now());
-        co_return;
+        left = std::move(next);
+    }
+}
+
+asio::awaitable<void> scheduler::deliver_here(round_part& p) {
+    auto& env = p.item->env;
+    const auto now = sys_clock::now();
+    for (auto i : p.indexes) {
+        const std::string& rcpt = env.recipients[i].address;
+        const auto ec = co_await net::offload(svc_.storage_pool,
+                                              [&] { return svc_.deliver_local(env.sender, rcpt, p.item->content); });
+        const std::vector<std::size_t> one{i};
+        if (ec == errc::not_found)
+            record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
+        else if (ec)
+            record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
+        else
+            record_local_delivery(env, one, now);
+        spdlog::info("{} to=<{}> relay=local status={}{}", env.id, rcpt,
+                     ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
+                     ec ? " (" + ec.message() + ")" : std::string());
     }
 }
 

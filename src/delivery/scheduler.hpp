@@ -1,9 +1,12 @@
 // delivery::scheduler: owns every queued message until it is delivered or
-// bounced (issue #4). It keeps the envelopes of the queue in memory, ordered
-// by next attempt; a message is due when its next_attempt has come. For a
-// due message it runs one attempt round: each pending recipient domain is
-// routed (router.hpp) and sent to (transfer.hpp), or delivered locally when
-// the domain is ours (DSNs to local senders); the outcomes are recorded
+// bounced (issue #4). It keeps the envelopes of the queue in memory (a
+// scan per wake finds the due ones); a message is due when its next_attempt has come. Due
+// messages whose only pending domain is the same share a round (one
+// connection carries them all, up to max_messages_per_connection); any
+// other due message has a round of its own. In a round each pending
+// recipient domain is routed (router.hpp) and sent to (transfer.hpp), or
+// delivered locally when the domain is ours (DSNs to local senders); the
+// outcomes are recorded
 // (outcome_recording.hpp), the round decided (outcome_decision.hpp), DSNs
 // queued like any mail, and the envelope updated or removed - in the order
 // outcome_decision.hpp gives for crash safety.
@@ -43,8 +46,10 @@ struct scheduler_config {
     std::string hostname;  // Reporting-MTA and the DSN's From; our EHLO name
     routing_config routing;
     queue::retry_policy retry;
-    std::size_t max_parallel_rounds = 20;  // messages being attempted at once
+    std::size_t max_parallel_rounds = 20;  // rounds (one message, or a batch for one domain) at once
     std::size_t max_per_domain = 5;        // of those, for one recipient domain
+    // Due messages for one domain share a round and its connection.
+    std::size_t max_messages_per_connection = 20;
 };
 
 // What the scheduler needs from the rest of the server. The two functions
@@ -106,10 +111,26 @@ public:
     std::size_t queued() const noexcept { return envelopes_.size(); }
 
 private:
+    // One message being attempted: its envelope as the round changes it.
+    struct round_item {
+        queue::envelope env;
+        std::string content;
+    };
+    // The recipients of one item in one domain.
+    struct round_part {
+        round_item* item;
+        std::vector<std::size_t> indexes;
+    };
+
     boost::asio::awaitable<void> run();
-    boost::asio::awaitable<void> attempt(std::string id);
-    boost::asio::awaitable<void> attempt_domain(queue::envelope& env, const std::string& content,
-                                                const std::string& domain, const std::vector<std::size_t>& indexes);
+    // Starts a round for these due messages (all for one domain when more
+    // than one) unless the parallel limits say wait.
+    void start_round(std::vector<std::string> ids);
+    boost::asio::awaitable<void> attempt(std::vector<std::string> ids, std::set<std::string> domains);
+    // Every part for this domain: delivered here, or routed once and sent
+    // over one connection per destination tried.
+    boost::asio::awaitable<void> attempt_domain(const std::string& domain, std::vector<round_part>& parts);
+    boost::asio::awaitable<void> deliver_here(round_part& part);
     boost::asio::awaitable<void> finish_round(queue::envelope env, const std::string& content);
     // Composes and durably queues one DSN; false if it could not be queued.
     boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const std::string& content,
@@ -128,7 +149,6 @@ private:
     std::optional<admin_request> take_admin_request(const std::string& id);
 
     void wake();
-    bool domain_busy(const queue::envelope& env) const;
 
     boost::asio::any_io_executor io_;
     scheduler_config cfg_;
@@ -136,6 +156,7 @@ private:
     boost::asio::steady_timer timer_;
     std::map<std::string, queue::envelope> envelopes_;  // id -> the queued envelope
     std::set<std::string> in_round_;                    // ids being attempted
+    std::size_t rounds_ = 0;                            // rounds under way
     std::map<std::string, std::size_t> domain_load_;    // recipient domain -> rounds touching it
     std::map<std::string, admin_request> admin_requests_;  // for ids in in_round_: applied at its end
     bool running_ = false;

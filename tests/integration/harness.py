@@ -172,10 +172,26 @@ def toml_value(v):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, float):
+        return repr(v)  # 2.0, inf, nan: TOML spells them the same
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
     s = str(v).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + s + '"'
+
+
+def toml_key(k):
+    """A bare key, or a quoted one ("partner.example" in [delivery.routes])."""
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else toml_value(k)
+
+
+def toml_table(name, table, out):
+    """[name] with its plain keys, then each dict value as [name.key]."""
+    out.append("\n[%s]" % name)
+    out += ["%s = %s" % (toml_key(k), toml_value(v)) for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            toml_table("%s.%s" % (name, toml_key(k)), v, out)
 
 
 def make_config(data_dir, listeners, extra=None):
@@ -187,14 +203,30 @@ def make_config(data_dir, listeners, extra=None):
             out.append("%s = %s" % (k, toml_value(v)))
     for k, v in top.items():
         if isinstance(v, dict):
-            out.append("\n[%s]" % k)
-            out += ["%s = %s" % (kk, toml_value(vv)) for kk, vv in v.items()]
+            toml_table(k, v, out)
     for l in listeners:
         spec = dict(LISTENER_DEFAULTS)
         spec.update(l)
         out.append("\n[[listener]]")
         out += ["%s = %s" % (k, toml_value(v)) for k, v in spec.items()]
     return "\n".join(out) + "\n"
+
+
+def closed_port():
+    """A loopback TCP port nothing listens on (bound once, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hold_remote_mail():
+    """A [delivery] table that keeps every remote message queued: all of it
+    goes to a "smarthost" on a closed loopback port (a temporary failure,
+    retried in an hour), so no test reaches a DNS server or the Internet.
+    Servers get it unless their extra_config has its own 'delivery'."""
+    return dict(retry_initial=3600,
+                smarthost=dict(host="127.0.0.1", port=closed_port(), tls="starttls",
+                               verify_certificate=False))
 
 
 # ---------------------------------------------------------------- server
@@ -220,6 +252,8 @@ class Server:
 
     def __init__(self, listeners=None, extra_config=None, name="server", serve_args=()):
         self.listener_specs = listeners if listeners is not None else default_listeners()
+        extra_config = dict(extra_config or {})
+        extra_config.setdefault("delivery", hold_remote_mail())
         self.extra_config = extra_config
         self.name = name
         self.serve_args = list(serve_args)

@@ -69,6 +69,38 @@ class ConfigCheckTest(unittest.TestCase):
         self.assertRegex(out, re.escape(path) + r":8:\d+: ", "tls value error on line 8")
         self.assertRegex(out, re.escape(path) + r":9:\d+: ", "unknown key error on line 9 (all errors)")
 
+    def test_delivery_settings_printed_without_the_password(self):
+        secret = self.write("smarthost.secret", "hunter2-do-not-print\n")
+        path = self.write("delivery.toml", 'hostname = "mail.example.test"\n'
+                                           '[delivery]\n'
+                                           'smtp_port = 2526\n'
+                                           'max_parallel = 3\n'
+                                           'dns_forwarder = "[::1]:5353"\n'
+                                           'dns_special_zones = ["test"]\n'
+                                           '[delivery.routes]\n'
+                                           '"partner.example" = "[::1]:2525"\n'
+                                           '[delivery.smarthost]\n'
+                                           'host = "smtp.isp.example"\n'
+                                           'tls = "implicit"\n'
+                                           'username = "me@isp.example"\n'
+                                           'password_file = "smarthost.secret"\n')
+        p = run_cli(["config", "check", path], check=False)
+        out = text(p)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("MX hosts on port 2526", out)
+        self.assertIn("3 at once (3 per domain)", out)
+        self.assertIn("DNS via [::1]:5353, special zones asked upstream: test", out)
+        self.assertIn("route partner.example -> [::1]:2525", out)
+        self.assertIn("smarthost smtp.isp.example:465 for every domain without a route, implicit TLS", out)
+        self.assertIn("AUTH as me@isp.example, password: (set)", out)
+        self.assertNotIn("hunter2", out)
+
+        # An unreadable password file is an error naming it, on its line.
+        os.unlink(secret)
+        p = run_cli(["config", "check", path], check=False)
+        self.assertNotEqual(p.returncode, 0, text(p))
+        self.assertRegex(text(p), re.escape(path) + r":13:\d+: 'password_file': cannot read '" + re.escape(secret))
+
     def test_toml_syntax_error(self):
         path = self.write("syntax.toml", 'hostname = "a"\nlog_level = \n')
         p = run_cli(["config", "check", path], check=False)

@@ -34,19 +34,9 @@ WAIT = 30.0  # seconds, every wait for the server to act
 LISTENERS = [dict(name="smtp", service="smtp", tls="starttls")]
 
 
-def closed_port():
-    """A loopback TCP port nobody listens on (connections are refused)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def make_server():
-    srv = harness.Server(listeners=LISTENERS, extra_config=dict(trusted_networks=["127.0.0.0/8"]))
-    with open(srv.config_path, "a") as f:
-        f.write('\n[delivery.routes]\n"%s" = "[127.0.0.1]:%d"\n' % (REMOTE, closed_port()))
+    delivery = dict(routes={REMOTE: "[127.0.0.1]:%d" % harness.closed_port()})
+    srv = harness.Server(listeners=LISTENERS, extra_config=dict(trusted_networks=["127.0.0.0/8"], delivery=delivery))
     srv.add_domain(DOMAIN)
     for u in (ALICE, BOB, CAROL, DAVE):
         srv.add_user(u.address, u.password)

@@ -64,7 +64,14 @@ def specs_in(path):
 
 def main():
     tool = sys.argv[1]
-    specs = [("default_listeners()", harness.default_listeners(), None)]
+    specs = [("default_listeners()", harness.default_listeners(), None),
+             # make_config() writes nested dicts as subtables and floats as
+             # TOML floats, as outbound delivery tests need.
+             ("[delivery] subtables", harness.default_listeners(),
+              {"delivery": {"smtp_port": 2526, "retry_growth": 1.5, "dns_forwarder": "127.0.0.1:5353",
+                            "dns_special_zones": ["test"],
+                            "routes": {"partner.example": "[::1]:2525"},
+                            "smarthost": {"host": "smtp.isp.example", "username": "u", "password": "p"}}})]
     for name in sorted(os.listdir(INTEGRATION)):
         if name.startswith("test_") and name.endswith(".py"):
             specs += specs_in(os.path.join(INTEGRATION, name))

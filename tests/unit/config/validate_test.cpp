@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace mailroom::config::detail {
@@ -111,6 +112,61 @@ TEST(config_validate, colliding_endpoints) {
     };
     for (const auto& k : cases)
         EXPECT_EQ(endpoints_collide(k.a, k.pa, k.b, k.pb), k.collide) << k.a << ":" << k.pa << " " << k.b << ":" << k.pb;
+}
+
+TEST(config_validate, host_and_port) {
+    struct c { std::string text; bool ok; std::string host; std::optional<std::uint16_t> port; bool bracketed; };
+    const c cases[] = {
+        {"relay.example", true, "relay.example", std::nullopt, false},
+        {"relay.example:2526", true, "relay.example", 2526, false},
+        {"10.0.0.5", true, "10.0.0.5", std::nullopt, false},
+        {"10.0.0.5:53", true, "10.0.0.5", 53, false},
+        {"[10.0.0.5]", true, "10.0.0.5", std::nullopt, true},
+        {"[::1]:2525", true, "::1", 2525, true},
+        {"[::1]", true, "::1", std::nullopt, true},
+        {"::1", true, "::1", std::nullopt, false},          // bare IPv6: no port
+        {"2001:db8::1:25", true, "2001:db8::1:25", std::nullopt, false},
+        {"[not-an-ip]", true, "not-an-ip", std::nullopt, true},  // the caller checks the host
+        {"h:65535", true, "h", 65535, false},
+        {"h:00025", true, "h", 25, false},
+        {"", false, "", std::nullopt, false},
+        {"[]", false, "", std::nullopt, false},
+        {"[]:25", false, "", std::nullopt, false},
+        {":25", false, "", std::nullopt, false},
+        {"h:", false, "", std::nullopt, false},
+        {"h:0", false, "", std::nullopt, false},
+        {"h:65536", false, "", std::nullopt, false},
+        {"h:000025", false, "", std::nullopt, false},
+        {"h:+25", false, "", std::nullopt, false},
+        {"h:25x", false, "", std::nullopt, false},
+        {"[::1", false, "", std::nullopt, false},
+        {"[::1]25", false, "", std::nullopt, false},
+        {"[::1]:", false, "", std::nullopt, false},
+        {"[::1]:x", false, "", std::nullopt, false},
+    };
+    for (const auto& k : cases) {
+        const auto got = split_host_port(k.text);
+        ASSERT_EQ(got.has_value(), k.ok) << "'" << k.text << "'";
+        if (!got) continue;
+        EXPECT_EQ(got->host, k.host) << k.text;
+        EXPECT_EQ(got->port, k.port) << k.text;
+        EXPECT_EQ(got->bracketed, k.bracketed) << k.text;
+    }
+    EXPECT_TRUE(is_ipv6_literal("::1"));
+    EXPECT_TRUE(is_ipv6_literal("::ffff:192.0.2.1"));
+    EXPECT_FALSE(is_ipv6_literal("192.0.2.1"));
+    EXPECT_FALSE(is_ipv6_literal("[::1]"));
+    EXPECT_FALSE(is_ipv6_literal(std::string("::1\0", 4)));
+}
+
+TEST(config_validate, address_orders) {
+    EXPECT_EQ(address_order_from("ipv6_first"), address_order::ipv6_first);
+    EXPECT_EQ(address_order_from("ipv4_first"), address_order::ipv4_first);
+    EXPECT_EQ(address_order_from("ipv6_only"), address_order::ipv6_only);
+    EXPECT_EQ(address_order_from("ipv4_only"), address_order::ipv4_only);
+    EXPECT_FALSE(address_order_from("IPV6_FIRST"));
+    EXPECT_FALSE(address_order_from(""));
+    EXPECT_EQ(joined(address_orders), "ipv6_first, ipv4_first, ipv6_only, ipv4_only");
 }
 
 TEST(config_validate, case_mapping_is_ascii_only) {
