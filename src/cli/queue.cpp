@@ -1,7 +1,7 @@
-// mailroom queue list|show: what waits in DATA/queue (issue #4). Read-only
-// (queue::inspect): it takes no lock, so it works while the server runs.
-// flush, delete and bounce need the running server's scheduler and come
-// with it.
+// mailroom queue list|show|flush|delete|bounce (issue #4). list and show
+// only read DATA/queue (queue::inspect): they take no lock, so they work
+// while the server runs. flush, delete and bounce ask the running server
+// (queue_control.cpp).
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/queue_control.hpp"
 #include "common/errors.hpp"
 #include "queue/inspect.hpp"
 
@@ -113,7 +114,7 @@ void show(const queue_opts& o) {
 
 void add_queue(CLI::App& app) {
     auto o = std::make_shared<queue_opts>();
-    auto* queue = app.add_subcommand("queue", "Look into the outbound queue");
+    auto* queue = app.add_subcommand("queue", "Look into and act on the outbound queue");
     queue->require_subcommand(1);
 
     auto* l = queue->add_subcommand("list", "Every queued message: id, age, size, sender, recipients, next attempt");
@@ -125,6 +126,22 @@ void add_queue(CLI::App& app) {
     s->add_option("id", o->id, "Queue id, as `queue list` shows it")->required();
     s->add_flag("--body", o->body, "Print the whole message, not only its header section");
     s->callback([o] { show(*o); });
+
+    auto* f = queue->add_subcommand("flush", "Deliver now: every queued message, or one (needs the running server)");
+    add_common_options(*f, o->common);
+    f->add_option("id", o->id, "Queue id; without it, every message");
+    f->callback([o] { queue_flush(o->common, o->id.empty() ? std::nullopt : std::optional<std::string>(o->id)); });
+
+    auto* d = queue->add_subcommand("delete", "Remove one message without notifying anybody");
+    add_common_options(*d, o->common);
+    d->add_option("id", o->id, "Queue id, as `queue list` shows it")->required();
+    d->callback([o] { queue_delete(o->common, o->id); });
+
+    auto* b = queue->add_subcommand(
+        "bounce", "Give up on one message: its pending recipients fail and the sender gets a failure notice");
+    add_common_options(*b, o->common);
+    b->add_option("id", o->id, "Queue id, as `queue list` shows it")->required();
+    b->callback([o] { queue_bounce(o->common, o->id); });
 }
 
 }  // namespace mailroom::cli

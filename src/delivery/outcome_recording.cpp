@@ -129,6 +129,14 @@ void record_local_failure(queue::envelope& env, const std::vector<std::size_t>& 
         if (pending(env, i)) apply(env.recipients[i], delivery_status::temporary, std::string(reason), status, "", now);
 }
 
+std::size_t record_administrative_bounce(queue::envelope& env, std::chrono::system_clock::time_point now) {
+    std::vector<std::size_t> pending_ones;
+    for (std::size_t i = 0; i < env.recipients.size(); ++i)
+        if (pending(env, i)) pending_ones.push_back(i);
+    record_route_failure(env, pending_ones, {true, 550, "5.0.0", std::string(administrative_bounce_reason)}, now);
+    return pending_ones.size();
+}
+
 void record_local_delivery(queue::envelope& env, const std::vector<std::size_t>& indexes,
                            std::chrono::system_clock::time_point now) {
     for (const auto i : indexes) {

@@ -53,6 +53,19 @@ void record_route_failure(queue::envelope& env, const std::vector<std::size_t>& 
 void record_local_failure(queue::envelope& env, const std::vector<std::size_t>& indexes, std::string_view reason,
                           std::string_view enhanced_status, std::chrono::system_clock::time_point now);
 
+// `mailroom queue bounce` (as Postfix's `postsuper -e`): every recipient
+// still pending fails now with administrative_bounce_reason, so the round's
+// finish sends the sender a failure DSN (NOTIFY permitting) and removes the
+// message. Returns how many recipients it failed.
+//
+// Status 5.0.0 with reply code 550: RFC 3463 has no code for "withdrawn by
+// the administrator"; X.0.0 "other undefined status" is the honest one
+// (X.7.x would claim a security policy, X.3.x the destination system), and
+// class 5 because it is final: the message will not be tried again.
+inline constexpr std::string_view administrative_bounce_reason =
+    "message is administratively expired: the mail system administrator returned it undelivered";
+std::size_t record_administrative_bounce(queue::envelope& env, std::chrono::system_clock::time_point now);
+
 // Final delivery here (a local mailbox): delivered, 2.0.0, success notice
 // "delivered" (RFC 3461 §5.2.2).
 void record_local_delivery(queue::envelope& env, const std::vector<std::size_t>& indexes,

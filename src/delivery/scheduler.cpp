@@ -184,6 +184,8 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
             if (auto it = envelopes_.find(id); it != envelopes_.end())
                 it->second.next_attempt = std::max(it->second.next_attempt, sys_clock::now() + storage_retry);
     }
+    // `queue delete|bounce` made during the round and not yet carried out.
+    for (const auto& id : ids) co_await settle_admin_requests(id);
     for (const auto& id : ids) in_round_.erase(id);
     for (const auto& d : domains)
         if (auto it = domain_load_.find(d); it != domain_load_.end() && --it->second == 0) domain_load_.erase(it);
@@ -320,6 +322,14 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
 
 asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::string& content) {
     const auto now = sys_clock::now();
+    // An administrator's request made during the round wins over its results.
+    if (const auto request = take_admin_request(env.id)) {
+        if (*request == admin_request::remove) {
+            co_await remove_stored(env.id);
+            co_return;
+        }
+        record_administrative_bounce(env, now);
+    }
     const auto decision = decide_after_attempt(env, cfg_.retry, now);
     // A notification about a notification is never sent (RFC 5321 §4.5.5,
     // RFC 3464 §2.2): what the null sender cannot be told is logged.

@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
@@ -69,6 +70,14 @@ struct scheduler_services {
         deliver_local;
 };
 
+// What an administrator's `mailroom queue delete|bounce` came to.
+enum class admin_outcome {
+    done,         // deleted; or bounced: failure DSN queued (NOTIFY permitting), message removed
+    after_round,  // in a delivery round right now: done when the round ends
+    not_queued,   // no such message
+    failed,       // the spool could not be changed now (logged); the message stays
+};
+
 class scheduler {
 public:
     scheduler(boost::asio::any_io_executor io, scheduler_config cfg, scheduler_services svc);
@@ -81,6 +90,23 @@ public:
     void flush_all();
     // Stops starting rounds; rounds under way finish on their own.
     void stop();
+
+    // Administration through the control socket (scheduler_admin.cpp).
+    // Each runs on the scheduler's executor whatever the caller's.
+    //
+    // Makes `id`, or every queued message, due now (`postqueue -i` / `-f`);
+    // returns how many messages are now due or already in a round: 0 with
+    // an id means it is not queued.
+    boost::asio::awaitable<std::size_t> flush(std::optional<std::string> id);
+    // Deletes the message from memory and spool without any DSN
+    // (`postsuper -d`). In a round now: deleted when the round ends, and
+    // that round's results are not written back.
+    boost::asio::awaitable<admin_outcome> remove(std::string id);
+    // Fails every pending recipient with the administrator's reason
+    // (record_administrative_bounce), then finishes like a round: failure
+    // DSN as NOTIFY asks, never to the null sender, then removal. In a round
+    // now: applied when the round ends, to what is still pending then.
+    boost::asio::awaitable<admin_outcome> bounce(std::string id);
 
     std::size_t queued() const noexcept { return envelopes_.size(); }
 
@@ -125,6 +151,18 @@ private:
     boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const std::string& content,
                                                     mail::dsn_kind kind, const std::vector<std::size_t>& who,
                                                     std::chrono::system_clock::time_point now);
+    // Admin helpers (scheduler_admin.cpp); the id is in in_round_ meanwhile.
+    enum class admin_request { remove, bounce };
+    boost::asio::awaitable<std::size_t> do_flush(std::optional<std::string> id);
+    boost::asio::awaitable<admin_outcome> do_remove(std::string id);
+    boost::asio::awaitable<admin_outcome> do_bounce(std::string id);
+    boost::asio::awaitable<admin_outcome> remove_stored(std::string id);
+    boost::asio::awaitable<admin_outcome> bounce_stored(std::string id);
+    // Carries out requests that came while `id` was in a round (or in
+    // another admin operation); called before the id leaves in_round_.
+    boost::asio::awaitable<void> settle_admin_requests(std::string id);
+    std::optional<admin_request> take_admin_request(const std::string& id);
+
     void wake();
 
     boost::asio::any_io_executor io_;
@@ -135,6 +173,7 @@ private:
     std::set<std::string> in_round_;                    // ids being attempted
     std::size_t rounds_ = 0;                            // rounds under way
     std::map<std::string, std::size_t> domain_load_;    // recipient domain -> rounds touching it
+    std::map<std::string, admin_request> admin_requests_;  // for ids in in_round_: applied at its end
     bool running_ = false;
 };
 

@@ -22,6 +22,7 @@
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
 #include "server/connection_steps.hpp"
+#include "server/control_socket.hpp"
 #include "server/networks.hpp"
 #include "server/outbound.hpp"
 #include "server/pop3_connection.hpp"
@@ -205,6 +206,8 @@ int run(config::settings cfg) {
     outbound out(io, svc);
     svc.outbound = &out.scheduler();
     out.start(std::move(*queued));
+    // `mailroom queue flush|delete|bounce` reach the scheduler here.
+    auto control = control_socket::start(io, control_socket_path(cfg.data_dir), out.scheduler());
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -220,6 +223,7 @@ int run(config::settings cfg) {
     std::fflush(stdout);
     spdlog::info("ready hostname={} data_dir={} pid={}", cfg.hostname, cfg.data_dir.string(), ::getpid());
     io.run();
+    control.reset();  // the socket file goes first: the CLI then knows nobody answers
     storage_pool.join();
     pool.join();
     return 0;

@@ -183,6 +183,24 @@ TEST(delivery_outcome_decision, RouteFailureForOneDomainWhileAnotherDelivers) {
     ASSERT_TRUE(d.next_attempt);
 }
 
+TEST(delivery_outcome_decision, AdministrativeBounceFinishesWithOneFailureDsn) {
+    auto env = envelope_for({"a@far.test", "b@far.test", "c@far.test"});
+    env.recipients[2].notify = notify_never;
+    record_transfer(env, {0}, done_with({ok("a@far.test")}), "mx.far.test", t0);
+    record_administrative_bounce(env, t0);
+    auto d = decide_after_attempt(env, queue::retry_policy{}, t0);
+    EXPECT_TRUE(d.finished);
+    EXPECT_EQ(d.bounce, idx{1});  // c said NOTIFY=NEVER; a was delivered
+    EXPECT_FALSE(d.next_attempt);
+
+    auto bounce_of_bounce = envelope_for({"alice@here.test"}, "");
+    record_administrative_bounce(bounce_of_bounce, t0);
+    d = decide_after_attempt(bounce_of_bounce, queue::retry_policy{}, t0);
+    EXPECT_TRUE(d.finished);
+    EXPECT_TRUE(d.bounce.empty());  // never a bounce to the null sender
+    EXPECT_EQ(d.settled, idx{0});
+}
+
 TEST(delivery_outcome_decision, RestartNeverLosesOrRepeatsABounce) {
     auto env = envelope_for({"a@b.test", "c@d.test", "e@f.test"});
     const queue::retry_policy policy;

@@ -141,5 +141,25 @@ TEST(delivery_outcome_recording, LocalDeliveryEarnsADeliveredNotice) {
     EXPECT_EQ(env.recipients[0].remote_mta, "");
 }
 
+TEST(delivery_outcome_recording, AdministrativeBounceFailsOnlyPendingRecipients) {
+    auto env = envelope_for({"a@far.test", "b@far.test", "c@near.test"});
+    record_transfer(env, {0}, done_with({ok("a@far.test")}), "mx.far.test", t0);
+    record_route_failure(env, {1}, {false, 451, "4.4.3", "DNS lookup timed out"}, t0);
+    EXPECT_EQ(record_administrative_bounce(env, t0 + 1s), 2u);  // b (deferred before) and c (never tried)
+    EXPECT_EQ(env.recipients[0].state, status::delivered);      // a final state is never undone
+    EXPECT_EQ(env.recipients[0].dsn_status, "2.0.0");
+    for (std::size_t i : {1u, 2u}) {
+        const auto& r = env.recipients[i];
+        EXPECT_EQ(r.state, status::failed);
+        EXPECT_EQ(r.dsn_status, "5.0.0");
+        EXPECT_EQ(r.last_error, administrative_bounce_reason);
+        EXPECT_EQ(r.remote_mta, "");
+        EXPECT_EQ(r.last_attempt, t0 + 1s);
+        EXPECT_FALSE(r.reported);
+    }
+    EXPECT_EQ(record_administrative_bounce(env, t0 + 2s), 0u);  // nothing left pending
+    EXPECT_EQ(env.recipients[1].last_attempt, t0 + 1s);
+}
+
 }  // namespace
 }  // namespace mailroom::delivery
