@@ -78,9 +78,9 @@ std::size_t mail_commands(const std::vector<std::string>& commands) {
 
 struct seen_outcome {
     std::size_t index;
-    std::size_t reported;   // so_far.messages.size()
-    std::size_t mails;      // MAIL commands the server had received by then
-    std::size_t mails_after; // ... and after the handler had waited a little
+    std::size_t reported;     // so_far.messages.size()
+    std::size_t mails;        // MAIL commands the server had received by then
+    std::size_t mails_after;  // ... and after the handler had waited a little
     bool has_peer;
 };
 
