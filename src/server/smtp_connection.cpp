@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
 #include <variant>
 
 #include "common/errors.hpp"
@@ -10,6 +12,7 @@
 #include "net/offload.hpp"
 #include "net/run_engine.hpp"
 #include "proto/smtp/server_session.hpp"
+#include "server/delivered_notice.hpp"
 #include "server/local_delivery.hpp"
 #include "server/connection_steps.hpp"
 #include "server/sasl_runner.hpp"
@@ -197,6 +200,7 @@ private:
         // both are on stable storage.
         std::string queued_as;
         queue::envelope queued;
+        std::optional<queue::envelope> notice;
         const std::string client = peer_.peer_address();
         const auto arrived = svc_.clk.now();
         auto ec = co_await net::offload(svc_.storage_pool, [&]() -> std::error_code {
@@ -217,6 +221,7 @@ private:
                     spdlog::error("{} {} cannot withdraw queued={} error=\"{}\"", id_, qid, queued_as, rm.message());
                 queued_as.clear();
             }
+            if (!local) notice = delivered_notice_for(a.tx, rcpts, plan->remote, client, arrived, message, qid);
             return local;
         });
         if (ec) {
@@ -230,8 +235,36 @@ private:
                          queued_as.empty() ? "-" : queued_as);
             engine_.message_queued(qid);
             if (!queued_as.empty() && svc_.outbound) svc_.outbound->add(std::move(queued));
+            if (notice && svc_.outbound) svc_.outbound->add(std::move(*notice));
         }
         co_return true;
+    }
+
+    // NOTIFY=SUCCESS from recipients delivered here (not queued): their
+    // "delivered" DSN, queued (RFC 3461 §5.2.2). An alias counts as
+    // delivered here too. The message is accepted whatever happens here: a
+    // notice that cannot be queued is logged, not worth a 451.
+    std::optional<queue::envelope> delivered_notice_for(const smtp::transaction_info& tx,
+                                                        const std::vector<std::string>& rcpts,
+                                                        const std::vector<std::string>& remote,
+                                                        const std::string& client,
+                                                        std::chrono::system_clock::time_point arrived,
+                                                        const std::string& message, const std::string& qid) {
+        std::vector<std::string> here;
+        for (std::size_t i = 0; i < tx.recipients.size() && i < rcpts.size(); ++i)
+            if ((tx.recipients[i].params.notify & queue::recipient::notify_success) != 0 &&
+                std::find(remote.begin(), remote.end(), rcpts[i]) == remote.end())
+                here.push_back(rcpts[i]);
+        if (here.empty() || tx.sender.empty()) return std::nullopt;
+        auto env = envelope_for(tx, here, client, arrived);
+        env.id = qid;
+        auto queued = queue_delivered_notice(svc_, std::move(env), message);
+        if (!queued) {
+            spdlog::error("{} {} cannot queue the delivery notice: {}", id_, qid, queued.error().message());
+            return std::nullopt;
+        }
+        if (*queued) spdlog::info("{} {} delivery notice queued as {} to=<{}>", id_, qid, (*queued)->id, tx.sender);
+        return *queued;
     }
 
     asio::awaitable<bool> on(smtp::pause& a) {
