@@ -12,6 +12,7 @@
 
 #include "common/errors.hpp"
 #include "common/handles.hpp"
+#include "storage/detail/statement_cache.hpp"
 
 namespace mailroom::storage {
 namespace {
@@ -68,15 +69,7 @@ struct stmt_closer {
 using statement = std::unique_ptr<sqlite3_stmt, stmt_closer>;
 
 // rc is an extended result code (sqlite3_extended_result_codes is on).
-std::error_code db_error(int rc) {
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return make_error_code(errc::invalid_argument);
-    switch (rc & 0xff) {
-        case SQLITE_CONSTRAINT: return make_error_code(errc::already_exists);
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB: return make_error_code(errc::corrupt_data);
-        default: return make_error_code(errc::storage_failure);
-    }
-}
+std::error_code db_error(int rc) { return detail::sqlite_error(rc); }
 
 std::string column_text(sqlite3_stmt* s, int i) {
     auto p = sqlite3_column_text(s, i);
@@ -163,13 +156,11 @@ std::error_code migrate(sqlite3* db) {
 struct userdb::impl {
     std::unique_ptr<sqlite3, db_closer> db;
     std::mutex mu;  // one statement sequence at a time on the one connection
+    // Declared after db: finalized before the connection closes.
+    detail::statement_cache statements{nullptr};
 
-    result<statement> prepare(const char* sql) {
-        sqlite3_stmt* s = nullptr;
-        int rc = sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr);
-        if (rc != SQLITE_OK) return db_error(rc);
-        return statement(s);
-    }
+    // The cached statement for sql; needs mu held while it is in use.
+    result<detail::statement_use> prepare(std::string_view sql) { return statements.get(sql); }
     static void bind(sqlite3_stmt* s, int i, std::string_view v) { bind_text(s, i, v); }
     // Runs a statement that returns no rows; returns the rows changed.
     result<int> run(sqlite3_stmt* s) {
@@ -195,6 +186,7 @@ result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) 
                              nullptr);
     auto p = std::make_unique<impl>();
     p->db.reset(raw);
+    p->statements = detail::statement_cache(raw);
     if (rc != SQLITE_OK) return db_error(rc);
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, 5000);
@@ -320,7 +312,8 @@ result<user_record> userdb::find_user(std::string_view address) {
     auto a = canonical_address(address);
     if (!a) return make_error_code(errc::not_found);
     std::lock_guard lock(impl_->mu);
-    auto s = impl_->prepare((std::string("SELECT ") + user_columns + " FROM users WHERE address = ?1").c_str());
+    static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE address = ?1";
+    auto s = impl_->prepare(sql);
     if (!s) return s.error();
     auto* st = s->get();
     impl::bind(st, 1, *a);
@@ -424,11 +417,11 @@ result<std::vector<alias_entry>> userdb::aliases(std::optional<std::string_view>
 
 namespace {
 
-// The alias rules' questions, answered by three statements prepared once
-// per resolve and run inside its read transaction.
+// The alias rules' questions, answered by three cached statements inside
+// the caller's read transaction.
 struct sql_alias_directory final : detail::alias_directory {
-    statement domain, user, targets;
-    sql_alias_directory(statement d, statement u, statement t)
+    detail::statement_use domain, user, targets;
+    sql_alias_directory(detail::statement_use d, detail::statement_use u, detail::statement_use t)
         : domain(std::move(d)), user(std::move(u)), targets(std::move(t)) {}
     result<bool> is_local_domain(std::string_view d) override { return exists(domain.get(), {d}); }
     result<bool> is_user(std::string_view a) override { return exists(user.get(), {a}); }
@@ -440,15 +433,26 @@ struct sql_alias_directory final : detail::alias_directory {
 }  // namespace
 
 result<resolution> userdb::resolve(std::string_view address) {
-    auto a = canonical_address(address);
-    if (!a) return a.error();
+    auto all = resolve_all({std::string(address)});
+    if (!all) return all.error();
+    return std::move(all->front());
+}
+
+result<std::vector<resolution>> userdb::resolve_all(const std::vector<std::string>& addresses) {
+    std::vector<std::string> canonical;
+    canonical.reserve(addresses.size());
+    for (const auto& address : addresses) {
+        auto a = canonical_address(address);
+        if (!a) return a.error();
+        canonical.push_back(std::move(*a));
+    }
     std::lock_guard lock(impl_->mu);
     auto* db = impl_->db.get();
     // One snapshot (WAL readers never block): the expansion sees one state
     // of the tables even while the CLI changes them.
     if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
         return db_error(sqlite3_extended_errcode(db));
-    auto r = [&]() -> result<resolution> {
+    auto r = [&]() -> result<std::vector<resolution>> {
         auto d = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
         if (!d) return d.error();
         auto u = impl_->prepare("SELECT 1 FROM users WHERE address = ?1");
@@ -456,8 +460,15 @@ result<resolution> userdb::resolve(std::string_view address) {
         auto t = impl_->prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY target");
         if (!t) return t.error();
         sql_alias_directory dir(std::move(*d), std::move(*u), std::move(*t));
-        return detail::expand_aliases(*a, dir);
-    }();  // the statements are finalized before the transaction ends
+        std::vector<resolution> out;
+        out.reserve(canonical.size());
+        for (const auto& a : canonical) {
+            auto one = detail::expand_aliases(a, dir);
+            if (!one) return one.error();
+            out.push_back(std::move(*one));
+        }
+        return out;
+    }();  // the statements are reset before the transaction ends
     // Read only: nothing to lose, but the connection must leave the transaction.
     if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
         sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -1,8 +1,9 @@
 // storage::userdb: local domains, users and aliases in SQLite
 // (DATA/mailroom.db). Addresses are stored canonical (lower-case domain and
 // local part). Safe to call from several threads (one connection,
-// serialised). Called by the CLI (user/domain/alias commands), the login path
-// of every service and the SMTP recipient check (resolve, owns_address).
+// serialised; its statements are prepared once and reused). Called by the
+// CLI (user/domain/alias commands), the login path of every service and the
+// SMTP recipient check (resolve, resolve_all, owns_address).
 #pragma once
 
 #include <filesystem>
@@ -34,6 +35,7 @@ struct resolution {
     std::vector<std::string> local_mailboxes;  // users of local domains
     std::vector<std::string> remote;           // addresses in other domains, as they are
     bool unknown = false;                      // a local address that leads nowhere: 550 5.1.1
+    bool local_domain = false;                 // the address itself is in a local domain
 };
 
 // Alias chains longer than this are cut (Postfix virtual_alias_recursion_limit
@@ -81,6 +83,10 @@ public:
     // remote as it is. invalid_argument for a malformed address; the rest
     // are database errors. Reads one consistent snapshot.
     result<resolution> resolve(std::string_view address);
+    // resolve() for each address, in order, in one read transaction: one
+    // snapshot and one lock for all the recipients of a message. Fails
+    // whole if any address fails.
+    result<std::vector<resolution>> resolve_all(const std::vector<std::string>& addresses);
     // Whether `user` may send as `address`: the same address, or an alias
     // (not a catch-all) listing `user` among its direct targets. False for
     // malformed input; errors only from the database.

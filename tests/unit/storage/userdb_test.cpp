@@ -183,6 +183,64 @@ TEST(storage_userdb, ConcurrentWritersAndReaders) {
     EXPECT_EQ(db->users().value().size(), 40u);
 }
 
+// Statements are prepared once and reused: each use must see what other
+// connections (the CLI, another process) committed since the last one.
+TEST(storage_userdb, CachedStatementsSeeChangesFromOtherConnections) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto server = userdb::open(file).value();
+    auto cli = userdb::open(file).value();
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_FALSE(server->has_domain("example.test").value());
+        EXPECT_EQ(server->find_user("alice@example.test").error(), errc::not_found);
+        EXPECT_FALSE(server->resolve("alice@example.test").value().local_domain);
+        EXPECT_FALSE(server->has_legacy_users().value());
+
+        ASSERT_FALSE(cli->add_domain("example.test"));
+        ASSERT_FALSE(cli->add_user(sample("alice@example.test", true)));
+        EXPECT_TRUE(server->has_domain("example.test").value());
+        EXPECT_EQ(server->find_user("alice@example.test").value().address, "alice@example.test");
+        EXPECT_EQ(server->resolve("alice@example.test").value().local_mailboxes,
+                  std::vector<std::string>{"alice@example.test"});
+        EXPECT_TRUE(server->has_legacy_users().value());
+
+        ASSERT_FALSE(cli->remove_user("alice@example.test"));
+        ASSERT_FALSE(cli->remove_domain("example.test"));
+    }
+}
+
+// A cached statement left stepped would hold a read transaction: an old
+// snapshot for its connection, and a WAL that no checkpoint can empty.
+TEST(storage_userdb, NoReadTransactionStaysOpenBetweenCalls) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto db = userdb::open(file).value();
+    ASSERT_FALSE(db->add_domain("example.test"));
+    ASSERT_FALSE(db->add_user(sample("alice@example.test", false)));
+    // Every kind of read, each stopping on a row where it can.
+    EXPECT_TRUE(db->has_domain("example.test").value());
+    EXPECT_TRUE(db->find_user("alice@example.test"));
+    EXPECT_EQ(db->users().value().size(), 1u);
+    EXPECT_EQ(db->domains().value().size(), 1u);
+    EXPECT_FALSE(db->has_legacy_users().value());
+    EXPECT_TRUE(db->resolve("alice@example.test"));
+    EXPECT_TRUE(db->aliases().value().empty());
+    EXPECT_TRUE(db->owns_address("alice@example.test", "alice@example.test").value());
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    // (A first read makes this connection see that the database is in WAL mode.)
+    ASSERT_EQ(sqlite3_exec(raw, "SELECT count(*) FROM domains", nullptr, nullptr, nullptr), SQLITE_OK);
+    int wal_frames = -1, checkpointed = -1;
+    // TRUNCATE waits for no reader (no busy handler here): SQLITE_BUSY if
+    // any connection still reads from the WAL.
+    EXPECT_EQ(sqlite3_wal_checkpoint_v2(raw, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_frames, &checkpointed),
+              SQLITE_OK);
+    EXPECT_EQ(wal_frames, 0);
+    sqlite3_close(raw);
+    EXPECT_TRUE(db->has_domain("example.test").value());  // and it still works afterwards
+}
+
 TEST(storage_userdb, UnopenableFileIsAnError) {
     test::temp_dir tmp;
     EXPECT_FALSE(userdb::open(tmp.path() / "missing-dir" / "u.db"));
