@@ -59,7 +59,8 @@ public:
     result<user_record> find_user(std::string_view address); // errc::not_found
     result<std::vector<std::string>> users(std::optional<std::string_view> domain = {});
     // Whether any user keeps a legacy secret: APOP and CRAM-MD5 are offered
-    // only then, since they cannot work for anyone else.
+    // only then, since they cannot work for anyone else. Remembered until
+    // any connection next commits a change.
     result<bool> has_legacy_users();
 
     // Aliases, decided as Postfix virtual_alias_maps: an alias replaces
@@ -87,6 +88,15 @@ public:
     // snapshot and one lock for all the recipients of a message. Fails
     // whole if any address fails.
     result<std::vector<resolution>> resolve_all(const std::vector<std::string>& addresses);
+
+    // has_legacy_users() and resolve() for a caller that must not block
+    // (the event loop): the answer only if it can be had at once - the
+    // connection not busy on another thread, SQLite not asking to wait for
+    // a lock. nullopt otherwise, and on any error: then ask the ordinary
+    // way, on a worker thread. A lookup costs a few microseconds, less
+    // than the two thread wakeups of that detour.
+    std::optional<bool> has_legacy_users_now();
+    std::optional<resolution> resolve_now(std::string_view address);
     // Whether `user` may send as `address`: the same address, or an alias
     // (not a catch-all) listing `user` among its direct targets. False for
     // malformed input; errors only from the database.
