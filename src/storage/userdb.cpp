@@ -513,9 +513,13 @@ result<std::vector<resolution>> userdb::resolve_all(const std::vector<std::strin
 result<std::vector<resolution>> userdb::impl::resolve(const std::vector<std::string>& canonical) {
     auto* conn = db.get();
     // One snapshot (WAL readers never block): the expansion sees one state
-    // of the tables even while the CLI changes them.
-    if (sqlite3_exec(conn, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_error(sqlite3_extended_errcode(conn));
+    // of the tables even while the CLI changes them. BEGIN and COMMIT are
+    // cached statements too (sqlite3_exec would parse them every time).
+    {
+        auto begin = prepare("BEGIN");
+        if (!begin) return begin.error();
+        if (int rc = sqlite3_step(begin->get()); rc != SQLITE_DONE) return db_error(rc);
+    }
     auto r = [&]() -> result<std::vector<resolution>> {
         auto d = prepare("SELECT 1 FROM domains WHERE name = ?1");
         if (!d) return d.error();
@@ -534,7 +538,8 @@ result<std::vector<resolution>> userdb::impl::resolve(const std::vector<std::str
         return out;
     }();  // the statements are reset before the transaction ends
     // Read only: nothing to lose, but the connection must leave the transaction.
-    if (sqlite3_exec(conn, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    auto commit = prepare("COMMIT");
+    if (!commit || sqlite3_step(commit->get()) != SQLITE_DONE)
         sqlite3_exec(conn, "ROLLBACK", nullptr, nullptr, nullptr);
     return r;
 }
