@@ -23,19 +23,42 @@ byte_stream::~byte_stream() { dl_->alive = false; }
 
 // The deadline cancels whatever is pending on the socket; the operation
 // then completes with an error and `expired` tells it was time.
+//
+// It is kept lazily: one timer wait stays armed across operations and is
+// moved only when an operation must end sooner than the wait would; a wait
+// that ends while the deadline has moved on waits again for the rest.
+// Re-arming per read and write cost a timer reprogram (timerfd_settime) and
+// a cancelled handler each, a dozen per SMTP message.
 void byte_stream::arm(std::chrono::milliseconds limit) {
     dl_->expired = false;
-    unsigned generation = ++dl_->generation;
-    deadline_.expires_after(limit);
-    deadline_.async_wait([st = dl_, generation, sock = &socket_](boost::system::error_code ec) {
-        if (ec || !st->alive || st->generation != generation) return;
+    dl_->active = true;
+    dl_->deadline = std::chrono::steady_clock::now() + limit;
+    if (!dl_->waiting || dl_->deadline < dl_->wait_end) wait_until(dl_->deadline);
+}
+
+void byte_stream::disarm() { dl_->active = false; }
+
+void byte_stream::wait_until(std::chrono::steady_clock::time_point end) {
+    dl_->waiting = true;
+    dl_->wait_end = end;
+    const unsigned generation = ++dl_->generation;
+    deadline_.expires_at(end);  // a wait already pending ends with operation_aborted
+    deadline_.async_wait([this, st = dl_, generation](boost::system::error_code ec) {
+        // Destroyed (alive: `this` is gone), or replaced by a newer wait.
+        if (!st->alive || st->generation != generation) return;
+        st->waiting = false;
+        // Cancelled, or no operation to bound: the next arm() waits again.
+        if (ec || !st->active) return;
+        if (std::chrono::steady_clock::now() < st->deadline) return wait_until(st->deadline);
         st->expired = true;
         boost::system::error_code ignored;
-        sock->cancel(ignored);
+        socket_.cancel(ignored);
     });
 }
 
-void byte_stream::disarm() {
+void byte_stream::stop_waiting() {
+    disarm();
+    dl_->waiting = false;
     ++dl_->generation;
     deadline_.cancel();
 }
@@ -103,6 +126,7 @@ asio::awaitable<void> byte_stream::shutdown(std::chrono::milliseconds limit) {
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    stop_waiting();  // nothing left to bound: no timer keeps the loop busy
 }
 
 std::string byte_stream::tls_description() const {

@@ -1,7 +1,8 @@
 // net::byte_stream: one client connection, plain TCP or TLS, with the
 // switch from one to the other in the middle (STLS/STARTTLS). Engines never
 // see it; run loops in src/server/ and src/delivery/ read and write through it. Every read
-// and write is bounded in time by a deadline that closes the socket.
+// and write is bounded in time by a deadline that closes the socket. A timer
+// wait may stay pending until shutdown() or destruction.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -52,17 +53,23 @@ public:
 private:
     void arm(std::chrono::milliseconds limit);
     void disarm();
+    void wait_until(std::chrono::steady_clock::time_point end);
+    void stop_waiting();
 
     tcp::socket socket_;
     std::optional<asio::ssl::stream<tcp::socket&>> tls_;
     asio::steady_timer deadline_;
-    // Shared with the timer's handler: a handler already queued when the
-    // operation finished must neither cancel the next operation (generation)
-    // nor touch a destroyed stream (alive).
+    // Shared with the timer's handler: a handler of a replaced wait must do
+    // nothing (generation), nor may any touch a destroyed stream (alive).
+    // The wait pending ends at wait_end; the operation under way (active)
+    // must end by deadline, which may be later (see arm()).
     struct deadline_state {
         bool alive = true;
         bool expired = false;
+        bool active = false;
+        bool waiting = false;
         unsigned generation = 0;
+        std::chrono::steady_clock::time_point deadline{}, wait_end{};
     };
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;

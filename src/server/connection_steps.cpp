@@ -15,7 +15,13 @@ namespace mailroom::server {
 namespace asio = boost::asio;
 
 asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services& svc) {
-    auto legacy = co_await net::offload(svc.pool, [&] { return svc.users.has_legacy_users(); });
+    // Remembered by userdb until the directory changes: usually answered
+    // at once, without a round trip through the worker pool.
+    result<bool> legacy = false;
+    if (auto now = svc.users.has_legacy_users_now())
+        legacy = *now;
+    else
+        legacy = co_await net::offload(svc.pool, [&] { return svc.users.has_legacy_users(); });
     auth_offer offer;
     offer.legacy_possible = !legacy || *legacy;  // on a database error, offer rather than hide
     const auto supported = svc.sasl.supported();

@@ -158,7 +158,14 @@ private:
     }
 
     asio::awaitable<bool> on(smtp::check_sender& a) {
-        auto v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_, facts(a.auth_user), a.address); });
+        // Only a submission sender needs the directory: the rest is answered
+        // here, without a round trip through the worker pool.
+        const auto who = facts(a.auth_user);
+        smtp::verdict v;
+        if (sender_check_needs_directory(who, a.address))
+            v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_, who, a.address); });
+        else
+            v = check_sender(svc_, who, a.address);
         if (!v.accepted())
             spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
         engine_.sender_checked(std::move(v));
@@ -166,8 +173,14 @@ private:
     }
 
     asio::awaitable<bool> on(smtp::check_recipient& a) {
-        auto v = co_await net::offload(svc_.pool,
-                                       [&] { return check_recipient(svc_, trusted_, facts(a.auth_user), a.address); });
+        // Answered here when the directory can answer at once (the usual
+        // case); otherwise on the worker pool, where waiting is harmless.
+        const auto who = facts(a.auth_user);
+        smtp::verdict v;
+        if (auto now = check_recipient_now(svc_, trusted_, who, a.address))
+            v = std::move(*now);
+        else
+            v = co_await net::offload(svc_.pool, [&] { return check_recipient(svc_, trusted_, who, a.address); });
         if (!v.accepted())
             spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
         engine_.recipient_checked(std::move(v));

@@ -11,7 +11,32 @@ smtp::verdict refuse(int code, std::string enhanced, std::string text) {
     return smtp::verdict{code, std::move(enhanced), std::move(text)};
 }
 
+bool is_domain_literal(std::string_view address) {
+    const auto domain = address.substr(address.rfind('@') + 1);
+    return !domain.empty() && domain.front() == '[';
+}
+
+// A recipient in one of our domains: a user, an alias (possibly to remote
+// addresses) or a catch-all takes it.
+smtp::verdict local_verdict(const storage::resolution& where) {
+    if (where.unknown) return refuse(550, "5.1.1", "Recipient address rejected: User unknown");
+    return {};
+}
+
+// Any other domain: relaying, for authenticated, trusted or POP-before-SMTP
+// clients only (no open relay).
+smtp::verdict relay_verdict(services& svc, const network_list& trusted, const client_facts& c) {
+    const bool may_relay = !c.auth_user.empty() || trusted.contains(c.address) ||
+                           svc.pop_before_smtp.allowed(c.address, svc.clk.now());
+    if (!may_relay) return refuse(554, "5.7.1", "Relay access denied");
+    return {};  // queued for outbound delivery
+}
+
 }  // namespace
+
+bool sender_check_needs_directory(const client_facts& c, std::string_view sender) {
+    return c.submission && !sender.empty();
+}
 
 smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender) {
     if (!c.submission) return {};
@@ -24,26 +49,31 @@ smtp::verdict check_sender(services& svc, const client_facts& c, std::string_vie
 
 smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
                               std::string_view recipient) {
-    const auto at = recipient.rfind('@');
-    const auto domain = recipient.substr(at + 1);
-    const bool literal = !domain.empty() && domain.front() == '[';
-    auto local_domain = literal ? result<bool>(false) : svc.users.has_domain(domain);
-    if (!local_domain) return refuse(451, "4.3.0", "Temporary lookup failure");
-    if (*local_domain) {
-        // A user, an alias (possibly to remote addresses) or a catch-all.
+    if (!is_domain_literal(recipient)) {
+        // One read transaction answers both questions: is the domain ours,
+        // and if so, does the address lead to a user, alias or catch-all.
         auto where = svc.users.resolve(recipient);
+        if (where && where->local_domain) return local_verdict(*where);
+        if (!where && where.error() != errc::invalid_argument) return refuse(451, "4.3.0", "Temporary lookup failure");
         if (!where) {
-            if (where.error() == errc::invalid_argument)
-                return refuse(550, "5.1.1", "Recipient address rejected: User unknown");
-            return refuse(451, "4.3.0", "Temporary lookup failure");
+            // Not a mailbox name we could hold: unknown in our domains,
+            // relayed (or not) like any address elsewhere.
+            const auto domain = recipient.substr(recipient.rfind('@') + 1);
+            auto local_domain = svc.users.has_domain(domain);
+            if (!local_domain) return refuse(451, "4.3.0", "Temporary lookup failure");
+            if (*local_domain) return refuse(550, "5.1.1", "Recipient address rejected: User unknown");
         }
-        if (where->unknown) return refuse(550, "5.1.1", "Recipient address rejected: User unknown");
-        return {};
     }
-    const bool may_relay = !c.auth_user.empty() || trusted.contains(c.address) ||
-                           svc.pop_before_smtp.allowed(c.address, svc.clk.now());
-    if (!may_relay) return refuse(554, "5.7.1", "Relay access denied");
-    return {};  // queued for outbound delivery
+    return relay_verdict(svc, trusted, c);
+}
+
+std::optional<smtp::verdict> check_recipient_now(services& svc, const network_list& trusted, const client_facts& c,
+                                                 std::string_view recipient) {
+    if (is_domain_literal(recipient)) return relay_verdict(svc, trusted, c);
+    auto where = svc.users.resolve_now(recipient);
+    if (!where) return std::nullopt;
+    if (where->local_domain) return local_verdict(*where);
+    return relay_verdict(svc, trusted, c);
 }
 
 result<delivery_plan> plan_delivery(services& svc, const std::vector<std::string>& recipients) {
@@ -51,18 +81,31 @@ result<delivery_plan> plan_delivery(services& svc, const std::vector<std::string
     auto add = [](std::vector<std::string>& to, const std::string& a) {
         if (std::find(to.begin(), to.end(), a) == to.end()) to.push_back(a);
     };
+    // Every mailbox address of the message is resolved in one read
+    // transaction; the rest (domain literals, names no local mailbox can
+    // have) can only be remote.
+    std::vector<bool> mailbox_name;
+    std::vector<std::string> resolvable;
     for (const auto& r : recipients) {
-        const auto domain = r.substr(r.rfind('@') + 1);
-        auto local = !domain.empty() && domain.front() == '[' ? result<bool>(false) : svc.users.has_domain(domain);
-        if (!local) return local.error();
-        if (!*local) {
+        mailbox_name.push_back(static_cast<bool>(storage::canonical_address(r)));
+        if (mailbox_name.back()) resolvable.push_back(r);
+    }
+    auto resolved = svc.users.resolve_all(resolvable);
+    if (!resolved) return resolved.error();
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        const auto& r = recipients[i];
+        if (!mailbox_name[i]) {
+            const auto domain = r.substr(r.rfind('@') + 1);
+            auto local = is_domain_literal(r) ? result<bool>(false) : svc.users.has_domain(domain);
+            if (!local) return local.error();
+            if (*local) return make_error_code(errc::invalid_argument);  // as resolve() would say
             add(plan.remote, r);
             continue;
         }
-        auto where = svc.users.resolve(r);
-        if (!where) return where.error();
-        for (const auto& m : where->local_mailboxes) add(plan.local_mailboxes, m);
-        for (const auto& m : where->remote) add(plan.remote, m);
+        const auto& where = (*resolved)[next++];
+        for (const auto& m : where.local_mailboxes) add(plan.local_mailboxes, m);
+        for (const auto& m : where.remote) add(plan.remote, m);
     }
     return plan;
 }

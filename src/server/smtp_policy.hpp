@@ -1,9 +1,10 @@
 // server::smtp_policy: the answers to the SMTP engine's policy questions -
 // may this sender be used, may this recipient be accepted (local mailbox,
 // or relaying for an authenticated, POP-before-SMTP or trusted client).
-// Blocking (SQLite): called on the worker pool.
+// Blocking (SQLite): called on the worker pool, except the _now form.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,15 +27,23 @@ struct client_facts {
 // lists the user (RFC 6409 §8.1); the null sender is nobody's. Receiving:
 // any well-formed sender.
 smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender);
+// Whether check_sender asks the user directory (blocking, worker pool): only
+// for a submission client naming a sender; otherwise it answers at once.
+bool sender_check_needs_directory(const client_facts& c, std::string_view sender);
 
 // Local domains: a user, alias or catch-all (550 5.1.1 otherwise). Other
 // domains: relaying, allowed only to authenticated, POP-before-SMTP or
 // trusted clients (554 5.7.1 otherwise: no open relay).
 smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
                               std::string_view recipient);
+// The same answer without blocking (userdb::resolve_now), for the event
+// loop; nullopt when it cannot be had at once: then call check_recipient on
+// the worker pool.
+std::optional<smtp::verdict> check_recipient_now(services& svc, const network_list& trusted, const client_facts& c,
+                                                 std::string_view recipient);
 
-// Where an accepted message goes: aliases expanded (userdb::resolve),
-// duplicates removed. Remote addresses wait in the queue for outbound
+// Where an accepted message goes: aliases expanded (userdb::resolve_all, one
+// read transaction for all recipients), duplicates removed. Remote addresses wait in the queue for outbound
 // delivery (issue #4).
 struct delivery_plan {
     std::vector<std::string> local_mailboxes;

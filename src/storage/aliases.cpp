@@ -42,6 +42,7 @@ result<resolution> expand_aliases(std::string_view address, alias_directory& dir
         const auto domain = n.address.substr(n.address.rfind('@') + 1);
         auto local = dir.is_local_domain(domain);
         if (!local) return local.error();
+        if (n.depth == 0) out.local_domain = *local;
         if (!*local) {
             append_unique(out.remote, n.address);
             continue;

@@ -138,7 +138,6 @@ std::error_code maildir::create() const {
 }
 
 result<durable::staged_file> maildir::stage(std::string_view message, durable::file_system& fs) const {
-    if (auto ec = create()) return ec;
     const std::string content = normalise_line_ends(message);
 
     static std::atomic<std::uint64_t> counter{0};
@@ -151,7 +150,13 @@ result<durable::staged_file> maildir::stage(std::string_view message, durable::f
                                   content.size(), crlf_size_of(content));
     // Written to tmp/ under the final name, renamed into new/ by the commit:
     // never half-visible to a reader.
-    return durable::stage_file(fs, root_ / "tmp" / name, root_ / "new" / name, content);
+    const fs::path tmp = root_ / "tmp" / name, final_name = root_ / "new" / name;
+    // The mailbox nearly always exists: the directories are made only when
+    // tmp/ is missing, rather than checked (three stat calls) every time.
+    auto staged = durable::stage_file(fs, tmp, final_name, content);
+    if (staged || staged.error() != errc::not_found) return staged;
+    if (auto ec = create()) return ec;
+    return durable::stage_file(fs, tmp, final_name, content);
 }
 
 result<std::string> maildir::deliver(std::string_view message) const {

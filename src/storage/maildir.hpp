@@ -50,7 +50,8 @@ public:
     result<std::string> deliver(std::string_view message) const;
 
     // The first half of deliver(): the message written to tmp/, not synced,
-    // with its final name in new/. A durable::group_commit makes it durable,
+    // with its final name in new/ (root, tmp/, new/ and cur/ are made if
+    // tmp/ is missing). A durable::group_commit makes it durable,
     // so several deliveries (one message to many mailboxes, or many
     // sessions at once) share their flushes.
     result<durable::staged_file> stage(std::string_view message, durable::file_system& fs) const;

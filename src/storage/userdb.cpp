@@ -9,9 +9,12 @@
 #include <ctime>
 #include <iterator>
 #include <mutex>
+#include <optional>
+#include <type_traits>
 
 #include "common/errors.hpp"
 #include "common/handles.hpp"
+#include "storage/detail/statement_cache.hpp"
 
 namespace mailroom::storage {
 namespace {
@@ -68,15 +71,7 @@ struct stmt_closer {
 using statement = std::unique_ptr<sqlite3_stmt, stmt_closer>;
 
 // rc is an extended result code (sqlite3_extended_result_codes is on).
-std::error_code db_error(int rc) {
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return make_error_code(errc::invalid_argument);
-    switch (rc & 0xff) {
-        case SQLITE_CONSTRAINT: return make_error_code(errc::already_exists);
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB: return make_error_code(errc::corrupt_data);
-        default: return make_error_code(errc::storage_failure);
-    }
-}
+std::error_code db_error(int rc) { return detail::sqlite_error(rc); }
 
 std::string column_text(sqlite3_stmt* s, int i) {
     auto p = sqlite3_column_text(s, i);
@@ -160,22 +155,51 @@ std::error_code migrate(sqlite3* db) {
 
 }  // namespace
 
+// SQLite's own wait when another process holds a lock (a write from the CLI).
+constexpr int busy_wait_ms = 5000;
+
 struct userdb::impl {
     std::unique_ptr<sqlite3, db_closer> db;
     std::mutex mu;  // one statement sequence at a time on the one connection
+    // Declared after db: finalized before the connection closes.
+    detail::statement_cache statements{nullptr};
+    // has_legacy_users' last answer, valid while PRAGMA data_version still
+    // reads `version`: no other connection has committed since. Writes
+    // through this connection (which data_version does not count) clear it
+    // in run().
+    struct {
+        bool valid = false;
+        sqlite3_int64 version = 0;
+        bool value = false;
+    } legacy;
 
-    result<statement> prepare(const char* sql) {
-        sqlite3_stmt* s = nullptr;
-        int rc = sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr);
-        if (rc != SQLITE_OK) return db_error(rc);
-        return statement(s);
-    }
+    // The cached statement for sql; needs mu held while it is in use.
+    result<detail::statement_use> prepare(std::string_view sql) { return statements.get(sql); }
     static void bind(sqlite3_stmt* s, int i, std::string_view v) { bind_text(s, i, v); }
     // Runs a statement that returns no rows; returns the rows changed.
     result<int> run(sqlite3_stmt* s) {
+        legacy.valid = false;
         int rc = sqlite3_step(s);
         if (rc != SQLITE_DONE) return db_error(rc);
         return sqlite3_changes(db.get());
+    }
+
+    // The rest need mu held.
+    result<bool> has_legacy_users();
+    result<std::vector<resolution>> resolve(const std::vector<std::string>& canonical);
+
+    // f() with mu held and without SQLite's busy wait, for a caller that
+    // must not block: nullopt when mu is taken or f fails (the caller asks
+    // again the ordinary way, which waits and reports the real error).
+    template <class F>
+    auto without_waiting(F f) -> std::optional<typename std::invoke_result_t<F&>::value_type> {
+        std::unique_lock lock(mu, std::try_to_lock);
+        if (!lock) return std::nullopt;
+        sqlite3_busy_timeout(db.get(), 0);
+        auto r = f();
+        sqlite3_busy_timeout(db.get(), busy_wait_ms);
+        if (!r) return std::nullopt;
+        return std::move(*r);
     }
 };
 
@@ -195,9 +219,10 @@ result<std::unique_ptr<userdb>> userdb::open(const std::filesystem::path& file) 
                              nullptr);
     auto p = std::make_unique<impl>();
     p->db.reset(raw);
+    p->statements = detail::statement_cache(raw);
     if (rc != SQLITE_OK) return db_error(rc);
     sqlite3_extended_result_codes(raw, 1);
-    sqlite3_busy_timeout(raw, 5000);
+    sqlite3_busy_timeout(raw, busy_wait_ms);
     // WAL lets the CLI add users while the server reads; FULL makes each
     // commit durable; foreign keys keep users tied to existing domains.
     const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
@@ -320,7 +345,8 @@ result<user_record> userdb::find_user(std::string_view address) {
     auto a = canonical_address(address);
     if (!a) return make_error_code(errc::not_found);
     std::lock_guard lock(impl_->mu);
-    auto s = impl_->prepare((std::string("SELECT ") + user_columns + " FROM users WHERE address = ?1").c_str());
+    static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE address = ?1";
+    auto s = impl_->prepare(sql);
     if (!s) return s.error();
     auto* st = s->get();
     impl::bind(st, 1, *a);
@@ -355,9 +381,28 @@ result<std::vector<std::string>> userdb::users(std::optional<std::string_view> d
 
 result<bool> userdb::has_legacy_users() {
     std::lock_guard lock(impl_->mu);
-    auto s = impl_->prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
+    return impl_->has_legacy_users();
+}
+
+std::optional<bool> userdb::has_legacy_users_now() {
+    return impl_->without_waiting([this] { return impl_->has_legacy_users(); });
+}
+
+// Asked on every connection, and without an index a scan of every user:
+// answered again only when another connection has committed since.
+result<bool> userdb::impl::has_legacy_users() {
+    // Read before the scan: a commit in between makes the next call look again.
+    auto v = prepare("PRAGMA data_version");
+    if (!v) return result<bool>(boost::system::in_place_error, v.error());
+    if (int rc = sqlite3_step(v->get()); rc != SQLITE_ROW) return result<bool>(boost::system::in_place_error, db_error(rc));
+    const sqlite3_int64 version = sqlite3_column_int64(v->get(), 0);
+    if (legacy.valid && legacy.version == version) return legacy.value;
+    auto s = prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
     if (!s) return result<bool>(boost::system::in_place_error, s.error());
-    return exists(s->get(), {});
+    auto found = exists(s->get(), {});
+    if (!found) return found;
+    legacy = {true, version, *found};
+    return found;
 }
 
 // ---- aliases (rules in aliases.cpp, contract in userdb.hpp)
@@ -424,11 +469,11 @@ result<std::vector<alias_entry>> userdb::aliases(std::optional<std::string_view>
 
 namespace {
 
-// The alias rules' questions, answered by three statements prepared once
-// per resolve and run inside its read transaction.
+// The alias rules' questions, answered by three cached statements inside
+// the caller's read transaction.
 struct sql_alias_directory final : detail::alias_directory {
-    statement domain, user, targets;
-    sql_alias_directory(statement d, statement u, statement t)
+    detail::statement_use domain, user, targets;
+    sql_alias_directory(detail::statement_use d, detail::statement_use u, detail::statement_use t)
         : domain(std::move(d)), user(std::move(u)), targets(std::move(t)) {}
     result<bool> is_local_domain(std::string_view d) override { return exists(domain.get(), {d}); }
     result<bool> is_user(std::string_view a) override { return exists(user.get(), {a}); }
@@ -440,27 +485,62 @@ struct sql_alias_directory final : detail::alias_directory {
 }  // namespace
 
 result<resolution> userdb::resolve(std::string_view address) {
+    auto all = resolve_all({std::string(address)});
+    if (!all) return all.error();
+    return std::move(all->front());
+}
+
+std::optional<resolution> userdb::resolve_now(std::string_view address) {
     auto a = canonical_address(address);
-    if (!a) return a.error();
+    if (!a) return std::nullopt;
+    auto r = impl_->without_waiting([&] { return impl_->resolve({*a}); });
+    if (!r) return std::nullopt;
+    return std::move(r->front());
+}
+
+result<std::vector<resolution>> userdb::resolve_all(const std::vector<std::string>& addresses) {
+    std::vector<std::string> canonical;
+    canonical.reserve(addresses.size());
+    for (const auto& address : addresses) {
+        auto a = canonical_address(address);
+        if (!a) return a.error();
+        canonical.push_back(std::move(*a));
+    }
     std::lock_guard lock(impl_->mu);
-    auto* db = impl_->db.get();
+    return impl_->resolve(canonical);
+}
+
+result<std::vector<resolution>> userdb::impl::resolve(const std::vector<std::string>& canonical) {
+    auto* conn = db.get();
     // One snapshot (WAL readers never block): the expansion sees one state
-    // of the tables even while the CLI changes them.
-    if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_error(sqlite3_extended_errcode(db));
-    auto r = [&]() -> result<resolution> {
-        auto d = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
+    // of the tables even while the CLI changes them. BEGIN and COMMIT are
+    // cached statements too (sqlite3_exec would parse them every time).
+    {
+        auto begin = prepare("BEGIN");
+        if (!begin) return begin.error();
+        if (int rc = sqlite3_step(begin->get()); rc != SQLITE_DONE) return db_error(rc);
+    }
+    auto r = [&]() -> result<std::vector<resolution>> {
+        auto d = prepare("SELECT 1 FROM domains WHERE name = ?1");
         if (!d) return d.error();
-        auto u = impl_->prepare("SELECT 1 FROM users WHERE address = ?1");
+        auto u = prepare("SELECT 1 FROM users WHERE address = ?1");
         if (!u) return u.error();
-        auto t = impl_->prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY target");
+        auto t = prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY target");
         if (!t) return t.error();
         sql_alias_directory dir(std::move(*d), std::move(*u), std::move(*t));
-        return detail::expand_aliases(*a, dir);
-    }();  // the statements are finalized before the transaction ends
+        std::vector<resolution> out;
+        out.reserve(canonical.size());
+        for (const auto& a : canonical) {
+            auto one = detail::expand_aliases(a, dir);
+            if (!one) return one.error();
+            out.push_back(std::move(*one));
+        }
+        return out;
+    }();  // the statements are reset before the transaction ends
     // Read only: nothing to lose, but the connection must leave the transaction.
-    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    auto commit = prepare("COMMIT");
+    if (!commit || sqlite3_step(commit->get()) != SQLITE_DONE)
+        sqlite3_exec(conn, "ROLLBACK", nullptr, nullptr, nullptr);
     return r;
 }
 

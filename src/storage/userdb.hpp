@@ -1,8 +1,9 @@
 // storage::userdb: local domains, users and aliases in SQLite
 // (DATA/mailroom.db). Addresses are stored canonical (lower-case domain and
 // local part). Safe to call from several threads (one connection,
-// serialised). Called by the CLI (user/domain/alias commands), the login path
-// of every service and the SMTP recipient check (resolve, owns_address).
+// serialised; its statements are prepared once and reused). Called by the
+// CLI (user/domain/alias commands), the login path of every service and the
+// SMTP recipient check (resolve, resolve_all, owns_address).
 #pragma once
 
 #include <filesystem>
@@ -34,6 +35,7 @@ struct resolution {
     std::vector<std::string> local_mailboxes;  // users of local domains
     std::vector<std::string> remote;           // addresses in other domains, as they are
     bool unknown = false;                      // a local address that leads nowhere: 550 5.1.1
+    bool local_domain = false;                 // the address itself is in a local domain
 };
 
 // Alias chains longer than this are cut (Postfix virtual_alias_recursion_limit
@@ -57,7 +59,8 @@ public:
     result<user_record> find_user(std::string_view address); // errc::not_found
     result<std::vector<std::string>> users(std::optional<std::string_view> domain = {});
     // Whether any user keeps a legacy secret: APOP and CRAM-MD5 are offered
-    // only then, since they cannot work for anyone else.
+    // only then, since they cannot work for anyone else. Remembered until
+    // any connection next commits a change.
     result<bool> has_legacy_users();
 
     // Aliases, decided as Postfix virtual_alias_maps: an alias replaces
@@ -81,6 +84,19 @@ public:
     // remote as it is. invalid_argument for a malformed address; the rest
     // are database errors. Reads one consistent snapshot.
     result<resolution> resolve(std::string_view address);
+    // resolve() for each address, in order, in one read transaction: one
+    // snapshot and one lock for all the recipients of a message. Fails
+    // whole if any address fails.
+    result<std::vector<resolution>> resolve_all(const std::vector<std::string>& addresses);
+
+    // has_legacy_users() and resolve() for a caller that must not block
+    // (the event loop): the answer only if it can be had at once - the
+    // connection not busy on another thread, SQLite not asking to wait for
+    // a lock. nullopt otherwise, and on any error: then ask the ordinary
+    // way, on a worker thread. A lookup costs a few microseconds, less
+    // than the two thread wakeups of that detour.
+    std::optional<bool> has_legacy_users_now();
+    std::optional<resolution> resolve_now(std::string_view address);
     // Whether `user` may send as `address`: the same address, or an alias
     // (not a catch-all) listing `user` among its direct targets. False for
     // malformed input; errors only from the database.

@@ -53,6 +53,7 @@ TEST(byte_stream, reads_data_then_eof) {
             if (st != read_status::data) break;
             got.append(buf.data(), n);
         }
+        co_await s.shutdown(1s);
     }, asio::detached);
     p.io.run();
     EXPECT_EQ(got, "hello");
@@ -73,11 +74,82 @@ TEST(byte_stream, read_deadline_reports_timeout_and_next_read_still_works) {
         second = st2;
         got.assign(buf.data(), n2);
         (void)n;
+        co_await s.shutdown(1s);
     }, asio::detached);
     p.io.run();
     EXPECT_EQ(first, read_status::timeout);
     EXPECT_EQ(second, read_status::data);
     EXPECT_EQ(got, "late");
+}
+
+// The deadline timer is kept lazily across operations (byte_stream.cpp):
+// a later, shorter limit must still fire on time, a wait that ends while
+// the deadline has moved on must not end the operation, and once the
+// stream is shut down no timer keeps the loop running.
+TEST(byte_stream, shorter_limit_after_longer_fires_on_time) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::write(p.client, asio::buffer(std::string("now")));
+    read_status first{}, second{};
+    std::chrono::steady_clock::duration waited{};
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        std::array<char, 16> buf;
+        auto [st, n] = co_await s.read_some(asio::buffer(buf), 60s);
+        first = st;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 100ms);  // nothing comes
+        waited = std::chrono::steady_clock::now() - t0;
+        second = st2;
+        co_await s.shutdown(1s);
+        (void)n, (void)n2;
+    }, asio::detached);
+    p.io.run();
+    EXPECT_EQ(first, read_status::data);
+    EXPECT_EQ(second, read_status::timeout);
+    EXPECT_GE(waited, 100ms);
+    EXPECT_LT(waited, 5s);  // not the 60 s of the first read's wait
+}
+
+TEST(byte_stream, deadline_moved_on_is_not_a_timeout) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::write(p.client, asio::buffer(std::string("one")));
+    read_status second{};
+    std::string got;
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        std::array<char, 16> buf;
+        auto [st, n] = co_await s.read_some(asio::buffer(buf), 100ms);  // answered at once; its wait stays
+        // The next read may take 5 s; its data comes after the first wait
+        // has ended, which must only wait again.
+        std::thread late([&p] {
+            std::this_thread::sleep_for(300ms);
+            asio::write(p.client, asio::buffer(std::string("two")));
+        });
+        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 5s);
+        late.join();
+        second = st2;
+        got.assign(buf.data(), n2);
+        co_await s.shutdown(1s);
+        (void)st, (void)n;
+    }, asio::detached);
+    p.io.run();
+    EXPECT_EQ(second, read_status::data);
+    EXPECT_EQ(got, "two");
+}
+
+TEST(byte_stream, shutdown_leaves_no_timer_running) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::write(p.client, asio::buffer(std::string("x")));
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        std::array<char, 16> buf;
+        co_await s.read_some(asio::buffer(buf), 60s);
+        co_await s.write_all("y", 60s);
+        co_await s.shutdown(1s);
+    }, asio::detached);
+    const auto t0 = std::chrono::steady_clock::now();
+    p.io.run();  // returns once the coroutine is done: no 60 s wait pending
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
 }
 
 TEST(byte_stream, self_signed_certificate_and_tls_upgrade) {
@@ -108,6 +180,7 @@ TEST(byte_stream, self_signed_certificate_and_tls_upgrade) {
         auto [st, n] = co_await s.read_some(asio::buffer(buf), 5s);
         if (st == read_status::data) got.assign(buf.data(), n);
         co_await s.write_all("pong", 5s);
+        co_await s.shutdown(100ms);  // the client sends no close_notify: bounded
     }, asio::detached);
     bool client_ok = false;
     std::string reply(4, '\0');
@@ -139,8 +212,10 @@ TEST(byte_stream, tls_handshake_with_garbage_fails_cleanly) {
     byte_stream s(std::move(p.server));
     asio::write(p.client, asio::buffer(std::string("USER alice\r\nPASS x\r\n")));
     bool ok = true;
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> { ok = co_await s.start_tls(**ctx, 2s); },
-                   asio::detached);
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        ok = co_await s.start_tls(**ctx, 2s);
+        co_await s.shutdown(100ms);
+    }, asio::detached);
     p.io.run();
     EXPECT_FALSE(ok);
     std::filesystem::remove_all(dir);

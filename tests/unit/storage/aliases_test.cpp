@@ -125,6 +125,37 @@ TEST_F(storage_alias, ResolveUsersAliasesAndRemote) {
     EXPECT_EQ(db_->resolve("@example.test").error(), errc::invalid_argument);
 }
 
+TEST_F(storage_alias, ResolveTellsWhetherTheAddressIsInALocalDomain) {
+    alias(e("fwd"), {"x@remote.test"});
+    EXPECT_TRUE(db_->resolve(e("alice")).value().local_domain);
+    EXPECT_TRUE(db_->resolve(e("fwd")).value().local_domain);     // local, though it leads elsewhere
+    EXPECT_TRUE(db_->resolve(e("nobody")).value().local_domain);  // unknown, still ours
+    EXPECT_TRUE(db_->resolve("x@other.local").value().local_domain);
+    EXPECT_FALSE(db_->resolve("x@remote.test").value().local_domain);
+}
+
+TEST_F(storage_alias, ResolveAllAnswersEachAddressInOrder) {
+    alias(e("team"), {e("bob"), e("alice")});
+    alias(e("fwd"), {"x@remote.test"});
+    const strings in{"Team@example.test", "someone@remote.test", e("nobody"), e("fwd"), e("carol")};
+    auto all = db_->resolve_all(in);
+    ASSERT_TRUE(all) << all.error().message();
+    ASSERT_EQ(all->size(), in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        auto one = db_->resolve(in[i]).value();
+        EXPECT_EQ((*all)[i].local_mailboxes, one.local_mailboxes) << in[i];
+        EXPECT_EQ((*all)[i].remote, one.remote) << in[i];
+        EXPECT_EQ((*all)[i].unknown, one.unknown) << in[i];
+        EXPECT_EQ((*all)[i].local_domain, one.local_domain) << in[i];
+    }
+    EXPECT_EQ((*all)[0].local_mailboxes, (strings{e("alice"), e("bob")}));
+    EXPECT_EQ((*all)[1].remote, strings{"someone@remote.test"});
+    EXPECT_TRUE((*all)[2].unknown);
+    EXPECT_TRUE(db_->resolve_all({}).value().empty());
+    // One malformed address fails the whole call.
+    EXPECT_EQ(db_->resolve_all({e("alice"), "not an address"}).error(), errc::invalid_argument);
+}
+
 TEST_F(storage_alias, ResolveNestedBreadthFirstWithoutDuplicates) {
     alias(e("team"), {e("alice"), e("bob")});
     alias(e("all"), {e("team"), e("carol"), e("alice"), "x@remote.test"});

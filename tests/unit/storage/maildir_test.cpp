@@ -63,6 +63,21 @@ TEST_F(storage_maildir, DeliverStoresLfAndCountsCrlfOctets) {
     EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
+// Directories are made on demand: a first delivery creates the mailbox, and
+// one removed while the server runs is made again.
+TEST_F(storage_maildir, DeliveryMakesMissingDirectories) {
+    ASSERT_FALSE(fs::exists(box.root()));
+    auto first = box.deliver("one\n");
+    ASSERT_TRUE(first) << first.error().message();
+    for (const char* sub : {"tmp", "new", "cur"}) EXPECT_TRUE(fs::is_directory(box.root() / sub)) << sub;
+    fs::remove_all(box.root());
+    auto second = box.deliver("two\n");
+    ASSERT_TRUE(second) << second.error().message();
+    EXPECT_EQ(slurp(box.root() / "new" / *second), "two\n");
+    EXPECT_TRUE(fs::is_directory(box.root() / "cur"));
+    EXPECT_TRUE(fs::is_empty(box.root() / "tmp"));
+}
+
 TEST_F(storage_maildir, UidsAreStableAndNeverReused) {
     ASSERT_TRUE(box.deliver("one\n"));
     ASSERT_TRUE(box.deliver("two\n"));

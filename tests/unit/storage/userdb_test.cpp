@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <optional>
 #include <thread>
 
 #include "common/errors.hpp"
@@ -181,6 +183,119 @@ TEST(storage_userdb, ConcurrentWritersAndReaders) {
         });
     for (auto& th : threads) th.join();
     EXPECT_EQ(db->users().value().size(), 40u);
+}
+
+// Statements are prepared once and reused: each use must see what other
+// connections (the CLI, another process) committed since the last one.
+TEST(storage_userdb, CachedStatementsSeeChangesFromOtherConnections) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto server = userdb::open(file).value();
+    auto cli = userdb::open(file).value();
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_FALSE(server->has_domain("example.test").value());
+        EXPECT_EQ(server->find_user("alice@example.test").error(), errc::not_found);
+        EXPECT_FALSE(server->resolve("alice@example.test").value().local_domain);
+        EXPECT_FALSE(server->has_legacy_users().value());
+
+        ASSERT_FALSE(cli->add_domain("example.test"));
+        ASSERT_FALSE(cli->add_user(sample("alice@example.test", true)));
+        EXPECT_TRUE(server->has_domain("example.test").value());
+        EXPECT_EQ(server->find_user("alice@example.test").value().address, "alice@example.test");
+        EXPECT_EQ(server->resolve("alice@example.test").value().local_mailboxes,
+                  std::vector<std::string>{"alice@example.test"});
+        EXPECT_TRUE(server->has_legacy_users().value());
+
+        ASSERT_FALSE(cli->remove_user("alice@example.test"));
+        ASSERT_FALSE(cli->remove_domain("example.test"));
+    }
+}
+
+// A cached statement left stepped would hold a read transaction: an old
+// snapshot for its connection, and a WAL that no checkpoint can empty.
+TEST(storage_userdb, NoReadTransactionStaysOpenBetweenCalls) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto db = userdb::open(file).value();
+    ASSERT_FALSE(db->add_domain("example.test"));
+    ASSERT_FALSE(db->add_user(sample("alice@example.test", false)));
+    // Every kind of read, each stopping on a row where it can.
+    EXPECT_TRUE(db->has_domain("example.test").value());
+    EXPECT_TRUE(db->find_user("alice@example.test"));
+    EXPECT_EQ(db->users().value().size(), 1u);
+    EXPECT_EQ(db->domains().value().size(), 1u);
+    EXPECT_FALSE(db->has_legacy_users().value());
+    EXPECT_TRUE(db->resolve("alice@example.test"));
+    EXPECT_TRUE(db->aliases().value().empty());
+    EXPECT_TRUE(db->owns_address("alice@example.test", "alice@example.test").value());
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    // (A first read makes this connection see that the database is in WAL mode.)
+    ASSERT_EQ(sqlite3_exec(raw, "SELECT count(*) FROM domains", nullptr, nullptr, nullptr), SQLITE_OK);
+    int wal_frames = -1, checkpointed = -1;
+    // TRUNCATE waits for no reader (no busy handler here): SQLITE_BUSY if
+    // any connection still reads from the WAL.
+    EXPECT_EQ(sqlite3_wal_checkpoint_v2(raw, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_frames, &checkpointed),
+              SQLITE_OK);
+    EXPECT_EQ(wal_frames, 0);
+    sqlite3_close(raw);
+    EXPECT_TRUE(db->has_domain("example.test").value());  // and it still works afterwards
+}
+
+// The non-blocking forms answer like the ordinary ones, also while another
+// process holds the write lock (WAL: readers do not wait for writers).
+TEST(storage_userdb, NowFormsAnswerAtOnceWhileAWriterWorks) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto db = userdb::open(file).value();
+    ASSERT_FALSE(db->add_domain("example.test"));
+    ASSERT_FALSE(db->add_user(sample("alice@example.test", false)));
+    EXPECT_EQ(db->has_legacy_users_now(), std::optional<bool>(false));
+    auto alice = db->resolve_now("Alice@example.test");
+    ASSERT_TRUE(alice);
+    EXPECT_EQ(alice->local_mailboxes, std::vector<std::string>{"alice@example.test"});
+    EXPECT_TRUE(alice->local_domain);
+    EXPECT_TRUE(db->resolve_now("nobody@example.test").value().unknown);
+    EXPECT_FALSE(db->resolve_now("not an address"));  // errors are left to resolve()
+
+    // Another process holds the write lock (as `mailroom user add` does
+    // while it commits): readers in WAL mode still answer at once.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE; INSERT INTO domains(name) VALUES ('new.test')", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(db->resolve_now("alice@example.test"));
+    EXPECT_FALSE(db->resolve_now("x@new.test").value().local_domain);  // not committed yet
+    EXPECT_TRUE(db->has_legacy_users_now());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    ASSERT_EQ(sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_TRUE(db->resolve_now("x@new.test").value().local_domain);
+    sqlite3_close(raw);
+    EXPECT_TRUE(db->has_domain("example.test").value());
+}
+
+// has_legacy_users remembers its answer, but never past a change: its own
+// writes and other connections' commits both count.
+TEST(storage_userdb, LegacyUsersAnswerFollowsChanges) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    auto server = userdb::open(file).value();
+    auto cli = userdb::open(file).value();
+    ASSERT_FALSE(server->add_domain("example.test"));
+    EXPECT_FALSE(server->has_legacy_users().value());
+    EXPECT_FALSE(server->has_legacy_users().value());  // remembered
+    ASSERT_FALSE(cli->add_user(sample("bob@example.test", true)));
+    EXPECT_TRUE(server->has_legacy_users().value());
+    EXPECT_EQ(server->has_legacy_users_now(), std::optional<bool>(true));
+    ASSERT_FALSE(server->update_credentials(sample("bob@example.test", false)));  // through itself
+    EXPECT_FALSE(server->has_legacy_users().value());
+    ASSERT_FALSE(cli->update_credentials(sample("bob@example.test", true)));
+    EXPECT_EQ(server->has_legacy_users_now(), std::optional<bool>(true));
+    ASSERT_FALSE(cli->remove_user("bob@example.test"));
+    EXPECT_FALSE(server->has_legacy_users().value());
 }
 
 TEST(storage_userdb, UnopenableFileIsAnError) {
