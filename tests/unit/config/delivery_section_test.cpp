@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "queue/retry_schedule.hpp"
+#include "load_result_helpers.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::config {
@@ -20,20 +21,9 @@ namespace {
 
 using std::chrono::seconds;
 
-std::vector<std::string> errors_of(const load_result& r) {
-    std::vector<std::string> out;
-    for (const auto& d : r.errors)
-        out.push_back(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.message);
-    return out;
-}
-
-std::string first_error(const load_result& r) { return r.errors.empty() ? "" : r.errors.front().format(); }
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    ASSERT_TRUE(out.good()) << p;
-}
+using loader_helpers::errors_of;
+using loader_helpers::first_error;
+using loader_helpers::write_file;
 
 // The delivery settings of `text`, which must load.
 delivery_settings delivery_of(const std::string& text) {

@@ -10,26 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "load_result_helpers.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::config {
 namespace {
 
-// "line:col: message" for every diagnostic, for compact expectations.
-std::vector<std::string> errors_of(const load_result& r) {
-    std::vector<std::string> out;
-    for (const auto& d : r.errors)
-        out.push_back(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.message);
-    return out;
-}
-
-std::string first_error(const load_result& r) { return r.errors.empty() ? "" : r.errors.front().format(); }
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    ASSERT_TRUE(out.good()) << p;
-}
+using loader_helpers::errors_of;
+using loader_helpers::first_error;
+using loader_helpers::write_file;
 
 // ------------------------------------------------------------ every key
 
