@@ -2,7 +2,7 @@
 # `make test` install what is missing first (scripts/install-deps).
 JOBS ?= $(shell nproc)
 BIN := build/release/src/cli/mailroom
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 
 .PHONY: all deps build run test test-release test-asan fuzz bench bench-deps clean
 
