@@ -154,8 +154,8 @@ private:
     // Admin helpers (scheduler_admin.cpp); the id is in in_round_ meanwhile.
     enum class admin_request { remove, bounce };
     boost::asio::awaitable<std::size_t> do_flush(std::optional<std::string> id);
-    boost::asio::awaitable<admin_outcome> do_remove(std::string id);
-    boost::asio::awaitable<admin_outcome> do_bounce(std::string id);
+    boost::asio::awaitable<admin_outcome> do_admin(std::string id, admin_request request);
+    boost::asio::awaitable<admin_outcome> carry_out(std::string id, admin_request request);
     boost::asio::awaitable<admin_outcome> remove_stored(std::string id);
     boost::asio::awaitable<admin_outcome> bounce_stored(std::string id);
     // Carries out requests that came while `id` was in a round (or in

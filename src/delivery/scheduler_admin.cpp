@@ -26,11 +26,11 @@ asio::awaitable<std::size_t> scheduler::flush(std::optional<std::string> id) {
 }
 
 asio::awaitable<admin_outcome> scheduler::remove(std::string id) {
-    co_return co_await asio::co_spawn(io_, do_remove(std::move(id)), asio::use_awaitable);
+    co_return co_await asio::co_spawn(io_, do_admin(std::move(id), admin_request::remove), asio::use_awaitable);
 }
 
 asio::awaitable<admin_outcome> scheduler::bounce(std::string id) {
-    co_return co_await asio::co_spawn(io_, do_bounce(std::move(id)), asio::use_awaitable);
+    co_return co_await asio::co_spawn(io_, do_admin(std::move(id), admin_request::bounce), asio::use_awaitable);
 }
 
 asio::awaitable<std::size_t> scheduler::do_flush(std::optional<std::string> id) {
@@ -49,35 +49,28 @@ asio::awaitable<std::size_t> scheduler::do_flush(std::optional<std::string> id) 
     co_return count;
 }
 
-asio::awaitable<admin_outcome> scheduler::do_remove(std::string id) {
+asio::awaitable<admin_outcome> scheduler::do_admin(std::string id, admin_request request) {
     if (!envelopes_.count(id)) co_return admin_outcome::not_queued;
     if (in_round_.count(id)) {
-        admin_requests_[id] = admin_request::remove;  // overrides a bounce asked before
-        spdlog::info("{} delete requested during a delivery round: done when it ends", id);
+        // A delete is the stronger request: it overrides a bounce asked
+        // before, and a bounce never overrides a delete.
+        if (request == admin_request::remove) admin_requests_[id] = request;
+        else admin_requests_.try_emplace(id, request);
+        spdlog::info("{} {} requested during a delivery round: done when it ends", id,
+                     request == admin_request::remove ? "delete" : "bounce");
         co_return admin_outcome::after_round;
     }
     in_round_.insert(id);
-    const auto outcome = co_await remove_stored(id);
+    const auto outcome = co_await carry_out(id, request);
     co_await settle_admin_requests(id);
     in_round_.erase(id);
     wake();
     co_return outcome;
 }
 
-asio::awaitable<admin_outcome> scheduler::do_bounce(std::string id) {
-    if (!envelopes_.count(id)) co_return admin_outcome::not_queued;
-    if (in_round_.count(id)) {
-        // A delete asked before stays: it is the stronger request.
-        admin_requests_.try_emplace(id, admin_request::bounce);
-        spdlog::info("{} bounce requested during a delivery round: done when it ends", id);
-        co_return admin_outcome::after_round;
-    }
-    in_round_.insert(id);
-    const auto outcome = co_await bounce_stored(id);
-    co_await settle_admin_requests(id);
-    in_round_.erase(id);
-    wake();
-    co_return outcome;
+asio::awaitable<admin_outcome> scheduler::carry_out(std::string id, admin_request request) {
+    if (request == admin_request::remove) co_return co_await remove_stored(std::move(id));
+    co_return co_await bounce_stored(std::move(id));
 }
 
 asio::awaitable<admin_outcome> scheduler::remove_stored(std::string id) {
@@ -124,11 +117,7 @@ asio::awaitable<void> scheduler::settle_admin_requests(std::string id) {
     while (const auto request = take_admin_request(id)) {
         if (!envelopes_.count(id)) continue;
         try {
-            if (*request == admin_request::remove) {
-                co_await remove_stored(id);
-            } else {
-                co_await bounce_stored(id);
-            }
+            co_await carry_out(id, *request);
         } catch (const std::exception& e) {
             spdlog::error("{} administrator's request failed: {}", id, e.what());
         }
