@@ -11,8 +11,8 @@
 #include "proto/pop3/server_session.hpp"
 #include "server/connection_steps.hpp"
 #include "server/login_check.hpp"
+#include "server/pop3_maildrop.hpp"
 #include "server/sasl_runner.hpp"
-#include "storage/maildir.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -140,21 +140,7 @@ private:
     }
 
     asio::awaitable<bool> on(pop3::open_maildrop& a) {
-        auto listing = co_await net::offload(svc_.pool, [&]() -> result<std::vector<pop3::message_info>> {
-            storage::maildir box(storage::mailbox_path(svc_.mail_root, a.user));
-            if (auto ec = box.create()) return ec;
-            auto lock = box.lock_exclusive();
-            if (!lock) return lock.error();
-            auto entries = box.scan(*lock);
-            if (!entries) return entries.error();
-            std::vector<pop3::message_info> out;
-            out.reserve(entries->size());
-            for (const auto& e : *entries) out.push_back({e.uidl, e.crlf_size});
-            box_.emplace(std::move(box));
-            lock_ = std::move(*lock);
-            entries_ = std::move(*entries);
-            return out;
-        });
+        auto listing = co_await net::offload(svc_.pool, [&] { return maildrop_.open(svc_.mail_root, a.user); });
         if (listing) {
             svc_.pop_before_smtp.record(peer_.peer_address(), svc_.clk.now());
             spdlog::info("{} maildrop user={} messages={}", id_, a.user, listing->size());
@@ -168,9 +154,7 @@ private:
     }
 
     asio::awaitable<bool> on(pop3::load_message& a) {
-        result<std::string> raw = make_error_code(errc::not_found);
-        if (box_ && a.index < entries_.size())
-            raw = co_await net::offload(svc_.pool, [&] { return box_->read(entries_[a.index]); });
+        auto raw = co_await net::offload(svc_.pool, [&] { return maildrop_.read(a.index); });
         if (!raw)
             spdlog::error("{} read failed index={} error=\"{}\"", id_, a.index, raw.error().message());
         engine_.message_loaded(std::move(raw));
@@ -178,13 +162,7 @@ private:
     }
 
     asio::awaitable<bool> on(pop3::apply_deletes& a) {
-        std::vector<storage::message_entry> doomed;
-        for (const auto& uid : a.uids)
-            for (const auto& e : entries_)
-                if (e.uidl == uid) doomed.push_back(e);
-        std::error_code ec;
-        if (box_ && !doomed.empty())
-            ec = co_await net::offload(svc_.storage_pool, [&] { return box_->remove(lock_, doomed); });
+        auto ec = co_await net::offload(svc_.storage_pool, [&] { return maildrop_.apply_deletes(a.uids); });
         if (ec) spdlog::error("{} delete failed error=\"{}\"", id_, ec.message());
         engine_.deletes_applied(ec);
         co_return true;
@@ -207,9 +185,7 @@ private:
     pop3::server_session engine_;
     sasl_runner sasl_{svc_};
     std::string attempted_user_;
-    std::optional<storage::maildir> box_;
-    storage::mailbox_lock lock_;
-    std::vector<storage::message_entry> entries_;
+    pop3_maildrop maildrop_;
 };
 
 }  // namespace
