@@ -19,7 +19,7 @@ std::string sanitised(std::string_view s, std::size_t max = 255) {
 }
 
 // The text of an RFC 5322 §3.2.2 comment: printable ASCII and single spaces
-// kept, '(' ')' '\\' as quoted-pairs, any other byte (CR, LF, controls,
+// kept, '(' ')' and backslash as quoted-pairs, any other byte (CR, LF, controls,
 // 8-bit) '?' so the field cannot be broken. Bounded length.
 std::string comment_text(std::string_view s, std::size_t max = 255) {
     std::string out;
