@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "delivery/bounce_envelope.hpp"
 #include "delivery/outcome_decision.hpp"
 #include "delivery/outcome_recording.hpp"
@@ -225,9 +226,10 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
     auto plan = co_await route_domain(cfg_.routing, svc_.resolver, svc_.random, domain);
     if (auto* failure = std::get_if<dns::route_failure>(&plan)) {
         for (auto& p : parts) {
-            spdlog::info("{} domain={} status={} ({} {} {})", p.item->env.id, domain,
-                         failure->permanent ? "bounced" : "deferred", failure->reply_code, failure->enhanced_status,
-                         failure->text);
+            spdlog::info("{} domain={} status={} ({})", p.item->env.id, log_field(domain),
+                         failure->permanent ? "bounced" : "deferred",
+                         log_field(std::to_string(failure->reply_code) + " " + failure->enhanced_status + " " +
+                                   failure->text));
             record_route_failure(p.item->env, p.indexes, *failure, sys_clock::now());
         }
         co_return;
@@ -252,8 +254,8 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
             if (left[m]->recorded) continue;  // message_done saw it
             const auto& done = report.messages[m];
             if (try_next_host(done) && !last_host) {
-                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id, relay,
-                             report.detail);
+                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id,
+                             log_field(relay), log_field(report.detail));
                 next.push_back(left[m]);
                 continue;
             }
@@ -267,8 +269,8 @@ void scheduler::record_outcome(round_part& part, const smtp::client::message_don
                                const std::string& tls, const std::string& remote_mta) {
     auto& env = part.item->env;
     for (const auto& r : done.recipients)
-        spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
-                     tls.empty() ? "none" : tls, outcome_name(r.status), reply_text(r.response));
+        spdlog::info("{} to=<{}> relay={} tls={} status={} ({})", env.id, log_field(r.address), log_field(relay),
+                     log_field(tls.empty() ? "none" : tls), outcome_name(r.status), log_field(reply_text(r.response)));
     record_transfer(env, part.indexes, done, remote_mta, sys_clock::now());
     part.recorded = true;
 }
@@ -304,7 +306,7 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
             record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
         else
             record_local_delivery(env, one, now);
-        spdlog::info("{} to=<{}> relay=local status={}{}", env.id, rcpt,
+        spdlog::info("{} to=<{}> relay=local status={}{}", env.id, log_field(rcpt),
                      ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
                      ec ? " (" + ec.message() + ")" : std::string());
     }
@@ -330,7 +332,7 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
         co_return false;
     }
     dsn_env->id = *id;
-    spdlog::info("{} notification queued as {} to=<{}>", env.id, *id, env.sender);
+    spdlog::info("{} notification queued as {} to=<{}>", env.id, *id, log_field(env.sender));
     add(std::move(*dsn_env));
     co_return true;
 }
@@ -350,7 +352,7 @@ asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::st
     // RFC 3464 §2.2): what the null sender cannot be told is logged.
     for (const auto i : decision.dropped)
         spdlog::warn("{} to=<{}> undeliverable with the null sender: no notification, dropped ({})", env.id,
-                     env.recipients[i].address, env.recipients[i].last_error);
+                     log_field(env.recipients[i].address), log_field(env.recipients[i].last_error));
 
     // Every DSN durably queued before the envelope says "reported"
     // (outcome_decision.hpp): a crash in between sends one twice, never none.

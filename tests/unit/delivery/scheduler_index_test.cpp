@@ -40,7 +40,8 @@ TEST(delivery_due_index, BacklogForOneDomainDoesNotStarveAnother) {
     // 100 messages for a.test, all due before the one for z.test. The old
     // scan started rounds in alphabetical domain order (and oldest-first
     // would too here): z.test had to wait for five rounds of a.test.
-    for (int i = 0; i < 100; ++i) idx.put("a" + std::to_string(1000 + i), t0 - 1h + std::chrono::seconds(i), domain("a.test"));
+    for (int i = 0; i < 100; ++i)
+        idx.put("a" + std::to_string(1000 + i), t0 - 1h + std::chrono::seconds(i), domain("a.test"));
     idx.put("z1", t0 - 1s, domain("z.test"));
     const auto order = run_rounds(idx, 6, t0);
     ASSERT_GE(order.size(), 2u);
