@@ -62,10 +62,10 @@ private:
 
     void drop(std::map<std::string, entry>::iterator it);
 
-    std::map<std::string, entry> entries_;               // id -> where it is indexed
-    std::map<lane_key, std::set<slot>> lanes_;           // lane -> its messages by due time
-    std::set<std::pair<time_point, lane_key>> heads_;    // each lane's earliest due time
-    std::map<lane_key, std::uint64_t> last_served_;      // lane -> turn of its last round
+    std::map<std::string, entry> entries_;             // id -> where it is indexed
+    std::map<lane_key, std::set<slot>> lanes_;         // lane -> its messages by due time
+    std::set<std::pair<time_point, lane_key>> heads_;  // each lane's earliest due time
+    std::map<lane_key, std::uint64_t> last_served_;    // lane -> turn of its last round
     std::uint64_t turn_ = 0;
 };
 
