@@ -140,7 +140,7 @@ class FailuresTest(unittest.TestCase):
         send(self.a, "smtp", "", ["someone@reject.test"], sent)
         qid = queue_id_of(self.a, "someone@reject.test")
         wait_until(lambda: log_lines(self.a, r"%s to=<someone@reject\.test> undeliverable with the null sender: "
-                                              r"no notification, dropped \(550 5\.1\.1 " % qid),
+                                              r"no notification, dropped \(\"550 5\.1\.1 " % qid),
                    "the null-sender drop in the log")
         wait_queue_empty(self.a)
         self.assertEqual(log_lines(self.a, r"%s notification queued" % qid), [])

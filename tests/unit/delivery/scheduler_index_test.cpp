@@ -72,11 +72,16 @@ TEST(delivery_due_index, BatchTakesTheDueThenTheSoonUpToTheLimit) {
     EXPECT_EQ(idx.batch(domain("x.test"), t0, 60s, 20), (std::vector<std::string>{"due1", "due2", "soon"}));
     EXPECT_EQ(idx.batch(domain("x.test"), t0, 60s, 2), (std::vector<std::string>{"due1", "due2"}));
     EXPECT_TRUE(idx.batch(domain("none.test"), t0, 60s, 20).empty());
-    // Only lanes with something due; nothing due: the next wake is the earliest future one.
+    // Only lanes with something due, the one due earliest first.
     EXPECT_EQ(idx.due_lanes(t0), (std::vector<lane_key>{domain("y.test"), domain("x.test")}));
     EXPECT_TRUE(idx.due_lanes(t0 - 1h).empty());
-    EXPECT_EQ(idx.next_after(t0), t0 + 30s);
-    EXPECT_EQ(idx.next_after(t0 + 61s), std::nullopt);
+    // The next wake is the earliest lane head still to come: a lane already
+    // due waits for a round to end, not for its later messages.
+    EXPECT_EQ(idx.next_after(t0 - 1h), t0 - 9s);
+    EXPECT_EQ(idx.next_after(t0), std::nullopt);
+    idx.put("future", t0 + 45s, domain("z.test"));
+    EXPECT_EQ(idx.next_after(t0), t0 + 45s);
+    EXPECT_EQ(idx.next_after(t0 + 45s), std::nullopt);
 }
 
 TEST(delivery_due_index, MessageForSeveralDomainsHasALaneOfItsOwn) {
