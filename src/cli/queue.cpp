@@ -1,18 +1,22 @@
 // mailroom queue list|show|flush|delete|bounce (issue #4). list and show
 // only read DATA/queue (queue::inspect): they take no lock, so they work
 // while the server runs. flush, delete and bounce ask the running server
-// (queue_control.cpp).
+// (queue_control.cpp). Every value from the envelope was chosen by a peer
+// (addresses, HELO, replies) and is printed through log_field, so nothing
+// reaches the administrator's terminal raw.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/queue_control.hpp"
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "queue/inspect.hpp"
 
 namespace mailroom::cli {
@@ -49,15 +53,36 @@ const char* state_name(queue::recipient::status s) {
     return "?";
 }
 
-std::string sender_text(const std::string& sender) { return "<" + sender + ">"; }
+// "<address>", "<>" for the null sender.
+std::string path_text(const std::string& address) { return address.empty() ? "<>" : "<" + log_field(address) + ">"; }
+std::string or_dash(const std::string& value) { return value.empty() ? "-" : log_field(value); }
+
+// The queued message for a terminal: text, tabs and line ends as they are
+// (UTF-8 too), other control bytes (ESC, BEL, ...) and DEL as \xHH.
+std::string terminal_text(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
 
 void print_summary(const queue::queued_message& m, clock_type::time_point now) {
     std::cout << fmt::format("{}  {} ({})  {} bytes  attempts {}  next {}\n", m.env.id, utc(m.env.arrived),
                              age(m.env.arrived, now), m.size, m.env.attempts, utc(m.env.next_attempt));
-    std::cout << "  from " << sender_text(m.env.sender) << "\n";
+    std::cout << "  from " << path_text(m.env.sender) << "\n";
     for (const auto& r : m.env.recipients) {
-        std::cout << fmt::format("  to   <{}>  {}", r.address, state_name(r.state));
-        if (!r.last_error.empty()) std::cout << "  (" << r.last_error << ")";
+        std::cout << fmt::format("  to   {}  {}", path_text(r.address), state_name(r.state));
+        if (!r.last_error.empty()) std::cout << "  (" << log_field(r.last_error) << ")";
         std::cout << "\n";
     }
 }
@@ -91,13 +116,13 @@ void show(const queue_opts& o) {
     const char* ret = env.ret == queue::envelope::ret_kind::full      ? "FULL"
                       : env.ret == queue::envelope::ret_kind::headers ? "HDRS"
                                                                       : "-";
-    std::cout << fmt::format("  envid {}  ret {}  smtputf8 {}  8bit {}\n", env.envid.empty() ? "-" : env.envid, ret,
+    std::cout << fmt::format("  envid {}  ret {}  smtputf8 {}  8bit {}\n", or_dash(env.envid), ret,
                              env.smtputf8 ? "yes" : "no", env.eight_bit ? "yes" : "no");
-    std::cout << fmt::format("  client {}  helo {}  user {}\n", env.client_address.empty() ? "-" : env.client_address,
-                             env.helo.empty() ? "-" : env.helo, env.auth_user.empty() ? "-" : env.auth_user);
+    std::cout << fmt::format("  client {}  helo {}  user {}\n", or_dash(env.client_address), or_dash(env.helo),
+                             or_dash(env.auth_user));
     for (const auto& r : env.recipients)
         if (!r.orcpt.empty() || r.notify != 0)
-            std::cout << fmt::format("  dsn <{}>  orcpt {}  notify {}\n", r.address, r.orcpt.empty() ? "-" : r.orcpt,
+            std::cout << fmt::format("  dsn {}  orcpt {}  notify {}\n", path_text(r.address), or_dash(r.orcpt),
                                      r.notify);
     std::cout << "\n";
     // The header section, or everything with --body.
@@ -106,7 +131,7 @@ void show(const queue_opts& o) {
         const auto end = text.find("\r\n\r\n");
         if (end != std::string_view::npos) text = text.substr(0, end + 2);
     }
-    std::cout << text;
+    std::cout << terminal_text(text);
     if (!text.empty() && text.back() != '\n') std::cout << "\n";
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "delivery/bounce_envelope.hpp"
 #include "delivery/outcome_decision.hpp"
 #include "delivery/outcome_recording.hpp"
@@ -68,7 +69,11 @@ scheduler::scheduler(asio::any_io_executor io, scheduler_config cfg, scheduler_s
     : io_(io), cfg_(std::move(cfg)), svc_(std::move(svc)), timer_(io) {}
 
 void scheduler::start(std::vector<queue::envelope> queued) {
-    for (auto& env : queued) envelopes_[env.id] = std::move(env);
+    for (auto& env : queued) {
+        const auto id = env.id;
+        envelopes_[id] = std::move(env);
+        reindex(id);
+    }
     running_ = true;
     asio::co_spawn(io_, run(), asio::detached);
 }
@@ -78,6 +83,7 @@ void scheduler::add(queue::envelope env) {
         env.next_attempt = sys_clock::now();
         const auto id = env.id;
         envelopes_[id] = std::move(env);
+        reindex(id);
         wake();
     });
 }
@@ -85,7 +91,10 @@ void scheduler::add(queue::envelope env) {
 void scheduler::flush_all() {
     asio::post(io_, [this] {
         const auto now = sys_clock::now();
-        for (auto& [id, env] : envelopes_) env.next_attempt = now;
+        for (auto& [id, env] : envelopes_) {
+            env.next_attempt = now;
+            reindex(id);
+        }
         wake();
     });
 }
@@ -99,58 +108,60 @@ void scheduler::stop() {
 
 void scheduler::wake() { timer_.cancel(); }
 
+void scheduler::reindex(const std::string& id) {
+    auto it = envelopes_.find(id);
+    if (it == envelopes_.end() || in_round_.count(id)) {
+        index_.erase(id);
+        return;
+    }
+    auto domains = pending_domains(it->second);
+    lane_key lane = domains.size() == 1 ? lane_key{*domains.begin(), false} : lane_key{id, true};
+    index_.put(id, it->second.next_attempt, std::move(lane));
+}
+
 asio::awaitable<void> scheduler::run() {
     while (running_) {
         const auto now = sys_clock::now();
-        auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(max_sleep);
         // Due messages whose only pending domain is the same go out together,
         // on one connection (Postfix reuses connections the same way); a
         // message for several domains has a round of its own.
         // A message due within batch_window joins a due one for its domain:
         // after a failure messages for one domain fall due a few moments
-        // apart, and would otherwise each take a connection.
-        std::map<std::string, std::vector<std::string>> batches;  // domain -> ids, due first
-        std::map<std::string, std::vector<std::string>> soon;     // domain -> ids due within the window
-        std::vector<std::string> singles;
-        for (auto& [id, env] : envelopes_) {
-            if (in_round_.count(id)) continue;
-            const bool due = env.next_attempt <= now;
-            if (!due)
-                sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(env.next_attempt - now) +
-                                            std::chrono::milliseconds(1));
-            const auto domains = pending_domains(env);
-            if (domains.size() == 1) {
-                if (due) batches[*domains.begin()].push_back(id);
-                else if (env.next_attempt <= now + batch_window) soon[*domains.begin()].push_back(id);
-            } else if (due) {
-                singles.push_back(id);
-            }
+        // apart, and would otherwise each take a connection. Lanes take
+        // turns (due_index::due_lanes), so a backlog for one domain cannot
+        // hold back the others; what a full round left waits for the next pass.
+        for (const auto& lane : index_.due_lanes(now)) {
+            if (rounds_ >= cfg_.max_parallel_rounds) break;  // a finishing round wakes us
+            if (start_round(index_.batch(lane, now, batch_window, cfg_.max_messages_per_connection)))
+                index_.served(lane);
         }
-        for (auto& [domain, ids] : batches) {
-            for (auto& id : soon[domain]) ids.push_back(std::move(id));
-            // The rest waits for the next pass, when this round is done.
-            if (ids.size() > cfg_.max_messages_per_connection) ids.resize(cfg_.max_messages_per_connection);
-            start_round(std::move(ids));
-        }
-        for (auto& id : singles) start_round({std::move(id)});
+        auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(max_sleep);
+        if (const auto next = index_.next_after(now))
+            sleep = std::min(sleep, std::chrono::duration_cast<std::chrono::milliseconds>(*next - now) +
+                                        std::chrono::milliseconds(1));
         timer_.expires_after(sleep);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         (void)ec;  // cancelled: something changed; expired: something is due
     }
 }
 
-void scheduler::start_round(std::vector<std::string> ids) {
+bool scheduler::start_round(std::vector<std::string> ids) {
     // Due, but full: a finishing round wakes us.
-    if (rounds_ >= cfg_.max_parallel_rounds) return;
+    if (ids.empty() || rounds_ >= cfg_.max_parallel_rounds) return false;
     std::set<std::string> domains;
     for (const auto& id : ids)
         for (auto& d : pending_domains(envelopes_.at(id))) domains.insert(std::move(d));
     for (const auto& d : domains)
-        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain) return;
+        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain)
+            return false;
     ++rounds_;
     for (const auto& d : domains) ++domain_load_[d];
-    for (const auto& id : ids) in_round_.insert(id);
+    for (const auto& id : ids) {
+        in_round_.insert(id);
+        reindex(id);
+    }
     asio::co_spawn(io_, attempt(std::move(ids), std::move(domains)), asio::detached);
+    return true;
 }
 
 asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<std::string> domains) {
@@ -162,6 +173,7 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
                 spdlog::error("{} cannot read the queued message: {}", id, read.error().message());
                 if (read.error() == errc::not_found) envelopes_.erase(id);
                 else envelopes_[id].next_attempt = sys_clock::now() + storage_retry;
+                reindex(id);
                 continue;
             }
             items.push_back({envelopes_.at(id), std::move(*read)});
@@ -183,10 +195,14 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
         for (const auto& id : ids)
             if (auto it = envelopes_.find(id); it != envelopes_.end())
                 it->second.next_attempt = std::max(it->second.next_attempt, sys_clock::now() + storage_retry);
+        for (const auto& id : ids) reindex(id);
     }
     // `queue delete|bounce` made during the round and not yet carried out.
     for (const auto& id : ids) co_await settle_admin_requests(id);
-    for (const auto& id : ids) in_round_.erase(id);
+    for (const auto& id : ids) {
+        in_round_.erase(id);
+        reindex(id);
+    }
     for (const auto& d : domains)
         if (auto it = domain_load_.find(d); it != domain_load_.end() && --it->second == 0) domain_load_.erase(it);
     --rounds_;
@@ -210,9 +226,10 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
     auto plan = co_await route_domain(cfg_.routing, svc_.resolver, svc_.random, domain);
     if (auto* failure = std::get_if<dns::route_failure>(&plan)) {
         for (auto& p : parts) {
-            spdlog::info("{} domain={} status={} ({} {} {})", p.item->env.id, domain,
-                         failure->permanent ? "bounced" : "deferred", failure->reply_code, failure->enhanced_status,
-                         failure->text);
+            spdlog::info("{} domain={} status={} ({})", p.item->env.id, log_field(domain),
+                         failure->permanent ? "bounced" : "deferred",
+                         log_field(std::to_string(failure->reply_code) + " " + failure->enhanced_status + " " +
+                                   failure->text));
             record_route_failure(p.item->env, p.indexes, *failure, sys_clock::now());
         }
         co_return;
@@ -237,8 +254,8 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
             if (left[m]->recorded) continue;  // message_done saw it
             const auto& done = report.messages[m];
             if (try_next_host(done) && !last_host) {
-                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id, relay,
-                             report.detail);
+                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id,
+                             log_field(relay), log_field(report.detail));
                 next.push_back(left[m]);
                 continue;
             }
@@ -252,8 +269,8 @@ void scheduler::record_outcome(round_part& part, const smtp::client::message_don
                                const std::string& tls, const std::string& remote_mta) {
     auto& env = part.item->env;
     for (const auto& r : done.recipients)
-        spdlog::info("{} to=<{}> relay={} tls=\"{}\" status={} ({})", env.id, r.address, relay,
-                     tls.empty() ? "none" : tls, outcome_name(r.status), reply_text(r.response));
+        spdlog::info("{} to=<{}> relay={} tls={} status={} ({})", env.id, log_field(r.address), log_field(relay),
+                     log_field(tls.empty() ? "none" : tls), outcome_name(r.status), log_field(reply_text(r.response)));
     record_transfer(env, part.indexes, done, remote_mta, sys_clock::now());
     part.recorded = true;
 }
@@ -289,7 +306,7 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
             record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
         else
             record_local_delivery(env, one, now);
-        spdlog::info("{} to=<{}> relay=local status={}{}", env.id, rcpt,
+        spdlog::info("{} to=<{}> relay=local status={}{}", env.id, log_field(rcpt),
                      ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
                      ec ? " (" + ec.message() + ")" : std::string());
     }
@@ -315,7 +332,7 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
         co_return false;
     }
     dsn_env->id = *id;
-    spdlog::info("{} notification queued as {} to=<{}>", env.id, *id, env.sender);
+    spdlog::info("{} notification queued as {} to=<{}>", env.id, *id, log_field(env.sender));
     add(std::move(*dsn_env));
     co_return true;
 }
@@ -335,7 +352,7 @@ asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::st
     // RFC 3464 §2.2): what the null sender cannot be told is logged.
     for (const auto i : decision.dropped)
         spdlog::warn("{} to=<{}> undeliverable with the null sender: no notification, dropped ({})", env.id,
-                     env.recipients[i].address, env.recipients[i].last_error);
+                     log_field(env.recipients[i].address), log_field(env.recipients[i].last_error));
 
     // Every DSN durably queued before the envelope says "reported"
     // (outcome_decision.hpp): a crash in between sends one twice, never none.
@@ -358,11 +375,14 @@ asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::st
         if (ec && ec != errc::not_found) {
             spdlog::error("{} cannot remove the delivered message: {}", env.id, ec.message());
             env.next_attempt = now + storage_retry;  // done again: delivered recipients are skipped
-            envelopes_[env.id] = std::move(env);
+            const auto id = env.id;
+            envelopes_[id] = std::move(env);
+            reindex(id);
             co_return;
         }
         spdlog::info("{} removed", env.id);
         envelopes_.erase(env.id);
+        reindex(env.id);
         co_return;
     }
     if (!all_queued) env.next_attempt = std::min(env.next_attempt, now + storage_retry);
@@ -372,7 +392,9 @@ asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::st
         spdlog::error("{} cannot record the attempt: {}", env.id, ec.message());
         env.next_attempt = now + storage_retry;
     }
-    envelopes_[env.id] = std::move(env);
+    const auto id = env.id;
+    envelopes_[id] = std::move(env);
+    reindex(id);
 }
 
 }  // namespace mailroom::delivery

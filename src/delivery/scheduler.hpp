@@ -1,6 +1,7 @@
 // delivery::scheduler: owns every queued message until it is delivered or
-// bounced (issue #4). It keeps the envelopes of the queue in memory (a
-// scan per wake finds the due ones); a message is due when its next_attempt has come. Due
+// bounced (issue #4). It keeps the envelopes of the queue in memory, indexed
+// by due time (scheduler_index.hpp: a wake looks only at what is due, and
+// due lanes get rounds round robin); a message is due when its next_attempt has come. Due
 // messages whose only pending domain is the same share a round (one
 // connection carries them all, up to max_messages_per_connection); any
 // other due message has a round of its own. In a round each pending
@@ -33,6 +34,7 @@
 
 #include "common/clock.hpp"
 #include "delivery/router.hpp"
+#include "delivery/scheduler_index.hpp"
 #include "delivery/transfer.hpp"
 #include "dns/resolver.hpp"
 #include "mail/dsn.hpp"
@@ -132,8 +134,11 @@ private:
 
     boost::asio::awaitable<void> run();
     // Starts a round for these due messages (all for one domain when more
-    // than one) unless the parallel limits say wait.
-    void start_round(std::vector<std::string> ids);
+    // than one) unless the parallel limits say wait; true if it started.
+    bool start_round(std::vector<std::string> ids);
+    // Puts `id` in index_ as envelopes_ and in_round_ say: indexed while
+    // queued and not in a round. Called after every change to either.
+    void reindex(const std::string& id);
     boost::asio::awaitable<void> attempt(std::vector<std::string> ids, std::set<std::string> domains);
     // Every part for this domain: delivered here, or routed once and sent
     // over one connection per destination tried.
@@ -171,6 +176,7 @@ private:
     boost::asio::steady_timer timer_;
     std::map<std::string, queue::envelope> envelopes_;  // id -> the queued envelope
     std::set<std::string> in_round_;                    // ids being attempted
+    due_index index_;                                   // the queued ids not in in_round_, by due time
     std::size_t rounds_ = 0;                            // rounds under way
     std::map<std::string, std::size_t> domain_load_;    // recipient domain -> rounds touching it
     std::map<std::string, admin_request> admin_requests_;  // for ids in in_round_: applied at its end

@@ -36,11 +36,16 @@ asio::awaitable<admin_outcome> scheduler::bounce(std::string id) {
 asio::awaitable<std::size_t> scheduler::do_flush(std::optional<std::string> id) {
     const auto now = sys_clock::now();
     std::size_t count = 0;
-    for (auto& [key, env] : envelopes_) {
-        if (id && key != *id) continue;
+    const auto flush_one = [&](const std::string& key, queue::envelope& env) {
         // A message in a round is being tried now: its round sets the next attempt.
         if (!in_round_.count(key)) env.next_attempt = now;
+        reindex(key);
         ++count;
+    };
+    if (id) {
+        if (auto it = envelopes_.find(*id); it != envelopes_.end()) flush_one(it->first, it->second);
+    } else {
+        for (auto& [key, env] : envelopes_) flush_one(key, env);
     }
     if (count > 0) {
         spdlog::info("{} flushed by the administrator messages={}", id ? *id : std::string("queue"), count);
@@ -61,9 +66,11 @@ asio::awaitable<admin_outcome> scheduler::do_admin(std::string id, admin_request
         co_return admin_outcome::after_round;
     }
     in_round_.insert(id);
+    reindex(id);
     const auto outcome = co_await carry_out(id, request);
     co_await settle_admin_requests(id);
     in_round_.erase(id);
+    reindex(id);
     wake();
     co_return outcome;
 }
@@ -80,6 +87,7 @@ asio::awaitable<admin_outcome> scheduler::remove_stored(std::string id) {
         co_return admin_outcome::failed;
     }
     envelopes_.erase(id);
+    reindex(id);
     spdlog::info("{} deleted by the administrator", id);
     co_return admin_outcome::done;
 }
@@ -90,6 +98,7 @@ asio::awaitable<admin_outcome> scheduler::bounce_stored(std::string id) {
         spdlog::error("{} cannot read the queued message to bounce it: {}", id, read.error().message());
         if (read.error() != errc::not_found) co_return admin_outcome::failed;
         envelopes_.erase(id);
+        reindex(id);
         co_return admin_outcome::not_queued;
     }
     auto it = envelopes_.find(id);

@@ -18,6 +18,37 @@ std::string sanitised(std::string_view s, std::size_t max = 255) {
     return out.empty() ? "unknown" : out;
 }
 
+// The text of an RFC 5322 §3.2.2 comment: printable ASCII and single spaces
+// kept, '(' ')' and backslash as quoted-pairs, any other byte (CR, LF, controls,
+// 8-bit) '?' so the field cannot be broken. Bounded length.
+std::string comment_text(std::string_view s, std::size_t max = 255) {
+    std::string out;
+    for (unsigned char c : s.substr(0, max)) {
+        if (c == '(' || c == ')' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c == ' ') {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+        } else if (c > 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            out += '?';
+        }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out.empty() ? "unknown" : out;
+}
+
+// "TLSv1.3 TLS_AES_256_GCM_SHA384" (byte_stream::tls_description) as
+// "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", as Postfix writes it
+// (RFC 8314 §4.3: the TLS facts may be recorded in a Received: comment).
+std::string tls_comment(std::string_view description) {
+    const auto space = description.find(' ');
+    if (space == std::string_view::npos) return comment_text(description, 128);
+    return comment_text(description.substr(0, space), 32) + " with cipher " +
+           comment_text(description.substr(space + 1), 96);
+}
+
 }  // namespace
 
 std::string with_protocol(const received_info& r) {
@@ -30,8 +61,8 @@ std::string with_protocol(const received_info& r) {
 
 std::string received_header(const received_info& r) {
     std::string h = "Received: from " + sanitised(r.helo) + " ([" + sanitised(r.client_address, 64) + "])\r\n";
-    if (r.tls) h += "\t(using " + sanitised(r.tls_description, 128) + ")\r\n";
-    if (!r.auth_user.empty()) h += "\t(Authenticated sender: " + sanitised(r.auth_user) + ")\r\n";
+    if (r.tls) h += "\t(using " + tls_comment(r.tls_description) + ")\r\n";
+    if (!r.auth_user.empty()) h += "\t(Authenticated sender: " + comment_text(r.auth_user) + ")\r\n";
     h += "\tby " + sanitised(r.by_host) + " (mailroom) with " + with_protocol(r) + " id " + sanitised(r.queue_id, 64);
     if (!r.recipient.empty()) h += "\r\n\tfor <" + sanitised(r.recipient) + ">";
     h += "; " + rfc5322_date(r.when) + "\r\n";

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "net/offload.hpp"
 #include "net/run_engine.hpp"
 #include "proto/pop3/server_session.hpp"
@@ -135,7 +136,7 @@ private:
                            : v.status == pop3::login_status::temporary_failure ? "login tempfail"
                                                                                 : "login failed";
         spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
-                     v.status == pop3::login_status::ok ? v.user : attempted_user_, mech,
+                     log_field(v.status == pop3::login_status::ok ? v.user : attempted_user_), mech,
                      peer_.tls_active() ? "yes" : "no", peer_.peer_address());
     }
 
@@ -143,11 +144,11 @@ private:
         auto listing = co_await net::offload(svc_.pool, [&] { return maildrop_.open(svc_.mail_root, a.user); });
         if (listing) {
             svc_.pop_before_smtp.record(peer_.peer_address(), svc_.clk.now());
-            spdlog::info("{} maildrop user={} messages={}", id_, a.user, listing->size());
+            spdlog::info("{} maildrop user={} messages={}", id_, log_field(a.user), listing->size());
         } else if (listing.error() == errc::in_use) {
-            spdlog::info("{} maildrop in-use user={}", id_, a.user);
+            spdlog::info("{} maildrop in-use user={}", id_, log_field(a.user));
         } else {
-            spdlog::error("{} maildrop failed user={} error=\"{}\"", id_, a.user, listing.error().message());
+            spdlog::error("{} maildrop failed user={} error=\"{}\"", id_, log_field(a.user), listing.error().message());
         }
         engine_.maildrop_opened(std::move(listing));
         co_return true;
@@ -198,7 +199,7 @@ asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener&
                              std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
     const auto& s = driver.engine().summary();
     spdlog::info("{} disconnect reason={} user={} retrieved={} bytes={} deleted={} auth_failures={}", id,
-                 driver.close_reason, s.user.empty() ? "-" : s.user, s.retrieved, s.retrieved_bytes,
+                 driver.close_reason, s.user.empty() ? "-" : log_field(s.user), s.retrieved, s.retrieved_bytes,
                  s.deleted, s.auth_failures);
     co_await peer.shutdown(std::chrono::seconds(5));
 }

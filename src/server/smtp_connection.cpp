@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "delivery/scheduler.hpp"
 #include "mail/trace_headers.hpp"
 #include "net/offload.hpp"
@@ -150,7 +151,7 @@ private:
                                                                 : smtp::auth_status::bad_credentials;
         spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
                      status == smtp::auth_status::ok ? "ok" : status == smtp::auth_status::temporary_failure ? "tempfail" : "failed",
-                     step.user.empty() ? "-" : step.user, sasl_.mechanism(), peer_.tls_active() ? "yes" : "no",
+                     step.user.empty() ? "-" : log_field(step.user), sasl_.mechanism(), peer_.tls_active() ? "yes" : "no",
                      peer_.peer_address());
         std::optional<std::string> final_data;
         if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
@@ -167,7 +168,7 @@ private:
         else
             v = check_sender(svc_, who, a.address);
         if (!v.accepted())
-            spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
+            spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, log_field(a.address), v.code, peer_.peer_address());
         engine_.sender_checked(std::move(v));
         co_return true;
     }
@@ -182,7 +183,7 @@ private:
         else
             v = co_await net::offload(svc_.pool, [&] { return check_recipient(svc_, trusted_, who, a.address); });
         if (!v.accepted())
-            spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, a.address, v.code, peer_.peer_address());
+            spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, log_field(a.address), v.code, peer_.peer_address());
         engine_.recipient_checked(std::move(v));
         co_return true;
     }
@@ -242,9 +243,9 @@ private:
             engine_.message_queued(make_error_code(errc::storage_failure));
         } else {
             std::string to;
-            for (const auto& rc : rcpts) to += (to.empty() ? "" : ",") + rc;
-            spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, a.tx.sender, to,
-                         message.size(), a.tx.auth_user.empty() ? "-" : a.tx.auth_user,
+            for (const auto& rc : rcpts) to += (to.empty() ? "" : ",") + log_field(rc);
+            spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, log_field(a.tx.sender), to,
+                         message.size(), a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
                          queued_as.empty() ? "-" : queued_as);
             engine_.message_queued(qid);
             if (!queued_as.empty() && svc_.outbound) svc_.outbound->add(std::move(queued));
@@ -276,7 +277,7 @@ private:
             spdlog::error("{} {} cannot queue the delivery notice: {}", id_, qid, queued.error().message());
             return std::nullopt;
         }
-        if (*queued) spdlog::info("{} {} delivery notice queued as {} to=<{}>", id_, qid, (*queued)->id, tx.sender);
+        if (*queued) spdlog::info("{} {} delivery notice queued as {} to=<{}>", id_, qid, (*queued)->id, log_field(tx.sender));
         return *queued;
     }
 
@@ -309,7 +310,7 @@ asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener&
                              std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
     const auto& s = driver.engine().summary();
     spdlog::info("{} disconnect reason={} helo={} user={} messages={} rejected={} auth_failures={}", id,
-                 driver.close_reason, s.helo.empty() ? "-" : s.helo, s.auth_user.empty() ? "-" : s.auth_user,
+                 driver.close_reason, s.helo.empty() ? "-" : log_field(s.helo), s.auth_user.empty() ? "-" : log_field(s.auth_user),
                  s.messages, s.rejected, s.auth_failures);
     co_await peer.shutdown(std::chrono::seconds(5));
 }

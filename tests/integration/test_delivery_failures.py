@@ -82,8 +82,8 @@ class FailuresTest(unittest.TestCase):
         attempts = log_lines(self.a, r"%s to=<user@retry\.test> relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d .*status="
                              % (qid, peer.port))
         self.assertEqual(len(attempts), 2, attempts)
-        self.assertIn("status=deferred (451 4.2.0 mailbox busy, try again later (scripted))", attempts[0])
-        self.assertIn("status=sent (250 2.0.0 ok)", attempts[1])
+        self.assertIn('status=deferred ("451 4.2.0 mailbox busy, try again later (scripted)")', attempts[0])
+        self.assertIn('status=sent ("250 2.0.0 ok")', attempts[1])
         self.assertEqual(count(self.a, RETRY), 0, "no DSN for a message delivered after a retry")
 
     def test_4xx_at_the_end_of_data_is_retried(self):
@@ -98,7 +98,7 @@ class FailuresTest(unittest.TestCase):
         self.assertTrue(with_a_received_line(second.data, sent))
         qid = queue_id_of(self.a, "user@retrydata.test")
         wait_queue_empty(self.a)
-        self.assertEqual(len(log_lines(self.a, r"%s .*status=deferred \(452 4\.3\.1 out of space" % qid)), 1)
+        self.assertEqual(len(log_lines(self.a, r"%s .*status=deferred \(\"452 4\.3\.1 out of space" % qid)), 1)
         self.assertEqual(peer.connections, 2, "delivered: not tried again")
         self.assertEqual(count(self.a, RETRY), 0)
 
@@ -140,7 +140,7 @@ class FailuresTest(unittest.TestCase):
         send(self.a, "smtp", "", ["someone@reject.test"], sent)
         qid = queue_id_of(self.a, "someone@reject.test")
         wait_until(lambda: log_lines(self.a, r"%s to=<someone@reject\.test> undeliverable with the null sender: "
-                                              r"no notification, dropped \(550 5\.1\.1 " % qid),
+                                              r"no notification, dropped \(\"550 5\.1\.1 " % qid),
                    "the null-sender drop in the log")
         wait_queue_empty(self.a)
         self.assertEqual(log_lines(self.a, r"%s notification queued" % qid), [])

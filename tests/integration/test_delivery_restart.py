@@ -66,7 +66,7 @@ class RestartTest(unittest.TestCase):
         for i, mid in enumerate(ids):
             send(a, "smtp", ALICE.address, ["user%d@slow.test" % i],
                  b"Subject: restart %d\r\nMessage-ID: <%s>\r\n\r\nbody %d\r\n" % (i, mid.encode(), i))
-        wait_until(lambda: len(set(re.findall(r"(\w+) to=<\S+> .*status=deferred \(421 ", a.read_log()))) == MESSAGES,
+        wait_until(lambda: len(set(re.findall(r"(\w+) to=<\S+> .*status=deferred \(\"421 ", a.read_log()))) == MESSAGES,
                    "every message deferred once")
         phase["now"] = "stall"
         peer.wait_for(lambda p: sum(t.complete for t in p.transactions) >= 3, WAIT, "three messages sent")

@@ -94,7 +94,7 @@ class SmarthostTest(unittest.TestCase):
         listing = wait_until(lambda: (lambda q: q if "535" in q else None)(queue_list(a)),
                              "the 535 as the last error in the queue listing")
         self.assertIn("1 message,", listing)
-        self.assertRegex(listing, r"to   <carol@c\.test>  pending  \(535 ")
+        self.assertRegex(listing, r"to   <carol@c\.test>  pending  \(\"535 ")
         self.assertTrue(log_lines(self.b, r"auth failed user=\S+ mech=SCRAM-SHA-256 tls=yes"), "B saw no failed AUTH")
         # One retry later it is still there, alone: no bounce was queued.
         wait_until(lambda: "attempts 2" in queue_list(a), "a second attempt", timeout=WAIT)

@@ -331,7 +331,7 @@ TEST(mail_dsn, HostileRemoteReplyCannotAddFieldsOrLongLines) {
     test::seeded_random rnd;
     auto env = sample_envelope();
     env.recipients[0].last_error = "550 5.1.1 x\r\nAction: delivered\r\n\r\nFinal-Recipient: rfc822; evil@x\r\n" +
-                                   std::string(5000, 'A') + "\x1b\x00\xff";
+                                   std::string(5000, 'A') + std::string("\x1b\0\xff", 3);
     env.recipients[0].remote_mta = "mx\r\nX-Evil: 1";
     env.recipients[0].orcpt = "rfc822;a@b\r\nAction: delivered";
     env.envid = "id\r\nReporting-MTA: dns; evil";
@@ -351,6 +351,8 @@ TEST(mail_dsn, HostileRemoteReplyCannotAddFieldsOrLongLines) {
     EXPECT_LE(blocks[1].find("diagnostic-code")->second.size(), 512u + 6);
     EXPECT_EQ(blocks[1].find("remote-mta")->second, "dns; mx--X-Evil:-1");
     for (const char c : dsn->bytes) EXPECT_LT(static_cast<unsigned char>(c), 0x80);  // nothing 8-bit leaked
+    EXPECT_EQ(dsn->bytes.find('\0'), std::string::npos);    // nor the NUL
+    EXPECT_EQ(dsn->bytes.find('\x1b'), std::string::npos);  // nor the ESC
 }
 
 TEST(mail_dsn, BoundaryNeverOccursInTheContent) {

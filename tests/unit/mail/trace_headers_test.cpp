@@ -30,7 +30,7 @@ TEST(mail_trace_headers, received_tls_and_auth_never_a_password) {
     r.auth_user = "alice@example.test";
     r.recipient.clear();
     const auto h = received_header(r);
-    EXPECT_NE(h.find("\t(using TLSv1.3?TLS_AES_256_GCM_SHA384)\r\n"), std::string::npos) << h;
+    EXPECT_NE(h.find("\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)\r\n"), std::string::npos) << h;
     EXPECT_NE(h.find("(Authenticated sender: alice@example.test)"), std::string::npos) << h;
     EXPECT_NE(h.find("with ESMTPSA id"), std::string::npos) << h;
     EXPECT_EQ(h.find("for <"), std::string::npos);
@@ -42,6 +42,23 @@ TEST(mail_trace_headers, hostile_helo_cannot_break_the_header) {
     const auto h = received_header(r);
     EXPECT_EQ(h.find("\r\nBcc"), std::string::npos) << h;
     EXPECT_EQ(h.rfind("Received: from x??Bcc:?victim@example.test???", 0), 0u) << h;
+}
+
+TEST(mail_trace_headers, comments_quote_what_would_end_them) {
+    auto r = sample();
+    r.tls = true;
+    r.tls_description = "TLSv1.2 ECDHE(x)\\y\r\nBcc: v";
+    r.auth_user = "\"a b\"(c)@example.test";
+    const auto h = received_header(r);
+    EXPECT_NE(h.find("\t(using TLSv1.2 with cipher ECDHE\\(x\\)\\\\y??Bcc: v)\r\n"), std::string::npos) << h;
+    EXPECT_NE(h.find("\t(Authenticated sender: \"a b\"\\(c\\)@example.test)\r\n"), std::string::npos) << h;
+    EXPECT_EQ(h.find("\r\nBcc"), std::string::npos) << h;
+    // Without a cipher part, or without any text at all.
+    r.tls_description = "TLSv1.3";
+    r.auth_user.clear();
+    EXPECT_NE(received_header(r).find("\t(using TLSv1.3)\r\n"), std::string::npos);
+    r.tls_description = "";
+    EXPECT_NE(received_header(r).find("\t(using unknown)\r\n"), std::string::npos);
 }
 
 TEST(mail_trace_headers, protocol_names) {
