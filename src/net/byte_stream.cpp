@@ -77,13 +77,21 @@ asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(
     co_return std::pair{read_status::error, std::size_t{0}};
 }
 
+// `limit` bounds progress, not the whole write (RFC 5321 §4.5.3.2: per TCP
+// send): each write_some that moves bytes moves the deadline on. With the
+// lazy timer that is a clock read per send, no timer reprogram.
 asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono::milliseconds limit) {
-    arm(limit);
-    auto buf = asio::buffer(bytes.data(), bytes.size());
-    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, buf, use_tuple)
-                        : co_await asio::async_write(socket_, buf, use_tuple);
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        arm(limit);
+        auto buf = asio::buffer(bytes.data() + done, bytes.size() - done);
+        auto [ec, n] = tls_ ? co_await tls_->async_write_some(buf, use_tuple)
+                            : co_await socket_.async_write_some(buf, use_tuple);
+        done += n;
+        if (ec || n == 0) break;
+    }
     disarm();
-    co_return !ec && n == bytes.size();
+    co_return done == bytes.size();
 }
 
 asio::awaitable<bool> byte_stream::start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit) {

@@ -1,7 +1,7 @@
 // net::byte_stream: one client connection, plain TCP or TLS, with the
 // switch from one to the other in the middle (STLS/STARTTLS). Engines never
 // see it; run loops in src/server/ and src/delivery/ read and write through it. Every read
-// and write is bounded in time by a deadline that closes the socket. A timer
+// and every stretch of a write without progress is bounded by a deadline. A timer
 // wait may stay pending until shutdown() or destruction.
 #pragma once
 
@@ -34,7 +34,8 @@ public:
     // Reads at most buf.size() bytes; gives up after `limit`.
     asio::awaitable<std::pair<read_status, std::size_t>> read_some(asio::mutable_buffer buf,
                                                                    std::chrono::milliseconds limit);
-    // Writes everything or fails (false) after `limit`.
+    // Writes everything, or fails (false) once `limit` passes with no byte
+    // sent: the limit bounds progress, so a slow but steady reader is served.
     asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
     // Server side TLS handshake; from now on reads and writes are encrypted.
     asio::awaitable<bool> start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit);
