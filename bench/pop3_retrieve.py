@@ -97,7 +97,7 @@ def retrieve_all(args):
     """One session: login, STAT, RETR 1..n, QUIT; returns bytes received."""
     addr, user, n = args
     c = Client(addr)
-    c.ok(b"USER " + user.encode())
+    c.ok(b"USER %s@%s" % (user.encode(), DOMAIN.encode()))
     c.ok(b"PASS " + PASSWORD.encode())
     count = int(c.ok(b"STAT").split()[1])
     if count != n:
