@@ -41,7 +41,8 @@ fuzz:
 	cmake --build --preset fuzz -j $(JOBS)
 	fuzz/run.sh $(FUZZ_SECONDS)
 
-# SMTP acceptance benchmark against a private Postfix + Dovecot (bench/README.md).
+# Benchmarks against a private Postfix + Dovecot (bench/README.md): SMTP
+# acceptance, POP3 retrieval, idle connections, 50 x 30 MiB memory.
 # Not part of `make test`. Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=
 bench-deps:
@@ -51,6 +52,9 @@ bench: deps bench-deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target mailroom
 	python3 bench/smtp_accept.py $(BENCH_ARGS)
+	python3 bench/pop3_retrieve.py $(filter --quick,$(BENCH_ARGS))
+	python3 bench/idle_connections.py $(filter --quick,$(BENCH_ARGS))
+	python3 bench/big_messages.py $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf build

@@ -1,11 +1,28 @@
 // mailroom serve: runs the server (see server/server.hpp).
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "server/server.hpp"
 
 namespace mailroom::cli {
+namespace {
+
+// One descriptor per connection: raise the soft limit (often 1024) to the
+// hard one, so that max_connections, not the default rlimit, is the bound.
+void raise_open_files_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    const rlim_t before = lim.rlim_cur;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+    }
+    spdlog::info("open files limit={} was={}", lim.rlim_cur, before);
+}
+
+}  // namespace
 
 void add_serve(CLI::App& app) {
     struct opts_t {
@@ -24,6 +41,7 @@ void add_serve(CLI::App& app) {
             cfg.domains.push_back(canon->substr(canon->find('@') + 1));
         }
         spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+        raise_open_files_limit();
         int rc = server::run(std::move(cfg));
         if (rc != 0) std::exit(rc);
     });

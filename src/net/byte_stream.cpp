@@ -2,9 +2,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 namespace mailroom::net {
 namespace {
@@ -63,64 +63,124 @@ void byte_stream::stop_waiting() {
     deadline_.cancel();
 }
 
+template <class Op>
+asio::awaitable<int> byte_stream::tls_call(Op op) {
+    for (;;) {
+        ERR_clear_error();  // SSL_get_error() reads this thread's queue
+        const int r = op();
+        if (r > 0) co_return SSL_ERROR_NONE;
+        const int err = SSL_get_error(tls_.get(), r);
+        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+            const bool eof = err == SSL_ERROR_SSL &&
+                             ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+            ERR_clear_error();
+            co_return eof ? SSL_ERROR_ZERO_RETURN : err;
+        }
+        // The deadline's cancel() ends this wait with operation_aborted.
+        auto [ec] = co_await socket_.async_wait(
+            err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
+        if (ec) co_return SSL_ERROR_SYSCALL;
+    }
+}
+
 asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(
     asio::mutable_buffer buf, std::chrono::milliseconds limit) {
     arm(limit);
-    auto [ec, n] = tls_ ? co_await tls_->async_read_some(buf, use_tuple)
-                        : co_await socket_.async_read_some(buf, use_tuple);
+    std::size_t n = 0;
+    bool eof = false;
+    if (tls_) {
+        const int err = co_await tls_call([&] { return SSL_read_ex(tls_.get(), buf.data(), buf.size(), &n); });
+        eof = err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && !dl_->expired);
+    } else {
+        auto [ec, got] = co_await socket_.async_read_some(buf, use_tuple);
+        n = got;
+        eof = ec == asio::error::eof;
+    }
     bool expired = dl_->expired;
     disarm();
     if (n > 0) co_return std::pair{read_status::data, n};
     if (expired) co_return std::pair{read_status::timeout, std::size_t{0}};
-    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
-        co_return std::pair{read_status::eof, std::size_t{0}};
+    if (eof) co_return std::pair{read_status::eof, std::size_t{0}};
     co_return std::pair{read_status::error, std::size_t{0}};
 }
 
+// `limit` bounds progress, not the whole write (RFC 5321 §4.5.3.2: per TCP
+// send): each send that moves bytes moves the deadline on. With the lazy
+// timer that is a clock read per send, no timer reprogram.
 asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono::milliseconds limit) {
-    arm(limit);
-    auto buf = asio::buffer(bytes.data(), bytes.size());
-    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, buf, use_tuple)
-                        : co_await asio::async_write(socket_, buf, use_tuple);
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        arm(limit);
+        const char* from = bytes.data() + done;
+        const std::size_t left = bytes.size() - done;
+        std::size_t n = 0;
+        bool failed = false;
+        if (tls_) {  // partial writes on: one call sends at least a record
+            failed = co_await tls_call([&] { return SSL_write_ex(tls_.get(), from, left, &n); }) != SSL_ERROR_NONE;
+        } else {
+            auto [ec, sent] = co_await socket_.async_write_some(asio::buffer(from, left), use_tuple);
+            n = sent;
+            failed = !!ec;
+        }
+        done += n;
+        if (failed || n == 0) break;
+    }
     disarm();
-    co_return !ec && n == bytes.size();
+    co_return done == bytes.size();
+}
+
+asio::awaitable<bool> byte_stream::tls_begin(bool server,
+                                             std::chrono::milliseconds limit) {
+    boost::system::error_code ec;
+    socket_.native_non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
+    if (ec || !tls_ || SSL_set_fd(tls_.get(), socket_.native_handle()) != 1) co_return false;
+    SSL_set_mode(tls_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (server) SSL_set_accept_state(tls_.get());
+    else SSL_set_connect_state(tls_.get());
+    arm(limit);
+    const int err = co_await tls_call([&] { return SSL_do_handshake(tls_.get()); });
+    disarm();
+    co_return err == SSL_ERROR_NONE;
 }
 
 asio::awaitable<bool> byte_stream::start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit) {
-    tls_.emplace(socket_, ctx);
-    arm(limit);
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
-    disarm();
-    co_return !ec;
+    tls_.reset(SSL_new(ctx.native_handle()));
+    co_return co_await tls_begin(true, limit);
 }
 
 asio::awaitable<bool> byte_stream::start_tls_client(asio::ssl::context& ctx, const std::string& host, bool verify,
                                                     std::chrono::milliseconds limit) {
-    tls_.emplace(socket_, ctx);
+    tls_.reset(SSL_new(ctx.native_handle()));
+    if (!tls_) co_return false;
+    SSL* ssl = tls_.get();
     // SNI takes names only, never an address literal (RFC 6066 §3).
     boost::system::error_code not_address;
     (void)asio::ip::make_address(host, not_address);
     if (!host.empty() && not_address) {
         // SSL_set_tlsext_host_name() is a macro with a C cast; this is its body.
-        SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(host.c_str()));
+        SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
     }
     if (verify) {
-        tls_->set_verify_mode(asio::ssl::verify_peer);
-        tls_->set_verify_callback(asio::ssl::host_name_verification(host));
+        // The chain against ctx's CAs, and the name (or address) in it.
+        const bool named = not_address ? SSL_set1_host(ssl, host.c_str()) == 1
+                                       : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
+        if (!named) co_return false;
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
     } else {
-        tls_->set_verify_mode(asio::ssl::verify_none);
+        SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
     }
-    arm(limit);
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
-    disarm();
-    co_return !ec;
+    co_return co_await tls_begin(false, limit);
 }
 
 asio::awaitable<void> byte_stream::shutdown(std::chrono::milliseconds limit) {
     if (tls_ && socket_.is_open()) {
+        // Our close_notify only (0 from SSL_shutdown: sent); the peer's is not awaited.
         arm(limit);
-        co_await tls_->async_shutdown(use_tuple);
+        (void)co_await tls_call([&] {
+            const int r = SSL_shutdown(tls_.get());
+            return r == 0 ? 1 : r;
+        });
         disarm();
     }
     boost::system::error_code ignored;
@@ -131,9 +191,8 @@ asio::awaitable<void> byte_stream::shutdown(std::chrono::milliseconds limit) {
 
 std::string byte_stream::tls_description() const {
     if (!tls_) return "none";
-    auto* ssl = const_cast<asio::ssl::stream<tcp::socket&>&>(*tls_).native_handle();
-    std::string out = SSL_get_version(ssl);
-    if (const char* cipher = SSL_get_cipher_name(ssl)) out += std::string(" ") + cipher;
+    std::string out = SSL_get_version(tls_.get());
+    if (const char* cipher = SSL_get_cipher_name(tls_.get())) out += std::string(" ") + cipher;
     return out;
 }
 

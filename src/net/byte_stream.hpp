@@ -1,14 +1,17 @@
 // net::byte_stream: one client connection, plain TCP or TLS, with the
 // switch from one to the other in the middle (STLS/STARTTLS). Engines never
 // see it; run loops in src/server/ and src/delivery/ read and write through it. Every read
-// and write is bounded in time by a deadline that closes the socket. A timer
-// wait may stay pending until shutdown() or destruction.
+// and every stretch of a write without progress is bounded by a deadline. A timer
+// wait may stay pending until shutdown() or destruction. TLS is OpenSSL on
+// the socket's descriptor itself (no BIO pair, no Asio record buffers), with
+// SSL_MODE_RELEASE_BUFFERS: an idle TLS connection holds no record buffer.
 #pragma once
+
+#include <openssl/ssl.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -34,7 +37,8 @@ public:
     // Reads at most buf.size() bytes; gives up after `limit`.
     asio::awaitable<std::pair<read_status, std::size_t>> read_some(asio::mutable_buffer buf,
                                                                    std::chrono::milliseconds limit);
-    // Writes everything or fails (false) after `limit`.
+    // Writes everything, or fails (false) once `limit` passes with no byte
+    // sent: the limit bounds progress, so a slow but steady reader is served.
     asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
     // Server side TLS handshake; from now on reads and writes are encrypted.
     asio::awaitable<bool> start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit);
@@ -46,7 +50,7 @@ public:
     // Sends close_notify when TLS is on (bounded), then closes.
     asio::awaitable<void> shutdown(std::chrono::milliseconds limit);
 
-    bool tls_active() const noexcept { return tls_.has_value(); }
+    bool tls_active() const noexcept { return tls_ != nullptr; }
     std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384" or "none"
     const std::string& peer_address() const noexcept { return peer_address_; }
 
@@ -55,9 +59,18 @@ private:
     void disarm();
     void wait_until(std::chrono::steady_clock::time_point end);
     void stop_waiting();
+    asio::awaitable<bool> tls_begin(bool server, std::chrono::milliseconds limit);
+    // Repeats one OpenSSL call (op() > 0 is success) until it completes,
+    // waiting for the socket as OpenSSL asks; SSL_ERROR_NONE or the error.
+    template <class Op>
+    asio::awaitable<int> tls_call(Op op);
+
+    struct ssl_free {
+        void operator()(SSL* s) const noexcept { SSL_free(s); }
+    };
 
     tcp::socket socket_;
-    std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+    std::unique_ptr<SSL, ssl_free> tls_;  // on socket_'s descriptor (SSL_set_fd)
     asio::steady_timer deadline_;
     // Shared with the timer's handler: a handler of a replaced wait must do
     // nothing (generation), nor may any touch a destroyed stream (alive).

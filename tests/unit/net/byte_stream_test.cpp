@@ -152,6 +152,56 @@ TEST(byte_stream, shutdown_leaves_no_timer_running) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
 }
 
+// write_all's limit bounds a stretch without progress, not the whole write.
+// The server's send buffer is made small so that progress shows at once.
+TEST(byte_stream, write_limit_bounds_progress_not_the_total) {
+    loopback_pair p;
+    p.server.set_option(asio::socket_base::send_buffer_size(32 * 1024));
+    byte_stream s(std::move(p.server));
+    const std::string big(2 << 20, 'z');
+    bool ok = false;
+    std::chrono::steady_clock::duration took{};
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        const auto t0 = std::chrono::steady_clock::now();
+        ok = co_await s.write_all(big, 200ms);
+        took = std::chrono::steady_clock::now() - t0;
+        co_await s.shutdown(1s);
+    }, asio::detached);
+    std::size_t got = 0;
+    std::thread reader([&] {
+        std::array<char, 16 * 1024> buf;
+        boost::system::error_code ec;
+        while (!ec && got < big.size()) {
+            std::this_thread::sleep_for(10ms);  // slow, but never silent for 200 ms
+            got += p.client.read_some(asio::buffer(buf), ec);
+        }
+    });
+    p.io.run();
+    reader.join();
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(got, big.size());
+    EXPECT_GT(took, 600ms) << "the write must have lasted several limits to test anything";
+}
+
+TEST(byte_stream, write_fails_once_no_byte_moves_for_the_limit) {
+    loopback_pair p;
+    p.server.set_option(asio::socket_base::send_buffer_size(32 * 1024));
+    byte_stream s(std::move(p.server));
+    const std::string big(8 << 20, 'z');  // the client never reads
+    bool ok = true;
+    std::chrono::steady_clock::duration took{};
+    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
+        const auto t0 = std::chrono::steady_clock::now();
+        ok = co_await s.write_all(big, 200ms);
+        took = std::chrono::steady_clock::now() - t0;
+        co_await s.shutdown(100ms);
+    }, asio::detached);
+    p.io.run();
+    EXPECT_FALSE(ok);
+    EXPECT_GE(took, 200ms);
+    EXPECT_LT(took, 3s);
+}
+
 TEST(byte_stream, self_signed_certificate_and_tls_upgrade) {
     auto dir = temp_dir();
     auto cert = dir / "cert.pem", key = dir / "key.pem";

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Server memory while C connections each send one S MiB message at once
+(issue #10 §3; default 50 x 30 MiB). mailroom's MX-role SMTP listener takes
+them into a local Maildir; the server's Pss and VmRSS are sampled every
+20 ms from before the first connection until the last 250, and the peak
+and the peak minus the idle figure (and that / C) are printed. Every
+message must arrive whole (size checked in the Maildir).
+
+  python3 bench/big_messages.py [--quick] [--clients 50] [--mib 30] [--bin PATH]
+"""
+
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib.idle_memory import raise_fd_limit, read_reply  # noqa: E402
+from benchlib.load_point import count_messages, maildir_files  # noqa: E402
+from benchlib.servers import REPO, RECIPIENT, Mailroom  # noqa: E402
+
+NET_TIMEOUT = 300.0
+SAMPLE_SECONDS = 0.02
+SEND_CHUNK = 1 << 20
+
+
+def body(mib, tag):
+    head = ("From: sender@remote.test\r\nTo: %s\r\nSubject: big %s\r\n\r\n" % (RECIPIENT, tag)).encode()
+    line = b"y" * 998 + b"\r\n"
+    return head + line * (mib * 1024 * 1024 // len(line))
+
+
+def send_one(addr, data, errors):
+    try:
+        s = socket.create_connection(addr, timeout=NET_TIMEOUT)
+        buf = b""
+        for cmd in (None, b"EHLO client.test", b"MAIL FROM:<sender@remote.test>",
+                    b"RCPT TO:<%s>" % RECIPIENT.encode(), b"DATA"):
+            if cmd is not None:
+                s.sendall(cmd + b"\r\n")
+            code, buf = read_reply(s, buf)
+            if code not in (220, 250, 354):
+                raise RuntimeError("%r -> %d" % (cmd, code))
+        view = memoryview(data)
+        for i in range(0, len(data), SEND_CHUNK):
+            s.sendall(view[i:i + SEND_CHUNK])
+        s.sendall(b".\r\n")
+        code, buf = read_reply(s, buf)
+        if code != 250:
+            raise RuntimeError("end of data -> %d" % code)
+        s.sendall(b"QUIT\r\n")
+        s.close()
+    except Exception as e:  # noqa: BLE001  (reported by the main thread)
+        errors.append(repr(e))
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--mib", type=int, default=30)
+    p.add_argument("--quick", action="store_true", help="same 50 x 30 MiB, one run (it is one run anyway)")
+    p.add_argument("--bin", default=os.path.join(REPO, "build", "release", "src", "cli", "mailroom"))
+    p.add_argument("--no-cgroup", action="store_true")
+    a = p.parse_args(argv)
+    raise_fd_limit(a.clients + 100)
+    server = Mailroom(a.bin, max_connections=a.clients + 10, use_cgroup=not a.no_cgroup)
+    data = body(a.mib, "x")
+    errors, peak = [], [0, 0]
+    try:
+        server.start()
+        time.sleep(1.0)
+        idle_pss, idle_rss, _ = server.group.memory_kib()
+        threads = [threading.Thread(target=send_one, args=((server.host, server.port), data, errors))
+                   for _ in range(a.clients)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
+            pss, rss, _ = server.group.memory_kib()
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            time.sleep(SAMPLE_SECONDS)
+        wall = time.monotonic() - t0
+        for t in threads:
+            t.join()
+        stored = count_messages(server.maildir)
+        sizes = [os.path.getsize(f) for f in maildir_files(server.maildir)]
+    finally:
+        server.stop()
+        server.cleanup()
+    print("big messages: %d connections x %d MiB at once (mailroom %s), %.1f s" % (a.clients, a.mib, a.bin, wall))
+    print("  server idle: Pss %d KiB, RSS %d KiB" % (idle_pss, idle_rss))
+    print("  server peak: Pss %d KiB, RSS %d KiB; above idle: Pss %.1f MiB (%.2f MiB per connection)"
+          % (peak[0], peak[1], (peak[0] - idle_pss) / 1024, (peak[0] - idle_pss) / 1024 / a.clients))
+    # Stored with LF or CRLF line ends, plus a Received: header.
+    bad = [s for s in sizes if s < len(data) - data.count(b"\r\n")]
+    print("  stored %d of %d messages; %d short; errors: %d%s"
+          % (stored, a.clients, len(bad), len(errors), (" first: " + errors[0]) if errors else ""))
+    return 0 if stored == a.clients and not bad and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
