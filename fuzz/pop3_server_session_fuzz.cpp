@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<sasl_begin>(*a) || std::holds_alternative<sasl_continue>(*a)) {
                 auto b = in.byte();
                 if (b % 4 == 0) s.sasl_challenge("Y2hhbGxlbmdl");
-                else s.sasl_done({static_cast<login_status>(b % 3), "user@example.test"},
+                else s.sasl_done(static_cast<login_status>(b % 3), "user@example.test",
                                  b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
             } else if (std::holds_alternative<open_maildrop>(*a)) {
                 auto b = in.byte();

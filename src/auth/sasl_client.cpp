@@ -10,12 +10,12 @@
 
 #include "auth/wipe.hpp"
 #include "common/errors.hpp"
+#include "common/sasl_mechanisms.hpp"
 
 namespace mailroom::auth {
 namespace {
 
-constexpr std::array<std::string_view, 5> known_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                                           "SCRAM-SHA-256"};
+constexpr auto known_mechanisms = sasl_mechanism_names;  // common/sasl_mechanisms.hpp
 
 bool known(std::string_view m) {
     return std::find(known_mechanisms.begin(), known_mechanisms.end(), m) != known_mechanisms.end();

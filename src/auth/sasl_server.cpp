@@ -14,12 +14,12 @@
 #include "auth/password.hpp"
 #include "auth/wipe.hpp"
 #include "common/errors.hpp"
+#include "common/sasl_mechanisms.hpp"
 
 namespace mailroom::auth {
 namespace {
 
-constexpr std::array<std::string_view, 5> known_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                                           "SCRAM-SHA-256"};
+constexpr auto known_mechanisms = sasl_mechanism_names;  // common/sasl_mechanisms.hpp
 
 // Read-only after sasl_context::create(), so exchanges on several
 // threads share it without a lock.

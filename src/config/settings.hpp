@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/sasl_mechanisms.hpp"
+
 namespace mailroom::config {
 
 enum class service_kind { pop3, smtp, submission };  // smtp: MX role; submission: 587/465 (AUTH required)
@@ -24,7 +26,7 @@ struct listener {
     tls_mode tls = tls_mode::starttls;
     bool plaintext_auth = false;       // plaintext passwords without TLS
     bool apop = true;
-    std::vector<std::string> mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"};
+    std::vector<std::string> mechanisms = default_sasl_mechanisms();
     unsigned max_connections = 1000;
     unsigned max_connections_per_ip = 50;
     std::chrono::seconds idle_timeout{600};                 // POP3 autologout, RFC 1939 §3

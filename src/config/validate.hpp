@@ -15,8 +15,7 @@
 namespace mailroom::config::detail {
 
 // Upper case, as stored in listener::mechanisms.
-inline constexpr std::array<std::string_view, 5> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                                                 "SCRAM-SHA-256"};
+inline constexpr auto sasl_mechanisms = sasl_mechanism_names;  // common/sasl_mechanisms.hpp
 inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "info", "warn",
                                                             "error", "critical", "off"};
 inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};

@@ -32,9 +32,9 @@ asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services&
     co_return offer;
 }
 
-asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, services& svc, const std::string& id) {
+asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, asio::ssl::context& tls, const std::string& id) {
     // (co_await kept out of the if condition: g++ 12 resumed a dead frame there)
-    const bool upgraded = co_await peer.start_tls(svc.tls, std::chrono::seconds(30));
+    const bool upgraded = co_await peer.start_tls(tls, std::chrono::seconds(30));
     if (upgraded)
         spdlog::info("{} tls {}", id, peer.tls_description());
     else

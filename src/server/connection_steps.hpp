@@ -1,10 +1,11 @@
 // server::connection_steps: what every protocol driver does the same way -
 // decide which SASL mechanisms to offer, upgrade to TLS with a deadline,
-// wait out a failed-login delay. Used by pop3_connection, smtp_connection
-// and the implicit-TLS accept path (server.cpp).
+// wait out a failed-login delay. Used by connection_driver and the
+// implicit-TLS accept path (server.cpp).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -28,7 +29,8 @@ boost::asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, se
 
 // TLS handshake within 30 s; logs the result under `id`. False: the
 // connection must close.
-boost::asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, services& svc, const std::string& id);
+boost::asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, boost::asio::ssl::context& tls,
+                                            const std::string& id);
 
 // A timer, so only this connection waits (failed-login delays).
 boost::asio::awaitable<void> wait_for(std::chrono::milliseconds delay);

@@ -1,5 +1,6 @@
 #include "server/pop3_connection.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -8,8 +9,8 @@
 #include "common/errors.hpp"
 #include "common/log_field.hpp"
 #include "net/offload.hpp"
-#include "net/run_engine.hpp"
 #include "proto/pop3/server_session.hpp"
+#include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
 #include "server/login_check.hpp"
 #include "server/pop3_maildrop.hpp"
@@ -37,107 +38,24 @@ pop3::limits limits_for(const config::listener& lc) {
     l.max_auth_failures = lc.max_auth_failures;
     l.auth_failure_delay = lc.auth_failure_delay;
     l.max_auth_failure_delay = lc.max_auth_failure_delay;
-    l.autologout = std::chrono::duration_cast<std::chrono::minutes>(lc.idle_timeout);
+    l.autologout = lc.idle_timeout;  // the listener's override of RFC 1939 §3's 10 minutes
     return l;
 }
 
-const char* reason_name(pop3::close_reason r) {
-    switch (r) {
-        case pop3::close_reason::quit: return "quit";
-        case pop3::close_reason::timeout: return "timeout";
-        case pop3::close_reason::eof: return "disconnected";
-        case pop3::close_reason::too_many_errors: return "too_many_errors";
-        case pop3::close_reason::auth_failures: return "too_many_auth_failures";
-        case pop3::close_reason::tls_failed: return "tls_failed";
-        case pop3::close_reason::server_error: return "server_error";
-    }
-    return "unknown";
-}
-
-// Performs the engine's requests; one per connection, lives in serve_pop3's frame.
-class pop3_driver {
+// POP3's own actions (login, maildrop, messages, deletes); the shared ones
+// are connection_driver's. One per connection, lives in serve_pop3's frame.
+class pop3_protocol {
 public:
-    pop3_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const auth_offer& offer,
-                const std::string& id)
-        : peer_(peer), lc_(lc), svc_(svc), id_(id),
-          engine_(policy_for(lc, svc, offer), limits_for(lc),
-                  pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())}) {}
-
-    pop3::server_session& engine() { return engine_; }
-    std::string close_reason = "write_failed";
-
-    asio::awaitable<bool> operator()(pop3::action& act) {
-        return std::visit([this](auto& a) { return on(a); }, act);
-    }
-
-private:
-    std::chrono::milliseconds write_limit() const {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(lc_.idle_timeout);
-    }
-
-    asio::awaitable<bool> on(pop3::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
-
-    asio::awaitable<bool> on(pop3::start_tls&) {
-        const bool upgraded = co_await upgrade_to_tls(peer_, svc_, id_);
-        if (!upgraded) {
-            close_reason = "tls_failed";
-            co_return false;
-        }
-        engine_.tls_started();
-        co_return true;
-    }
+    pop3_protocol(net::byte_stream& peer, services& svc, const std::string& id, pop3::server_session& engine)
+        : peer_(peer), svc_(svc), id_(id), engine_(engine) {}
 
     asio::awaitable<bool> on(pop3::verify_login& a) {
         auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(svc_, a.cred); });
         const bool apop = std::holds_alternative<pop3::apop_login>(a.cred);
         std::visit([&](const auto& c) { attempted_user_ = c.user; }, a.cred);
-        log_login(verdict, apop ? "APOP" : "USER");
+        log_login(verdict.status, verdict.user, apop ? "APOP" : "USER");
         engine_.login_done(std::move(verdict));
         co_return true;
-    }
-
-    asio::awaitable<bool> on(pop3::sasl_begin& a) {
-        attempted_user_.clear();
-        auto step = co_await sasl_.begin(a.mechanism, a.initial_response_b64);  // own statement: g++ 12
-        deliver(std::move(step));
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(pop3::sasl_continue& a) {
-        auto step = co_await sasl_.step(a.response_b64);
-        deliver(std::move(step));
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(pop3::sasl_abort&) {
-        sasl_.abort();
-        co_return true;
-    }
-
-    void deliver(auth::sasl_step step) {
-        using o = auth::sasl_step::outcome;
-        if (step.what == o::challenge) {
-            engine_.sasl_challenge(std::move(step.data_b64));
-            return;
-        }
-        pop3::login_verdict v;
-        v.status = step.what == o::success             ? pop3::login_status::ok
-                   : step.what == o::temporary_failure ? pop3::login_status::temporary_failure
-                                                       : pop3::login_status::bad_credentials;
-        v.user = step.user;
-        log_login(v, sasl_.mechanism());
-        std::optional<std::string> final_data;
-        if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
-        engine_.sasl_done(std::move(v), std::move(final_data));
-    }
-
-    void log_login(const pop3::login_verdict& v, const std::string& mech) {
-        const char* what = v.status == pop3::login_status::ok                  ? "login"
-                           : v.status == pop3::login_status::temporary_failure ? "login tempfail"
-                                                                                : "login failed";
-        spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
-                     log_field(v.status == pop3::login_status::ok ? v.user : attempted_user_), mech,
-                     peer_.tls_active() ? "yes" : "no", peer_.peer_address());
     }
 
     asio::awaitable<bool> on(pop3::open_maildrop& a) {
@@ -169,22 +87,32 @@ private:
         co_return true;
     }
 
-    asio::awaitable<bool> on(pop3::pause& a) {
-        co_await wait_for(a.delay);
-        co_return true;
+    // A SASL login (the user name is known only once it succeeded).
+    void log_auth(pop3::login_status status, const std::string& user, const std::string& mech) {
+        attempted_user_.clear();
+        log_login(status, user, mech);
     }
 
-    asio::awaitable<bool> on(pop3::close_connection& a) {
-        close_reason = reason_name(a.why);
-        co_return false;
+    std::string summary() const {
+        const auto& s = engine_.summary();
+        return fmt::format("user={} retrieved={} bytes={} deleted={} auth_failures={}", s.user.empty() ? "-" : log_field(s.user),
+                           s.retrieved, s.retrieved_bytes, s.deleted, s.auth_failures);
+    }
+
+private:
+    void log_login(pop3::login_status status, const std::string& user, const std::string& mech) {
+        const char* what = status == pop3::login_status::ok                  ? "login"
+                           : status == pop3::login_status::temporary_failure ? "login tempfail"
+                                                                              : "login failed";
+        spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
+                     log_field(status == pop3::login_status::ok ? user : attempted_user_), mech,
+                     peer_.tls_active() ? "yes" : "no", peer_.peer_address());
     }
 
     net::byte_stream& peer_;
-    const config::listener& lc_;
     services& svc_;
     const std::string& id_;
-    pop3::server_session engine_;
-    sasl_runner sasl_{svc_};
+    pop3::server_session& engine_;
     std::string attempted_user_;
     pop3_maildrop maildrop_;
 };
@@ -192,16 +120,14 @@ private:
 }  // namespace
 
 asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc,
-                                 const std::string& id) {
+                                 const network_list&, const std::string& id) {
     const auto offer = co_await auth_offer_for(lc, svc);
-    pop3_driver driver(peer, lc, svc, offer, id);
-    co_await net::run_engine(peer, driver.engine(), driver,
-                             std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
-    const auto& s = driver.engine().summary();
-    spdlog::info("{} disconnect reason={} user={} retrieved={} bytes={} deleted={} auth_failures={}", id,
-                 driver.close_reason, s.user.empty() ? "-" : log_field(s.user), s.retrieved, s.retrieved_bytes,
-                 s.deleted, s.auth_failures);
-    co_await peer.shutdown(std::chrono::seconds(5));
+    pop3::server_session engine(policy_for(lc, svc, offer), limits_for(lc),
+                                pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())});
+    sasl_runner sasl(svc);
+    pop3_protocol protocol(peer, svc, id, engine);
+    connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
+    co_await driver.run();
 }
 
 }  // namespace mailroom::server

@@ -51,34 +51,49 @@ struct listener_runtime {
     net::connection_limits limits;
 };
 
+// One row per service kind: a new protocol is a new engine plus a row here.
+struct service_row {
+    config::service_kind kind;
+    char id_prefix;                   // session ids: "P1a", "S2b"
+    std::string_view refusal;         // sent to a cleartext peer over the connection limit
+    asio::awaitable<void> (*serve)(net::byte_stream&, const config::listener&, services&, const network_list&,
+                                   const std::string&);
+};
+
+constexpr service_row service_table[] = {
+    {config::service_kind::pop3, 'P', "-ERR [SYS/TEMP] Too many connections, try again later.\r\n", &serve_pop3},
+    {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+    {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+};
+
+const service_row& service_for(config::service_kind kind) {
+    for (const auto& row : service_table)
+        if (row.kind == kind) return row;
+    throw std::logic_error("no service table row for a configured listener");  // config validation prevents it
+}
+
 asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr, services& svc,
                                         const network_list& trusted) {
     net::byte_stream peer(std::move(socket));
-    const bool pop3 = lr.cfg.service == config::service_kind::pop3;
-    const std::string id = session_id(svc, pop3 ? 'P' : 'S');
+    const auto& service = service_for(lr.cfg.service);
+    const std::string id = session_id(svc, service.id_prefix);
     auto slot = lr.limits.try_acquire(peer.peer_address());
     if (!slot) {
         spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lr.cfg.name, peer.peer_address());
         // A cleartext peer gets a reason; an implicit-TLS one just a close.
-        if (lr.cfg.tls != config::tls_mode::implicit)
-            co_await peer.write_all(pop3 ? "-ERR [SYS/TEMP] Too many connections, try again later.\r\n"
-                                         : "421 4.7.0 Too many connections, try again later\r\n",
-                                    5s);
+        if (lr.cfg.tls != config::tls_mode::implicit) co_await peer.write_all(service.refusal, 5s);
         co_await peer.shutdown(1s);
         co_return;
     }
     spdlog::info("{} connect listener={} ip={} tls={}", id, lr.cfg.name, peer.peer_address(), tls_name(lr.cfg.tls));
     if (lr.cfg.tls == config::tls_mode::implicit) {
-        const bool upgraded = co_await upgrade_to_tls(peer, svc, id);
+        const bool upgraded = co_await upgrade_to_tls(peer, svc.tls, id);
         if (!upgraded) {
             co_await peer.shutdown(1s);
             co_return;
         }
     }
-    if (pop3)
-        co_await serve_pop3(peer, lr.cfg, svc, id);
-    else
-        co_await serve_smtp(peer, lr.cfg, svc, trusted, id);
+    co_await service.serve(peer, lr.cfg, svc, trusted, id);
 }
 
 asio::awaitable<void> accept_loop(listener_runtime& lr, services& svc, const network_list& trusted) {

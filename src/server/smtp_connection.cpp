@@ -1,5 +1,6 @@
 #include "server/smtp_connection.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,10 +12,10 @@
 #include "delivery/scheduler.hpp"
 #include "mail/trace_headers.hpp"
 #include "net/offload.hpp"
-#include "net/run_engine.hpp"
 #include "proto/smtp/server_session.hpp"
 #include "server/delivered_notice.hpp"
 #include "server/local_delivery.hpp"
+#include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
 #include "server/sasl_runner.hpp"
 #include "queue/spool.hpp"
@@ -45,20 +46,8 @@ smtp::limits limits_for(const config::listener& lc) {
     l.max_auth_failures = lc.max_auth_failures;
     l.auth_failure_delay = lc.auth_failure_delay;
     l.max_auth_failure_delay = lc.max_auth_failure_delay;
+    l.command_timeout = lc.idle_timeout;  // the listener's override of RFC 5321's 5 minutes
     return l;
-}
-
-const char* reason_name(smtp::close_reason r) {
-    switch (r) {
-        case smtp::close_reason::quit: return "quit";
-        case smtp::close_reason::timeout: return "timeout";
-        case smtp::close_reason::eof: return "disconnected";
-        case smtp::close_reason::too_many_errors: return "too_many_errors";
-        case smtp::close_reason::auth_failures: return "too_many_auth_failures";
-        case smtp::close_reason::tls_failed: return "tls_failed";
-        case smtp::close_reason::server_error: return "server_error";
-    }
-    return "unknown";
 }
 
 // The queue's view of an accepted message, for its remote recipients.
@@ -92,70 +81,30 @@ queue::envelope envelope_for(const smtp::transaction_info& tx, const std::vector
     return env;
 }
 
-class smtp_driver {
+// SMTP's own actions (sender, recipient, accepting the message); the
+// shared ones are connection_driver's. One per connection.
+class smtp_protocol {
 public:
-    smtp_driver(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
-                const auth_offer& offer, const std::string& id)
-        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id),
-          engine_(policy_for(lc, svc, offer), limits_for(lc)) {}
+    smtp_protocol(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
+                  const std::string& id, smtp::server_session& engine)
+        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(engine) {}
 
-    smtp::server_session& engine() { return engine_; }
-    std::string close_reason = "write_failed";
-
-    asio::awaitable<bool> operator()(smtp::action& act) {
-        return std::visit([this](auto& a) { return on(a); }, act);
+    void log_auth(smtp::auth_status status, const std::string& user, const std::string& mech) {
+        spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
+                     status == smtp::auth_status::ok                  ? "ok"
+                     : status == smtp::auth_status::temporary_failure ? "tempfail"
+                                                                      : "failed",
+                     user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no", peer_.peer_address());
     }
 
-private:
-    std::chrono::milliseconds write_limit() const {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(lc_.idle_timeout);
+    std::string summary() const {
+        const auto& s = engine_.summary();
+        return fmt::format("helo={} user={} messages={} rejected={} auth_failures={}", s.helo.empty() ? "-" : log_field(s.helo),
+                           s.auth_user.empty() ? "-" : log_field(s.auth_user), s.messages, s.rejected, s.auth_failures);
     }
+
     client_facts facts(const std::string& auth_user) const {
         return {peer_.peer_address(), auth_user, lc_.service == config::service_kind::submission};
-    }
-
-    asio::awaitable<bool> on(smtp::send_reply& a) { co_return co_await peer_.write_all(a.bytes, write_limit()); }
-
-    asio::awaitable<bool> on(smtp::start_tls&) {
-        const bool upgraded = co_await upgrade_to_tls(peer_, svc_, id_);
-        if (!upgraded) {
-            close_reason = "tls_failed";
-            co_return false;
-        }
-        engine_.tls_started();
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(smtp::sasl_begin& a) {
-        auto step = co_await sasl_.begin(a.mechanism, a.initial_response_b64);  // own statement: g++ 12
-        deliver(std::move(step));
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(smtp::sasl_continue& a) {
-        auto step = co_await sasl_.step(a.response_b64);
-        deliver(std::move(step));
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(smtp::sasl_abort&) {
-        sasl_.abort();
-        co_return true;
-    }
-
-    void deliver(auth::sasl_step step) {
-        using o = auth::sasl_step::outcome;
-        if (step.what == o::challenge) return engine_.sasl_challenge(std::move(step.data_b64));
-        const auto status = step.what == o::success             ? smtp::auth_status::ok
-                            : step.what == o::temporary_failure ? smtp::auth_status::temporary_failure
-                                                                : smtp::auth_status::bad_credentials;
-        spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
-                     status == smtp::auth_status::ok ? "ok" : status == smtp::auth_status::temporary_failure ? "tempfail" : "failed",
-                     step.user.empty() ? "-" : log_field(step.user), sasl_.mechanism(), peer_.tls_active() ? "yes" : "no",
-                     peer_.peer_address());
-        std::optional<std::string> final_data;
-        if (step.what == o::success && !step.data_b64.empty()) final_data = std::move(step.data_b64);
-        engine_.sasl_done(status, std::move(step.user), std::move(final_data));
     }
 
     asio::awaitable<bool> on(smtp::check_sender& a) {
@@ -254,6 +203,7 @@ private:
         co_return true;
     }
 
+private:
     // NOTIFY=SUCCESS from recipients delivered here (not queued): their
     // "delivered" DSN, queued (RFC 3461 §5.2.2). An alias counts as
     // delivered here too. The message is accepted whatever happens here: a
@@ -281,23 +231,12 @@ private:
         return *queued;
     }
 
-    asio::awaitable<bool> on(smtp::pause& a) {
-        co_await wait_for(a.delay);
-        co_return true;
-    }
-
-    asio::awaitable<bool> on(smtp::close_connection& a) {
-        close_reason = reason_name(a.why);
-        co_return false;
-    }
-
     net::byte_stream& peer_;
     const config::listener& lc_;
     services& svc_;
     const network_list& trusted_;
     const std::string& id_;
-    smtp::server_session engine_;
-    sasl_runner sasl_{svc_};
+    smtp::server_session& engine_;
 };
 
 }  // namespace
@@ -305,14 +244,11 @@ private:
 asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener& lc, services& svc,
                                  const network_list& trusted, const std::string& id) {
     const auto offer = co_await auth_offer_for(lc, svc);
-    smtp_driver driver(peer, lc, svc, trusted, offer, id);
-    co_await net::run_engine(peer, driver.engine(), driver,
-                             std::chrono::duration_cast<std::chrono::milliseconds>(lc.idle_timeout));
-    const auto& s = driver.engine().summary();
-    spdlog::info("{} disconnect reason={} helo={} user={} messages={} rejected={} auth_failures={}", id,
-                 driver.close_reason, s.helo.empty() ? "-" : log_field(s.helo), s.auth_user.empty() ? "-" : log_field(s.auth_user),
-                 s.messages, s.rejected, s.auth_failures);
-    co_await peer.shutdown(std::chrono::seconds(5));
+    smtp::server_session engine(policy_for(lc, svc, offer), limits_for(lc));
+    sasl_runner sasl(svc);
+    smtp_protocol protocol(peer, lc, svc, trusted, id, engine);
+    connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
+    co_await driver.run();
 }
 
 }  // namespace mailroom::server

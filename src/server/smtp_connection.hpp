@@ -1,8 +1,8 @@
 // server::smtp_connection: one SMTP client (smtp or submission listener)
 // from accept (or TLS handshake) to close. Runs an smtp::server_session
-// through net::run_engine and answers its requests: SASL through GNU SASL,
-// sender and recipient checks through smtp_policy, accepted messages
-// through local delivery. Blocking work runs on the worker pool; one log
+// through connection_driver and answers SMTP's own requests: sender and
+// recipient checks through smtp_policy, accepted messages through local
+// delivery and the queue. Blocking work runs on the worker pool; one log
 // line per event, with the queue id for each message.
 #pragma once
 

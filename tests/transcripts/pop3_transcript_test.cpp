@@ -231,7 +231,8 @@ private:
         else if (what == "sasl") {
             std::optional<std::string> final_data;
             if (words.size() > 3) final_data = words[3];
-            session_->sasl_done(verdict(arg1, arg2), final_data);
+            auto v = verdict(arg1, arg2);
+            session_->sasl_done(v.status, std::move(v.user), final_data);
         } else if (what == "maildrop") {
             if (arg1 == "ok") session_->maildrop_opened(listing_);
             else if (arg1 == "in_use") session_->maildrop_opened(make_error_code(errc::in_use));

@@ -1,18 +1,13 @@
 #include "proto/pop3/capabilities.hpp"
 
+#include "proto/common/auth_policy.hpp"
+
 namespace mailroom::pop3 {
 
-bool plaintext_allowed(const listener_policy& p) { return p.tls_active || p.plaintext_auth; }
-
-bool is_plaintext_mechanism(std::string_view mechanism) {
-    return mechanism == "PLAIN" || mechanism == "LOGIN";
-}
+bool plaintext_allowed(const listener_policy& p) { return proto::plaintext_allowed(p.tls_active, p.plaintext_auth); }
 
 std::vector<std::string> offered_mechanisms(const listener_policy& p) {
-    std::vector<std::string> out;
-    for (const auto& m : p.sasl_mechanisms)
-        if (plaintext_allowed(p) || !is_plaintext_mechanism(m)) out.push_back(m);
-    return out;
+    return proto::offered_mechanisms(p.sasl_mechanisms, plaintext_allowed(p));
 }
 
 bool stls_available(const listener_policy& p) { return p.stls_offered && !p.tls_active; }

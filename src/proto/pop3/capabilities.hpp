@@ -12,11 +12,8 @@
 namespace mailroom::pop3 {
 
 // USER/PASS and AUTH PLAIN/LOGIN send the password itself: only over TLS,
-// or where the listener allows it (plaintext_auth = true).
+// or where the listener allows it (proto/common/auth_policy.hpp).
 bool plaintext_allowed(const listener_policy& p);
-
-// True for mechanisms that carry the password in the clear (PLAIN, LOGIN).
-bool is_plaintext_mechanism(std::string_view mechanism);
 
 // The configured mechanisms usable now, in configured order.
 std::vector<std::string> offered_mechanisms(const listener_policy& p);

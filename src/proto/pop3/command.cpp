@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "common/ascii.hpp"
+#include "proto/common/keyword.hpp"
 
 namespace mailroom::pop3 {
 namespace {
@@ -16,16 +16,9 @@ constexpr std::array<std::pair<std::string_view, verb>, 16> keywords{{
 }};
 
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_upper(a[i]) != b[i]) return false;
-    return true;
-}
-
 verb lookup(std::string_view keyword) {
     for (const auto& [name, v] : keywords)
-        if (equal_ignoring_case(keyword, name)) return v;
+        if (proto::keyword_equals(keyword, name)) return v;
     return verb::unknown;
 }
 

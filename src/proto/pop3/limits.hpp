@@ -16,7 +16,7 @@ struct limits {
     unsigned max_auth_failures = 5;              // then -ERR and close
     std::chrono::milliseconds auth_failure_delay{1000};      // first failure
     std::chrono::milliseconds max_auth_failure_delay{15000}; // doubling up to this
-    std::chrono::minutes autologout{10};         // RFC 1939 §3: at least 10 minutes
+    std::chrono::milliseconds autologout{std::chrono::minutes(10)};  // RFC 1939 §3: at least 10 minutes
 };
 
 }  // namespace mailroom::pop3

@@ -4,6 +4,7 @@
 
 #include "common/ascii.hpp"
 #include "common/errors.hpp"
+#include "proto/common/auth_policy.hpp"
 #include "proto/pop3/capabilities.hpp"
 #include "proto/pop3/command.hpp"
 #include "proto/pop3/message_encoding.hpp"
@@ -43,7 +44,11 @@ std::string make_apop_timestamp(const session_env& env, const std::string& hostn
 }  // namespace
 
 server_session::server_session(listener_policy policy, const limits& lim, session_env env)
-    : policy_(std::move(policy)), lim_(lim), env_(env), in_(lim.max_command_line) {
+    : policy_(std::move(policy)),
+      lim_(lim),
+      env_(env),
+      in_(lim.max_command_line),
+      throttle_({lim.max_auth_failures, lim.auth_failure_delay, lim.max_auth_failure_delay}) {
     std::string greeting = "+OK " + policy_.implementation + " ready.";
     if (policy_.apop) {
         apop_timestamp_ = make_apop_timestamp(env_, policy_.hostname);
@@ -81,13 +86,13 @@ void server_session::process() {
     // without bound (thousands of LISTs from one 4 KiB read): stop at a
     // backlog; next_action() resumes once it has been handed out.
     while (state_ != state::closed && awaiting_ == awaiting::nothing && out_.reply_bytes() < max_reply_backlog) {
-        auto next = in_.next();
-        if (next.what == line_buffer::status::need_more) {
+        auto next = in_.next_line();
+        if (next.what == proto::input_buffer::status::need_more) {
             // A dropped connection deletes nothing (RFC 1939 §6: only QUIT enters UPDATE).
             if (eof_) close(close_reason::eof);
             return;
         }
-        if (next.what == line_buffer::status::too_long)
+        if (next.what == proto::input_buffer::status::too_long)
             handle_too_long_line();
         else
             handle_line(next.line);
@@ -95,16 +100,12 @@ void server_session::process() {
 }
 
 void server_session::handle_too_long_line() {
-    if (sasl_response_expected_) {
-        sasl_response_expected_ = false;
-        sasl_final_sent_ = false;
-        request(sasl_abort{});
-    }
+    if (sasl_.expecting_response() && sasl_.on_too_long()) request(sasl_abort{});
     bad("-ERR Line too long.");
 }
 
 void server_session::handle_line(std::string_view line) {
-    if (sasl_response_expected_) {
+    if (sasl_.expecting_response()) {
         handle_sasl_response(line);
         return;
     }
@@ -119,42 +120,43 @@ void server_session::handle_line(std::string_view line) {
     dispatch(*parsed.cmd);
 }
 
+std::span<const server_session::command_spec> server_session::commands() {
+    using proto::in;
+    constexpr auto auth = in(state::authorization);
+    constexpr auto trans = in(state::transaction);
+    static constexpr command_spec table[] = {
+        {"USER", verb::user, &server_session::cmd_user, auth, plaintext_policy},
+        {"PASS", verb::pass, &server_session::cmd_pass, auth, plaintext_policy},
+        {"APOP", verb::apop, &server_session::cmd_apop, auth, 0},
+        {"AUTH", verb::auth, &server_session::cmd_auth, auth, 0},
+        {"STLS", verb::stls, &server_session::cmd_stls, auth, 0},
+        {"UTF8", verb::utf8, &server_session::cmd_utf8, auth, 0},
+        {"CAPA", verb::capa, &server_session::cmd_capa, auth | trans, 0},
+        {"QUIT", verb::quit, &server_session::cmd_quit, auth | trans, 0},
+        {"STAT", verb::stat, &server_session::cmd_stat, trans, 0},
+        {"LIST", verb::list, &server_session::cmd_list, trans, 0},
+        {"UIDL", verb::uidl, &server_session::cmd_uidl, trans, 0},
+        {"RETR", verb::retr, &server_session::cmd_retr, trans, 0},
+        {"TOP", verb::top, &server_session::cmd_top, trans, 0},
+        {"DELE", verb::dele, &server_session::cmd_dele, trans, 0},
+        {"NOOP", verb::noop, &server_session::cmd_noop, trans, 0},
+        {"RSET", verb::rset, &server_session::cmd_rset, trans, 0},
+    };
+    return table;
+}
+
 void server_session::dispatch(const command& c) {
-    const bool auth = state_ == state::authorization;
-    switch (c.what) {
-        case verb::capa: cmd_capa(c); return;
-        case verb::quit: cmd_quit(c); return;
-        case verb::unknown: bad(unknown_command); return;
-        default: break;
-    }
-    if (auth) {
-        switch (c.what) {
-            case verb::user: cmd_user(c); return;
-            case verb::pass: cmd_pass(c); return;
-            case verb::apop: cmd_apop(c); return;
-            case verb::auth: cmd_auth(c); return;
-            case verb::stls: cmd_stls(c); return;
-            case verb::utf8: cmd_utf8(c); return;
-            default: bad(wrong_state); return;
-        }
-    }
-    switch (c.what) {
-        case verb::stat: cmd_stat(c); return;
-        case verb::list: cmd_list_or_uidl(c, false); return;
-        case verb::uidl: cmd_list_or_uidl(c, true); return;
-        case verb::retr: cmd_retr_or_top(c, false); return;
-        case verb::top: cmd_retr_or_top(c, true); return;
-        case verb::dele: cmd_dele(c); return;
-        case verb::noop: cmd_noop(c); return;
-        case verb::rset: cmd_rset(c); return;
-        default: bad(wrong_state); return;
-    }
+    // Checked before any handler runs (STYLE.md §4).
+    const auto* spec = proto::find_command(commands(), c.what);
+    if (!spec) return bad(unknown_command);
+    if (!proto::state_in(spec->states, state_)) return bad(wrong_state);
+    if ((spec->flags & plaintext_policy) && !plaintext_allowed(policy_)) return bad(plaintext_refused);
+    (this->*spec->handler)(c);
 }
 
 // ---- AUTHORIZATION -------------------------------------------------------------
 
 void server_session::cmd_user(const command& c) {
-    if (!plaintext_allowed(policy_)) return bad(plaintext_refused);
     if (c.args.size() != 1) return bad("-ERR Syntax error: USER takes one argument, the user name.");
     // Always +OK: RFC 1939 §7 allows it, and saying "no such user" here
     // would reveal which users exist.
@@ -163,7 +165,6 @@ void server_session::cmd_user(const command& c) {
 }
 
 void server_session::cmd_pass(const command& c) {
-    if (!plaintext_allowed(policy_)) return bad(plaintext_refused);
     if (!user_) return bad("-ERR No username given.");
     if (c.rest.empty()) return bad("-ERR Syntax error: PASS takes the password.");
     bad_commands_ = 0;
@@ -197,10 +198,8 @@ void server_session::cmd_auth(const command& c) {
     }
     if (c.args.size() > 2) return bad("-ERR Syntax error: AUTH takes a mechanism and an initial response.");
     const std::string mech = ascii_upper(c.args[0]);
-    const auto& configured = policy_.sasl_mechanisms;
-    if (std::find(configured.begin(), configured.end(), mech) == configured.end())
-        return bad("-ERR Unsupported authentication mechanism.");
-    if (is_plaintext_mechanism(mech) && !plaintext_allowed(policy_)) return bad(plaintext_refused);
+    if (!proto::is_configured(policy_.sasl_mechanisms, mech)) return bad("-ERR Unsupported authentication mechanism.");
+    if (proto::is_plaintext_mechanism(mech) && !plaintext_allowed(policy_)) return bad(plaintext_refused);
     std::optional<std::string> initial;
     if (c.args.size() == 2) initial = c.args[1] == "=" ? std::string() : std::string(c.args[1]);  // RFC 5034 §4
     bad_commands_ = 0;
@@ -211,21 +210,17 @@ void server_session::cmd_auth(const command& c) {
 }
 
 void server_session::handle_sasl_response(std::string_view line) {
-    sasl_response_expected_ = false;
-    if (line == "*") {  // RFC 5034 §4: the client cancels; the server answers -ERR
-        const bool exchange_open = !sasl_final_sent_;
-        sasl_final_sent_ = false;
-        if (exchange_open) request(sasl_abort{});
-        reply("-ERR Authentication aborted.");
-        return;
+    auto step = sasl_.on_line(line);
+    using o = proto::sasl_dialogue::outcome;
+    switch (step.what) {
+        case o::aborted:  // RFC 5034 §4: the client cancels; the server answers -ERR
+            if (step.abort_exchange) request(sasl_abort{});
+            return reply("-ERR Authentication aborted.");
+        case o::failure: return login_failed();  // no empty line after server-final data
+        case o::success: return login_succeeded(std::move(step.text));
+        case o::respond: break;
     }
-    if (sasl_final_sent_) {
-        // RFC 5034 §4: after server-final data the client sends an empty line.
-        sasl_final_sent_ = false;
-        if (!line.empty()) return login_failed();
-        return login_succeeded(std::move(sasl_user_));
-    }
-    request(sasl_continue{std::string(line)});
+    request(sasl_continue{std::move(step.text)});
     awaiting_ = awaiting::sasl;
 }
 
@@ -302,7 +297,7 @@ void server_session::cmd_stat(const command& c) {
     ok("+OK " + std::to_string(count) + " " + std::to_string(octets));
 }
 
-void server_session::cmd_list_or_uidl(const command& c, bool uidl) {
+void server_session::list_or_uidl(const command& c, bool uidl) {
     auto describe = [&](std::size_t i) {
         return std::to_string(i + 1) + " " + (uidl ? messages_[i].uid : std::to_string(messages_[i].size));
     };
@@ -326,7 +321,7 @@ void server_session::cmd_list_or_uidl(const command& c, bool uidl) {
     bad_commands_ = 0;
 }
 
-void server_session::cmd_retr_or_top(const command& c, bool top) {
+void server_session::retr_or_top(const command& c, bool top) {
     if (c.args.size() != (top ? 2u : 1u))
         return bad(top ? "-ERR Syntax error: TOP takes a message number and a line count."
                        : "-ERR Syntax error: RETR takes a message number.");
@@ -390,22 +385,20 @@ void server_session::sasl_challenge(std::string challenge_b64) {
     if (awaiting_ != awaiting::sasl) return;
     awaiting_ = awaiting::nothing;
     reply("+ " + challenge_b64);
-    sasl_response_expected_ = true;
+    sasl_.challenge_sent();
     process();
 }
 
-void server_session::sasl_done(login_verdict v, std::optional<std::string> final_b64) {
+void server_session::sasl_done(login_status status, std::string user, std::optional<std::string> final_b64) {
     if (awaiting_ != awaiting::sasl) return;
     awaiting_ = awaiting::nothing;
-    switch (v.status) {
+    switch (status) {
         case login_status::ok:
-            if (final_b64) {
+            if (final_b64) {  // RFC 5034 §4: server-final data, then the client's empty line
                 reply("+ " + *final_b64);
-                sasl_response_expected_ = true;
-                sasl_final_sent_ = true;
-                sasl_user_ = std::move(v.user);
+                sasl_.final_data_sent(std::move(user));
             } else {
-                login_succeeded(std::move(v.user));
+                login_succeeded(std::move(user));
             }
             break;
         case login_status::bad_credentials: login_failed(); break;
@@ -421,15 +414,11 @@ void server_session::login_succeeded(std::string user) {
 }
 
 void server_session::login_failed() {
-    ++summary_.auth_failures;
-    // Growing delay (doubling, capped) against password guessing; the
-    // driver waits with a timer, so other sessions are not slowed.
-    auto delay = lim_.auth_failure_delay;
-    for (unsigned i = 1; i < summary_.auth_failures && delay < lim_.max_auth_failure_delay; ++i) delay *= 2;
-    delay = std::min(delay, lim_.max_auth_failure_delay);
-    if (delay.count() > 0) request(pause{delay});
+    const auto v = throttle_.failed();
+    summary_.auth_failures = throttle_.failures();
+    if (v.pause.count() > 0) request(pause{v.pause});
     reply(auth_failed);
-    if (summary_.auth_failures >= lim_.max_auth_failures) close(close_reason::auth_failures);
+    if (v.close) close(close_reason::auth_failures);
 }
 
 void server_session::maildrop_opened(result<std::vector<message_info>> listing) {

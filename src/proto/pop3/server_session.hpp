@@ -18,14 +18,20 @@
 
 #include "common/action_queue.hpp"
 #include "common/clock.hpp"
-#include "common/line_buffer.hpp"
 #include "common/result.hpp"
+#include "common/sasl_mechanisms.hpp"
 #include "common/secret.hpp"
+#include "proto/common/actions.hpp"
+#include "proto/common/command_table.hpp"
+#include "proto/common/input_buffer.hpp"
+#include "proto/common/login_throttle.hpp"
+#include "proto/common/sasl_dialogue.hpp"
 #include "proto/pop3/limits.hpp"
 
 namespace mailroom::pop3 {
 
-struct command;  // proto/pop3/command.hpp
+struct command;     // proto/pop3/command.hpp
+enum class verb;    // proto/pop3/command.hpp
 
 enum class state { authorization, transaction, update, closed };
 
@@ -38,8 +44,7 @@ struct listener_policy {
     // Configured SASL mechanisms, upper case, in the order CAPA lists them.
     // PLAIN and LOGIN are offered only where plaintext is allowed (TLS, or
     // plaintext_auth).
-    std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1",
-                                             "SCRAM-SHA-256"};
+    std::vector<std::string> sasl_mechanisms = default_sasl_mechanisms();
     std::string hostname = "localhost";        // in the APOP timestamp
     std::string implementation = "mailroom";   // CAPA IMPLEMENTATION
 };
@@ -53,21 +58,22 @@ struct session_env {
 
 // ---- requests (actions) ----------------------------------------------------
 
-struct send_reply { std::string bytes; };   // one or more complete CRLF lines
-struct start_tls {};                        // answer: tls_started() or close
+// Shared with every engine (proto/common/actions.hpp).
+using proto::close_connection;
+using proto::close_reason;
+using proto::pause;
+using proto::sasl_abort;
+using proto::sasl_begin;
+using proto::sasl_continue;
+using proto::send_reply;
+using proto::start_tls;
 struct password_login { std::string user; secret password; };           // USER/PASS
 struct apop_login { std::string user; std::string timestamp; std::string digest_hex; };
 using login_credentials = std::variant<password_login, apop_login>;
 struct verify_login { login_credentials cred; };                         // answer: login_done()
-struct sasl_begin { std::string mechanism; std::optional<std::string> initial_response_b64; };
-struct sasl_continue { std::string response_b64; };                      // answer: sasl_*()
-struct sasl_abort {};                                                    // no answer
 struct open_maildrop { std::string user; };                              // answer: maildrop_opened()
 struct load_message { std::size_t index; };   // 0-based in the listing;  answer: message_loaded()
 struct apply_deletes { std::vector<std::string> uids; };                 // answer: deletes_applied()
-struct pause { std::chrono::milliseconds delay; };  // failed-login delay; no answer
-enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
-struct close_connection { close_reason why; };
 
 using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue,
                             sasl_abort, open_maildrop, load_message, apply_deletes, pause,
@@ -75,7 +81,7 @@ using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sas
 
 // ---- answers -----------------------------------------------------------------
 
-enum class login_status { ok, bad_credentials, temporary_failure };
+using proto::login_status;
 struct login_verdict {
     login_status status = login_status::bad_credentials;
     std::string user;  // canonical address when ok
@@ -109,7 +115,7 @@ public:
     void sasl_challenge(std::string challenge_b64);   // "+ challenge", more to come
     // The exchange ended. On success with final data (SCRAM server-final),
     // the client is sent "+ data" and must answer an empty line first.
-    void sasl_done(login_verdict v, std::optional<std::string> final_b64);
+    void sasl_done(login_status status, std::string user, std::optional<std::string> final_b64);
     void maildrop_opened(result<std::vector<message_info>> listing);  // errc::in_use → [IN-USE]
     // Raw stored message (LF or CRLF line ends); the session sends it with
     // CRLF line ends and dot-stuffing, whole (RETR) or cut (TOP).
@@ -120,6 +126,8 @@ public:
     state current_state() const noexcept;
     const session_summary& summary() const noexcept;
     const listener_policy& policy() const noexcept;
+    // RFC 1939 §3 autologout: the driver's read deadline (and write deadline).
+    std::chrono::milliseconds idle_timeout() const noexcept { return lim_.autologout; }
 
 private:
     // The one answer the session waits for; no input is read meanwhile.
@@ -130,6 +138,9 @@ private:
     void handle_sasl_response(std::string_view line);
     void handle_too_long_line();
     void dispatch(const command& c);
+    using command_spec = proto::command_spec<server_session, command, verb>;
+    enum flag : unsigned { plaintext_policy = 1 };  // refused without TLS unless plaintext_auth
+    static std::span<const command_spec> commands();
 
     // AUTHORIZATION state (RFC 1939 §4, §7; RFC 2449; RFC 2595; RFC 5034; RFC 6856)
     void cmd_user(const command& c);
@@ -143,8 +154,12 @@ private:
     void cmd_quit(const command& c);
     // TRANSACTION state (RFC 1939 §5, §7)
     void cmd_stat(const command& c);
-    void cmd_list_or_uidl(const command& c, bool uidl);
-    void cmd_retr_or_top(const command& c, bool top);
+    void cmd_list(const command& c) { list_or_uidl(c, false); }
+    void cmd_uidl(const command& c) { list_or_uidl(c, true); }
+    void cmd_retr(const command& c) { retr_or_top(c, false); }
+    void cmd_top(const command& c) { retr_or_top(c, true); }
+    void list_or_uidl(const command& c, bool uidl);
+    void retr_or_top(const command& c, bool top);
     void cmd_dele(const command& c);
     void cmd_noop(const command& c);
     void cmd_rset(const command& c);
@@ -162,16 +177,15 @@ private:
     listener_policy policy_;
     limits lim_;
     session_env env_;
-    line_buffer in_;
+    proto::input_buffer in_;
     state state_ = state::authorization;
     awaiting awaiting_ = awaiting::nothing;
     action_queue<action, send_reply> out_;
     std::string apop_timestamp_;         // empty when APOP is off
     std::optional<std::string> user_;    // from USER, for PASS
     std::string mechanism_;              // of the login under way
-    bool sasl_response_expected_ = false;  // a "+ " line is out; next line answers it
-    bool sasl_final_sent_ = false;         // server-final data sent; empty line expected
-    std::string sasl_user_;                // verified user waiting for that empty line
+    proto::sasl_dialogue sasl_;
+    proto::login_throttle throttle_;
     std::vector<message_info> messages_;
     std::vector<bool> deleted_;
     std::optional<std::uint64_t> top_lines_;  // of the RETR/TOP under way

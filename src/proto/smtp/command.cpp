@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/ascii.hpp"
+#include "proto/common/keyword.hpp"
 
 namespace mailroom::smtp {
 namespace {
@@ -17,15 +18,10 @@ constexpr std::array<std::pair<std::string_view, verb>, 14> verbs{{
 }};
 
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-    return true;
-}
-
-bool starts_with_icase(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+using proto::keyword_equals;
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept { return keyword_equals(a, b); }
+constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
+    return proto::keyword_prefix(s, prefix);
 }
 
 std::optional<std::uint64_t> decimal(std::string_view s, std::size_t max_digits = 20) {

@@ -20,7 +20,7 @@ struct limits {
     unsigned max_auth_failures = 3;              // then 421 and close
     std::chrono::milliseconds auth_failure_delay{1000};
     std::chrono::milliseconds max_auth_failure_delay{15000};
-    std::chrono::minutes command_timeout{5};     // RFC 5321 §4.5.3.2.7 (server timeout)
+    std::chrono::milliseconds command_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2.7 (server timeout)
 };
 
 }  // namespace mailroom::smtp

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/errors.hpp"
+#include "proto/common/auth_policy.hpp"
 
 namespace mailroom::smtp {
 namespace {
@@ -11,12 +12,13 @@ namespace {
 // without reading cannot grow our memory (same rule as POP3).
 constexpr std::size_t max_reply_backlog = 64 * 1024;
 
-bool is_plaintext_mechanism(std::string_view m) { return m == "PLAIN" || m == "LOGIN"; }
-
 }  // namespace
 
 server_session::server_session(listener_policy policy, const limits& lim)
-    : policy_(std::move(policy)), lim_(lim) {
+    : policy_(std::move(policy)),
+      lim_(lim),
+      in_(lim.max_command_line),
+      throttle_({lim.max_auth_failures, lim.auth_failure_delay, lim.max_auth_failure_delay}) {
     reply(220, "", policy_.hostname + " ESMTP mailroom");
 }
 
@@ -55,17 +57,15 @@ void server_session::process() {
             }
             continue;
         }
-        const auto max = auth_response_expected_ ? lim_.max_auth_line : lim_.max_command_line;
+        const auto max = sasl_.expecting_response() ? lim_.max_auth_line : lim_.max_command_line;
         auto next = in_.next_line(max);
-        if (next.what == input_buffer::status::need_more) {
+        if (next.what == proto::input_buffer::status::need_more) {
             starved = true;
             break;
         }
-        if (next.what == input_buffer::status::too_long) {
-            if (auth_response_expected_) {
-                auth_response_expected_ = false;
-                if (!auth_final_sent_) request(sasl_abort{});
-                auth_final_sent_ = false;
+        if (next.what == proto::input_buffer::status::too_long) {
+            if (sasl_.expecting_response()) {
+                if (sasl_.on_too_long()) request(sasl_abort{});
                 bad(500, "5.5.6", "Authentication exchange line is too long");  // RFC 4954 §4
             } else {
                 bad(500, "5.5.2", "Error: line too long");
@@ -80,7 +80,7 @@ void server_session::process() {
 }
 
 void server_session::handle_line(std::string_view line) {
-    if (auth_response_expected_) return handle_auth_response(line);
+    if (sasl_.expecting_response()) return handle_auth_response(line);
     for (unsigned char c : line)
         if (c == 0 || c == '\r') return bad(500, "5.5.2", "Error: invalid characters in command");
     auto cmd = parse_command(line);
@@ -105,19 +105,17 @@ void server_session::feed_data() {
 }
 
 void server_session::feed_chunk() {
-    const auto raw = in_.raw();
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_left_, raw.size()));
+    const auto got = in_.take(chunk_left_);  // raw mode: the chunk's octets, whatever they are
     if (!discard_chunk_ && !chunk_too_big_) {
-        if (chunks_.size() + n > lim_.max_message_bytes) {
+        if (chunks_.size() + got.size() > lim_.max_message_bytes) {
             chunk_too_big_ = true;
             chunks_.clear();
             chunks_.shrink_to_fit();
         } else {
-            chunks_.append(raw.substr(0, n));
+            chunks_.append(got);
         }
     }
-    in_.consume(n);
-    chunk_left_ -= n;
+    chunk_left_ -= got.size();
     if (chunk_left_ > 0) return;  // state stays bdat
     if (discard_chunk_) {         // refused BDAT: its reply is already out
         discard_chunk_ = false;
@@ -225,7 +223,7 @@ void server_session::sasl_challenge(std::string challenge_b64) {
     if (awaiting_ != awaiting::sasl) return;
     awaiting_ = awaiting::nothing;
     request(send_reply{"334 " + challenge_b64 + "\r\n"});
-    auth_response_expected_ = true;
+    sasl_.challenge_sent();
     process();
 }
 
@@ -236,9 +234,7 @@ void server_session::sasl_done(auth_status status, std::string user, std::option
         case auth_status::ok:
             if (final_b64) {  // RFC 4954 §4: additional data with success goes in a 334
                 request(send_reply{"334 " + *final_b64 + "\r\n"});
-                auth_response_expected_ = true;
-                auth_final_sent_ = true;
-                pending_auth_user_ = std::move(user);
+                sasl_.final_data_sent(std::move(user));
             } else {
                 auth_user_ = std::move(user);
                 summary_.auth_user = auth_user_;
@@ -253,34 +249,32 @@ void server_session::sasl_done(auth_status status, std::string user, std::option
 }
 
 void server_session::auth_failed() {
-    ++summary_.auth_failures;
-    auto delay = lim_.auth_failure_delay;
-    for (unsigned i = 1; i < summary_.auth_failures && delay < lim_.max_auth_failure_delay; ++i) delay *= 2;
-    delay = std::min(delay, lim_.max_auth_failure_delay);
-    if (delay.count() > 0) request(pause{delay});
+    const auto v = throttle_.failed();
+    summary_.auth_failures = throttle_.failures();
+    if (v.pause.count() > 0) request(pause{v.pause});
     reply(535, "5.7.8", "Error: authentication failed");
-    if (summary_.auth_failures >= lim_.max_auth_failures) {
+    if (v.close) {
         reply(421, "4.7.0", policy_.hostname + " Error: too many authentication failures");
         close(close_reason::auth_failures);
     }
 }
 
 void server_session::handle_auth_response(std::string_view line) {
-    auth_response_expected_ = false;
-    if (line == "*") {  // RFC 4954 §4: the client cancels
-        if (!auth_final_sent_) request(sasl_abort{});
-        auth_final_sent_ = false;
-        return bad(501, "5.7.0", "Authentication aborted");
+    auto step = sasl_.on_line(line);
+    using o = proto::sasl_dialogue::outcome;
+    switch (step.what) {
+        case o::aborted:  // RFC 4954 §4: the client cancels
+            if (step.abort_exchange) request(sasl_abort{});
+            return bad(501, "5.7.0", "Authentication aborted");
+        case o::failure: return auth_failed();  // no empty line after the final 334
+        case o::success:
+            auth_user_ = std::move(step.text);
+            summary_.auth_user = auth_user_;
+            summary_.mechanism = mechanism_;
+            return ok(235, "2.7.0", "Authentication successful");
+        case o::respond: break;
     }
-    if (auth_final_sent_) {
-        auth_final_sent_ = false;
-        if (!line.empty()) return auth_failed();
-        auth_user_ = std::move(pending_auth_user_);
-        summary_.auth_user = auth_user_;
-        summary_.mechanism = mechanism_;
-        return ok(235, "2.7.0", "Authentication successful");
-    }
-    request(sasl_continue{std::string(line)});
+    request(sasl_continue{std::move(step.text)});
     awaiting_ = awaiting::sasl;
 }
 
@@ -335,11 +329,8 @@ std::optional<action> server_session::next_action() {
 }
 
 std::vector<std::string> server_session::offered_mechanisms() const {
-    std::vector<std::string> out;
-    if (!policy_.auth_offered) return out;
-    for (const auto& m : policy_.sasl_mechanisms)
-        if (plaintext_allowed() || !is_plaintext_mechanism(m)) out.push_back(m);
-    return out;
+    if (!policy_.auth_offered) return {};
+    return proto::offered_mechanisms(policy_.sasl_mechanisms, plaintext_allowed());
 }
 
 }  // namespace mailroom::smtp

@@ -19,8 +19,14 @@
 
 #include "common/action_queue.hpp"
 #include "common/clock.hpp"
-#include "proto/smtp/input_buffer.hpp"
 #include "common/result.hpp"
+#include "common/sasl_mechanisms.hpp"
+#include "proto/common/actions.hpp"
+#include "proto/common/auth_policy.hpp"
+#include "proto/common/command_table.hpp"
+#include "proto/common/input_buffer.hpp"
+#include "proto/common/login_throttle.hpp"
+#include "proto/common/sasl_dialogue.hpp"
 #include "proto/smtp/command.hpp"
 #include "proto/smtp/data_decoder.hpp"
 #include "proto/smtp/limits.hpp"
@@ -44,17 +50,21 @@ struct listener_policy {
     bool starttls_offered = false;  // a certificate exists and the listener allows STARTTLS
     bool plaintext_auth = false;    // AUTH PLAIN/LOGIN without TLS
     bool auth_offered = true;       // AUTH advertised at all on this listener
-    std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"};
+    std::vector<std::string> sasl_mechanisms = default_sasl_mechanisms();
     std::string hostname = "localhost";
 };
 
 // ---- requests ----------------------------------------------------------------
 
-struct send_reply { std::string bytes; };          // one or more complete CRLF lines
-struct start_tls {};                               // answer: tls_started() (or the driver closes)
-struct sasl_begin { std::string mechanism; std::optional<std::string> initial_response_b64; };
-struct sasl_continue { std::string response_b64; };
-struct sasl_abort {};                              // no answer
+// Shared with every engine (proto/common/actions.hpp).
+using proto::close_connection;
+using proto::close_reason;
+using proto::pause;
+using proto::sasl_abort;
+using proto::sasl_begin;
+using proto::sasl_continue;
+using proto::send_reply;
+using proto::start_tls;
 // MAIL FROM: may this client use this sender? (submission: owned by the
 // authenticated user). answer: sender_checked()
 struct check_sender { std::string address; /* "" = null path */ std::string auth_user; };
@@ -72,9 +82,6 @@ struct transaction_info {
 };
 // End of data: queue it durably. answer: message_queued()
 struct queue_message { transaction_info tx; std::string message; };
-struct pause { std::chrono::milliseconds delay; };  // failed AUTH; no answer
-enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
-struct close_connection { close_reason why; };
 
 using action = std::variant<send_reply, start_tls, sasl_begin, sasl_continue, sasl_abort, check_sender,
                             check_recipient, queue_message, pause, close_connection>;
@@ -89,7 +96,7 @@ struct verdict {
     std::string text = "Ok";
     bool accepted() const noexcept { return code >= 200 && code < 300; }
 };
-enum class auth_status { ok, bad_credentials, temporary_failure };
+using auth_status = proto::login_status;
 
 struct session_summary {
     std::string helo;
@@ -121,6 +128,8 @@ public:
     state current_state() const noexcept { return state_; }
     const session_summary& summary() const noexcept { return summary_; }
     const listener_policy& policy() const noexcept { return policy_; }
+    // RFC 5321 §4.5.3.2.7: the driver's read deadline (and write deadline).
+    std::chrono::milliseconds idle_timeout() const noexcept { return lim_.command_timeout; }
 
 private:
     enum class awaiting { nothing, tls, sasl, sender, recipient, queue };
@@ -129,7 +138,23 @@ private:
     void handle_line(std::string_view line);
     void handle_auth_response(std::string_view line);
     void dispatch(const command& c);
-    void cmd_ehlo(const command& c, bool extended);
+    using command_spec = proto::command_spec<server_session, command, verb>;
+    // Row flags: which wrong-state reply a command gets.
+    enum flag : unsigned {
+        helo_first = 1,     // in the greeting state: "send HELO/EHLO first"
+        recipient_first = 2, // in the mail state: 554 "no valid recipients"
+    };
+    static std::span<const command_spec> commands();
+    void wrong_state(const command_spec& spec);
+    void cmd_ehlo(const command& c) { ehlo(c, true); }
+    void cmd_helo(const command& c) { ehlo(c, false); }
+    void cmd_rset(const command& c);
+    void cmd_noop(const command& c);
+    void cmd_quit(const command& c);
+    void cmd_vrfy(const command& c);
+    void cmd_expn(const command& c);
+    void cmd_help(const command& c);
+    void ehlo(const command& c, bool extended);
     void cmd_mail(const command& c);
     void cmd_rcpt(const command& c);
     void cmd_data(const command& c);
@@ -140,7 +165,7 @@ private:
     void feed_data();
     void feed_chunk();
 
-    bool plaintext_allowed() const { return policy_.tls_active || policy_.plaintext_auth; }
+    bool plaintext_allowed() const { return proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth); }
     std::vector<std::string> offered_mechanisms() const;
     void reset_transaction();
     void reply(int code, std::string_view enhanced, std::string_view text);
@@ -152,7 +177,7 @@ private:
 
     listener_policy policy_;
     limits lim_;
-    input_buffer in_;
+    proto::input_buffer in_;
     state state_ = state::greeting;
     awaiting awaiting_ = awaiting::nothing;
     action_queue<action, send_reply> out_;
@@ -160,9 +185,8 @@ private:
     std::string helo_;
     std::string auth_user_;
     std::string mechanism_;
-    bool auth_response_expected_ = false;
-    bool auth_final_sent_ = false;
-    std::string pending_auth_user_;
+    proto::sasl_dialogue sasl_;
+    proto::login_throttle throttle_;
     transaction_info tx_;
     std::optional<recipient_info> pending_rcpt_;
     std::optional<data_decoder> data_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/ascii.hpp"
+#include "proto/common/auth_policy.hpp"
 #include "proto/smtp/server_session.hpp"
 
 namespace mailroom::smtp {
@@ -12,33 +13,70 @@ bool in_transaction(state s) { return s == state::mail || s == state::rcpt; }
 
 }  // namespace
 
-void server_session::dispatch(const command& c) {
-    switch (c.what) {
-        case verb::ehlo: return cmd_ehlo(c, true);
-        case verb::helo: return cmd_ehlo(c, false);
-        case verb::mail: return cmd_mail(c);
-        case verb::rcpt: return cmd_rcpt(c);
-        case verb::data: return cmd_data(c);
-        case verb::bdat: return cmd_bdat(c);
-        case verb::starttls: return cmd_starttls(c);
-        case verb::auth: return cmd_auth(c);
-        case verb::rset:
-            if (!c.argument.empty()) return bad(501, "5.5.4", "Syntax: RSET");
-            reset_transaction();
-            return ok(250, "2.0.0", "Ok");
-        case verb::noop: return ok(250, "2.0.0", "Ok");
-        case verb::quit:
-            reply(221, "2.0.0", "Bye");
-            return close(close_reason::quit);
-        // RFC 5321 §3.5.3: 252 neither confirms nor denies a user.
-        case verb::vrfy: return ok(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
-        case verb::expn: return bad(502, "5.5.1", "EXPN is not supported");
-        case verb::help: return ok(214, "2.0.0", "See RFC 5321 https://www.rfc-editor.org/rfc/rfc5321");
-        case verb::unknown: return bad(500, "5.5.2", "Error: command not recognized");
-    }
+std::span<const server_session::command_spec> server_session::commands() {
+    using proto::any_state;
+    using proto::in;
+    // Only MAIL, RCPT and DATA have pure state rules; the others check
+    // their argument, TLS or AUTH first, in their handlers. BDAT runs in
+    // every state because its chunk must be read (and dropped) whatever
+    // the answer (RFC 3030 §2).
+    static constexpr command_spec table[] = {
+        {"EHLO", verb::ehlo, &server_session::cmd_ehlo, any_state},
+        {"HELO", verb::helo, &server_session::cmd_helo, any_state},
+        {"MAIL", verb::mail, &server_session::cmd_mail, in(state::ready), helo_first, "Error: nested MAIL command"},
+        {"RCPT", verb::rcpt, &server_session::cmd_rcpt, in(state::mail, state::rcpt), 0, "Error: need MAIL command"},
+        {"DATA", verb::data, &server_session::cmd_data, in(state::rcpt), recipient_first, "Error: need RCPT command"},
+        {"BDAT", verb::bdat, &server_session::cmd_bdat, any_state},
+        {"STARTTLS", verb::starttls, &server_session::cmd_starttls, any_state},
+        {"AUTH", verb::auth, &server_session::cmd_auth, any_state},
+        {"RSET", verb::rset, &server_session::cmd_rset, any_state},
+        {"NOOP", verb::noop, &server_session::cmd_noop, any_state},
+        {"QUIT", verb::quit, &server_session::cmd_quit, any_state},
+        {"VRFY", verb::vrfy, &server_session::cmd_vrfy, any_state},
+        {"EXPN", verb::expn, &server_session::cmd_expn, any_state},
+        {"HELP", verb::help, &server_session::cmd_help, any_state},
+    };
+    return table;
 }
 
-void server_session::cmd_ehlo(const command& c, bool extended) {
+void server_session::dispatch(const command& c) {
+    // Checked before any handler runs (STYLE.md §4).
+    const auto* spec = proto::find_command(commands(), c.what);
+    if (!spec) return bad(500, "5.5.2", "Error: command not recognized");
+    if (!proto::state_in(spec->states, state_)) return wrong_state(*spec);
+    (this->*spec->handler)(c);
+}
+
+void server_session::wrong_state(const command_spec& spec) {
+    if ((spec.flags & helo_first) && state_ == state::greeting)
+        return bad(503, "5.5.1", "Error: send HELO/EHLO first");
+    if ((spec.flags & recipient_first) && state_ == state::mail) return bad(554, "5.5.1", "Error: no valid recipients");
+    bad(503, "5.5.1", spec.wrong_state);
+}
+
+void server_session::cmd_rset(const command& c) {
+    if (!c.argument.empty()) return bad(501, "5.5.4", "Syntax: RSET");
+    reset_transaction();
+    ok(250, "2.0.0", "Ok");
+}
+
+void server_session::cmd_noop(const command&) { ok(250, "2.0.0", "Ok"); }
+
+void server_session::cmd_quit(const command&) {
+    reply(221, "2.0.0", "Bye");
+    close(close_reason::quit);
+}
+
+// RFC 5321 §3.5.3: 252 neither confirms nor denies a user.
+void server_session::cmd_vrfy(const command&) {
+    ok(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+}
+
+void server_session::cmd_expn(const command&) { bad(502, "5.5.1", "EXPN is not supported"); }
+
+void server_session::cmd_help(const command&) { ok(214, "2.0.0", "See RFC 5321 https://www.rfc-editor.org/rfc/rfc5321"); }
+
+void server_session::ehlo(const command& c, bool extended) {
     const auto name = c.argument.substr(0, c.argument.find(' '));
     if (name.empty()) return bad(501, "5.5.4", extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
     // RFC 5321 §4.1.4: EHLO/HELO resets like RSET; the name is only logged.
@@ -65,8 +103,6 @@ void server_session::cmd_ehlo(const command& c, bool extended) {
 }
 
 void server_session::cmd_mail(const command& c) {
-    if (state_ == state::greeting) return bad(503, "5.5.1", "Error: send HELO/EHLO first");
-    if (in_transaction(state_)) return bad(503, "5.5.1", "Error: nested MAIL command");
     // RFC 6409 §4.3 (and RFC 8314 for 465): submission needs authentication.
     if (policy_.submission && auth_user_.empty()) return bad(530, "5.7.0", "Authentication required");
     auto parsed = parse_mail(c.argument, esmtp_);
@@ -86,7 +122,6 @@ void server_session::cmd_mail(const command& c) {
 }
 
 void server_session::cmd_rcpt(const command& c) {
-    if (!in_transaction(state_)) return bad(503, "5.5.1", "Error: need MAIL command");
     if (tx_.recipients.size() >= lim_.max_recipients)
         return reply(452, "4.5.3", "Error: too many recipients");  // RFC 5321 §4.5.3.1.10
     auto parsed = parse_rcpt(c.argument, tx_.params.smtputf8);
@@ -100,8 +135,6 @@ void server_session::cmd_rcpt(const command& c) {
 
 void server_session::cmd_data(const command& c) {
     if (!c.argument.empty()) return bad(501, "5.5.4", "Syntax: DATA");
-    if (state_ == state::mail) return bad(554, "5.5.1", "Error: no valid recipients");
-    if (state_ != state::rcpt) return bad(503, "5.5.1", "Error: need RCPT command");
     if (used_bdat_) return bad(503, "5.5.1", "Error: DATA after BDAT");  // RFC 3030 §2
     ok(354, "", "End data with <CR><LF>.<CR><LF>");
     data_.emplace(lim_.max_message_bytes, lim_.max_text_line);
@@ -146,10 +179,9 @@ void server_session::cmd_auth(const command& c) {
     const std::string mech = ascii_upper(c.argument.substr(0, space));
     const auto ir = space == std::string_view::npos ? std::string_view() : c.argument.substr(space + 1);
     if (mech.empty() || ir.find(' ') != std::string_view::npos) return bad(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
-    const auto& configured = policy_.sasl_mechanisms;
-    if (!policy_.auth_offered || std::find(configured.begin(), configured.end(), mech) == configured.end())
+    if (!policy_.auth_offered || !proto::is_configured(policy_.sasl_mechanisms, mech))
         return bad(504, "5.5.4", "Unrecognized authentication type");
-    if ((mech == "PLAIN" || mech == "LOGIN") && !plaintext_allowed())
+    if (proto::is_plaintext_mechanism(mech) && !plaintext_allowed())
         return bad(538, "5.7.11", "Encryption required for requested authentication mechanism");  // RFC 4954 §4
     std::optional<std::string> initial;
     if (space != std::string_view::npos) initial = ir == "=" ? std::string() : std::string(ir);

@@ -78,8 +78,8 @@ reply_reader::result reply_reader::next() {
     if (failed_) return *failed_;
     for (;;) {
         auto got = in_.next_line(lim_.max_line_bytes);
-        if (got.what == input_buffer::status::need_more) return std::monostate{};
-        if (got.what == input_buffer::status::too_long) return *(failed_ = reply_error::line_too_long);
+        if (got.what == proto::input_buffer::status::need_more) return std::monostate{};
+        if (got.what == proto::input_buffer::status::too_long) return *(failed_ = reply_error::line_too_long);
         const auto line = got.line;
         // RFC 5321 §4.2: Reply-code [ ("-" / SP) textstring ]
         if (line.size() < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "proto/smtp/client/limits.hpp"
-#include "proto/smtp/input_buffer.hpp"
+#include "proto/common/input_buffer.hpp"
 
 namespace mailroom::smtp::client {
 
@@ -63,7 +63,7 @@ public:
 
 private:
     reply_limits lim_;
-    input_buffer in_;
+    proto::input_buffer in_{lim_.max_line_bytes};
     reply partial_;
     std::size_t partial_bytes_ = 0;
     std::optional<reply_error> failed_;

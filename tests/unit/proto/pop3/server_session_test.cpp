@@ -141,5 +141,36 @@ TEST(Pop3ServerSession, InputAfterCloseIsIgnored) {
     EXPECT_EQ(s.current_state(), state::closed);
 }
 
+// The command table is checked before any handler: every TRANSACTION
+// command in AUTHORIZATION (and every AUTHORIZATION-only one after login)
+// gets the wrong-state reply, counted toward max_bad_commands.
+TEST(Pop3ServerSession, CommandTableRefusesWrongStateAndCounts) {
+    test::fixed_clock clk;
+    test::seeded_random rnd;
+    limits lim;
+    lim.max_bad_commands = 9;
+    server_session s(tls_policy(), lim, session_env{clk, rnd, 1});
+    drain_replies(s);
+    for (const char* c : {"STAT", "LIST", "UIDL", "RETR 1", "TOP 1 0", "DELE 1", "NOOP", "RSET"}) {
+        s.feed(std::string(c) + "\r\n");
+        EXPECT_EQ(drain_replies(s), "-ERR Command not valid in this state.\r\n") << c;
+    }
+    EXPECT_EQ(s.current_state(), state::authorization);
+    s.feed("NOOP\r\n");  // the ninth bad command in a row ends the session
+    EXPECT_EQ(expect_action<send_reply>(s).bytes, "-ERR Too many bad commands.\r\n");
+    EXPECT_EQ(expect_action<close_connection>(s).why, close_reason::too_many_errors);
+
+    server_session t(tls_policy(), limits{}, session_env{clk, rnd, 2});
+    start_login(t);
+    t.maildrop_opened(std::vector<message_info>{});
+    EXPECT_EQ(drain_replies(t), "+OK Logged in.\r\n");
+    for (const char* c : {"USER x", "PASS y", "APOP x 0123", "AUTH PLAIN", "STLS", "UTF8"}) {
+        t.feed(std::string(c) + "\r\n");
+        EXPECT_EQ(drain_replies(t), "-ERR Command not valid in this state.\r\n") << c;
+    }
+    t.feed("CAPA\r\n");  // both states
+    EXPECT_EQ(drain_replies(t).substr(0, 4), "+OK ");
+}
+
 }  // namespace
 }  // namespace mailroom::pop3
