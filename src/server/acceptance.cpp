@@ -85,7 +85,7 @@ acceptance_plan plan_acceptance(const std::vector<queue::recipient>& recipients,
     return plan;
 }
 
-result<std::vector<storage::resolution>> resolve_recipients(storage::userdb& users,
+result<std::vector<storage::resolution>> resolve_recipients(storage::directory& users,
                                                             const std::vector<std::string>& addresses) {
     // Mailbox names are resolved in one read transaction; the rest can
     // only be remote.

@@ -17,7 +17,7 @@
 #include "durable/group_commit.hpp"
 #include "queue/envelope.hpp"
 #include "queue/spool.hpp"
-#include "storage/userdb.hpp"
+#include "storage/directory.hpp"
 
 namespace mailroom::server {
 
@@ -25,7 +25,7 @@ struct services;
 
 // What the transaction uses, and nothing else.
 struct acceptance_context {
-    storage::userdb& users;
+    storage::directory& users;
     queue::spool* spool;  // nullptr: nothing may be queued (mailroom inject)
     const std::filesystem::path& mail_root;
     durable::group_commit& mailbox_commits;
@@ -63,7 +63,7 @@ acceptance_plan plan_acceptance(const std::vector<queue::recipient>& recipients,
 // Every address resolved in one read transaction; names no local mailbox
 // can have (domain literals, quoted local parts) are remote as they are,
 // unless their domain is ours (errc::invalid_argument).
-result<std::vector<storage::resolution>> resolve_recipients(storage::userdb& users,
+result<std::vector<storage::resolution>> resolve_recipients(storage::directory& users,
                                                             const std::vector<std::string>& addresses);
 
 struct accepted {

@@ -10,6 +10,7 @@
 #include "common/errors.hpp"
 #include "durable/file_system.hpp"
 #include "storage/maildir.hpp"
+#include "storage/sqlite/userdb.hpp"
 #include "support/fixed_env.hpp"
 #include "support/temp_dir.hpp"
 

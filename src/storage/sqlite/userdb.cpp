@@ -1,4 +1,4 @@
-#include "storage/userdb.hpp"
+#include "storage/sqlite/userdb.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -14,7 +14,7 @@
 
 #include "common/errors.hpp"
 #include "common/handles.hpp"
-#include "storage/detail/statement_cache.hpp"
+#include "storage/sqlite/detail/statement_cache.hpp"
 
 namespace mailroom::storage {
 namespace {
