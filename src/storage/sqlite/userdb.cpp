@@ -410,7 +410,7 @@ result<bool> userdb::impl::has_legacy_users() {
     return found;
 }
 
-// ---- aliases (rules in aliases.cpp, contract in userdb.hpp)
+// ---- aliases (rules in aliases.cpp, contract in storage/directory.hpp)
 
 std::error_code userdb::add_alias(std::string_view source, std::string_view target) {
     auto src = canonical_alias_source(source);
