@@ -1,6 +1,6 @@
 // mailroom alias add|del|list: aliases of local addresses (#3). The rules
 // (catch-all "@domain", an alias replacing a user's mailbox unless it lists
-// the user) are storage::userdb's; this file checks and reports.
+// the user) are storage::directory_admin's; this file checks and reports.
 #include <algorithm>
 #include <iostream>
 

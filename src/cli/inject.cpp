@@ -1,6 +1,9 @@
-// mailroom inject ADDRESS < message: local delivery of one message from
-// standard input into a user's Maildir, durably (exit 0 = on disk). The
-// SMTP service delivers through the same storage::maildir::deliver.
+// mailroom inject [--sender S] ADDRESS < message: local delivery of one
+// message from standard input, durably (exit 0 = on disk), through the same
+// acceptance transaction as SMTP (server/acceptance.hpp). Aliases are
+// honoured when they lead to local mailboxes only; one with a remote target
+// is refused (the CLI has no queue runner: send it through SMTP). With
+// --sender the copies get Return-Path: <S>; without, they are stored as given.
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,8 +12,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "common/errors.hpp"
+#include "durable/file_system.hpp"
+#include "server/acceptance.hpp"
 #include "server/server.hpp"
-#include "storage/maildir.hpp"
 
 namespace mailroom::cli {
 namespace {
@@ -40,24 +45,43 @@ void add_inject(CLI::App& app) {
     struct opts_t {
         common_options common;
         std::string address;
+        std::optional<std::string> sender;
     };
     auto o = std::make_shared<opts_t>();
-    auto* cmd = app.add_subcommand("inject", "Deliver a message from standard input to a local user");
+    auto* cmd = app.add_subcommand("inject", "Deliver a message from standard input to a local user or alias");
     add_common_options(*cmd, o->common);
-    cmd->add_option("address", o->address, "Recipient (an existing user)")->required();
+    cmd->add_option("address", o->address, "Recipient (a user, or an alias to local users)")->required();
+    cmd->add_option("--sender", o->sender, "Envelope sender, written as Return-Path: (\"\" for <>)");
     cmd->callback([o] {
         auto cfg = load_settings(o->common);
         auto db = open_userdb(cfg);
         auto address = storage::canonical_address(o->address);
         if (!address) throw cli_error("not a valid address: " + o->address);
-        auto user = db->find_user(*address);
-        if (!user) throw cli_error("no such user: " + *address);
+        std::string sender;
+        if (o->sender && !o->sender->empty()) {
+            auto s = storage::canonical_address(*o->sender);
+            if (!s) throw cli_error("not a valid sender address: " + *o->sender);
+            sender = *s;
+        }
         auto message = read_stdin_bounded();
         if (message.empty()) throw cli_error("empty message on standard input");
-        storage::maildir box(storage::mailbox_path(server::mail_root(cfg), *address));
-        if (auto ec = box.create()) throw cli_error("cannot create the mailbox: " + ec.message());
-        auto stored = box.deliver(message);
-        if (!stored) throw cli_error("delivery failed: " + stored.error().message());
+
+        const auto root = server::mail_root(cfg);
+        durable::group_commit commits(durable::real_file_system());
+        system_clock clk;
+        system_random rnd;
+        server::acceptance_context ctx{*db, nullptr, root, commits, clk, rnd, cfg.hostname};
+        ctx.return_path = o->sender.has_value();
+        queue::envelope msg;
+        msg.sender = sender;
+        msg.arrived = clk.now();
+        msg.recipients.push_back({});
+        msg.recipients.back().address = *address;
+        auto done = server::accept_message(ctx, msg, message, "inject");
+        if (!done && done.error() == errc::not_found) throw cli_error("no such user or alias: " + *address);
+        if (!done && done.error() == errc::unsupported)
+            throw cli_error("the alias " + *address + " has remote targets: send the message through SMTP");
+        if (!done) throw cli_error("delivery failed: " + done.error().message());
     });
 }
 

@@ -16,7 +16,7 @@
 #include "common/result.hpp"
 #include "common/secret.hpp"
 #include "config/settings.hpp"
-#include "storage/userdb.hpp"
+#include "storage/sqlite/userdb.hpp"
 
 namespace mailroom::cli {
 

@@ -87,8 +87,6 @@ void read_connection_limits(fields& f, const toml::table& t, listener& l) {
         l.max_connections_per_ip = std::min(l.max_connections_per_ip, l.max_connections);
     }
     if (auto v = f.integer(t, "idle_timeout", 1, max_idle_timeout)) l.idle_timeout = std::chrono::seconds(*v);
-    // SMTP servers wait 5 minutes for a command (RFC 5321 §4.5.3.2.7), POP3 10.
-    else if (!t.contains("idle_timeout") && l.service != service_kind::pop3) l.idle_timeout = std::chrono::seconds(300);
 }
 
 void read_message_limits(fields& f, const toml::table& t, listener& l) {
@@ -124,6 +122,7 @@ listener read_listener(fields& f, const toml::table& t) {
     l.source_line = static_cast<int>(t.source().begin.line);
     f.only_keys(t, listener_keys, "[[listener]]");
     read_identity(f, t, l);
+    apply_service_defaults(l);  // the engine's limits, before the table's own values
     read_endpoint(f, t, l);
     read_authentication(f, t, l);
     read_connection_limits(f, t, l);

@@ -17,7 +17,7 @@ listener default_listener(std::string name, std::uint16_t port, tls_mode tls,
     listener l;
     l.name = std::move(name);
     l.service = service;
-    if (service != service_kind::pop3) l.idle_timeout = std::chrono::seconds(300);  // RFC 5321 §4.5.3.2.7
+    apply_service_defaults(l);
     l.address = "127.0.0.1";
     l.port = port;
     l.tls = tls;
@@ -25,6 +25,29 @@ listener default_listener(std::string name, std::uint16_t port, tls_mode tls,
 }
 
 }  // namespace
+
+// Where the two reference servers disagree the engines follow: SMTP 20 bad
+// commands (Postfix smtpd_hard_error_limit), POP3 10 (Dovecot's login
+// process; issue #12 will add Dovecot's 20 after login).
+void apply_service_defaults(listener& l) {
+    if (l.service == service_kind::pop3) {
+        const pop3::limits p;
+        l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(p.autologout);
+        l.max_bad_commands = p.max_bad_commands;
+        l.max_auth_failures = p.max_auth_failures;
+        l.auth_failure_delay = p.auth_failure_delay;
+        l.max_auth_failure_delay = p.max_auth_failure_delay;
+        return;
+    }
+    const smtp::limits m;
+    l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(m.command_timeout);
+    l.max_bad_commands = m.max_bad_commands;
+    l.max_auth_failures = m.max_auth_failures;
+    l.auth_failure_delay = m.auth_failure_delay;
+    l.max_auth_failure_delay = m.max_auth_failure_delay;
+    l.max_message_bytes = m.max_message_bytes;
+    l.max_recipients = m.max_recipients;
+}
 
 settings embedded_defaults() {
     settings s;

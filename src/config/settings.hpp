@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
+#include "proto/pop3/limits.hpp"
+#include "proto/smtp/limits.hpp"
 
 namespace mailroom::config {
 
@@ -29,15 +31,24 @@ struct listener {
     std::vector<std::string> mechanisms = default_sasl_mechanisms();
     unsigned max_connections = 1000;
     unsigned max_connections_per_ip = 50;
-    std::chrono::seconds idle_timeout{600};                 // POP3 autologout, RFC 1939 §3
-    std::chrono::milliseconds auth_failure_delay{1000};     // first failure; doubles
-    std::chrono::milliseconds max_auth_failure_delay{15000};
-    std::uint64_t max_message_bytes = 35u << 20;  // SMTP: advertised by SIZE (RFC 1870)
-    unsigned max_recipients = 1000;               // SMTP: per message (RFC 5321 §4.5.3.1.8: at least 100)
-    unsigned max_bad_commands = 10;
-    unsigned max_auth_failures = 5;
+    // The limits below default to the protocol engine's own values
+    // (proto/pop3/limits.hpp, proto/smtp/limits.hpp: one source, with their
+    // reasons there); apply_service_defaults() sets them for the service.
+    // The values written here are POP3's, the default service.
+    std::chrono::seconds idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(pop3::limits{}.autologout);  // RFC 1939 §3
+    std::chrono::milliseconds auth_failure_delay = pop3::limits{}.auth_failure_delay;  // first failure; doubles
+    std::chrono::milliseconds max_auth_failure_delay = pop3::limits{}.max_auth_failure_delay;
+    std::uint64_t max_message_bytes = smtp::limits{}.max_message_bytes;  // SMTP only
+    unsigned max_recipients = smtp::limits{}.max_recipients;              // SMTP only
+    unsigned max_bad_commands = pop3::limits{}.max_bad_commands;
+    unsigned max_auth_failures = pop3::limits{}.max_auth_failures;
     int source_line = 0;               // where it was defined (0: embedded default)
 };
+
+// Sets l's limits (idle timeout, bad commands, auth failures and their
+// delays) to the defaults of l.service's engine: POP3 10 bad commands and 5
+// failed logins, 10 minutes; SMTP 20 and 3, 5 minutes.
+void apply_service_defaults(listener& l);
 
 // Outbound delivery ([delivery] and its subtables). Plain values; the
 // server maps them onto delivery::scheduler_config (server/outbound.cpp).

@@ -298,7 +298,7 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
     for (auto i : p.indexes) {
         const std::string& rcpt = env.recipients[i].address;
         const auto ec = co_await net::offload(svc_.storage_pool,
-                                              [&] { return svc_.deliver_local(env.sender, rcpt, p.item->content); });
+                                              [&] { return svc_.deliver_local(env, i, p.item->content); });
         const std::vector<std::size_t> one{i};
         if (ec == errc::not_found)
             record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);

@@ -64,11 +64,11 @@ struct scheduler_services {
     transfer_options transfer;
     // Whether mail for this (lower-case) domain is delivered here.
     std::function<bool(const std::string& domain)> is_local_domain;
-    // Final delivery of `content` to one recipient of a local domain:
-    // success, errc::not_found (no such user or alias: bounce) or another
-    // error (retried). One recipient at a time, so each gets its own outcome.
-    std::function<std::error_code(const std::string& sender, const std::string& recipient,
-                                  const std::string& content)>
+    // Final delivery of `content` to recipient `recipient` (an index) of
+    // `env`, in a local domain: success, errc::not_found (no such user or
+    // alias: bounce) or another error (retried). One recipient at a time, so
+    // each gets its own outcome; the envelope, so its DSN options survive.
+    std::function<std::error_code(const queue::envelope& env, std::size_t recipient, const std::string& content)>
         deliver_local;
 };
 

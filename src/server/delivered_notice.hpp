@@ -3,15 +3,17 @@
 // message in a local mailbox at SMTP acceptance. Mail delivered later from
 // the queue gets its notices from the scheduler (outcome_decision.hpp); this
 // covers the path that never touches the queue. The notice is queued like
-// any mail, from the null sender. Blocking (spool): storage pool only.
+// any mail, from the null sender. Called by server::accept_message.
+// Blocking (spool): storage pool only.
 #pragma once
 
 #include <optional>
 #include <string_view>
 
 #include "common/result.hpp"
+#include "common/clock.hpp"
 #include "queue/envelope.hpp"
-#include "server/services.hpp"
+#include "queue/spool.hpp"
 
 namespace mailroom::server {
 
@@ -19,7 +21,9 @@ namespace mailroom::server {
 // SMTPUTF8) and the recipients just delivered here with their NOTIFY and
 // ORCPT. Returns the queued notice's envelope (id set) for the scheduler,
 // nullopt when nobody asked (or the sender is null).
-result<std::optional<queue::envelope>> queue_delivered_notice(services& svc, queue::envelope delivered,
+// `hostname` is the Reporting-MTA.
+result<std::optional<queue::envelope>> queue_delivered_notice(queue::spool& spool, const clock& clk, random_source& rnd,
+                                                              std::string_view hostname, queue::envelope delivered,
                                                               std::string_view message);
 
 }  // namespace mailroom::server

@@ -5,15 +5,14 @@
 #include <atomic>
 #include <chrono>
 
-#include "mail/trace_headers.hpp"
 #include "storage/maildir.hpp"
 
 namespace mailroom::server {
 
-std::error_code deliver_locally(services& svc, std::string_view sender, const std::vector<std::string>& recipients,
+std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
+                                std::string_view header, const std::vector<std::string>& recipients,
                                 std::string_view message) {
     if (recipients.empty()) return {};
-    const std::string header = mail::return_path_header(sender);
     std::string full;
     full.reserve(header.size() + message.size());
     full += header;
@@ -23,7 +22,7 @@ std::error_code deliver_locally(services& svc, std::string_view sender, const st
     auto& fs = durable::real_file_system();
     durable::commit c;
     for (const auto& r : recipients) {
-        storage::maildir box(storage::mailbox_path(svc.mail_root, r));
+        storage::maildir box(storage::mailbox_path(mail_root, r));
         auto staged = box.stage(full, fs);
         if (!staged) {
             for (const auto& f : c.files) fs.unlink(f.tmp);
@@ -33,7 +32,7 @@ std::error_code deliver_locally(services& svc, std::string_view sender, const st
     }
     // On failure no mailbox keeps the message: the client is told to try
     // again, and a copy left behind would be delivered twice.
-    return svc.mailbox_commits.run_and_clean_up(c, true);
+    return commits.run_and_clean_up(c, true);
 }
 
 std::string new_queue_id(services& svc) {

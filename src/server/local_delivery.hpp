@@ -1,23 +1,29 @@
 // server::local_delivery: final delivery of an accepted message into the
 // Maildir of each local recipient (storage::maildir, as `mailroom inject`),
-// with Return-Path: prepended (RFC 5321 §4.4). Durable when it returns: the
+// with the Return-Path: the caller made (RFC 5321 §4.4). Durable when it returns: the
 // copies are staged in each tmp/ and committed through
-// services::mailbox_commits, so concurrent sessions share their fsyncs.
+// one shared group commit, so concurrent sessions share their fsyncs.
+// Called by server::accept_message (acceptance.hpp).
 // Blocking: storage pool only.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "durable/group_commit.hpp"
 #include "server/services.hpp"
 
 namespace mailroom::server {
 
 // Delivers to every recipient (canonical local addresses), all or none:
 // on error no mailbox keeps a copy.
-std::error_code deliver_locally(services& svc, std::string_view sender, const std::vector<std::string>& recipients,
+// `mail_root` is DATA/mail; `commits` the shared group commit; `header`
+// is put before the message (its Return-Path:, or "").
+std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
+                                std::string_view header, const std::vector<std::string>& recipients,
                                 std::string_view message);
 
 // A new queue id: 16 lower-case hex digits, unique in this process and

@@ -29,7 +29,7 @@ pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credential
         cred);
 }
 
-auth::credential_lookup make_credential_lookup(storage::userdb& users) {
+auth::credential_lookup make_credential_lookup(storage::directory& users) {
     return [&users](std::string_view user) -> result<auth::lookup_result> {
         auto address = storage::canonical_address(user);
         if (!address) return make_error_code(errc::not_found);

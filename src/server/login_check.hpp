@@ -16,6 +16,6 @@ pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credential
 
 // For GNU SASL exchanges: the credentials of a user, not_found for unknown
 // or malformed names.
-auth::credential_lookup make_credential_lookup(storage::userdb& users);
+auth::credential_lookup make_credential_lookup(storage::directory& users);
 
 }  // namespace mailroom::server

@@ -1,5 +1,7 @@
 #include "server/outbound.hpp"
 
+#include "common/log_field.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -7,7 +9,7 @@
 #include "common/errors.hpp"
 #include "queue/retry_schedule.hpp"
 #include "queue/spool.hpp"
-#include "server/local_delivery.hpp"
+#include "server/acceptance.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -115,40 +117,31 @@ outbound::outbound(asio::io_context& io, services& svc) {
             auto local = svc.users.has_domain(domain);
             return local && *local;
         },
-        [&svc](const std::string& sender, const std::string& recipient, const std::string& content) {
-            return deliver_queued_locally(svc, sender, recipient, content);
+        [&svc](const queue::envelope& env, std::size_t recipient, const std::string& content) {
+            return deliver_queued_locally(svc, env, recipient, content);
         },
     };
     scheduler_ = std::make_unique<delivery::scheduler>(io.get_executor(), std::move(sc), std::move(ss));
 }
 
-std::error_code deliver_queued_locally(services& svc, const std::string& sender, const std::string& recipient,
+std::error_code deliver_queued_locally(services& svc, const queue::envelope& queued, std::size_t recipient,
                                        const std::string& content) {
-    auto where = svc.users.resolve(recipient);
-    if (!where) return where.error();
-    if (where->unknown || (where->local_mailboxes.empty() && where->remote.empty()))
-        return make_error_code(errc::not_found);
-    if (!where->remote.empty()) {
-        // An alias that leads elsewhere: a new queued message, so the
-        // targets get their own attempts and DSNs.
-        queue::envelope env;
-        env.sender = sender;
-        env.arrived = svc.clk.now();
-        env.next_attempt = env.arrived;
-        for (const auto& r : where->remote) {
-            queue::recipient qr;
-            qr.address = r;
-            env.recipients.push_back(std::move(qr));
-        }
-        auto id = svc.spool.enqueue(env, content);
-        if (!id) return id.error();
-        env.id = *id;
-        // Local copies next: if they fail the round is retried and the
-        // targets may get this message twice - never none.
-        spdlog::info("{} queued for the remote targets of <{}>", *id, recipient);
-        if (svc.outbound) svc.outbound->add(std::move(env));
-    }
-    return deliver_locally(svc, sender, where->local_mailboxes, content);
+    // One recipient through the acceptance transaction: remote alias targets
+    // become a new queued message (their own attempts and DSNs) with the
+    // envelope's options and this recipient's NOTIFY and ORCPT.
+    queue::envelope msg = queued;
+    msg.recipients = {queued.recipients.at(recipient)};
+    msg.arrived = svc.clk.now();
+    const std::string log_id = queued.id + " <" + msg.recipients.front().address + ">";
+    auto ctx = acceptance_context_of(svc);
+    ctx.success_notices = false;  // the scheduler's outcome decision reports this delivery
+    auto done = accept_message(ctx, msg, content, log_id);
+    if (!done) return done.error();
+    if (!done->queued_as.empty())
+        spdlog::info("{} queued as {} for the remote targets of <{}>", queued.id, done->queued_as,
+                     log_field(msg.recipients.front().address));
+    schedule(svc, std::move(*done));
+    return {};
 }
 
 }  // namespace mailroom::server

@@ -2,7 +2,7 @@
 // the TLS client context and the delivery scheduler, built from the
 // [delivery] settings and started on the server's io_context with the
 // queue as recover() found it. Local recipients met in the queue (DSNs to
-// local senders, alias targets) are delivered like SMTP acceptance does.
+// local senders, alias targets) go through server::accept_message.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -35,10 +35,11 @@ private:
     std::unique_ptr<delivery::scheduler> scheduler_;
 };
 
-// The scheduler's local delivery of one queued recipient (blocking: storage
-// pool). errc::not_found when the address is no user, alias or catch-all.
-// Remote alias targets are queued as a new message from the same sender.
-std::error_code deliver_queued_locally(services& svc, const std::string& sender, const std::string& recipient,
+// The scheduler's local delivery of recipient `recipient` of `queued`
+// (blocking: storage pool), through accept_message. errc::not_found when
+// the address is no user, alias or catch-all. Remote alias targets are
+// queued as a new message with the envelope's options.
+std::error_code deliver_queued_locally(services& svc, const queue::envelope& queued, std::size_t recipient,
                                        const std::string& content);
 
 }  // namespace mailroom::server

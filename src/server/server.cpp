@@ -27,6 +27,7 @@
 #include "server/outbound.hpp"
 #include "server/pop3_connection.hpp"
 #include "server/smtp_connection.hpp"
+#include "storage/sqlite/userdb.hpp"
 
 namespace mailroom::server {
 namespace {

@@ -17,7 +17,7 @@
 #include "durable/group_commit.hpp"
 #include "queue/spool.hpp"
 #include "storage/pop_before_smtp.hpp"
-#include "storage/userdb.hpp"
+#include "storage/directory.hpp"
 
 namespace mailroom::delivery {
 class scheduler;
@@ -27,7 +27,7 @@ namespace mailroom::server {
 
 struct services {
     const config::settings& cfg;
-    storage::userdb& users;
+    storage::directory& users;               // lookups only: the CLI administers
     auth::sasl_context& sasl;
     storage::pop_before_smtp& pop_before_smtp;
     boost::asio::thread_pool& pool;           // blocking CPU work: hashes, SQLite

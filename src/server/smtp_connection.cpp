@@ -13,7 +13,7 @@
 #include "mail/trace_headers.hpp"
 #include "net/offload.hpp"
 #include "proto/smtp/server_session.hpp"
-#include "server/delivered_notice.hpp"
+#include "server/acceptance.hpp"
 #include "server/local_delivery.hpp"
 #include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
@@ -50,24 +50,21 @@ smtp::limits limits_for(const config::listener& lc) {
     return l;
 }
 
-// The queue's view of an accepted message, for its remote recipients.
-queue::envelope envelope_for(const smtp::transaction_info& tx, const std::vector<std::string>& remote,
-                             std::string client_address, std::chrono::system_clock::time_point arrived) {
+// The message as the acceptance transaction takes it: the envelope facts
+// and every recipient as given, canonical where it can be.
+queue::envelope message_envelope(const smtp::transaction_info& tx, std::string client_address,
+                                 std::chrono::system_clock::time_point arrived) {
     queue::envelope env;
     env.sender = tx.sender;
     env.client_address = std::move(client_address);
     env.arrived = arrived;
     env.next_attempt = arrived;
-    for (const auto& r : remote) {
+    for (const auto& orig : tx.recipients) {
         queue::recipient qr;
-        qr.address = r;
-        for (const auto& orig : tx.recipients) {
-            auto canonical = storage::canonical_address(orig.address);
-            if ((canonical ? *canonical : orig.address) == r) {
-                qr.orcpt = orig.params.orcpt;
-                qr.notify = orig.params.notify;
-            }
-        }
+        auto canonical = storage::canonical_address(orig.address);
+        qr.address = canonical ? *canonical : orig.address;
+        qr.orcpt = orig.params.orcpt;
+        qr.notify = orig.params.notify;
         env.recipients.push_back(std::move(qr));
     }
     env.envid = tx.params.envid;
@@ -153,82 +150,24 @@ public:
         r.when = svc_.clk.now();
         std::string message = mail::received_header(r);
         message += a.message;
-        std::vector<std::string> rcpts;
-        for (const auto& rc : a.tx.recipients) {
-            auto canonical = storage::canonical_address(rc.address);
-            rcpts.push_back(canonical ? *canonical : rc.address);
-        }
-        // Remote recipients (relayed, or alias targets elsewhere) go into the
-        // durable queue, local mailboxes get the message now; 250 only when
-        // both are on stable storage.
-        std::string queued_as;
-        queue::envelope queued;
-        std::optional<queue::envelope> notice;
-        const std::string client = peer_.peer_address();
-        const auto arrived = svc_.clk.now();
-        auto ec = co_await net::offload(svc_.storage_pool, [&]() -> std::error_code {
-            auto plan = plan_delivery(svc_, rcpts);
-            if (!plan) return plan.error();
-            if (!plan->remote.empty()) {
-                queued = envelope_for(a.tx, plan->remote, client, arrived);
-                auto id = svc_.spool.enqueue(queued, message);
-                if (!id) return id.error();
-                queued_as = *id;
-                queued.id = *id;
-            }
-            const auto local = deliver_locally(svc_, a.tx.sender, plan->local_mailboxes, message);
-            // All or nothing: the client will send again after our 451, so
-            // the queued copy must go too or the remote recipients get two.
-            if (local && !queued_as.empty()) {
-                if (auto rm = svc_.spool.remove(queued_as))
-                    spdlog::error("{} {} cannot withdraw queued={} error=\"{}\"", id_, qid, queued_as, rm.message());
-                queued_as.clear();
-            }
-            if (!local) notice = delivered_notice_for(a.tx, rcpts, plan->remote, client, arrived, message, qid);
-            return local;
+        const auto msg = message_envelope(a.tx, peer_.peer_address(), svc_.clk.now());
+        auto done = co_await net::offload(svc_.storage_pool, [&] {
+            const std::string log_id = id_ + " " + qid;
+            return accept_message(acceptance_context_of(svc_), msg, message, log_id);
         });
-        if (ec) {
-            spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, ec.message());
+        if (!done) {
+            spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, done.error().message());
             engine_.message_queued(make_error_code(errc::storage_failure));
-        } else {
-            std::string to;
-            for (const auto& rc : rcpts) to += (to.empty() ? "" : ",") + log_field(rc);
-            spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, log_field(a.tx.sender), to,
-                         message.size(), a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
-                         queued_as.empty() ? "-" : queued_as);
-            engine_.message_queued(qid);
-            if (!queued_as.empty() && svc_.outbound) svc_.outbound->add(std::move(queued));
-            if (notice && svc_.outbound) svc_.outbound->add(std::move(*notice));
+            co_return true;
         }
+        std::string to;
+        for (const auto& rc : msg.recipients) to += (to.empty() ? "" : ",") + log_field(rc.address);
+        spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, log_field(a.tx.sender), to,
+                     message.size(), a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
+                     done->queued_as.empty() ? "-" : done->queued_as);
+        engine_.message_queued(qid);
+        schedule(svc_, std::move(*done));
         co_return true;
-    }
-
-private:
-    // NOTIFY=SUCCESS from recipients delivered here (not queued): their
-    // "delivered" DSN, queued (RFC 3461 §5.2.2). An alias counts as
-    // delivered here too. The message is accepted whatever happens here: a
-    // notice that cannot be queued is logged, not worth a 451.
-    std::optional<queue::envelope> delivered_notice_for(const smtp::transaction_info& tx,
-                                                        const std::vector<std::string>& rcpts,
-                                                        const std::vector<std::string>& remote,
-                                                        const std::string& client,
-                                                        std::chrono::system_clock::time_point arrived,
-                                                        const std::string& message, const std::string& qid) {
-        std::vector<std::string> here;
-        for (std::size_t i = 0; i < tx.recipients.size() && i < rcpts.size(); ++i)
-            if ((tx.recipients[i].params.notify & queue::recipient::notify_success) != 0 &&
-                std::find(remote.begin(), remote.end(), rcpts[i]) == remote.end())
-                here.push_back(rcpts[i]);
-        if (here.empty() || tx.sender.empty()) return std::nullopt;
-        auto env = envelope_for(tx, here, client, arrived);
-        env.id = qid;
-        auto queued = queue_delivered_notice(svc_, std::move(env), message);
-        if (!queued) {
-            spdlog::error("{} {} cannot queue the delivery notice: {}", id_, qid, queued.error().message());
-            return std::nullopt;
-        }
-        if (*queued) spdlog::info("{} {} delivery notice queued as {} to=<{}>", id_, qid, (*queued)->id, log_field(tx.sender));
-        return *queued;
     }
 
     net::byte_stream& peer_;

@@ -76,38 +76,4 @@ std::optional<smtp::verdict> check_recipient_now(services& svc, const network_li
     return relay_verdict(svc, trusted, c);
 }
 
-result<delivery_plan> plan_delivery(services& svc, const std::vector<std::string>& recipients) {
-    delivery_plan plan;
-    auto add = [](std::vector<std::string>& to, const std::string& a) {
-        if (std::find(to.begin(), to.end(), a) == to.end()) to.push_back(a);
-    };
-    // Every mailbox address of the message is resolved in one read
-    // transaction; the rest (domain literals, names no local mailbox can
-    // have) can only be remote.
-    std::vector<bool> mailbox_name;
-    std::vector<std::string> resolvable;
-    for (const auto& r : recipients) {
-        mailbox_name.push_back(static_cast<bool>(storage::canonical_address(r)));
-        if (mailbox_name.back()) resolvable.push_back(r);
-    }
-    auto resolved = svc.users.resolve_all(resolvable);
-    if (!resolved) return resolved.error();
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < recipients.size(); ++i) {
-        const auto& r = recipients[i];
-        if (!mailbox_name[i]) {
-            const auto domain = r.substr(r.rfind('@') + 1);
-            auto local = is_domain_literal(r) ? result<bool>(false) : svc.users.has_domain(domain);
-            if (!local) return local.error();
-            if (*local) return make_error_code(errc::invalid_argument);  // as resolve() would say
-            add(plan.remote, r);
-            continue;
-        }
-        const auto& where = (*resolved)[next++];
-        for (const auto& m : where.local_mailboxes) add(plan.local_mailboxes, m);
-        for (const auto& m : where.remote) add(plan.remote, m);
-    }
-    return plan;
-}
-
 }  // namespace mailroom::server

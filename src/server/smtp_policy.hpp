@@ -42,13 +42,4 @@ smtp::verdict check_recipient(services& svc, const network_list& trusted, const 
 std::optional<smtp::verdict> check_recipient_now(services& svc, const network_list& trusted, const client_facts& c,
                                                  std::string_view recipient);
 
-// Where an accepted message goes: aliases expanded (userdb::resolve_all, one
-// read transaction for all recipients), duplicates removed. Remote addresses wait in the queue for outbound
-// delivery (issue #4).
-struct delivery_plan {
-    std::vector<std::string> local_mailboxes;
-    std::vector<std::string> remote;
-};
-result<delivery_plan> plan_delivery(services& svc, const std::vector<std::string>& recipients);
-
 }  // namespace mailroom::server

@@ -1,9 +1,9 @@
-// canonical_address (declared in userdb.hpp): the one gate every address
+// canonical_address (declared in directory.hpp): the one gate every address
 // passes before it names a mailbox directory or a database row.
 #include <string>
 
 #include "common/errors.hpp"
-#include "storage/userdb.hpp"
+#include "storage/directory.hpp"
 
 namespace mailroom::storage {
 namespace {

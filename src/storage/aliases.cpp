@@ -1,12 +1,12 @@
-// Alias expansion (declared in userdb.hpp): the rules of userdb::resolve,
+// Alias expansion (declared in directory.hpp): the rules of directory::resolve,
 // apart from SQLite so they read as one algorithm. The queries and the
-// alias table itself live in userdb.cpp.
+// alias table itself live in each backend (sqlite/userdb.cpp).
 #include <deque>
 #include <string>
 #include <unordered_set>
 
 #include "common/errors.hpp"
-#include "storage/userdb.hpp"
+#include "storage/directory.hpp"
 
 namespace mailroom::storage {
 namespace {

@@ -230,6 +230,25 @@ class AdminTest(unittest.TestCase):
         # Stored as given (Maildir, LF) or as CRLF: either way the same content.
         self.assertIn(stored.replace(b"\r\n", b"\n"), (msg, msg.replace(b"\r\n", b"\n")))
 
+    def test_inject_through_aliases(self):
+        # Local aliases are honoured; one with a remote target is refused
+        # whole (no copy for the local target either); --sender adds
+        # Return-Path.
+        self.cli("domain", "add", DOMAIN)
+        self.cli("user", "add", "bea@" + DOMAIN, stdin=b"bea-pw-1\n")
+        self.cli("alias", "add", "desk@" + DOMAIN, "bea@" + DOMAIN)
+        self.cli("alias", "add", "out@" + DOMAIN, "bea@" + DOMAIN)
+        self.cli("alias", "add", "out@" + DOMAIN, "far@remote.test")
+        self.cli("inject", "--sender", "Boss@Remote.test", "desk@" + DOMAIN, stdin=harness.simple_message("x"))
+        p = self.cli("inject", "out@" + DOMAIN, stdin=harness.simple_message("y"), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("remote targets", text(p))
+        new = os.path.join(self.data, "mail", DOMAIN, "bea", "new")
+        files = os.listdir(new)
+        self.assertEqual(len(files), 1, "the refused message left no copy")
+        with open(os.path.join(new, files[0]), "rb") as f:
+            self.assertTrue(f.read().startswith(b"Return-Path: <boss@remote.test>"))
+
     def test_inject_unknown_user(self):
         self.cli("domain", "add", DOMAIN)
         p = self.cli("inject", "ghost@" + DOMAIN, stdin=harness.simple_message("x"), check=False)

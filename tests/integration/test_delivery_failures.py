@@ -52,7 +52,10 @@ class FailuresTest(unittest.TestCase):
             rejectdata=ScriptedPeer({".": "554 5.6.0 content refused by policy (scripted)"}, connections=None),
             accept=ScriptedPeer({}, connections=None),
             dsnpeer=ScriptedPeer({}, ehlo_lines=DSN_EHLO, connections=None),
+            fwdpeer=ScriptedPeer({}, ehlo_lines=DSN_EHLO, connections=None),  # alias targets
             partner=ScriptedPeer({}, connections=None),
+            # Never takes the message: it stays queued until its domain is ours.
+            later=ScriptedPeer({"RCPT": "451 4.2.0 not yet (scripted)"}, ehlo_lines=DSN_EHLO, connections=None),
         )
         for p in cls.peers.values():
             cls.addClassCleanup(p.close)
@@ -211,6 +214,51 @@ class FailuresTest(unittest.TestCase):
         got = wait_for_mail(self.a, STATIC)
         self.assertEqual([after_trace_headers(m) for m in got], [sent])
         wait_queue_empty(self.a)
+
+    def fwdpeer_transaction(self, rcpt):
+        peer = self.peers["fwdpeer"]
+        line = "RCPT TO:<%s>" % rcpt
+        peer.wait_for(lambda p: any(t.complete and t.rcpts and t.rcpts[0].startswith(line) for t in p.transactions),
+                      WAIT, "the copy for <%s>" % rcpt)
+        return [t for t in peer.completed() if t.rcpts and t.rcpts[0].startswith(line)][0]
+
+    def test_alias_target_keeps_the_dsn_options_at_acceptance(self):
+        # An alias met at SMTP acceptance: its remote target is queued with
+        # the recipient's ORCPT and NOTIFY and the message's ENVID, RET and
+        # BODY. SUCCESS is answered here ("delivered" at the alias), so the
+        # target is asked for FAILURE only: one success notice, not two.
+        self.a.cli("alias", "add", "fwd@a.test", "far@fwdpeer.test")
+        sent = b"Subject: forwarded\r\nMessage-ID: <alias-dsn-1@a.test>\r\n\r\ncaf\xc3\xa9 8-bit\r\n"
+        send(self.a, "smtp", DSN.address, ["fwd@a.test"], sent, mail_options=["BODY=8BITMIME", "ENVID=fwd1", "RET=HDRS"],
+             rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;fwd@a.test"])
+        t = self.fwdpeer_transaction("far@fwdpeer.test")
+        self.assertRegex(t.mail, r"^MAIL FROM:<dsn@a\.test>")
+        for param in ("BODY=8BITMIME", "ENVID=fwd1", "RET=HDRS"):
+            self.assertIn(" " + param, t.mail)
+        self.assertRegex(t.rcpts[0], r" NOTIFY=FAILURE\b")
+        self.assertIn(" ORCPT=rfc822;fwd@a.test", t.rcpts[0])
+        dsn = Dsn(wait_for_mail(self.a, DSN)[0])
+        self.assertEqual(dsn.per_message.get("original-envelope-id"), "fwd1")
+        self.assertEqual(dsn.per_recipient[0]["action"], "delivered")
+        wait_queue_empty(self.a)
+        self.assertEqual(count(self.a, DSN), 0, "exactly one success notice")
+
+    def test_alias_target_met_in_the_queue_keeps_the_dsn_options(self):
+        # A queued message whose domain became ours and whose address is an
+        # alias elsewhere: the re-queued copy keeps NOTIFY=NEVER (no bounce
+        # for a sender who asked for none) and BODY=8BITMIME.
+        sent = b"Subject: late alias\r\nMessage-ID: <alias-dsn-2@a.test>\r\n\r\n\xe2\x82\xac 8-bit\r\n"
+        send(self.a, "smtp", DSN.address, ["late@later.test"], sent, mail_options=["BODY=8BITMIME"],
+             rcpt_options=["NOTIFY=NEVER"])
+        queue_id_of(self.a, "late@later.test")
+        self.a.cli("domain", "add", "later.test")
+        self.a.cli("alias", "add", "late@later.test", "late@fwdpeer.test")
+        t = self.fwdpeer_transaction("late@fwdpeer.test")
+        self.assertIn(" BODY=8BITMIME", t.mail)
+        self.assertIn(" NOTIFY=NEVER", t.rcpts[0])
+        self.assertTrue(after_trace_headers(t.data).endswith(b"\xe2\x82\xac 8-bit\r\n"), t.data[-200:])
+        wait_queue_empty(self.a)
+        self.assertEqual(count(self.a, DSN), 0)
 
     def test_static_route_needs_no_dns(self):
         peer = self.peers["partner"]

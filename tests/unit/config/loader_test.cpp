@@ -150,6 +150,33 @@ TEST(config_loader, embedded_defaults_match_the_design) {
     }
 }
 
+// One source: a listener left without limits has its engine's own.
+TEST(config_loader, listener_limits_default_to_the_engine_limits) {
+    auto r = parse("[[listener]]\nname = \"p\"\n[[listener]]\nname = \"s\"\nservice = \"smtp\"\nport = 2526\n"
+                   "[[listener]]\nname = \"m\"\nservice = \"submission\"\nport = 2527\n",
+                   "t.toml");
+    ASSERT_TRUE(r.cfg) << first_error(r);
+    ASSERT_EQ(r.cfg->listeners.size(), 3u);
+    const pop3::limits p;
+    const auto& pl = r.cfg->listeners[0];
+    EXPECT_EQ(pl.max_bad_commands, p.max_bad_commands);
+    EXPECT_EQ(pl.max_auth_failures, p.max_auth_failures);
+    EXPECT_EQ(pl.idle_timeout, p.autologout);
+    EXPECT_EQ(pl.auth_failure_delay, p.auth_failure_delay);
+    const smtp::limits m;
+    for (std::size_t i : {1u, 2u}) {
+        const auto& l = r.cfg->listeners[i];
+        EXPECT_EQ(l.max_bad_commands, m.max_bad_commands) << l.name;
+        EXPECT_EQ(l.max_auth_failures, m.max_auth_failures) << l.name;
+        EXPECT_EQ(l.idle_timeout, m.command_timeout) << l.name;
+        EXPECT_EQ(l.max_auth_failure_delay, m.max_auth_failure_delay) << l.name;
+        EXPECT_EQ(l.max_message_bytes, m.max_message_bytes) << l.name;
+        EXPECT_EQ(l.max_recipients, m.max_recipients) << l.name;
+    }
+    for (const auto& l : embedded_defaults().listeners)
+        EXPECT_EQ(l.max_bad_commands, l.service == service_kind::pop3 ? p.max_bad_commands : m.max_bad_commands);
+}
+
 TEST(config_loader, dependent_limits_follow_the_given_one_when_left_out) {
     auto r = parse("[[listener]]\nname = \"a\"\nmax_connections = 10\nauth_failure_delay_ms = 20000\n", "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);

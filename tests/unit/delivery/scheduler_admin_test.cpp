@@ -56,10 +56,10 @@ struct SchedulerAdmin : public ::testing::Test {
         to.connect_timeout = 5s;
         scheduler_services svc{*spool, storage, *resolver, random, to,
                                [](const std::string& d) { return d == "here.test"; },
-                               [this](const std::string& sender, const std::string& rcpt,
+                               [this](const queue::envelope& env, std::size_t rcpt,
                                       const std::string& content) {
                                    std::lock_guard lock(mu);
-                                   delivered.push_back({sender, {rcpt}, content});
+                                   delivered.push_back({env.sender, {env.recipients.at(rcpt).address}, content});
                                    return std::error_code();
                                }};
         sched = std::make_unique<scheduler>(io.get_executor(), cfg, std::move(svc));

@@ -1,4 +1,4 @@
-#include "storage/userdb.hpp"
+#include "storage/sqlite/userdb.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

@@ -1,4 +1,4 @@
-#include "storage/userdb.hpp"
+#include "storage/sqlite/userdb.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -14,7 +14,7 @@
 
 #include "common/errors.hpp"
 #include "common/handles.hpp"
-#include "storage/detail/statement_cache.hpp"
+#include "storage/sqlite/detail/statement_cache.hpp"
 
 namespace mailroom::storage {
 namespace {
@@ -105,10 +105,14 @@ void bind_all(sqlite3_stmt* s, std::initializer_list<std::string_view> params) {
     for (auto p : params) bind_text(s, i++, p);
 }
 
-// Whether the query returns a row.
+// Whether the query returns a row. The statement is reset at once: one
+// left stepped keeps its read transaction open, so a write after it would
+// commit only at that later reset, whose error nobody reads (and would run
+// on an old snapshot: SQLITE_BUSY_SNAPSHOT if another process wrote since).
 result<bool> exists(sqlite3_stmt* s, std::initializer_list<std::string_view> params) {
     bind_all(s, params);
     int rc = sqlite3_step(s);
+    sqlite3_reset(s);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     // result<bool> cannot tell an error_code from a bool by conversion.
@@ -253,11 +257,12 @@ std::error_code userdb::remove_domain(std::string_view domain) {
     std::lock_guard lock(impl_->mu);
     // Users keep mail and aliases route it: both must go first.
     auto count = impl_->prepare(
-        "SELECT (SELECT count(*) FROM users WHERE domain = ?1) + (SELECT count(*) FROM aliases WHERE domain = ?1)");
+        "SELECT 1 FROM users WHERE domain = ?1 UNION ALL SELECT 1 FROM aliases WHERE domain = ?1 LIMIT 1");
     if (!count) return count.error();
-    impl::bind(count->get(), 1, *d);
-    if (int rc = sqlite3_step(count->get()); rc != SQLITE_ROW) return db_error(rc);
-    if (sqlite3_column_int64(count->get(), 0) > 0) return make_error_code(errc::in_use);
+    // exists() resets the query before the DELETE: see there.
+    auto used = exists(count->get(), {*d});
+    if (!used) return used.error();
+    if (*used) return make_error_code(errc::in_use);
     auto s = impl_->prepare("DELETE FROM domains WHERE name = ?1");
     if (!s) return s.error();
     impl::bind(s->get(), 1, *d);
@@ -291,11 +296,10 @@ std::error_code userdb::add_user(const user_record& u) {
     std::lock_guard lock(impl_->mu);
     auto known = impl_->prepare("SELECT 1 FROM domains WHERE name = ?1");
     if (!known) return known.error();
-    impl::bind(known->get(), 1, domain);
-    if (int rc = sqlite3_step(known->get()); rc == SQLITE_DONE)
-        return make_error_code(errc::invalid_argument);  // not a local domain
-    else if (rc != SQLITE_ROW)
-        return db_error(rc);
+    // exists() resets the query before the INSERT: see there.
+    auto local = exists(known->get(), {domain});
+    if (!local) return local.error();
+    if (!*local) return make_error_code(errc::invalid_argument);  // not a local domain
     // (Should another process remove the domain now, the foreign key makes
     // the insert fail with invalid_argument all the same.)
     auto s = impl_->prepare(
@@ -396,6 +400,7 @@ result<bool> userdb::impl::has_legacy_users() {
     if (!v) return result<bool>(boost::system::in_place_error, v.error());
     if (int rc = sqlite3_step(v->get()); rc != SQLITE_ROW) return result<bool>(boost::system::in_place_error, db_error(rc));
     const sqlite3_int64 version = sqlite3_column_int64(v->get(), 0);
+    sqlite3_reset(v->get());
     if (legacy.valid && legacy.version == version) return legacy.value;
     auto s = prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
     if (!s) return result<bool>(boost::system::in_place_error, s.error());
@@ -405,7 +410,7 @@ result<bool> userdb::impl::has_legacy_users() {
     return found;
 }
 
-// ---- aliases (rules in aliases.cpp, contract in userdb.hpp)
+// ---- aliases (rules in aliases.cpp, contract in storage/directory.hpp)
 
 std::error_code userdb::add_alias(std::string_view source, std::string_view target) {
     auto src = canonical_alias_source(source);

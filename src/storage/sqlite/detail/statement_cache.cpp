@@ -1,4 +1,4 @@
-#include "storage/detail/statement_cache.hpp"
+#include "storage/sqlite/detail/statement_cache.hpp"
 
 #include "common/errors.hpp"
 
