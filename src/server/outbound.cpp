@@ -1,12 +1,11 @@
 #include "server/outbound.hpp"
 
-#include "common/log_field.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
 #include "common/errors.hpp"
+#include "common/log_field.hpp"
 #include "queue/retry_schedule.hpp"
 #include "queue/spool.hpp"
 #include "server/acceptance.hpp"
