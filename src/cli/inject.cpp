@@ -1,6 +1,6 @@
 // mailroom inject ADDRESS < message: local delivery of one message from
 // standard input into a user's Maildir, durably (exit 0 = on disk). The
-// SMTP service delivers through the same storage::maildir::deliver.
+// SMTP service delivers through the same store (server/local_delivery).
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +11,7 @@
 #include "cli/options.hpp"
 #include "server/server.hpp"
 #include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::cli {
 namespace {
@@ -54,9 +55,18 @@ void add_inject(CLI::App& app) {
         if (!user) throw cli_error("no such user: " + *address);
         auto message = read_stdin_bounded();
         if (message.empty()) throw cli_error("empty message on standard input");
-        storage::maildir box(storage::mailbox_path(server::mail_root(cfg), *address));
+        auto& fs = durable::real_file_system();
+        store::maildir::maildir_store box(fs, storage::mailbox_path(server::mail_root(cfg), *address));
         if (auto ec = box.create()) throw cli_error("cannot create the mailbox: " + ec.message());
-        auto stored = box.deliver(message);
+        auto w = box.begin_append("INBOX");
+        if (!w) throw cli_error("delivery failed: " + w.error().message());
+        if (auto ec = (*w)->write(message)) throw cli_error("delivery failed: " + ec.message());
+        auto staged = (*w)->finish(0);
+        if (!staged) throw cli_error("delivery failed: " + staged.error().message());
+        std::vector<store::pending_append> one;
+        one.push_back(std::move(*staged));
+        durable::group_commit alone(fs);
+        auto stored = store::commit_appends(alone, std::move(one), nullptr);
         if (!stored) throw cli_error("delivery failed: " + stored.error().message());
     });
 }

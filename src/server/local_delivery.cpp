@@ -7,6 +7,7 @@
 
 #include "mail/trace_headers.hpp"
 #include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
 
@@ -14,26 +15,37 @@ std::error_code deliver_locally(services& svc, std::string_view sender, const st
                                 std::string_view message) {
     if (recipients.empty()) return {};
     const std::string header = mail::return_path_header(sender);
-    std::string full;
-    full.reserve(header.size() + message.size());
-    full += header;
-    full += message;
     // One commit for all mailboxes of the message, flushed together with
-    // whatever other sessions commit at the same time.
+    // whatever other sessions commit at the same time; each copy streamed
+    // into its tmp/ and given its UID once durable (store::commit_appends).
     auto& fs = durable::real_file_system();
-    durable::commit c;
-    for (const auto& r : recipients) {
-        storage::maildir box(storage::mailbox_path(svc.mail_root, r));
-        auto staged = box.stage(full, fs);
-        if (!staged) {
-            for (const auto& f : c.files) fs.unlink(f.tmp);
-            return staged.error();
+    std::vector<store::pending_append> staged;
+    auto discard = [&] {
+        for (auto& p : staged) {
+            p.file.file.reset();
+            fs.unlink(p.file.tmp);
         }
-        c.files.push_back(std::move(*staged));
+    };
+    for (const auto& r : recipients) {
+        store::maildir::maildir_store box(fs, storage::mailbox_path(svc.mail_root, r), svc.mailbox_events);
+        auto w = box.begin_append("INBOX");
+        std::error_code ec = w ? std::error_code{} : w.error();
+        if (!ec) ec = (*w)->write(header);
+        if (!ec) ec = (*w)->write(message);
+        if (!ec) {
+            auto p = (*w)->finish(0);
+            if (p) staged.push_back(std::move(*p));
+            else ec = p.error();
+        }
+        if (ec) {
+            discard();
+            return ec;
+        }
     }
     // On failure no mailbox keeps the message: the client is told to try
     // again, and a copy left behind would be delivered twice.
-    return svc.mailbox_commits.run_and_clean_up(c, true);
+    auto uids = store::commit_appends(svc.mailbox_commits, std::move(staged), svc.mailbox_events);
+    return uids ? std::error_code{} : uids.error();
 }
 
 std::string new_queue_id(services& svc) {

@@ -185,7 +185,7 @@ private:
     pop3::server_session engine_;
     sasl_runner sasl_{svc_};
     std::string attempted_user_;
-    pop3_maildrop maildrop_;
+    pop3_maildrop maildrop_{svc_.mailbox_events};
 };
 
 }  // namespace
