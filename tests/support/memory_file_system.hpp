@@ -143,6 +143,9 @@ public:
     result<bool> make_directory(const std::filesystem::path& p) override {
         std::lock_guard l(mutex_);
         if (auto ec = tick()) return result<bool>(boost::system::in_place_error, ec);
+        // As mkdir(2): the parent must exist.
+        if (p.has_parent_path() && p.parent_path() != p && !dirs_.count(p.parent_path().string()))
+            return result<bool>(boost::system::in_place_error, make_error_code(errc::not_found));
         return dirs_.try_emplace(p.string()).second;
     }
     result<std::unique_ptr<directory_lock>> lock_exclusive(const std::filesystem::path& p) override {

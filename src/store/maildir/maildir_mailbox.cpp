@@ -80,6 +80,14 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
     auto loaded = load_uidlist(fs_, dir_);
     if (!loaded) return loaded.error();
     auto& list = loaded->list;
+    auto cache_text = fs_.read_file(dir_ / cache_file);
+    if (!cache_text && cache_text.error() != errc::not_found) return cache_text.error();
+    std::optional<index_cache> old;
+    if (cache_text) old = index_cache::parse(*cache_text);
+    // A lost list: the index remembers the UIDVALIDITY it replaces, so the
+    // new one differs even within the same second.
+    if (loaded->fresh && old && old->uidvalidity >= list.uidvalidity && old->uidvalidity != UINT32_MAX)
+        list.uidvalidity = old->uidvalidity + 1;
     // Unnumbered files get UIDs in delivery-time order, as every release did.
     std::sort(files->begin(), files->end(), [](const found& a, const found& b) {
         auto ta = delivery_time(a.base), tb = delivery_time(b.base);
@@ -105,10 +113,6 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
 
     auto keywords = load_keywords(fs_, dir_);
     if (!keywords) return keywords.error();
-    auto cache_text = fs_.read_file(dir_ / cache_file);
-    if (!cache_text && cache_text.error() != errc::not_found) return cache_text.error();
-    std::optional<index_cache> old;
-    if (cache_text) old = index_cache::parse(*cache_text);
     if (old && old->uidvalidity != list.uidvalidity) old.reset();
     index_cache cache;
     cache.uidvalidity = list.uidvalidity;

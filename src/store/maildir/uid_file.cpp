@@ -38,13 +38,13 @@ result<loaded_uidlist> load_uidlist(durable::file_system& fs, const fs::path& di
     if (!text && text.error() != errc::not_found) return text.error();
     if (text)
         if (auto parsed = storage::uidlist::parse(*text))
-            return loaded_uidlist{std::move(*parsed), parsed->appended > 0};
+            return loaded_uidlist{std::move(*parsed), parsed->appended > 0, false};
     // A missing or unreadable list starts a new UID space.
     std::uint32_t old = 0;
     if (text && text->starts_with("V")) std::from_chars(text->data() + 1, text->data() + text->size(), old);
     storage::uidlist fresh;
     fresh.uidvalidity = fresh_uidvalidity(old);
-    return loaded_uidlist{std::move(fresh), true};
+    return loaded_uidlist{std::move(fresh), true, true};
 }
 
 std::uint32_t append_uid(durable::file_system& fs, const fs::path& dir, std::string_view base) noexcept {

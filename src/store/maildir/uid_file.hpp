@@ -21,6 +21,7 @@ namespace mailroom::store::maildir {
 struct loaded_uidlist {
     storage::uidlist list;
     bool must_rewrite = false;  // new, damaged, or with "+" lines
+    bool fresh = false;         // a new UID space (the list was missing or damaged)
 };
 
 // The list of dir; a missing or damaged one starts a new UID space with a
