@@ -47,6 +47,7 @@ info parse_info(std::string_view name) {
         else if (c >= 'a' && c <= 'z') out.keyword_bits |= 1u << (c - 'a');
         else if (out.other.find(c) == std::string::npos) out.other += c;
     }
+    std::sort(out.other.begin(), out.other.end());  // as file_name() writes them
     return out;
 }
 
