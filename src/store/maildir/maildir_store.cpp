@@ -64,10 +64,9 @@ result<std::vector<std::string>> maildir_store::list_folders() {
     std::vector<std::string> out;
     for (auto& n : *names) {
         if (n.size() < 2 || n[0] != '.' || !valid_folder_name(std::string_view(n).substr(1))) continue;
+        // Not a folder (our lock files start with '.' too): no cur/ in it.
         auto st = fs_.stat(root_ / n / "cur");
-        if (!st && st.error() == errc::not_found) continue;  // not a Maildir folder
-        if (!st) return st.error();
-        if (st->directory) out.push_back(n.substr(1));
+        if (st && st->directory) out.push_back(n.substr(1));
     }
     std::sort(out.begin(), out.end());
     out.insert(out.begin(), "INBOX");

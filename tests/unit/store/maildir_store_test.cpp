@@ -195,7 +195,8 @@ TEST_F(store_maildir, ExpungedUidsAreNeverGivenAgain) {
 }
 
 TEST_F(store_maildir, FoldersAreMaildirPlusPlus) {
-    ASSERT_TRUE(!st.create());
+    EXPECT_EQ(append(st, commits, "inbox\n").value(), 1u);  // its lock files are no folders
+    EXPECT_EQ(st.list_folders().value(), std::vector<std::string>{"INBOX"});
     ASSERT_TRUE(!st.create_folder("Work"));
     ASSERT_TRUE(!st.create_folder("Work.Reports"));
     EXPECT_EQ(st.create_folder("Work"), errc::already_exists);
