@@ -43,6 +43,54 @@ private:
     unique_fd fd_;
 };
 
+// pread until length bytes or the end of the file.
+result<std::string> pread_range(int fd, std::uint64_t offset, std::size_t length) {
+    std::string out(length, '\0');
+    std::size_t got = 0;
+    while (got < length) {
+        const ssize_t n = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_code();
+        }
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    return out;
+}
+
+class posix_append_file final : public appendable_file {
+public:
+    explicit posix_append_file(unique_fd fd) : fd_(std::move(fd)) {}
+    std::error_code append(std::string_view bytes) override {
+        while (!bytes.empty()) {
+            const ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return errno_code();
+            }
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return {};
+    }
+    result<std::string> read_at(std::uint64_t offset, std::size_t length) override {
+        return pread_range(fd_.get(), offset, length);
+    }
+    result<std::uint64_t> size() override {
+        struct stat st {};
+        if (::fstat(fd_.get(), &st) != 0) return errno_code();
+        return static_cast<std::uint64_t>(st.st_size);
+    }
+    std::error_code sync_data() override {
+        if (::fdatasync(fd_.get()) != 0) return errno_code();
+        return {};
+    }
+
+private:
+    unique_fd fd_;
+};
+
 class posix_lock final : public directory_lock {
 public:
     explicit posix_lock(unique_fd fd) : fd_(std::move(fd)) {}  // closing the fd releases the flock
@@ -126,6 +174,42 @@ public:
             return errno_code();
         }
         return std::unique_ptr<directory_lock>(std::make_unique<posix_lock>(std::move(fd)));
+    }
+
+    result<std::unique_ptr<directory_lock>> lock_wait(const std::filesystem::path& file) override {
+        unique_fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd) return errno_code();
+        while (::flock(fd.get(), LOCK_EX) != 0)
+            if (errno != EINTR) return errno_code();
+        return std::unique_ptr<directory_lock>(std::make_unique<posix_lock>(std::move(fd)));
+    }
+
+    result<std::unique_ptr<appendable_file>> open_append(const std::filesystem::path& file) override {
+        unique_fd fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd) return errno_code();
+        return std::unique_ptr<appendable_file>(std::make_unique<posix_append_file>(std::move(fd)));
+    }
+
+    result<std::string> read_range(const std::filesystem::path& file, std::uint64_t offset,
+                                   std::size_t length) override {
+        unique_fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) return errno_code();
+        return pread_range(fd.get(), offset, length);
+    }
+
+    result<file_info> stat(const std::filesystem::path& file) override {
+        struct stat st {};
+        if (::stat(file.c_str(), &st) != 0) return errno_code();
+        file_info out;
+        out.size = static_cast<std::uint64_t>(st.st_size);
+        out.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        out.directory = S_ISDIR(st.st_mode);
+        return out;
+    }
+
+    std::error_code remove_directory(const std::filesystem::path& dir) override {
+        if (::rmdir(dir.c_str()) != 0) return errno_code();
+        return {};
     }
 };
 

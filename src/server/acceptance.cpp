@@ -48,7 +48,9 @@ queue::envelope remote_envelope(const queue::envelope& msg, std::vector<queue::r
 }  // namespace
 
 acceptance_context acceptance_context_of(services& svc) {
-    return {svc.users, &svc.spool, svc.mail_root, svc.mailbox_commits, svc.clk, svc.rnd, svc.cfg.hostname};
+    acceptance_context ctx{svc.users, &svc.spool, svc.mail_root, svc.mailbox_commits, svc.clk, svc.rnd, svc.cfg.hostname};
+    ctx.mailbox_events = svc.mailbox_events;
+    return ctx;
 }
 
 acceptance_plan plan_acceptance(const std::vector<queue::recipient>& recipients,
@@ -141,7 +143,7 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
         out.to_schedule.push_back(std::move(env));
     }
     const std::string header = ctx.return_path ? mail::return_path_header(msg.sender) : std::string();
-    if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, header, plan.local_mailboxes, message)) {
+    if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes, message)) {
         // All or nothing: the sender will try again, so the queued copy
         // must go too or the remote recipients get two.
         if (!out.queued_as.empty())

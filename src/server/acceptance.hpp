@@ -38,6 +38,8 @@ struct acceptance_context {
     // false: local copies are stored as given, without Return-Path
     // (mailroom inject without --sender: there is no envelope sender).
     bool return_path = true;
+    // Told of every delivery (open sessions of the mailbox); may be null.
+    store::change_bus* mailbox_events = nullptr;
 };
 acceptance_context acceptance_context_of(services& svc);
 

@@ -5,34 +5,45 @@
 #include <atomic>
 #include <chrono>
 
-#include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
 
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
-                                std::string_view header, const std::vector<std::string>& recipients,
+                                store::change_bus* events, std::string_view header, const std::vector<std::string>& recipients,
                                 std::string_view message) {
     if (recipients.empty()) return {};
-    std::string full;
-    full.reserve(header.size() + message.size());
-    full += header;
-    full += message;
     // One commit for all mailboxes of the message, flushed together with
-    // whatever other sessions commit at the same time.
+    // whatever other sessions commit at the same time; each copy streamed
+    // into its tmp/ and given its UID once durable (store::commit_appends).
     auto& fs = durable::real_file_system();
-    durable::commit c;
-    for (const auto& r : recipients) {
-        storage::maildir box(storage::mailbox_path(mail_root, r));
-        auto staged = box.stage(full, fs);
-        if (!staged) {
-            for (const auto& f : c.files) fs.unlink(f.tmp);
-            return staged.error();
+    std::vector<store::pending_append> staged;
+    auto discard = [&] {
+        for (auto& p : staged) {
+            p.file.file.reset();
+            fs.unlink(p.file.tmp);
         }
-        c.files.push_back(std::move(*staged));
+    };
+    for (const auto& r : recipients) {
+        store::maildir::maildir_store box(fs, storage::mailbox_path(mail_root, r), events);
+        auto w = box.begin_append("INBOX");
+        std::error_code ec = w ? std::error_code{} : w.error();
+        if (!ec) ec = (*w)->write(header);
+        if (!ec) ec = (*w)->write(message);
+        if (!ec) {
+            auto p = (*w)->finish(0);
+            if (p) staged.push_back(std::move(*p));
+            else ec = p.error();
+        }
+        if (ec) {
+            discard();
+            return ec;
+        }
     }
     // On failure no mailbox keeps the message: the client is told to try
     // again, and a copy left behind would be delivered twice.
-    return commits.run_and_clean_up(c, true);
+    auto uids = store::commit_appends(commits, std::move(staged), events);
+    return uids ? std::error_code{} : uids.error();
 }
 
 std::string new_queue_id(services& svc) {

@@ -1,5 +1,5 @@
 // server::local_delivery: final delivery of an accepted message into the
-// Maildir of each local recipient (storage::maildir, as `mailroom inject`),
+// Maildir of each local recipient (store::maildir::maildir_store),
 // with the Return-Path: the caller made (RFC 5321 §4.4). Durable when it returns: the
 // copies are staged in each tmp/ and committed through
 // one shared group commit, so concurrent sessions share their fsyncs.
@@ -15,15 +15,17 @@
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
 #include "server/services.hpp"
+#include "store/change_bus.hpp"
 
 namespace mailroom::server {
 
 // Delivers to every recipient (canonical local addresses), all or none:
 // on error no mailbox keeps a copy.
-// `mail_root` is DATA/mail; `commits` the shared group commit; `header`
+// `mail_root` is DATA/mail; `commits` the shared group commit; `events`
+// (may be null) is told of each mailbox that got a copy; `header`
 // is put before the message (its Return-Path:, or "").
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
-                                std::string_view header, const std::vector<std::string>& recipients,
+                                store::change_bus* events, std::string_view header, const std::vector<std::string>& recipients,
                                 std::string_view message);
 
 // A new queue id: 16 lower-case hex digits, unique in this process and

@@ -114,7 +114,7 @@ private:
     const std::string& id_;
     pop3::server_session& engine_;
     std::string attempted_user_;
-    pop3_maildrop maildrop_;
+    pop3_maildrop maildrop_{svc_.mailbox_events};
 };
 
 }  // namespace

@@ -1,43 +1,68 @@
 #include "server/pop3_maildrop.hpp"
 
+#include <fmt/format.h>
+
 #include <unordered_set>
 
 #include "common/errors.hpp"
+#include "storage/maildir.hpp"
+#include "store/maildir/layout.hpp"
+#include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
 
+std::string pop3_uidl(std::uint32_t uidvalidity, std::uint32_t uid) {
+    return fmt::format("{:08x}{:08x}", uidvalidity, uid);
+}
+
+pop3_maildrop::pop3_maildrop(store::change_bus* events, durable::file_system& fs) : events_(events), fs_(fs) {}
+
 result<std::vector<pop3::message_info>> pop3_maildrop::open(const std::filesystem::path& mail_root,
                                                             const std::string& user) {
-    storage::maildir box(storage::mailbox_path(mail_root, user));
-    if (auto ec = box.create()) return ec;
-    auto lock = box.lock_exclusive();
+    store::maildir::maildir_store st(fs_, storage::mailbox_path(mail_root, user), events_);
+    if (auto ec = st.create()) return ec;
+    auto lock = fs_.lock_exclusive(st.root() / store::maildir::pop3_lock_file);
     if (!lock) return lock.error();
-    auto entries = box.scan(*lock);
-    if (!entries) return entries.error();
+    auto box = st.open("INBOX");
+    if (!box) return box.error();
+    auto snap = (*box)->sync();
+    if (!snap) return snap.error();
     std::vector<pop3::message_info> out;
-    out.reserve(entries->size());
-    for (const auto& e : *entries) out.push_back({e.uidl, e.crlf_size});
-    box_.emplace(std::move(box));
+    out.reserve(snap->messages.size());
+    for (const auto& m : snap->messages) out.push_back({pop3_uidl(snap->uidvalidity, m.uid), m.crlf_size});
     lock_ = std::move(*lock);
-    entries_ = std::move(*entries);
+    box_ = std::move(*box);
+    listing_ = std::move(snap->messages);
+    uidvalidity_ = snap->uidvalidity;
     return out;
 }
 
-result<std::string> pop3_maildrop::read(std::size_t index) const {
-    if (!box_ || index >= entries_.size()) return make_error_code(errc::not_found);
-    return box_->read(entries_[index]);
+result<std::string> pop3_maildrop::read(std::size_t index) {
+    if (!box_ || index >= listing_.size()) return make_error_code(errc::not_found);
+    const auto& m = listing_[index];
+    // The size is what the index recorded; read on in case another program
+    // wrote a file whose name understates it.
+    auto all = box_->read(m.uid, 0, static_cast<std::size_t>(m.size) + 1);
+    constexpr std::size_t chunk = 64 * 1024;
+    while (all && all->size() > m.size) {
+        auto more = box_->read(m.uid, all->size(), chunk);
+        if (!more) return more.error();
+        all->append(*more);
+        if (more->size() < chunk) break;
+    }
+    return all;
 }
 
-std::error_code pop3_maildrop::apply_deletes(const std::vector<std::string>& uids) const {
+std::error_code pop3_maildrop::apply_deletes(const std::vector<std::string>& uids) {
     if (!box_ || uids.empty()) return {};
     // A hash set, not a scan of the listing per UID: 50,000 deletions must
     // not cost 50,000 x 50,000 comparisons.
     const std::unordered_set<std::string> wanted(uids.begin(), uids.end());
-    std::vector<storage::message_entry> doomed;
-    for (const auto& e : entries_)
-        if (wanted.count(e.uidl)) doomed.push_back(e);
+    std::vector<std::uint32_t> doomed;
+    for (const auto& m : listing_)
+        if (wanted.count(pop3_uidl(uidvalidity_, m.uid))) doomed.push_back(m.uid);
     if (doomed.empty()) return {};
-    return box_->remove(lock_, doomed);
+    return box_->expunge(doomed);  // publishes "mailbox changed"
 }
 
 }  // namespace mailroom::server

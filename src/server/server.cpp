@@ -187,9 +187,11 @@ int run(config::settings cfg) {
     constexpr std::size_t storage_threads = 32;
     asio::thread_pool storage_pool(storage_threads);
     durable::group_commit mailbox_commits(durable::real_file_system());
+    store::change_bus mailbox_events;  // outlives every session: declared before them
     asio::io_context io(1);
     services svc{cfg,   **users, **sasl,   pbs,    pool, storage_pool, **tls, mail_root(cfg), clk, rnd,
                  dummy->password_hash, **spool, mailbox_commits, {}};
+    svc.mailbox_events = &mailbox_events;
 
     std::list<listener_runtime> listeners;  // stable addresses for the accept loops
     for (const auto& lc : cfg.listeners) {

@@ -18,6 +18,7 @@
 #include "queue/spool.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "storage/directory.hpp"
+#include "store/change_bus.hpp"
 
 namespace mailroom::delivery {
 class scheduler;
@@ -46,6 +47,9 @@ struct services {
     // queued messages are handed to it. Its add() may be called from any
     // thread.
     delivery::scheduler* outbound = nullptr;
+    // "Mailbox changed" events: local delivery and POP3 UPDATE publish,
+    // sessions subscribe (store/change_bus.hpp). Set once at start-up.
+    store::change_bus* mailbox_events = nullptr;
 };
 
 // A short unique id for log lines of one connection ("P1a2b").

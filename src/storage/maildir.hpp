@@ -1,9 +1,8 @@
-// storage::maildir: one user's Maildir (new/ cur/ tmp/), readable by
-// Dovecot and mutt. Delivers durably (tmp → fsync → rename → fsync dir),
-// lists messages with stable UIDs (mailroom-uidlist, never reused), reads and
-// removes them. Knows nothing of protocols; called by the POP3 service, the
-// inject command and SMTP local delivery (server/local_delivery). Thread-safe per instance
-// for deliver(); scan/remove need the POP3 lock.
+// storage::maildir: the Maildir code of the releases before the mail store
+// (src/store/). POP3, local delivery and inject now go through
+// store::mail_store; only `mailroom user add` still calls create() here, and
+// the UIDL compatibility fixture (tests/unit/store/fixtures/) was made with
+// this code. To be removed once nothing calls it.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,9 @@
 #include "storage/uidlist.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <vector>
 
 namespace mailroom::storage {
 namespace {
@@ -33,21 +36,46 @@ std::optional<uidlist> uidlist::parse(std::string_view text) {
         if (nl == std::string_view::npos) return std::nullopt;  // torn last line
         auto line = text.substr(0, nl);
         text.remove_prefix(nl + 1);
+        const bool appended = line.starts_with("+");
+        if (appended) line.remove_prefix(1);
+        else if (out.appended > 0) return std::nullopt;  // "+" lines come last
         sp = line.find(' ');
         if (sp == std::string_view::npos) return std::nullopt;
         auto uid = number(line.substr(0, sp));
         auto name = line.substr(sp + 1);
-        if (!uid || *uid == 0 || *uid >= out.next_uid || name.empty() || name.find('/') != std::string_view::npos)
+        if (!uid || *uid == 0 || name.empty() || name.find('/') != std::string_view::npos) return std::nullopt;
+        if (appended) {
+            if (*uid < out.next_uid || *uid == UINT32_MAX) return std::nullopt;
+            out.next_uid = *uid + 1;
+            ++out.appended;
+        } else if (*uid >= out.next_uid) {
             return std::nullopt;
-        if (!out.uids.emplace(std::string(name), *uid).second) return std::nullopt;
+        }
+        // A delivery may append a name that a sync numbered a moment before
+        // (the file was visible first): the first UID stands, the later one
+        // stays used up.
+        if (!out.uids.emplace(std::string(name), *uid).second && !appended) return std::nullopt;
     }
     return out;
 }
 
 std::string uidlist::serialize() const {
     std::string out = "V" + std::to_string(uidvalidity) + " N" + std::to_string(next_uid) + "\n";
-    for (const auto& [name, uid] : uids) out += std::to_string(uid) + " " + name + "\n";
+    std::vector<std::pair<std::uint32_t, std::string_view>> by_uid;
+    by_uid.reserve(uids.size());
+    for (const auto& [name, uid] : uids) by_uid.emplace_back(uid, name);
+    std::sort(by_uid.begin(), by_uid.end());
+    for (const auto& [uid, name] : by_uid) {
+        out += std::to_string(uid);
+        out += ' ';
+        out += name;
+        out += '\n';
+    }
     return out;
+}
+
+std::string uidlist::append_line(std::uint32_t uid, std::string_view base_name) {
+    return "+" + std::to_string(uid) + " " + std::string(base_name) + "\n";
 }
 
 std::string_view maildir_base_name(std::string_view file_name) {

@@ -54,8 +54,56 @@ public:
         if (auto ec = tick()) return ec;
         return inner_.lock_exclusive(p);
     }
+    result<std::unique_ptr<directory_lock>> lock_wait(const std::filesystem::path& p) override {
+        if (auto ec = tick()) return ec;
+        return inner_.lock_wait(p);
+    }
+    result<std::unique_ptr<appendable_file>> open_append(const std::filesystem::path& p) override {
+        if (auto ec = tick()) return ec;
+        auto f = inner_.open_append(p);
+        if (!f) return f.error();
+        return std::unique_ptr<appendable_file>(std::make_unique<append_file>(*this, std::move(*f)));
+    }
+    result<std::string> read_range(const std::filesystem::path& p, std::uint64_t off, std::size_t n) override {
+        if (auto ec = tick()) return ec;
+        return inner_.read_range(p, off, n);
+    }
+    result<file_info> stat(const std::filesystem::path& p) override {
+        if (auto ec = tick()) return ec;
+        return inner_.stat(p);
+    }
+    std::error_code remove_directory(const std::filesystem::path& p) override {
+        if (auto ec = tick()) return ec;
+        return inner_.remove_directory(p);
+    }
 
 private:
+    class append_file final : public appendable_file {
+    public:
+        append_file(failing_file_system& fs, std::unique_ptr<appendable_file> inner)
+            : fs_(fs), inner_(std::move(inner)) {}
+        std::error_code append(std::string_view b) override {
+            if (auto ec = fs_.tick()) return ec;
+            return inner_->append(b);
+        }
+        result<std::string> read_at(std::uint64_t off, std::size_t n) override {
+            if (auto ec = fs_.tick()) return ec;
+            return inner_->read_at(off, n);
+        }
+        result<std::uint64_t> size() override {
+            if (auto ec = fs_.tick()) return ec;
+            return inner_->size();
+        }
+        std::error_code sync_data() override {
+            if (auto ec = fs_.tick()) return ec;
+            return inner_->sync_data();
+        }
+
+    private:
+        failing_file_system& fs_;
+        std::unique_ptr<appendable_file> inner_;
+    };
+
     class file final : public writable_file {
     public:
         file(failing_file_system& fs, std::unique_ptr<writable_file> inner) : fs_(fs), inner_(std::move(inner)) {}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -142,6 +143,9 @@ public:
     result<bool> make_directory(const std::filesystem::path& p) override {
         std::lock_guard l(mutex_);
         if (auto ec = tick()) return result<bool>(boost::system::in_place_error, ec);
+        // As mkdir(2): the parent must exist.
+        if (p.has_parent_path() && p.parent_path() != p && !dirs_.count(p.parent_path().string()))
+            return result<bool>(boost::system::in_place_error, make_error_code(errc::not_found));
         return dirs_.try_emplace(p.string()).second;
     }
     result<std::unique_ptr<directory_lock>> lock_exclusive(const std::filesystem::path& p) override {
@@ -149,6 +153,47 @@ public:
         if (auto ec = tick()) return ec;
         if (!locks_.insert(p.string()).second) return make_error_code(errc::in_use);
         return std::unique_ptr<directory_lock>(std::make_unique<lock>(*this, p.string()));
+    }
+    result<std::unique_ptr<directory_lock>> lock_wait(const std::filesystem::path& p) override {
+        std::unique_lock l(mutex_);
+        if (auto ec = tick()) return ec;
+        unlocked_.wait(l, [&] { return locks_.count(p.string()) == 0; });
+        locks_.insert(p.string());
+        return std::unique_ptr<directory_lock>(std::make_unique<lock>(*this, p.string()));
+    }
+    result<std::unique_ptr<appendable_file>> open_append(const std::filesystem::path& p) override {
+        std::lock_guard l(mutex_);
+        if (auto ec = tick()) return ec;
+        auto* d = dir_of(p);
+        if (!d) return make_error_code(errc::not_found);
+        auto& slot = d->live[p.filename().string()];
+        if (!slot) slot = std::make_shared<inode>();
+        return std::unique_ptr<appendable_file>(std::make_unique<append_file>(*this, slot));
+    }
+    result<std::string> read_range(const std::filesystem::path& p, std::uint64_t off, std::size_t n) override {
+        auto all = read_file(p);
+        if (!all) return all;
+        if (off >= all->size()) return std::string();
+        return all->substr(static_cast<std::size_t>(off), n);
+    }
+    result<file_info> stat(const std::filesystem::path& p) override {
+        std::lock_guard l(mutex_);
+        if (auto ec = tick()) return ec;
+        if (dirs_.count(p.string())) return file_info{0, 0, true};
+        auto* d = dir_of(p);
+        if (!d) return make_error_code(errc::not_found);
+        auto it = d->live.find(p.filename().string());
+        if (it == d->live.end()) return make_error_code(errc::not_found);
+        return file_info{it->second->data.size(), 0, false};
+    }
+    std::error_code remove_directory(const std::filesystem::path& p) override {
+        std::lock_guard l(mutex_);
+        if (auto ec = tick()) return ec;
+        auto it = dirs_.find(p.string());
+        if (it == dirs_.end()) return errc::not_found;
+        if (!it->second.live.empty()) return {ENOTEMPTY, std::generic_category()};
+        dirs_.erase(it);
+        return {};
     }
 
 private:
@@ -180,12 +225,45 @@ private:
         std::shared_ptr<inode> node_;
     };
 
+    class append_file final : public appendable_file {
+    public:
+        append_file(memory_file_system& fs, std::shared_ptr<inode> node) : fs_(fs), node_(std::move(node)) {}
+        std::error_code append(std::string_view b) override {
+            std::lock_guard l(fs_.mutex_);
+            if (auto ec = fs_.tick()) return ec;
+            node_->data.append(b);
+            return {};
+        }
+        result<std::string> read_at(std::uint64_t off, std::size_t n) override {
+            std::lock_guard l(fs_.mutex_);
+            if (auto ec = fs_.tick()) return ec;
+            if (off >= node_->data.size()) return std::string();
+            return node_->data.substr(static_cast<std::size_t>(off), n);
+        }
+        result<std::uint64_t> size() override {
+            std::lock_guard l(fs_.mutex_);
+            if (auto ec = fs_.tick()) return ec;
+            return static_cast<std::uint64_t>(node_->data.size());
+        }
+        std::error_code sync_data() override {
+            std::lock_guard l(fs_.mutex_);
+            if (auto ec = fs_.tick()) return ec;
+            node_->durable = node_->data;
+            return {};
+        }
+
+    private:
+        memory_file_system& fs_;
+        std::shared_ptr<inode> node_;
+    };
+
     class lock final : public directory_lock {
     public:
         lock(memory_file_system& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
         ~lock() override {
             std::lock_guard l(fs_.mutex_);
             fs_.locks_.erase(path_);
+            fs_.unlocked_.notify_all();
         }
 
     private:
@@ -206,6 +284,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, directory> dirs_;
     std::set<std::string> locks_;
+    std::condition_variable unlocked_;
     std::uint64_t count_ = 0, crash_at_ = 0;
 };
 

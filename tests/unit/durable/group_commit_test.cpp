@@ -45,6 +45,20 @@ public:
     result<std::unique_ptr<directory_lock>> lock_exclusive(const fs::path& p) override {
         return real_file_system().lock_exclusive(p);
     }
+    // The store's operations, unchanged (this fake only watches the rest).
+    result<std::unique_ptr<directory_lock>> lock_wait(const std::filesystem::path& p) override {
+        return real_file_system().lock_wait(p);
+    }
+    result<std::unique_ptr<appendable_file>> open_append(const std::filesystem::path& p) override {
+        return real_file_system().open_append(p);
+    }
+    result<std::string> read_range(const std::filesystem::path& p, std::uint64_t off, std::size_t n) override {
+        return real_file_system().read_range(p, off, n);
+    }
+    result<file_info> stat(const std::filesystem::path& p) override { return real_file_system().stat(p); }
+    std::error_code remove_directory(const std::filesystem::path& p) override {
+        return real_file_system().remove_directory(p);
+    }
 
     std::mutex mutex;
     std::map<fs::path, int> directory_syncs;

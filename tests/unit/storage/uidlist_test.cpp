@@ -35,3 +35,24 @@ TEST(storage_uidlist, BaseNameDropsInfoSuffix) {
 
 }  // namespace
 }  // namespace mailroom::storage
+
+namespace mailroom::storage {
+namespace {
+
+// Delivery appends "+" lines; a sync may have numbered the same file first
+// (then the first UID stands and the later one stays used up).
+TEST(storage_uidlist, AppendedLinesExtendTheList) {
+    auto l = uidlist::parse("V5 N3\n1 a\n+3 b\n+4 c\n+5 b\n");
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->next_uid, 6u);
+    EXPECT_EQ(l->appended, 3u);
+    EXPECT_EQ(l->uids.at("b"), 3u);
+    EXPECT_EQ(l->uids.at("c"), 4u);
+    EXPECT_EQ(l->serialize(), "V5 N6\n1 a\n3 b\n4 c\n");
+    EXPECT_EQ(uidlist::append_line(7, "d"), "+7 d\n");
+    for (const char* bad : {"V5 N3\n+2 b\n", "V5 N3\n+4 b\n+4 c\n", "V5 N3\n+3 b\n1 a\n", "V5 N3\n+3 b"})
+        EXPECT_FALSE(uidlist::parse(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace mailroom::storage

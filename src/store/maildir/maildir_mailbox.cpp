@@ -1,0 +1,306 @@
+#include "store/maildir/maildir_mailbox.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "common/errors.hpp"
+#include "store/maildir/index_files.hpp"
+#include "store/maildir/layout.hpp"
+#include "store/maildir/names.hpp"
+#include "store/maildir/uid_file.hpp"
+
+namespace mailroom::store::maildir {
+namespace fs = std::filesystem;
+namespace {
+
+std::uint64_t now_us() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+std::string info_letters(std::string_view file) {
+    auto colon = file.find(":2,");
+    return colon == std::string_view::npos ? std::string() : std::string(file.substr(colon + 3));
+}
+
+result<std::vector<std::string>> load_keywords(durable::file_system& fs, const fs::path& dir) {
+    auto text = fs.read_file(dir / keywords_file);
+    if (!text) {
+        if (text.error() == errc::not_found) return std::vector<std::string>{};
+        return text.error();
+    }
+    // A damaged file: its letters stay in the names, unnamed until repaired.
+    return parse_keywords(*text).value_or(std::vector<std::string>{});
+}
+
+}  // namespace
+
+maildir_mailbox::maildir_mailbox(durable::file_system& fs, fs::path dir, change_bus* bus)
+    : fs_(fs), dir_(std::move(dir)), bus_(bus) {}
+
+result<maildir_mailbox::stamps> maildir_mailbox::read_stamps() {
+    stamps s;
+    for (auto [sub, out] : {std::pair{"new", &s.new_mtime}, std::pair{"cur", &s.cur_mtime}}) {
+        auto st = fs_.stat(dir_ / sub);
+        if (!st) return st.error();
+        *out = st->mtime_ns;
+    }
+    return s;
+}
+
+result<bool> maildir_mailbox::changed_since_sync() {
+    auto now = read_stamps();
+    if (!now) return result<bool>(boost::system::in_place_error, now.error());
+    return !(*now == seen_);
+}
+
+result<std::vector<maildir_mailbox::found>> maildir_mailbox::list_files() {
+    std::vector<found> out;
+    for (const char* sub : {"new", "cur"}) {
+        auto names = fs_.list_directory(dir_ / sub);
+        if (!names) return names.error();
+        for (auto& n : *names) {
+            if (n.empty() || n[0] == '.') continue;
+            std::string base(base_name(n));
+            out.push_back({std::string(sub) + "/" + n, std::move(base)});
+        }
+    }
+    return out;
+}
+
+result<mailbox_snapshot> maildir_mailbox::sync() {
+    auto lock = fs_.lock_wait(dir_ / index_lock_file);
+    if (!lock) return lock.error();
+    auto stamps_now = read_stamps();  // before listing: a change during the listing shows next time
+    if (!stamps_now) return stamps_now.error();
+    auto files = list_files();
+    if (!files) return files.error();
+    auto loaded = load_uidlist(fs_, dir_);
+    if (!loaded) return loaded.error();
+    auto& list = loaded->list;
+    auto cache_text = fs_.read_file(dir_ / cache_file);
+    if (!cache_text && cache_text.error() != errc::not_found) return cache_text.error();
+    std::optional<index_cache> old;
+    if (cache_text) old = index_cache::parse(*cache_text);
+    // A lost list: the index remembers the UIDVALIDITY it replaces, so the
+    // new one differs even within the same second.
+    if (loaded->fresh && old && old->uidvalidity >= list.uidvalidity && old->uidvalidity != UINT32_MAX)
+        list.uidvalidity = old->uidvalidity + 1;
+    // Unnumbered files get UIDs in delivery-time order, as every release did.
+    std::sort(files->begin(), files->end(), [](const found& a, const found& b) {
+        auto ta = delivery_time(a.base), tb = delivery_time(b.base);
+        return ta != tb ? ta < tb : a.base < b.base;
+    });
+    std::map<std::string, std::uint32_t, std::less<>> present;
+    std::map<std::uint32_t, found> by_uid;
+    for (auto& f : *files) {
+        if (present.count(f.base)) continue;  // same message in new/ and cur/: list it once
+        std::uint32_t uid;
+        if (auto it = list.uids.find(f.base); it != list.uids.end()) {
+            uid = it->second;
+        } else {
+            if (list.next_uid == UINT32_MAX) return make_error_code(errc::limit_exceeded);
+            uid = list.next_uid++;
+            loaded->must_rewrite = true;
+        }
+        present.emplace(f.base, uid);
+        by_uid.emplace(uid, std::move(f));
+    }
+    if (present.size() != list.uids.size()) loaded->must_rewrite = true;  // messages gone since
+    list.uids = std::move(present);
+
+    auto keywords = load_keywords(fs_, dir_);
+    if (!keywords) return keywords.error();
+    if (old && old->uidvalidity != list.uidvalidity) old.reset();
+    index_cache cache;
+    cache.uidvalidity = list.uidvalidity;
+    cache.highest_modseq = old ? old->highest_modseq : 0;
+    bool cache_changed = !old;
+    auto bump = [&] {
+        cache.highest_modseq = std::max(cache.highest_modseq + 1, now_us());
+        cache_changed = true;
+        return cache.highest_modseq;
+    };
+
+    mailbox_snapshot snap;
+    snap.uidvalidity = list.uidvalidity;
+    for (const auto& [uid, f] : by_uid) {
+        cached_message m;
+        const std::string letters = info_letters(f.file);
+        const cached_message* before = nullptr;
+        if (old)
+            if (auto it = old->messages.find(uid); it != old->messages.end()) before = &it->second;
+        if (before) {
+            m = *before;
+            if (m.info != letters) m.modseq = bump();
+            m.info = letters;
+        } else {
+            const auto path = dir_ / f.file;
+            auto size = size_field(f.base, ",S=");
+            auto crlf = size_field(f.base, ",W=");
+            std::int64_t date = static_cast<std::int64_t>(delivery_time(f.base).first);
+            if (!size || date == 0) {
+                auto st = fs_.stat(path);
+                if (!st && st.error() == errc::not_found) continue;  // removed just now by another program
+                if (!st) return st.error();
+                if (!size) size = st->size;
+                if (date == 0) date = st->mtime_ns / 1000000000;
+            }
+            if (!crlf) {
+                auto content = fs_.read_file(path);
+                if (!content && content.error() == errc::not_found) continue;
+                if (!content) return content.error();
+                crlf = crlf_size_of(*content);
+            }
+            m = cached_message{bump(), date, *size, *crlf, letters};
+        }
+        const info i = parse_info(f.file);
+        message_record r{uid, i.flags, {}, m.modseq, m.internal_date, m.size, m.crlf_size};
+        for (std::size_t k = 0; k < keywords->size(); ++k)
+            if ((i.keyword_bits & (1u << k)) && !(*keywords)[k].empty()) r.keywords.push_back((*keywords)[k]);
+        std::sort(r.keywords.begin(), r.keywords.end());
+        snap.messages.push_back(std::move(r));
+        cache.messages.emplace(uid, std::move(m));
+    }
+    if (old)
+        for (const auto& [uid, m] : old->messages)
+            if (!cache.messages.count(uid)) {
+                bump();  // an expunge is a change of the mailbox (RFC 7162 §3.2.10)
+                break;
+            }
+
+    std::vector<std::pair<std::string, std::string>> writes;
+    if (loaded->must_rewrite) writes.emplace_back(uidlist_file, list.serialize());
+    if (cache_changed) writes.emplace_back(cache_file, cache.serialize());
+    if (!writes.empty())
+        if (auto ec = replace_durably(fs_, dir_, writes)) return ec;
+    snap.next_uid = list.next_uid;
+    snap.highest_modseq = cache.highest_modseq;
+    files_ = std::move(by_uid);
+    seen_ = *stamps_now;
+    return snap;
+}
+
+result<std::string> maildir_mailbox::current_file(std::uint32_t uid) {
+    auto it = files_.find(uid);
+    if (it == files_.end()) return make_error_code(errc::not_found);
+    auto files = list_files();
+    if (!files) return files.error();
+    for (auto& f : *files)
+        if (f.base == it->second.base) {
+            it->second.file = f.file;
+            return f.file;
+        }
+    return make_error_code(errc::not_found);
+}
+
+result<std::string> maildir_mailbox::read(std::uint32_t uid, std::uint64_t offset, std::size_t length) {
+    auto it = files_.find(uid);
+    if (it == files_.end()) return make_error_code(errc::not_found);
+    auto bytes = fs_.read_range(dir_ / it->second.file, offset, length);
+    if (bytes || bytes.error() != errc::not_found) return bytes;
+    // Another client moved it between new/ and cur/ or changed its flags.
+    auto now = current_file(uid);
+    if (!now) return now.error();
+    return fs_.read_range(dir_ / *now, offset, length);
+}
+
+result<std::uint32_t> maildir_mailbox::keyword_bits(const std::vector<std::string>& names, bool allocate) {
+    if (names.empty()) return 0u;
+    for (const auto& n : names)
+        if (!valid_keyword(n)) return make_error_code(errc::invalid_argument);
+    auto lock = fs_.lock_wait(dir_ / index_lock_file);
+    if (!lock) return lock.error();
+    auto known = load_keywords(fs_, dir_);
+    if (!known) return known.error();
+    std::uint32_t bits = 0;
+    bool added = false;
+    for (const auto& n : names) {
+        auto it = std::find(known->begin(), known->end(), n);
+        if (it == known->end()) {
+            if (!allocate) continue;
+            it = std::find(known->begin(), known->end(), std::string());
+            if (it == known->end()) {
+                if (known->size() >= max_keywords) return make_error_code(errc::limit_exceeded);
+                known->emplace_back();
+                it = known->end() - 1;
+            }
+            *it = n;
+            added = true;
+        }
+        bits |= 1u << (it - known->begin());
+    }
+    // The name must be durable before any file name uses its letter.
+    if (added)
+        if (auto ec = replace_durably(fs_, dir_, {{keywords_file, serialize_keywords(*known)}})) return ec;
+    return bits;
+}
+
+std::error_code maildir_mailbox::store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,
+                                             const std::vector<std::string>& keywords) {
+    auto bits = keyword_bits(keywords, how != flag_change::remove);
+    if (!bits) return bits.error();
+    bool changed = false;
+    std::set<std::string> dirs;
+    for (auto uid : uids) {
+        auto it = files_.find(uid);
+        if (it == files_.end()) continue;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            info i = parse_info(it->second.file);
+            info next = i;
+            if (how == flag_change::replace) next.flags = flags, next.keyword_bits = *bits;
+            else if (how == flag_change::add) next.flags |= flags, next.keyword_bits |= *bits;
+            else next.flags &= static_cast<flag_set>(~flags), next.keyword_bits &= ~*bits;
+            if (next == i && it->second.file.starts_with("cur/")) break;
+            const std::string target = "cur/" + file_name(it->second.base, next);
+            auto ec = fs_.rename(dir_ / it->second.file, dir_ / target);
+            if (!ec) {
+                dirs.insert(it->second.file.substr(0, 3));
+                dirs.insert("cur");
+                it->second.file = target;
+                changed = true;
+                break;
+            }
+            if (ec != errc::not_found) return ec;
+            if (auto now = current_file(uid); !now) {
+                if (now.error() == errc::not_found) break;  // expunged meanwhile: nothing to flag
+                return now.error();
+            }
+        }
+    }
+    for (const auto& d : dirs)
+        if (auto ec = fs_.sync_directory(dir_ / d)) return ec;
+    if (changed) publish();
+    return {};
+}
+
+std::error_code maildir_mailbox::expunge(const std::vector<std::uint32_t>& uids) {
+    bool removed = false;
+    for (auto uid : uids) {
+        auto it = files_.find(uid);
+        if (it == files_.end()) continue;
+        auto ec = fs_.unlink(dir_ / it->second.file);
+        if (ec == errc::not_found) {
+            auto now = current_file(uid);
+            if (!now && now.error() == errc::not_found) continue;  // gone already: counts as removed
+            if (!now) return now.error();
+            ec = fs_.unlink(dir_ / *now);
+        }
+        if (ec && ec != errc::not_found) return ec;
+        files_.erase(it);
+        removed = true;
+    }
+    if (!removed) return {};
+    for (const char* sub : {"new", "cur"})
+        if (auto ec = fs_.sync_directory(dir_ / sub)) return ec;
+    publish();
+    return {};
+}
+
+void maildir_mailbox::publish() {
+    if (bus_) bus_->publish(event_key());
+}
+
+}  // namespace mailroom::store::maildir

@@ -1,0 +1,57 @@
+// store::maildir::maildir_mailbox: one Maildir folder opened as a
+// store::mailbox. sync() runs under the short index lock (layout.hpp):
+// numbers new files, notices flag changes and removals by any program,
+// raises MODSEQs and keeps the uidlist and index durable. Flag changes are
+// renames within cur/, expunges unlinks; both publish on the change bus.
+// Made by maildir_store::open; used by POP3 (server/pop3_maildrop) and IMAP.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "durable/file_system.hpp"
+#include "store/change_bus.hpp"
+#include "store/mail_store.hpp"
+
+namespace mailroom::store::maildir {
+
+class maildir_mailbox final : public mailbox {
+public:
+    maildir_mailbox(durable::file_system& fs, std::filesystem::path dir, change_bus* bus);
+
+    result<mailbox_snapshot> sync() override;
+    result<bool> changed_since_sync() override;
+    result<std::string> read(std::uint32_t uid, std::uint64_t offset, std::size_t length) override;
+    // Renames the files; call sync() afterwards for the new MODSEQs.
+    std::error_code store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,
+                                const std::vector<std::string>& keywords) override;
+    std::error_code expunge(const std::vector<std::uint32_t>& uids) override;
+    std::string event_key() const override { return dir_.string(); }
+
+private:
+    struct found {
+        std::string file;  // relative to dir_: "new/<name>" or "cur/<name>"
+        std::string base;
+    };
+    struct stamps {
+        std::int64_t new_mtime = 0, cur_mtime = 0;
+        friend bool operator==(const stamps&, const stamps&) = default;
+    };
+    result<std::vector<found>> list_files();
+    result<stamps> read_stamps();
+    result<std::string> current_file(std::uint32_t uid);  // follows a rename by another program
+    // Keyword numbers for names, allocating free ones (durably) if allocate.
+    result<std::uint32_t> keyword_bits(const std::vector<std::string>& names, bool allocate);
+    void publish();
+
+    durable::file_system& fs_;
+    std::filesystem::path dir_;
+    change_bus* bus_;
+    std::map<std::uint32_t, found> files_;  // as of the last sync
+    stamps seen_;
+};
+
+}  // namespace mailroom::store::maildir
