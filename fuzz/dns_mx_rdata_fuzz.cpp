@@ -47,8 +47,7 @@ std::vector<std::uint8_t> encode(const mx_record& r) {
 }
 
 void check_record(const mx_record& r) {
-    if (!r.exchange.empty() &&
-        (!is_valid_host_name(r.exchange) || canonical_host_name(r.exchange) != r.exchange))
+    if (!r.exchange.empty() && (!is_valid_host_name(r.exchange) || canonical_host_name(r.exchange) != r.exchange))
         std::abort();
     auto again = parse_mx_rdata(encode(r));
     if (!again || *again != r) std::abort();

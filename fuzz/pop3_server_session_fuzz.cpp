@@ -29,10 +29,10 @@ public:
     void fill(std::span<std::uint8_t> out) override {
         for (auto& b : out) b = n_++;
     }
+
 private:
     std::uint8_t n_ = 0;
 };
-
 
 const std::vector<std::string> messages{"Subject: a\n\nbody\n", ".\r\n..\r\n", "", "no newline",
                                         "H: x\n\n" + std::string(300, '.') + "\n"};
@@ -70,8 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<sasl_begin>(*a) || std::holds_alternative<sasl_continue>(*a)) {
                 auto b = in.byte();
                 if (b % 4 == 0) s.sasl_challenge("Y2hhbGxlbmdl");
-                else s.sasl_done(static_cast<login_status>(b % 3), "user@example.test",
-                                 b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
+                else
+                    s.sasl_done(static_cast<login_status>(b % 3), "user@example.test",
+                                b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
             } else if (std::holds_alternative<open_maildrop>(*a)) {
                 auto b = in.byte();
                 if (b % 3 == 0) s.maildrop_opened(make_error_code(errc::in_use));

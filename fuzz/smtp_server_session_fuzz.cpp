@@ -18,7 +18,6 @@ using namespace mailroom::smtp;
 
 namespace {
 
-
 void check_reply(const std::string& bytes) {
     if (bytes.size() < 6 || bytes.substr(bytes.size() - 2) != "\r\n") std::abort();
     for (std::size_t start = 0; start < bytes.size();) {
@@ -67,8 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<sasl_begin>(*a) || std::holds_alternative<sasl_continue>(*a)) {
                 auto b = in.byte();
                 if (b % 4 == 0) s.sasl_challenge("Y2hhbGxlbmdl");
-                else s.sasl_done(static_cast<auth_status>(b % 3), "user@example.test",
-                                 b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
+                else
+                    s.sasl_done(static_cast<auth_status>(b % 3), "user@example.test",
+                                b & 4 ? std::optional<std::string>("dj1zaWc=") : std::nullopt);
             } else if (std::holds_alternative<start_tls>(*a)) {
                 s.tls_started();
             } else if (std::holds_alternative<close_connection>(*a)) {

@@ -42,7 +42,8 @@ result<std::string> yescrypt(const detail::c_secret& pw) {
     std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> setting{};
     // count 0: libxcrypt's default yescrypt cost.
     const char* ok = crypt_gensalt_rn("$y$", 0, reinterpret_cast<const char*>(random.data()),
-                                      static_cast<int>(random.size()), setting.data(), static_cast<int>(setting.size()));
+                                      static_cast<int>(random.size()), setting.data(),
+                                      static_cast<int>(setting.size()));
     OPENSSL_cleanse(random.data(), random.size());
     if (!ok) return make_error_code(errc::unsupported);  // libxcrypt built without yescrypt
     crypt_scratch scratch;

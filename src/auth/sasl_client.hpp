@@ -49,7 +49,7 @@ public:
                                       const std::vector<std::string>& offered) const;
     // errc::unsupported for a mechanism we cannot do.
     result<std::unique_ptr<sasl_client_exchange>> begin(std::string_view mechanism, std::string_view user,
-                                                       const secret& password);
+                                                        const secret& password);
 
 private:
     struct impl;

@@ -24,7 +24,7 @@ constexpr auto known_mechanisms = sasl_mechanism_names;  // common/sasl_mechanis
 // Read-only after sasl_context::create(), so exchanges on several
 // threads share it without a lock.
 struct shared_state {
-    std::string dummy_hash;                   // unknown users are checked against this, so they cost the same
+    std::string dummy_hash;                    // unknown users are checked against this, so they cost the same
     std::array<unsigned char, 32> salt_key{};  // keys the made-up SCRAM salts of unknown users
     ~shared_state() { OPENSSL_cleanse(salt_key.data(), salt_key.size()); }
 };

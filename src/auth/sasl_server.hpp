@@ -20,7 +20,10 @@ namespace mailroom::auth {
 // Returns the stored credentials and canonical address of a user;
 // errc::not_found for unknown users (the exchange then fails like a wrong
 // password), another error for a temporary failure.
-struct lookup_result { std::string address; credentials cred; };
+struct lookup_result {
+    std::string address;
+    credentials cred;
+};
 using credential_lookup = std::function<result<lookup_result>(std::string_view user)>;
 
 struct sasl_step {
@@ -38,6 +41,7 @@ public:
     // First step; initial response absent or base64 ("" = empty response).
     sasl_step start(const std::optional<std::string>& initial_response_b64);
     sasl_step step(std::string_view response_b64);
+
 private:
     friend class sasl_context;
     struct impl;
@@ -53,6 +57,7 @@ public:
     std::vector<std::string> supported() const;
     // errc::unsupported for a mechanism not in supported().
     result<std::unique_ptr<sasl_exchange>> begin(std::string_view mechanism, credential_lookup lookup);
+
 private:
     struct impl;
     explicit sasl_context(std::unique_ptr<impl> p);

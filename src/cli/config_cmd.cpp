@@ -30,9 +30,8 @@ std::string endpoint(const std::string& host, std::uint16_t port, bool brackets)
 
 void print_delivery(std::ostream& out, const config::delivery_settings& d) {
     out << "delivery: MX hosts on port " << d.smtp_port << ", STARTTLS "
-        << (d.opportunistic_tls ? "when offered" : "never") << ", " << order_name(d.addresses)
-        << ", connect timeout " << d.connect_timeout.count() << "s, " << d.max_parallel << " at once ("
-        << d.max_per_domain << " per domain)\n";
+        << (d.opportunistic_tls ? "when offered" : "never") << ", " << order_name(d.addresses) << ", connect timeout "
+        << d.connect_timeout.count() << "s, " << d.max_parallel << " at once (" << d.max_per_domain << " per domain)\n";
     out << "delivery: retry after " << d.retry_initial.count() << "s, growth " << d.retry_growth << ", at most "
         << d.retry_max.count() << "s; bounce after " << d.max_lifetime.count() << "s; delay warning "
         << (d.delay_warning.count() ? "after " + std::to_string(d.delay_warning.count()) + "s" : "off") << "\n";
@@ -49,10 +48,8 @@ void print_delivery(std::ostream& out, const config::delivery_settings& d) {
             << (sh->tls == config::tls_mode::implicit ? "implicit TLS" : "STARTTLS required") << ", certificate "
             << (sh->verify_certificate ? "verified" : "NOT verified");
         if (!sh->ca_file.empty()) out << " against " << sh->ca_file.string();
-        if (sh->username.empty())
-            out << ", no AUTH";
-        else
-            out << ", AUTH as " << sh->username << ", password: (set)";
+        if (sh->username.empty()) out << ", no AUTH";
+        else out << ", AUTH as " << sh->username << ", password: (set)";
         out << "\n";
     }
 }

@@ -32,8 +32,7 @@ std::string read_stdin_bounded() {
             if (errno == EINTR) continue;
             throw cli_error(std::string("cannot read standard input: ") + std::strerror(errno));
         }
-        if (data.size() + static_cast<std::size_t>(n) > max_inject_bytes)
-            throw cli_error("message larger than 64 MiB");
+        if (data.size() + static_cast<std::size_t>(n) > max_inject_bytes) throw cli_error("message larger than 64 MiB");
         data.append(buf, static_cast<std::size_t>(n));
     }
     return data;

@@ -99,18 +99,17 @@ void list(const queue_opts& o) {
         print_summary(m, now);
         bytes += m.size;
     }
-    if (all.empty())
-        std::cout << "the queue is empty\n";
-    else
-        std::cout << fmt::format("{} message{}, {} bytes\n", all.size(), all.size() == 1 ? "" : "s", bytes);
+    if (all.empty()) std::cout << "the queue is empty\n";
+    else std::cout << fmt::format("{} message{}, {} bytes\n", all.size(), all.size() == 1 ? "" : "s", bytes);
 }
 
 void show(const queue_opts& o) {
     const auto dir = spool_dir(o.common);
     auto q = value_or_throw(queue::read_queued(dir, o.id), "cannot read " + o.id,
                             {{errc::not_found, "no message " + o.id + " in the queue"},
-                             {errc::corrupt_data, "message " + o.id + " is damaged (the server moves it to "
-                                                  "queue/corrupt/ at its next start)"}});
+                             {errc::corrupt_data, "message " + o.id +
+                                                      " is damaged (the server moves it to "
+                                                      "queue/corrupt/ at its next start)"}});
     const auto& env = q.info.env;
     print_summary(q.info, clock_type::now());
     const char* ret = env.ret == queue::envelope::ret_kind::full      ? "FULL"

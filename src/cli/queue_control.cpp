@@ -101,7 +101,8 @@ struct offline_queue {
 // The spool, locked, when no server answers; refuses to create one.
 offline_queue open_offline(const config::settings& cfg, const fs::path& socket, const std::string& id) {
     const auto dir = cfg.data_dir / "queue";
-    if (!fs::is_directory(dir / "queue")) throw cli_error("no message " + id + " in the queue (no queue in " + dir.string() + ")");
+    if (!fs::is_directory(dir / "queue"))
+        throw cli_error("no message " + id + " in the queue (no queue in " + dir.string() + ")");
     auto sp = queue::spool::open(dir);
     if (!sp && sp.error() == errc::in_use)
         throw cli_error("a running server holds the queue in " + dir.string() + " but does not answer on " +
@@ -146,7 +147,8 @@ void queue_delete(const common_options& o, const std::string& id) {
     // A damaged record is no reason to keep it: only "not queued" stops us.
     const auto known = queue::read_queued(q.dir, id);
     if (!known && known.error() == errc::not_found) throw cli_error("no message " + id + " in the queue");
-    throw_on_error(q.spool->remove(id), "cannot delete " + id, {{errc::not_found, "no message " + id + " in the queue"}});
+    throw_on_error(q.spool->remove(id), "cannot delete " + id,
+                   {{errc::not_found, "no message " + id + " in the queue"}});
     std::cout << id << " deleted (no server running)\n";
 }
 
@@ -164,9 +166,10 @@ void queue_bounce(const common_options& o, const std::string& id) {
     const auto now = std::chrono::system_clock::now();
     const auto failed = delivery::record_administrative_bounce(env, now);
     env.next_attempt = now;
-    throw_on_error(q.spool->update(env), "cannot update " + id, {{errc::not_found, "no message " + id + " in the queue"}});
-    std::cout << id << " expired (no server running): " << failed << " pending recipient"
-              << (failed == 1 ? "" : "s") << " failed; the server returns it to the sender when it starts\n";
+    throw_on_error(q.spool->update(env), "cannot update " + id,
+                   {{errc::not_found, "no message " + id + " in the queue"}});
+    std::cout << id << " expired (no server running): " << failed << " pending recipient" << (failed == 1 ? "" : "s")
+              << " failed; the server returns it to the sender when it starts\n";
 }
 
 }  // namespace mailroom::cli

@@ -204,9 +204,8 @@ void run_send(const send_options& o) {
     topt.helo_name = helo;
     topt.tls_client = &tls;
     topt.connect_timeout = std::chrono::seconds(o.timeout_s);
-    if (o.trace) topt.trace = [](std::string_view dir, std::string_view line) {
-        std::cerr << dir << ": " << line << "\n";
-    };
+    if (o.trace)
+        topt.trace = [](std::string_view dir, std::string_view line) { std::cerr << dir << ": " << line << "\n"; };
 
     delivery::transfer_report report;
     asio::co_spawn(io, delivery::transfer(topt, dest, {msg}),
@@ -240,24 +239,23 @@ void add_send(CLI::App& app) {
     auto* cmd = app.add_subcommand("send",
                                    "Submit one message to an SMTP server (exit 0: every recipient accepted; "
                                    "2: a recipient refused; 75: temporary failure)");
-    cmd->add_option("--server", o->server, "HOST[:PORT]; port 587, or 465 with --tls implicit")
-        ->capture_default_str();
-    cmd->add_option("--tls", o->tls,
-                    "none | starttls (required) | opportunistic | implicit")
-        ->capture_default_str();
+    cmd->add_option("--server", o->server, "HOST[:PORT]; port 587, or 465 with --tls implicit")->capture_default_str();
+    cmd->add_option("--tls", o->tls, "none | starttls (required) | opportunistic | implicit")->capture_default_str();
     cmd->add_flag("--verify", o->verify,
                   "Verify the server certificate against the system CAs and the host name "
                   "(off by default, as in swaks: this is a testing tool)");
     cmd->add_option("--ca", o->ca_file, "Verify against the CA certificates in FILE (implies --verify)");
     cmd->add_option("--user", o->user, "AUTH as this user; password from --password-file or MAILROOM_PASSWORD");
     cmd->add_option("--password-file", o->password_file, "File whose first line is the password");
-    cmd->add_option("--mech", o->mech, "AUTH mechanism (default: best offered of SCRAM-SHA-256, SCRAM-SHA-1, "
-                                       "PLAIN, LOGIN, CRAM-MD5)");
+    cmd->add_option("--mech", o->mech,
+                    "AUTH mechanism (default: best offered of SCRAM-SHA-256, SCRAM-SHA-1, "
+                    "PLAIN, LOGIN, CRAM-MD5)");
     cmd->add_option("--from", o->from, "Envelope sender")->required();
     cmd->add_option("--to", o->to, "Recipient (repeatable)")->required();
     cmd->add_option("--helo", o->helo, "EHLO name (default localhost)");
-    cmd->add_option("--data", o->data_file, "Message file, '-' for standard input (LF becomes CRLF); "
-                                            "default: a generated test message");
+    cmd->add_option("--data", o->data_file,
+                    "Message file, '-' for standard input (LF becomes CRLF); "
+                    "default: a generated test message");
     cmd->add_flag("--trace", o->trace, "Show the dialogue on standard error (C:/S:, AUTH data masked)");
     cmd->add_option("--timeout", o->timeout_s, "Connect timeout in seconds")->capture_default_str();
     cmd->callback([o] { run_send(*o); });

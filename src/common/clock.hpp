@@ -28,9 +28,7 @@ public:
 // The real ones: the system clock and the kernel's getrandom().
 class system_clock final : public clock {
 public:
-    std::chrono::system_clock::time_point now() const override {
-        return std::chrono::system_clock::now();
-    }
+    std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
 };
 
 class system_random final : public random_source {

@@ -31,8 +31,7 @@ const std::error_category& mailroom_category() noexcept {
 }
 
 bool is_temporary(const std::error_code& ec) noexcept {
-    if (ec.category() == mailroom_category())
-        return ec == errc::storage_failure || ec == errc::in_use;
+    if (ec.category() == mailroom_category()) return ec == errc::storage_failure || ec == errc::in_use;
     // Errors from the OS: space, quota, interrupted or busy resources.
     return ec == std::errc::no_space_on_device || ec == std::errc::resource_unavailable_try_again ||
            ec == std::errc::device_or_resource_busy || ec == std::errc::interrupted ||

@@ -9,22 +9,20 @@ namespace mailroom {
 
 enum class errc {
     ok = 0,
-    not_found = 1,         // user, mailbox, message, key: absent
-    already_exists,        // user or domain added twice
-    in_use,                // mailbox locked by another session
-    invalid_argument,      // a caller passed something malformed
-    storage_failure,       // disk or database: temporary
-    corrupt_data,          // stored data unreadable: needs an administrator
-    auth_failed,           // wrong credentials (never say which part)
-    unsupported,           // mechanism or feature not available for this user
-    limit_exceeded,        // a configured limit was hit
+    not_found = 1,     // user, mailbox, message, key: absent
+    already_exists,    // user or domain added twice
+    in_use,            // mailbox locked by another session
+    invalid_argument,  // a caller passed something malformed
+    storage_failure,   // disk or database: temporary
+    corrupt_data,      // stored data unreadable: needs an administrator
+    auth_failed,       // wrong credentials (never say which part)
+    unsupported,       // mechanism or feature not available for this user
+    limit_exceeded,    // a configured limit was hit
 };
 
 const std::error_category& mailroom_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-    return {static_cast<int>(e), mailroom_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), mailroom_category()}; }
 
 // True for errors a retry may cure (disk full, lock held, database busy).
 bool is_temporary(const std::error_code& ec) noexcept;

@@ -20,15 +20,19 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 15> delivery_keys{
-    "smtp_port",    "opportunistic_tls", "address_order", "connect_timeout", "max_parallel",
-    "max_per_domain", "retry_initial",   "retry_max",     "retry_growth",    "max_lifetime",
-    "delay_warning", "dns_forwarder",    "dns_special_zones", "routes",       "smarthost"};
-constexpr std::array<std::string_view, 8> smarthost_keys{
-    "host", "port", "tls", "verify_certificate", "ca_file", "username", "password", "password_file"};
+constexpr std::array<std::string_view, 15> delivery_keys{"smtp_port",         "opportunistic_tls",
+                                                         "address_order",     "connect_timeout",
+                                                         "max_parallel",      "max_per_domain",
+                                                         "retry_initial",     "retry_max",
+                                                         "retry_growth",      "max_lifetime",
+                                                         "delay_warning",     "dns_forwarder",
+                                                         "dns_special_zones", "routes",
+                                                         "smarthost"};
+constexpr std::array<std::string_view, 8> smarthost_keys{"host",    "port",     "tls",      "verify_certificate",
+                                                         "ca_file", "username", "password", "password_file"};
 
 constexpr std::int64_t day = 24 * 3600;
-constexpr std::int64_t max_connect_timeout = 600;    // seconds
+constexpr std::int64_t max_connect_timeout = 600;  // seconds
 constexpr std::int64_t max_parallel_limit = 10'000;
 constexpr std::int64_t max_retry_initial = 7 * day;
 constexpr std::int64_t max_lifetime_limit = 60 * day;  // any longer is a typo
@@ -45,8 +49,8 @@ const toml::table* subtable(fields& f, const toml::table& parent, std::string_vi
     const toml::node* n = parent.get(key);
     if (!n) return nullptr;
     if (const toml::table* t = n->as_table()) return t;
-    f.error(*n, quoted(key) + " must be a table (" + std::string(header) + "), not " +
-                    std::string(type_phrase(n->type())));
+    f.error(*n,
+            quoted(key) + " must be a table (" + std::string(header) + "), not " + std::string(type_phrase(n->type())));
     return nullptr;
 }
 
@@ -54,8 +58,7 @@ void read_transport(fields& f, const toml::table& t, delivery_settings& d) {
     if (auto v = f.integer(t, "smtp_port", 1, 65535)) d.smtp_port = static_cast<std::uint16_t>(*v);
     if (auto v = f.boolean(t, "opportunistic_tls")) d.opportunistic_tls = *v;
     if (auto v = f.string(t, "address_order")) {
-        if (auto order = address_order_from(*v))
-            d.addresses = *order;
+        if (auto order = address_order_from(*v)) d.addresses = *order;
         else
             f.error(*t.get("address_order"),
                     "'address_order' must be one of " + joined(address_orders) + "; not '" + *v + "'");
@@ -72,8 +75,8 @@ void read_concurrency(fields& f, const toml::table& t, delivery_settings& d) {
         d.max_per_domain = static_cast<unsigned>(*per_domain);
         if (total_usable && d.max_per_domain > d.max_parallel)
             f.error(*t.get("max_per_domain"), "'max_per_domain' (" + std::to_string(d.max_per_domain) +
-                                                  ") is more than 'max_parallel' (" +
-                                                  std::to_string(d.max_parallel) + ")");
+                                                  ") is more than 'max_parallel' (" + std::to_string(d.max_parallel) +
+                                                  ")");
     } else if (!t.contains("max_per_domain")) {
         d.max_per_domain = std::min(d.max_per_domain, d.max_parallel);
     }
@@ -122,7 +125,8 @@ void read_dns(fields& f, const toml::table& t, delivery_settings& d) {
         } else {
             f.error(*t.get("dns_forwarder"),
                     "'dns_forwarder' must be an IP address with an optional port (\"127.0.0.1\", "
-                    "\"127.0.0.1:5353\", \"::1\", \"[::1]:5353\"), not '" + *v + "'");
+                    "\"127.0.0.1:5353\", \"::1\", \"[::1]:5353\"), not '" +
+                        *v + "'");
         }
     }
     if (auto v = f.strings(t, "dns_special_zones")) {
@@ -134,8 +138,7 @@ void read_dns(fields& f, const toml::table& t, delivery_settings& d) {
             else if (std::find(d.dns_special_zones.begin(), d.dns_special_zones.end(), zone) !=
                      d.dns_special_zones.end())
                 f.error(*item.node, "'dns_special_zones': '" + zone + "' is listed twice");
-            else
-                d.dns_special_zones.push_back(std::move(zone));
+            else d.dns_special_zones.push_back(std::move(zone));
         }
     }
 }
@@ -207,8 +210,7 @@ void read_routes(fields& f, const toml::table& t, delivery_settings& d) {
         auto route = parse_route(text->get());
         if (auto* why = std::get_if<std::string>(&route))
             f.error(*value, "[delivery.routes]: the route for '" + written + "': " + *why);
-        else
-            d.routes.emplace_back(std::move(domain), std::get<static_route>(std::move(route)));
+        else d.routes.emplace_back(std::move(domain), std::get<static_route>(std::move(route)));
     }
 }
 
@@ -266,10 +268,8 @@ std::optional<std::string> read_password_file(fields& f, const toml::node& where
 void read_credentials(fields& f, const toml::table& t, const std::filesystem::path& base, smarthost& sh) {
     if (auto v = f.text(t, "username")) sh.username = *v;
     if (auto v = f.text(t, "password")) {
-        if (is_one_line(*v))
-            sh.password = *v;
-        else
-            f.error(*t.get("password"), "'password' must not contain a NUL or a line break");
+        if (is_one_line(*v)) sh.password = *v;
+        else f.error(*t.get("password"), "'password' must not contain a NUL or a line break");
     }
     const toml::node* user = t.get("username");
     const toml::node* password = t.get("password");
@@ -279,14 +279,12 @@ void read_credentials(fields& f, const toml::table& t, const std::filesystem::pa
         // Relative to the configuration file's directory, like every path.
         if (auto secret = read_password_file(f, *file, base / *v)) sh.password = std::move(*secret);
     }
-    if (password && file)
-        f.error(*file, "[delivery.smarthost] takes 'password' or 'password_file', not both");
+    if (password && file) f.error(*file, "[delivery.smarthost] takes 'password' or 'password_file', not both");
     else if (user && !password && !file)
         f.error(*user, "[delivery.smarthost] 'username' needs a 'password' or a 'password_file'");
     if (!user && (password || file))
         f.error(password ? *password : *file, std::string("[delivery.smarthost] '") +
-                                                  (password ? "password" : "password_file") +
-                                                  "' needs a 'username'");
+                                                  (password ? "password" : "password_file") + "' needs a 'username'");
 }
 
 void read_smarthost(fields& f, const toml::table& t, const std::filesystem::path& base, delivery_settings& d) {
@@ -294,23 +292,21 @@ void read_smarthost(fields& f, const toml::table& t, const std::filesystem::path
     smarthost sh;
     sh.source_line = static_cast<int>(t.source().begin.line);
     if (auto v = f.string(t, "host")) {
-        if (is_host_name(*v) || is_ip_literal(*v))
-            sh.host = *v;
+        if (is_host_name(*v) || is_ip_literal(*v)) sh.host = *v;
         else
-            f.error(*t.get("host"), "'host' must be a host name or an IP address (the port goes in 'port'), not '" +
-                                        *v + "'");
+            f.error(*t.get("host"),
+                    "'host' must be a host name or an IP address (the port goes in 'port'), not '" + *v + "'");
     } else if (!t.contains("host")) {
         f.error(t, "[delivery.smarthost] needs a 'host'");
     }
     if (auto v = f.string(t, "tls")) {
         const auto mode = tls_mode_from(*v);
         if (mode == tls_mode::none)
-            f.error(*t.get("tls"), "[delivery.smarthost] 'tls' cannot be \"none\": the password and the mail would "
-                                   "cross the network in cleartext; use \"starttls\" or \"implicit\"");
-        else if (mode)
-            sh.tls = *mode;
-        else
-            f.error(*t.get("tls"), "'tls' must be starttls or implicit; not '" + *v + "'");
+            f.error(*t.get("tls"),
+                    "[delivery.smarthost] 'tls' cannot be \"none\": the password and the mail would "
+                    "cross the network in cleartext; use \"starttls\" or \"implicit\"");
+        else if (mode) sh.tls = *mode;
+        else f.error(*t.get("tls"), "'tls' must be starttls or implicit; not '" + *v + "'");
     }
     // RFC 8314 §3.3: implicit TLS submission is port 465; STARTTLS is 587 (RFC 6409).
     sh.port = sh.tls == tls_mode::implicit ? 465 : 587;

@@ -65,8 +65,8 @@ std::string_view type_phrase(toml::node_type type) {
 }
 
 void fields::error(const toml::source_region& where, std::string message) {
-    out_.push_back({source_, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
-                    std::move(message)});
+    out_.push_back(
+        {source_, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column), std::move(message)});
 }
 
 void fields::only_keys(const toml::table& tbl, std::span<const std::string_view> allowed, std::string_view in) {
@@ -115,8 +115,8 @@ std::optional<std::int64_t> fields::integer(const toml::table& tbl, std::string_
         return std::nullopt;
     }
     if (*v < min || *v > max) {
-        error(*n, quoted(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                      ", not " + std::to_string(*v));
+        error(*n, quoted(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                      std::to_string(*v));
         return std::nullopt;
     }
     return v;

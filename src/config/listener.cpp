@@ -7,16 +7,28 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 17> listener_keys{
-    "name", "service", "address", "port", "tls", "plaintext_auth", "apop", "mechanisms",
-    "max_connections", "max_connections_per_ip", "idle_timeout", "auth_failure_delay_ms",
-    "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures", "max_message_bytes",
-    "max_recipients"};
+constexpr std::array<std::string_view, 17> listener_keys{"name",
+                                                         "service",
+                                                         "address",
+                                                         "port",
+                                                         "tls",
+                                                         "plaintext_auth",
+                                                         "apop",
+                                                         "mechanisms",
+                                                         "max_connections",
+                                                         "max_connections_per_ip",
+                                                         "idle_timeout",
+                                                         "auth_failure_delay_ms",
+                                                         "max_auth_failure_delay_ms",
+                                                         "max_bad_commands",
+                                                         "max_auth_failures",
+                                                         "max_message_bytes",
+                                                         "max_recipients"};
 constexpr std::int64_t max_message_limit = std::int64_t{1} << 40;  // 1 TiB: any larger is a typo
 
-constexpr std::int64_t max_count = 1'000'000;        // connections, commands, failures
+constexpr std::int64_t max_count = 1'000'000;         // connections, commands, failures
 constexpr std::int64_t max_idle_timeout = 24 * 3600;  // seconds
-constexpr std::int64_t max_delay_ms = 600'000;       // ten minutes
+constexpr std::int64_t max_delay_ms = 600'000;        // ten minutes
 
 unsigned as_unsigned(std::int64_t v) { return static_cast<unsigned>(v); }
 
@@ -24,16 +36,13 @@ void read_identity(fields& f, const toml::table& t, listener& l) {
     if (auto v = f.string(t, "name")) {
         l.name = *v;
         if (!is_listener_name(*v))
-            f.error(*t.get("name"),
-                    "'name' must be 1 to 64 letters, digits, '-', '_' or '.', not '" + *v + "'");
+            f.error(*t.get("name"), "'name' must be 1 to 64 letters, digits, '-', '_' or '.', not '" + *v + "'");
     } else if (!t.contains("name")) {
         f.error(t, "[[listener]] needs a 'name'");
     }
     if (auto v = f.string(t, "service")) {
-        if (auto kind = service_from(*v))
-            l.service = *kind;
-        else
-            f.error(*t.get("service"), "'service' must be one of " + joined(services) + "; not '" + *v + "'");
+        if (auto kind = service_from(*v)) l.service = *kind;
+        else f.error(*t.get("service"), "'service' must be one of " + joined(services) + "; not '" + *v + "'");
     }
 }
 
@@ -46,10 +55,8 @@ void read_endpoint(fields& f, const toml::table& t, listener& l) {
     }
     if (auto v = f.integer(t, "port", 0, 65535)) l.port = static_cast<std::uint16_t>(*v);
     if (auto v = f.string(t, "tls")) {
-        if (auto mode = tls_mode_from(*v))
-            l.tls = *mode;
-        else
-            f.error(*t.get("tls"), "'tls' must be one of " + joined(tls_modes) + "; not '" + *v + "'");
+        if (auto mode = tls_mode_from(*v)) l.tls = *mode;
+        else f.error(*t.get("tls"), "'tls' must be one of " + joined(tls_modes) + "; not '" + *v + "'");
     }
 }
 
@@ -61,12 +68,11 @@ void read_authentication(fields& f, const toml::table& t, listener& l) {
         for (const auto& item : *v) {
             auto name = sasl_mechanism_from(item.value);
             if (!name)
-                f.error(*item.node, "'mechanisms': unknown SASL mechanism '" + item.value + "' (known: " +
-                                        joined(sasl_mechanisms) + ")");
+                f.error(*item.node, "'mechanisms': unknown SASL mechanism '" + item.value +
+                                        "' (known: " + joined(sasl_mechanisms) + ")");
             else if (std::find(l.mechanisms.begin(), l.mechanisms.end(), *name) != l.mechanisms.end())
                 f.error(*item.node, "'mechanisms': '" + *name + "' is listed twice");
-            else
-                l.mechanisms.push_back(std::move(*name));
+            else l.mechanisms.push_back(std::move(*name));
         }
     }
 }
@@ -104,10 +110,10 @@ void read_failure_limits(fields& f, const toml::table& t, listener& l) {
     if (auto most = f.integer(t, "max_auth_failure_delay_ms", 0, max_delay_ms)) {
         l.max_auth_failure_delay = std::chrono::milliseconds(*most);
         if (first_usable && l.max_auth_failure_delay < l.auth_failure_delay)
-            f.error(*t.get("max_auth_failure_delay_ms"),
-                    "'max_auth_failure_delay_ms' (" + std::to_string(l.max_auth_failure_delay.count()) +
-                        ") is less than 'auth_failure_delay_ms' (" + std::to_string(l.auth_failure_delay.count()) +
-                        ")");
+            f.error(*t.get("max_auth_failure_delay_ms"), "'max_auth_failure_delay_ms' (" +
+                                                             std::to_string(l.max_auth_failure_delay.count()) +
+                                                             ") is less than 'auth_failure_delay_ms' (" +
+                                                             std::to_string(l.auth_failure_delay.count()) + ")");
     } else if (!t.contains("max_auth_failure_delay_ms")) {
         l.max_auth_failure_delay = std::max(l.max_auth_failure_delay, l.auth_failure_delay);
     }

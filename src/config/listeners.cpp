@@ -17,9 +17,9 @@ void check_against_earlier(fields& f, const toml::table& t, const listener& l, c
     }
     for (const auto& e : earlier) {
         if (endpoints_collide(l.address, l.port, e.address, e.port)) {
-            f.error(*t.get("port"), "listener '" + l.name + "' on " + endpoint_text(l) +
-                                        " collides with listener '" + e.name + "' on " + endpoint_text(e) +
-                                        " (line " + std::to_string(e.source_line) + ")");
+            f.error(*t.get("port"), "listener '" + l.name + "' on " + endpoint_text(l) + " collides with listener '" +
+                                        e.name + "' on " + endpoint_text(e) + " (line " +
+                                        std::to_string(e.source_line) + ")");
             break;
         }
     }
@@ -46,7 +46,8 @@ void read_listeners(fields& f, const toml::table& doc, settings& s) {
     for (const toml::node& item : *arr) {
         const toml::table* t = item.as_table();
         if (!t) {
-            f.error(item, "each 'listener' must be a table ([[listener]]), not " + std::string(type_phrase(item.type())));
+            f.error(item,
+                    "each 'listener' must be a table ([[listener]]), not " + std::string(type_phrase(item.type())));
             continue;
         }
         listener l = read_listener(f, *t);

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -7,7 +8,6 @@
 #include <sstream>
 #include <system_error>
 #include <tuple>
-#include <toml++/toml.h>
 
 #include "config/fields.hpp"
 #include "config/sections.hpp"
@@ -30,7 +30,8 @@ std::optional<std::string> read_text(const std::filesystem::path& file, std::vec
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         const int err = errno;
-        errors.push_back(file_error(file, "cannot read the file" + (err ? ": " + std::string(std::strerror(err)) : "")));
+        errors.push_back(
+            file_error(file, "cannot read the file" + (err ? ": " + std::string(std::strerror(err)) : "")));
         return std::nullopt;
     }
     std::ostringstream text;

@@ -22,8 +22,8 @@ struct diagnostic {
 };
 
 struct load_result {
-    std::optional<settings> cfg;       // present only when errors is empty
-    std::vector<diagnostic> errors;    // all of them, not just the first
+    std::optional<settings> cfg;     // present only when errors is empty
+    std::vector<diagnostic> errors;  // all of them, not just the first
 };
 
 load_result parse(std::string_view toml_text, std::string source_name);

@@ -1,7 +1,7 @@
 #include "config/settings.hpp"
 
-#include <climits>
 #include <unistd.h>
+#include <climits>
 
 namespace mailroom::config {
 namespace {

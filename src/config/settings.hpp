@@ -21,12 +21,12 @@ enum class service_kind { pop3, smtp, submission };  // smtp: MX role; submissio
 enum class tls_mode { none, starttls, implicit };
 
 struct listener {
-    std::string name;                  // for logs, e.g. "pop3" or "pop3s"
+    std::string name;  // for logs, e.g. "pop3" or "pop3s"
     service_kind service = service_kind::pop3;
     std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
     std::uint16_t port = 0;
     tls_mode tls = tls_mode::starttls;
-    bool plaintext_auth = false;       // plaintext passwords without TLS
+    bool plaintext_auth = false;  // plaintext passwords without TLS
     bool apop = true;
     std::vector<std::string> mechanisms = default_sasl_mechanisms();
     unsigned max_connections = 1000;
@@ -35,14 +35,15 @@ struct listener {
     // (proto/pop3/limits.hpp, proto/smtp/limits.hpp: one source, with their
     // reasons there); apply_service_defaults() sets them for the service.
     // The values written here are POP3's, the default service.
-    std::chrono::seconds idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(pop3::limits{}.autologout);  // RFC 1939 §3
+    std::chrono::seconds idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        pop3::limits{}.autologout);                                                    // RFC 1939 §3
     std::chrono::milliseconds auth_failure_delay = pop3::limits{}.auth_failure_delay;  // first failure; doubles
     std::chrono::milliseconds max_auth_failure_delay = pop3::limits{}.max_auth_failure_delay;
     std::uint64_t max_message_bytes = smtp::limits{}.max_message_bytes;  // SMTP only
-    unsigned max_recipients = smtp::limits{}.max_recipients;              // SMTP only
+    unsigned max_recipients = smtp::limits{}.max_recipients;             // SMTP only
     unsigned max_bad_commands = pop3::limits{}.max_bad_commands;
     unsigned max_auth_failures = pop3::limits{}.max_auth_failures;
-    int source_line = 0;               // where it was defined (0: embedded default)
+    int source_line = 0;  // where it was defined (0: embedded default)
 };
 
 // Sets l's limits (idle timeout, bad commands, auth failures and their
@@ -53,31 +54,31 @@ void apply_service_defaults(listener& l);
 // Outbound delivery ([delivery] and its subtables). Plain values; the
 // server maps them onto delivery::scheduler_config (server/outbound.cpp).
 struct static_route {
-    std::string host;        // a host name, or an IP address when literal
+    std::string host;  // a host name, or an IP address when literal
     std::uint16_t port = 25;
-    bool literal = false;    // written "[10.0.0.5]" (an address, no lookup of its name)
+    bool literal = false;  // written "[10.0.0.5]" (an address, no lookup of its name)
 };
 
 struct smarthost {
-    std::string host;        // name checked against its certificate
+    std::string host;  // name checked against its certificate
     std::uint16_t port = 587;
     tls_mode tls = tls_mode::starttls;  // starttls (required) or implicit; never none
     bool verify_certificate = true;
-    std::filesystem::path ca_file;      // trust anchors; empty: the system's
-    std::string username;               // empty: no AUTH
-    std::string password;               // from password_file, else password
+    std::filesystem::path ca_file;  // trust anchors; empty: the system's
+    std::string username;           // empty: no AUTH
+    std::string password;           // from password_file, else password
     int source_line = 0;
 };
 
 enum class address_order { ipv6_first, ipv4_first, ipv6_only, ipv4_only };
 
 struct delivery_settings {
-    std::uint16_t smtp_port = 25;       // port of remote MX hosts (tests: a high port)
-    bool opportunistic_tls = true;      // STARTTLS when offered, certificate not verified
+    std::uint16_t smtp_port = 25;   // port of remote MX hosts (tests: a high port)
+    bool opportunistic_tls = true;  // STARTTLS when offered, certificate not verified
     address_order addresses = address_order::ipv6_first;
     std::chrono::seconds connect_timeout{30};
-    unsigned max_parallel = 20;         // messages being delivered at once
-    unsigned max_per_domain = 5;        // of those, to one recipient domain
+    unsigned max_parallel = 20;   // messages being delivered at once
+    unsigned max_per_domain = 5;  // of those, to one recipient domain
     // Retries (queue/retry_schedule.hpp has the reasons for the defaults).
     std::chrono::seconds retry_initial{300};
     std::chrono::seconds retry_max{4 * 3600};
@@ -85,19 +86,19 @@ struct delivery_settings {
     std::chrono::seconds max_lifetime{5 * 24 * 3600};
     std::chrono::seconds delay_warning{0};  // 0: no delay warnings
     // DNS: empty forwarder = /etc/resolv.conf.
-    std::string dns_forwarder;          // IP address
+    std::string dns_forwarder;  // IP address
     std::uint16_t dns_forwarder_port = 53;
-    std::vector<std::string> dns_special_zones;  // RFC 6761 zones asked upstream ("test")
+    std::vector<std::string> dns_special_zones;                // RFC 6761 zones asked upstream ("test")
     std::vector<std::pair<std::string, static_route>> routes;  // lower-case domain -> next hop
     std::optional<config::smarthost> smarthost;
 };
 
 struct settings {
-    std::string hostname;                       // default: the machine's host name
+    std::string hostname;  // default: the machine's host name
     std::filesystem::path data_dir = "mailroom-data";
-    std::vector<std::string> domains;           // added to the user directory at start
-    std::filesystem::path tls_cert;             // default: DATA/tls/cert.pem (self-signed)
-    std::filesystem::path tls_key;              // default: DATA/tls/key.pem
+    std::vector<std::string> domains;  // added to the user directory at start
+    std::filesystem::path tls_cert;    // default: DATA/tls/cert.pem (self-signed)
+    std::filesystem::path tls_key;     // default: DATA/tls/key.pem
     std::chrono::seconds pop_before_smtp_window{600};
     // Client networks (CIDR, e.g. "127.0.0.0/8", "::1/128") that may relay
     // through the smtp listener without authenticating.

@@ -16,12 +16,11 @@ namespace mailroom::config::detail {
 
 // Upper case, as stored in listener::mechanisms.
 inline constexpr auto sasl_mechanisms = sasl_mechanism_names;  // common/sasl_mechanisms.hpp
-inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "info", "warn",
+inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                             "error", "critical", "off"};
 inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};
 inline constexpr std::array<std::string_view, 3> services{"pop3", "smtp", "submission"};
-inline constexpr std::array<std::string_view, 4> address_orders{"ipv6_first", "ipv4_first", "ipv6_only",
-                                                                "ipv4_only"};
+inline constexpr std::array<std::string_view, 4> address_orders{"ipv6_first", "ipv4_first", "ipv6_only", "ipv4_only"};
 
 // ASCII case mapping (configuration values are ASCII by the rules below).
 std::string to_lower(std::string_view s);
@@ -61,7 +60,7 @@ bool is_cidr(std::string_view network);
 // the caller's check. An unbracketed text with two or more ':' is taken as
 // a bare IPv6 address without a port.
 struct host_port {
-    std::string host;                  // without the brackets
+    std::string host;  // without the brackets
     std::optional<std::uint16_t> port;
     bool bracketed = false;
 };

@@ -41,8 +41,8 @@ std::string reply_text(const smtp::client::reply& r) {
     return out;
 }
 
-void apply(recipient& r, delivery_status status, std::string reason, std::string dsn_status,
-           std::string remote_mta, std::chrono::system_clock::time_point now) {
+void apply(recipient& r, delivery_status status, std::string reason, std::string dsn_status, std::string remote_mta,
+           std::chrono::system_clock::time_point now) {
     r.state = status == delivery_status::delivered   ? recipient::status::delivered
               : status == delivery_status::permanent ? recipient::status::failed
                                                      : recipient::status::pending;

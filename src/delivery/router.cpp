@@ -22,7 +22,7 @@ std::vector<tcp::endpoint> endpoints_of(const std::vector<asio::ip::address>& ad
 
 // The addresses of `host`: itself when it is an IP address, else A/AAAA.
 asio::awaitable<result<std::vector<asio::ip::address>>> addresses_of(dns::resolver& resolver, const std::string& host,
-                                                                      const dns::address_policy& policy) {
+                                                                     const dns::address_policy& policy) {
     boost::system::error_code ec;
     const auto literal = asio::ip::make_address(host, ec);
     if (!ec) co_return std::vector<asio::ip::address>{literal};

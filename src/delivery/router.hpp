@@ -30,9 +30,9 @@
 namespace mailroom::delivery {
 
 struct static_route {
-    std::string host;       // a name, or an IP address when literal
+    std::string host;  // a name, or an IP address when literal
     std::uint16_t port = 25;
-    bool literal = false;   // written "[...]" (kept for logs; routing is the same)
+    bool literal = false;  // written "[...]" (kept for logs; routing is the same)
 };
 
 struct smarthost_route {

@@ -152,8 +152,7 @@ bool scheduler::start_round(std::vector<std::string> ids) {
     for (const auto& id : ids)
         for (auto& d : pending_domains(envelopes_.at(id))) domains.insert(std::move(d));
     for (const auto& d : domains)
-        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain)
-            return false;
+        if (auto it = domain_load_.find(d); it != domain_load_.end() && it->second >= cfg_.max_per_domain) return false;
     ++rounds_;
     for (const auto& d : domains) ++domain_load_[d];
     for (const auto& id : ids) {
@@ -244,8 +243,8 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
         connection_batch batch{&dest, left};
         auto report = co_await transfer(svc_.transfer, dest, std::move(outgoing),
                                         [this, &batch](std::size_t index, const transfer_report& so_far) {
-                                            return message_done(&batch, index, so_far.messages.at(index),
-                                                                so_far.peer, so_far.tls);
+                                            return message_done(&batch, index, so_far.messages.at(index), so_far.peer,
+                                                                so_far.tls);
                                         });
         const std::string relay = report.peer.empty() ? dest.host : report.peer;
         const bool last_host = n + 1 == destinations.size();
@@ -254,8 +253,8 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
             if (left[m]->recorded) continue;  // message_done saw it
             const auto& done = report.messages[m];
             if (try_next_host(done) && !last_host) {
-                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id,
-                             log_field(relay), log_field(report.detail));
+                spdlog::info("{} relay={} unusable ({}), trying the next host", left[m]->item->env.id, log_field(relay),
+                             log_field(report.detail));
                 next.push_back(left[m]);
                 continue;
             }
@@ -300,12 +299,9 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
         const auto ec = co_await net::offload(svc_.storage_pool,
                                               [&] { return svc_.deliver_local(env, i, p.item->content); });
         const std::vector<std::size_t> one{i};
-        if (ec == errc::not_found)
-            record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
-        else if (ec)
-            record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
-        else
-            record_local_delivery(env, one, now);
+        if (ec == errc::not_found) record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
+        else if (ec) record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
+        else record_local_delivery(env, one, now);
         spdlog::info("{} to=<{}> relay=local status={}{}", env.id, log_field(rcpt),
                      ec ? (ec == errc::not_found ? "bounced" : "deferred") : "sent",
                      ec ? " (" + ec.message() + ")" : std::string());
@@ -313,8 +309,8 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
 }
 
 asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, const std::string& content,
-                                                     mail::dsn_kind kind, const std::vector<std::size_t>& who,
-                                                     sys_clock::time_point now) {
+                                                    mail::dsn_kind kind, const std::vector<std::size_t>& who,
+                                                    sys_clock::time_point now) {
     if (who.empty()) co_return true;
     mail::dsn_request req;
     req.reporting_mta = cfg_.hostname;

@@ -174,11 +174,11 @@ private:
     scheduler_config cfg_;
     scheduler_services svc_;
     boost::asio::steady_timer timer_;
-    std::map<std::string, queue::envelope> envelopes_;  // id -> the queued envelope
-    std::set<std::string> in_round_;                    // ids being attempted
-    due_index index_;                                   // the queued ids not in in_round_, by due time
-    std::size_t rounds_ = 0;                            // rounds under way
-    std::map<std::string, std::size_t> domain_load_;    // recipient domain -> rounds touching it
+    std::map<std::string, queue::envelope> envelopes_;     // id -> the queued envelope
+    std::set<std::string> in_round_;                       // ids being attempted
+    due_index index_;                                      // the queued ids not in in_round_, by due time
+    std::size_t rounds_ = 0;                               // rounds under way
+    std::map<std::string, std::size_t> domain_load_;       // recipient domain -> rounds touching it
     std::map<std::string, admin_request> admin_requests_;  // for ids in in_round_: applied at its end
     bool running_ = false;
 };

@@ -37,7 +37,8 @@ void trace_lines(const transfer_options& opt, std::string_view dir, std::string_
 std::string masked_line(std::string_view bytes) {
     if (bytes.size() > 5 && (bytes.substr(0, 5) == "AUTH " || bytes.substr(0, 5) == "auth ")) {
         const auto mech_end = bytes.find_first_of(" \r\n", 5);
-        return std::string(bytes.substr(0, mech_end)) + (mech_end != std::string_view::npos && bytes[mech_end] == ' ' ? " " + std::string(secret::masked) : "");
+        return std::string(bytes.substr(0, mech_end)) +
+               (mech_end != std::string_view::npos && bytes[mech_end] == ' ' ? " " + std::string(secret::masked) : "");
     }
     return std::string(secret::masked);
 }
@@ -115,8 +116,8 @@ private:
     // before we trust its 235: else we abandon the session.
     void check_server_proof() {
         if (!sasl_ || !engine_.authenticated() || sasl_->complete() || override_) return;
-        override_ = {sc::close_reason::failed, "server accepted AUTH " + sasl_->mechanism() +
-                                                   " without proving it knows the credentials"};
+        override_ = {sc::close_reason::failed,
+                     "server accepted AUTH " + sasl_->mechanism() + " without proving it knows the credentials"};
         abandoned_ = true;
         engine_.feed_eof();
     }
@@ -139,7 +140,8 @@ private:
         if (std::holds_alternative<sc::start_tls>(act)) {
             const bool ok = co_await handshake();
             if (ok) engine_.tls_started();
-            else engine_.tls_failed(dest_.verify_certificate ? "certificate not verified for " + dest_.host
+            else
+                engine_.tls_failed(dest_.verify_certificate ? "certificate not verified for " + dest_.host
                                                             : "handshake error");
             co_return true;
         }
@@ -205,9 +207,9 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> drive_session(net::byte_stream& stream, const transfer_options& opt,
-                                    const smtp_destination& dest, const std::vector<sc::outgoing_message>& messages,
-                                    transfer_report& report, const message_done_handler& on_done) {
+asio::awaitable<void> drive_session(net::byte_stream& stream, const transfer_options& opt, const smtp_destination& dest,
+                                    const std::vector<sc::outgoing_message>& messages, transfer_report& report,
+                                    const message_done_handler& on_done) {
     driver d(stream, opt, dest, report, on_done);
     co_await d.run(messages);
 }

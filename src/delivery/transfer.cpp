@@ -1,11 +1,11 @@
 #include "delivery/transfer.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "delivery/detail/session_driver.hpp"
 #include "net/byte_stream.hpp"
@@ -26,8 +26,7 @@ std::string describe(const std::string& host, const tcp::endpoint& ep) {
 
 // Every recipient of every message: temporary, at the connection stage,
 // with our own text (no server answered).
-std::vector<sc::message_done> unreached(const std::vector<sc::outgoing_message>& messages,
-                                        const std::string& why) {
+std::vector<sc::message_done> unreached(const std::vector<sc::outgoing_message>& messages, const std::string& why) {
     std::vector<sc::message_done> out;
     for (const auto& m : messages) {
         sc::message_done d;

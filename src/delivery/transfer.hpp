@@ -27,12 +27,12 @@ struct credentials {
 };
 
 struct smtp_destination {
-    std::string host;                                      // name for logs, SNI and the certificate check
-    std::vector<boost::asio::ip::tcp::endpoint> endpoints; // tried in order until one gives a usable session
-    std::uint16_t port = 25;                               // informational; endpoints carry the port
+    std::string host;                                       // name for logs, SNI and the certificate check
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // tried in order until one gives a usable session
+    std::uint16_t port = 25;                                // informational; endpoints carry the port
     smtp::client::tls_policy tls = smtp::client::tls_policy::opportunistic;
-    bool verify_certificate = false;                       // smarthost: true (against host, OpenSSL hostname check)
-    std::optional<credentials> auth;                       // smarthost AUTH
+    bool verify_certificate = false;  // smarthost: true (against host, OpenSSL hostname check)
+    std::optional<credentials> auth;  // smarthost AUTH
     std::vector<std::string> sasl_mechanisms{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5"};
     // PLAIN/LOGIN without TLS; by default only under TLS (the engine's rule).
     bool plaintext_auth = false;
@@ -40,7 +40,7 @@ struct smtp_destination {
 
 struct transfer_options {
     std::string helo_name;
-    boost::asio::ssl::context* tls_client = nullptr;       // client context (CA paths for verification)
+    boost::asio::ssl::context* tls_client = nullptr;  // client context (CA paths for verification)
     std::chrono::seconds connect_timeout{30};
     // Optional dialogue trace: direction "C" (us) or "S" (server) or "*"
     // (driver notes); AUTH payloads are shown as "********".
@@ -48,9 +48,9 @@ struct transfer_options {
 };
 
 struct transfer_report {
-    std::vector<smtp::client::message_done> messages;      // one per message given, in order, always
-    std::string peer;   // "host[address]:port" of the server that answered, "" if none did
-    std::string tls;    // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=no", "" without TLS
+    std::vector<smtp::client::message_done> messages;  // one per message given, in order, always
+    std::string peer;  // "host[address]:port" of the server that answered, "" if none did
+    std::string tls;   // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=no", "" without TLS
     smtp::client::close_reason why = smtp::client::close_reason::connection_lost;
     std::string detail;
 };

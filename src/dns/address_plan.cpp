@@ -11,9 +11,7 @@ using boost::asio::ip::address;
 
 // A mail server is never at the unspecified or a multicast address; a zone
 // that says so is either broken or trying to make us talk to ourselves.
-bool is_connectable(const address& a) {
-    return !a.is_unspecified() && !a.is_multicast();
-}
+bool is_connectable(const address& a) { return !a.is_unspecified() && !a.is_multicast(); }
 
 template <class Answer>
 std::vector<address> usable(const Answer& answer) {
@@ -21,8 +19,7 @@ std::vector<address> usable(const Answer& answer) {
     if (!answer) return out;
     for (const auto& a : *answer) {
         address generic(a);
-        if (is_connectable(generic) && std::find(out.begin(), out.end(), generic) == out.end())
-            out.push_back(generic);
+        if (is_connectable(generic) && std::find(out.begin(), out.end(), generic) == out.end()) out.push_back(generic);
     }
     return out;
 }

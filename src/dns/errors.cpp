@@ -28,8 +28,6 @@ const std::error_category& dns_category() noexcept {
     return instance;
 }
 
-bool is_permanent(const std::error_code& ec) noexcept {
-    return ec == errc::no_such_domain || ec == errc::invalid_name;
-}
+bool is_permanent(const std::error_code& ec) noexcept { return ec == errc::no_such_domain || ec == errc::invalid_name; }
 
 }  // namespace mailroom::dns

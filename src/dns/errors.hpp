@@ -22,9 +22,7 @@ enum class errc {
 
 const std::error_category& dns_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-    return {static_cast<int>(e), dns_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), dns_category()}; }
 
 // True for outcomes no retry can change: NXDOMAIN and names that cannot be
 // asked. no_data is neither: its meaning depends on the record type (no MX

@@ -29,8 +29,8 @@ void shuffle_equal_preferences(std::vector<mx_record>& records, random_source& r
 
 }  // namespace
 
-mx_plan plan_mx_route(std::string_view domain, const result<std::vector<mx_record>>& answer,
-                      const mx_policy& policy, random_source& random) {
+mx_plan plan_mx_route(std::string_view domain, const result<std::vector<mx_record>>& answer, const mx_policy& policy,
+                      random_source& random) {
     if (!is_valid_host_name(domain) || looks_like_ip_address(domain))
         return failure(true, 550, "5.1.2", "bad destination domain");
     const std::string name = canonical_host_name(domain);
@@ -71,14 +71,12 @@ mx_plan plan_mx_route(std::string_view domain, const result<std::vector<mx_recor
     // RFC 5321 §5.1: if we are one of the MX hosts, drop ourselves and every
     // host at the same or a higher preference value.
     auto self = std::find_if(unique.begin(), unique.end(), [&](const mx_record& r) {
-        return std::find(policy.local_names.begin(), policy.local_names.end(), r.exchange) !=
-               policy.local_names.end();
+        return std::find(policy.local_names.begin(), policy.local_names.end(), r.exchange) != policy.local_names.end();
     });
     if (self != unique.end()) {
         const auto own_preference = self->preference;
         std::erase_if(unique, [&](const mx_record& r) { return r.preference >= own_preference; });
-        if (unique.empty())
-            return failure(true, 550, "5.4.6", "MX list for " + name + " loops back to this host");
+        if (unique.empty()) return failure(true, 550, "5.4.6", "MX list for " + name + " loops back to this host");
     }
 
     shuffle_equal_preferences(unique, random);

@@ -44,7 +44,7 @@ using mx_plan = std::variant<mx_route, route_failure>;
 //   no_data / empty -> implicit MX: the domain itself (RFC 5321 §5.1)
 //   no_such_domain, invalid domain -> permanent 550 5.1.2
 //   anything else  -> temporary 451 4.4.3
-mx_plan plan_mx_route(std::string_view domain, const result<std::vector<mx_record>>& answer,
-                      const mx_policy& policy, random_source& random);
+mx_plan plan_mx_route(std::string_view domain, const result<std::vector<mx_record>>& answer, const mx_policy& policy,
+                      random_source& random);
 
 }  // namespace mailroom::dns

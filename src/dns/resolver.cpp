@@ -76,9 +76,7 @@ int descriptor_of(ub_ctx* ctx) {
 }  // namespace
 
 resolver::resolver(asio::any_io_executor executor, const resolver_options& options)
-    : executor_(executor),
-      timeout_(options.lookup_timeout),
-      ctx_(make_context(options)),
+    : executor_(executor), timeout_(options.lookup_timeout), ctx_(make_context(options)),
       fd_(executor, descriptor_of(ctx_.get())) {}
 
 resolver::~resolver() {
@@ -105,8 +103,8 @@ std::shared_ptr<resolver::pending> resolver::start(const std::string& name, int 
     p->deadline.expires_after(timeout_);
     in_flight_.emplace(p.get(), p);
     ++active_;
-    int rc = ub_resolve_async(ctx_.get(), p->name.c_str(), rr_type, detail::rr_class_in, p.get(),
-                              &resolver::on_answer, &p->async_id);
+    int rc = ub_resolve_async(ctx_.get(), p->name.c_str(), rr_type, detail::rr_class_in, p.get(), &resolver::on_answer,
+                              &p->async_id);
     if (rc != 0) {
         spdlog::warn("dns start failed name={} type={} error=\"{}\"", p->name, rr_type, ub_strerror(rc));
         in_flight_.erase(p.get());
@@ -207,7 +205,7 @@ asio::awaitable<v6_answer> resolver::lookup_aaaa(std::string name) {
 }
 
 asio::awaitable<result<std::vector<asio::ip::address>>> resolver::lookup_addresses(std::string name,
-                                                                                     address_policy policy) {
+                                                                                   address_policy policy) {
     const bool want_v6 = policy.order != address_order::ipv4_only;
     const bool want_v4 = policy.order != address_order::ipv6_only;
     // Both queries are in flight before either is awaited.

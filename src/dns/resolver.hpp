@@ -54,8 +54,8 @@ public:
 
     // A and AAAA asked at once (only the families the policy wants), merged
     // and ordered by plan_addresses().
-    boost::asio::awaitable<result<std::vector<boost::asio::ip::address>>> lookup_addresses(
-        std::string name, address_policy policy);
+    boost::asio::awaitable<result<std::vector<boost::asio::ip::address>>> lookup_addresses(std::string name,
+                                                                                           address_policy policy);
 
     // Lookups started and not yet answered or timed out (for tests, metrics).
     std::size_t lookups_in_flight() const noexcept { return active_; }

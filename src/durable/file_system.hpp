@@ -22,7 +22,7 @@ class writable_file {
 public:
     virtual ~writable_file() = default;
     virtual std::error_code write_all(std::string_view bytes) = 0;  // short writes, EINTR handled
-    virtual std::error_code sync_data() = 0;                         // fdatasync(2)
+    virtual std::error_code sync_data() = 0;                        // fdatasync(2)
 };
 
 // A file opened by file_system::open_append: every write goes to its end

@@ -88,10 +88,8 @@ std::error_code group_commit::run_and_clean_up(commit& c, bool undo_renames) {
     // Newest first, so a spool enqueue loses its .env (the commit point)
     // before its .msg.
     for (auto f = c.files.rbegin(); f != c.files.rend(); ++f) {
-        if (!f->renamed)
-            fs_.unlink(f->tmp);
-        else if (undo_renames)
-            fs_.unlink(f->final_name);
+        if (!f->renamed) fs_.unlink(f->tmp);
+        else if (undo_renames) fs_.unlink(f->final_name);
     }
     return ec;
 }

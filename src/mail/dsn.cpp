@@ -139,44 +139,42 @@ struct report_recipient {
     std::string address;  // one line, sanitised
 };
 
-std::string human_text(const dsn_request& req, const queue::envelope& env,
-                       const std::vector<report_recipient>& rcpts, const detail::returned_content& copy) {
+std::string human_text(const dsn_request& req, const queue::envelope& env, const std::vector<report_recipient>& rcpts,
+                       const detail::returned_content& copy) {
     const bool utf8 = env.smtputf8;
     std::string intro = "This is the mail system at " + host_name(req.reporting_mta) + ". ";
     switch (req.kind) {
         case dsn_kind::failure:
-            intro += "Your message could not be delivered to the recipients below and will not be tried "
-                     "again; the reason is given for each.";
+            intro +=
+                "Your message could not be delivered to the recipients below and will not be tried "
+                "again; the reason is given for each.";
             break;
         case dsn_kind::delay:
-            intro += "Your message has not yet been delivered to the recipients below. Delivery will be "
-                     "retried until " + rfc5322_date(req.retry_until) +
-                     "; you do not need to send it again, and you will be told if it fails for good.";
+            intro +=
+                "Your message has not yet been delivered to the recipients below. Delivery will be "
+                "retried until " +
+                rfc5322_date(req.retry_until) +
+                "; you do not need to send it again, and you will be told if it fails for good.";
             break;
-        case dsn_kind::delivered:
-            intro += "Your message was delivered to the recipients below.";
-            break;
+        case dsn_kind::delivered: intro += "Your message was delivered to the recipients below."; break;
         case dsn_kind::relayed:
-            intro += "Your message was passed on to the recipients' mail system below, which does not send "
-                     "delivery reports: this is the last report you will get about it.";
+            intro +=
+                "Your message was passed on to the recipients' mail system below, which does not send "
+                "delivery reports: this is the last report you will get about it.";
             break;
     }
     std::string text = detail::wrap_text(intro) + "\r\n";
     for (const auto& [r, address] : rcpts) {
         std::string line = "<" + address + ">:";
         const auto reason = one_line(r->last_error, req.limits.max_diagnostic_bytes, utf8);
-        if (!r->remote_mta.empty() && !reason.empty())
-            line += " host " + host_name(r->remote_mta) + " said: " + reason;
-        else if (!reason.empty())
-            line += " " + reason;
+        if (!r->remote_mta.empty() && !reason.empty()) line += " host " + host_name(r->remote_mta) + " said: " + reason;
+        else if (!reason.empty()) line += " " + reason;
         text += detail::wrap_text(line) + "\r\n";
     }
-    if (copy.full)
-        text += detail::wrap_text("A copy of your message is attached.");
+    if (copy.full) text += detail::wrap_text("A copy of your message is attached.");
     else if (copy.truncated)
         text += detail::wrap_text("Your message was too large to return whole; its header is attached.");
-    else
-        text += detail::wrap_text("The header of your message is attached.");
+    else text += detail::wrap_text("The header of your message is attached.");
     return text;
 }
 
@@ -231,8 +229,8 @@ std::vector<std::size_t> recipients_to_report(const queue::envelope& env, dsn_ki
     return out;
 }
 
-std::optional<dsn_message> compose_dsn(const dsn_request& req, const queue::envelope& env,
-                                       std::string_view original, random_source& random) {
+std::optional<dsn_message> compose_dsn(const dsn_request& req, const queue::envelope& env, std::string_view original,
+                                       random_source& random) {
     if (env.sender.empty()) return std::nullopt;  // never a bounce for a bounce
     const bool utf8 = env.smtputf8;
     std::vector<report_recipient> rcpts;
@@ -272,8 +270,7 @@ std::optional<dsn_message> compose_dsn(const dsn_request& req, const queue::enve
     msg += "This is a MIME-encapsulated message.\r\n\r\n";
 
     const bool text_8bit = has_8bit(text), status_8bit = has_8bit(status);
-    msg += part(boundary, text_8bit ? "text/plain; charset=utf-8" : "text/plain; charset=us-ascii", text_8bit,
-                text);
+    msg += part(boundary, text_8bit ? "text/plain; charset=utf-8" : "text/plain; charset=us-ascii", text_8bit, text);
     msg += "\r\n";
     msg += part(boundary, utf8 ? "message/global-delivery-status" : "message/delivery-status", status_8bit, status);
     msg += "\r\n";

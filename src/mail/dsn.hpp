@@ -46,16 +46,16 @@ struct dsn_limits {
 };
 
 struct dsn_request {
-    std::string reporting_mta;           // our host name: From, Message-ID, Reporting-MTA
+    std::string reporting_mta;  // our host name: From, Message-ID, Reporting-MTA
     dsn_kind kind = dsn_kind::failure;
-    std::vector<std::size_t> recipients;  // from recipients_to_report()
+    std::vector<std::size_t> recipients;                // from recipients_to_report()
     std::chrono::system_clock::time_point now;          // Date:
     std::chrono::system_clock::time_point retry_until;  // delay only: Will-Retry-Until
     dsn_limits limits;
 };
 
 struct dsn_message {
-    std::string bytes;           // the RFC 5322 message, CRLF lines, none over 998 octets
+    std::string bytes;            // the RFC 5322 message, CRLF lines, none over 998 octets
     bool needs_8bitmime = false;  // a body part is 8bit (UTF-8 text, 8-bit original)
     bool needs_smtputf8 = false;  // the sender address or a header field is UTF-8
 };
@@ -70,7 +70,7 @@ struct dsn_message {
 // (RFC 6533 §6). The boundary is random and checked against the content.
 // Returns nullopt, never a message, when env.sender is null or no index in
 // req.recipients is valid.
-std::optional<dsn_message> compose_dsn(const dsn_request& req, const queue::envelope& env,
-                                       std::string_view original, random_source& random);
+std::optional<dsn_message> compose_dsn(const dsn_request& req, const queue::envelope& env, std::string_view original,
+                                       random_source& random);
 
 }  // namespace mailroom::mail

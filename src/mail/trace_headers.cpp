@@ -12,8 +12,7 @@ std::string sanitised(std::string_view s, std::size_t max = 255) {
     for (unsigned char c : s.substr(0, max)) {
         if (c > 0x20 && c < 0x7f && c != '(' && c != ')' && c != '\\' && c != '"' && c != ';')
             out += static_cast<char>(c);
-        else
-            out += '?';
+        else out += '?';
     }
     return out.empty() ? "unknown" : out;
 }
@@ -69,9 +68,7 @@ std::string received_header(const received_info& r) {
     return h;
 }
 
-std::string return_path_header(std::string_view sender) {
-    return "Return-Path: <" + std::string(sender) + ">\r\n";
-}
+std::string return_path_header(std::string_view sender) { return "Return-Path: <" + std::string(sender) + ">\r\n"; }
 
 std::string rfc5322_date(std::chrono::system_clock::time_point t) {
     const std::time_t secs = std::chrono::system_clock::to_time_t(t);

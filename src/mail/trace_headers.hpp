@@ -14,11 +14,11 @@ struct received_info {
     std::string client_address;  // IP literal of the peer
     std::string by_host;         // our host name
     std::string queue_id;
-    std::string recipient;       // "for <...>" when the message has exactly one recipient, else ""
-    bool esmtp = true;           // EHLO (vs HELO)
+    std::string recipient;  // "for <...>" when the message has exactly one recipient, else ""
+    bool esmtp = true;      // EHLO (vs HELO)
     bool tls = false;
-    std::string tls_description; // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"
-    std::string auth_user;       // never a password; "" when not authenticated
+    std::string tls_description;  // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"
+    std::string auth_user;        // never a password; "" when not authenticated
     bool smtputf8 = false;
     std::chrono::system_clock::time_point when;
 };

@@ -1,18 +1,17 @@
 #include "net/byte_stream.hpp"
 
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
 
 namespace mailroom::net {
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }
 
-byte_stream::byte_stream(tcp::socket socket)
-    : socket_(std::move(socket)), deadline_(socket_.get_executor()) {
+byte_stream::byte_stream(tcp::socket socket) : socket_(std::move(socket)), deadline_(socket_.get_executor()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_address_ = ec ? "unknown" : ep.address().to_string();
@@ -77,14 +76,15 @@ asio::awaitable<int> byte_stream::tls_call(Op op) {
             co_return eof ? SSL_ERROR_ZERO_RETURN : err;
         }
         // The deadline's cancel() ends this wait with operation_aborted.
-        auto [ec] = co_await socket_.async_wait(
-            err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
+        auto [ec] = co_await socket_.async_wait(err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read
+                                                                           : tcp::socket::wait_write,
+                                                use_tuple);
         if (ec) co_return SSL_ERROR_SYSCALL;
     }
 }
 
-asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(
-    asio::mutable_buffer buf, std::chrono::milliseconds limit) {
+asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(asio::mutable_buffer buf,
+                                                                            std::chrono::milliseconds limit) {
     arm(limit);
     std::size_t n = 0;
     bool eof = false;
@@ -129,13 +129,12 @@ asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono
     co_return done == bytes.size();
 }
 
-asio::awaitable<bool> byte_stream::tls_begin(bool server,
-                                             std::chrono::milliseconds limit) {
+asio::awaitable<bool> byte_stream::tls_begin(bool server, std::chrono::milliseconds limit) {
     boost::system::error_code ec;
     socket_.native_non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
     if (ec || !tls_ || SSL_set_fd(tls_.get(), socket_.native_handle()) != 1) co_return false;
-    SSL_set_mode(tls_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_mode(tls_.get(),
+                 SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (server) SSL_set_accept_state(tls_.get());
     else SSL_set_connect_state(tls_.get());
     arm(limit);

@@ -29,6 +29,7 @@ public:
         slot(const slot&) = delete;
         slot& operator=(const slot&) = delete;
         ~slot() { counts_->release(ip_); }
+
     private:
         std::shared_ptr<counts> counts_;
         std::string ip_;

@@ -19,10 +19,18 @@
 namespace mailroom::net {
 namespace {
 
-struct evp_pkey_free { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct x509_free { void operator()(X509* p) const { X509_free(p); } };
-struct x509_ext_free { void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); } };
-struct file_close { void operator()(FILE* f) const { std::fclose(f); } };
+struct evp_pkey_free {
+    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct x509_free {
+    void operator()(X509* p) const { X509_free(p); }
+};
+struct x509_ext_free {
+    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+};
+struct file_close {
+    void operator()(FILE* f) const { std::fclose(f); }
+};
 
 // Writes a PEM file through tmp + fsync + rename, with the given mode.
 template <class Writer>
@@ -48,15 +56,14 @@ bool add_extension(X509* cert, int nid, const char* value) {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    std::unique_ptr<X509_EXTENSION, x509_ext_free> ext(
-        X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+    std::unique_ptr<X509_EXTENSION, x509_ext_free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
     return ext && X509_add_ext(cert, ext.get(), -1) == 1;
 }
 
 }  // namespace
 
-std::error_code ensure_self_signed(const std::filesystem::path& cert_path,
-                                   const std::filesystem::path& key_path, const std::string& hostname) {
+std::error_code ensure_self_signed(const std::filesystem::path& cert_path, const std::filesystem::path& key_path,
+                                   const std::string& hostname) {
     std::error_code ec;
     if (std::filesystem::exists(cert_path, ec) && std::filesystem::exists(key_path, ec)) return {};
     std::filesystem::create_directories(cert_path.parent_path(), ec);
@@ -76,11 +83,10 @@ std::error_code ensure_self_signed(const std::filesystem::path& cert_path,
               X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600) != nullptr &&
               X509_set_pubkey(cert.get(), pkey.get()) == 1;
     X509_NAME* name = X509_get_subject_name(cert.get());
-    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                          reinterpret_cast<const unsigned char*>(hostname.c_str()),
-                                          -1, -1, 0) == 1 &&
-         X509_set_issuer_name(cert.get(), name) == 1 &&
-         add_extension(cert.get(), NID_subject_alt_name, san.c_str()) &&
+    ok = ok &&
+         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(hostname.c_str()),
+                                    -1, -1, 0) == 1 &&
+         X509_set_issuer_name(cert.get(), name) == 1 && add_extension(cert.get(), NID_subject_alt_name, san.c_str()) &&
          add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE") &&
          X509_sign(cert.get(), pkey.get(), EVP_sha256()) > 0;
     if (!ok) return make_error_code(errc::storage_failure);
@@ -92,14 +98,13 @@ std::error_code ensure_self_signed(const std::filesystem::path& cert_path,
     return write_pem(cert_path, 0644, [&](FILE* f) { return PEM_write_X509(f, cert.get()) == 1; });
 }
 
-result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
-    const std::filesystem::path& cert, const std::filesystem::path& key) {
+result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const std::filesystem::path& cert,
+                                                                       const std::filesystem::path& key) {
     namespace ssl = boost::asio::ssl;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     boost::system::error_code ec;
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                         ssl::context::single_dh_use,
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
                      ec);
     if (!ec) ctx->use_certificate_chain_file(cert.string(), ec);
     if (!ec) ctx->use_private_key_file(key.string(), ssl::context::pem, ec);

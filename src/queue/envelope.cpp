@@ -249,8 +249,7 @@ std::optional<envelope> parse_envelope(std::string_view text) {
     auto arrived_ns = parse_int<std::int64_t>(*arrived);
     auto attempts_value = parse_int<unsigned>(*attempts);
     auto next_ns = parse_int<std::int64_t>(*next_attempt);
-    if (!ret_value || !utf8_value || !eight_value || !arrived_ns || !attempts_value || !next_ns)
-        return std::nullopt;
+    if (!ret_value || !utf8_value || !eight_value || !arrived_ns || !attempts_value || !next_ns) return std::nullopt;
     env.id = std::move(*id);
     env.sender = std::move(*sender);
     env.envid = std::move(*envid);

@@ -46,10 +46,10 @@ struct envelope {
     std::string id;      // assigned by spool::enqueue
     std::string sender;  // "" = null reverse-path (RFC 5321 §4.5.5)
     std::vector<recipient> recipients;
-    std::string envid;   // RFC 3461 §4.4 ENVID, may be empty
+    std::string envid;  // RFC 3461 §4.4 ENVID, may be empty
     enum class ret_kind { unspecified, full, headers } ret = ret_kind::unspecified;  // RFC 3461 §4.3
-    bool smtputf8 = false;   // RFC 6531
-    bool eight_bit = false;  // RFC 6152 BODY=8BITMIME
+    bool smtputf8 = false;                                                           // RFC 6531
+    bool eight_bit = false;                                                          // RFC 6152 BODY=8BITMIME
     std::string client_address, helo, auth_user;
     std::chrono::system_clock::time_point arrived;
     unsigned attempts = 0;

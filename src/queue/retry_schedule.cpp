@@ -37,8 +37,7 @@ bool expired(const retry_policy& p, std::chrono::system_clock::time_point arrive
     return now >= give_up_time(p, arrived);
 }
 
-std::chrono::system_clock::time_point next_attempt(const retry_policy& p,
-                                                   std::chrono::system_clock::time_point arrived,
+std::chrono::system_clock::time_point next_attempt(const retry_policy& p, std::chrono::system_clock::time_point arrived,
                                                    unsigned failed_attempts,
                                                    std::chrono::system_clock::time_point now) {
     return std::min(now + backoff(p, failed_attempts), give_up_time(p, arrived));

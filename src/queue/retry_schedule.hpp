@@ -51,10 +51,8 @@ bool expired(const retry_policy& p, std::chrono::system_clock::time_point arrive
 // failed at `now`: now + backoff, but never later than give_up_time, so the
 // last attempt happens at the deadline instead of up to max_delay after it.
 // Callers check expired() first; an expired message gets no next attempt.
-std::chrono::system_clock::time_point next_attempt(const retry_policy& p,
-                                                   std::chrono::system_clock::time_point arrived,
-                                                   unsigned failed_attempts,
-                                                   std::chrono::system_clock::time_point now);
+std::chrono::system_clock::time_point next_attempt(const retry_policy& p, std::chrono::system_clock::time_point arrived,
+                                                   unsigned failed_attempts, std::chrono::system_clock::time_point now);
 
 // True when a delay DSN is due: warnings are on, none was sent yet for this
 // message, it has waited delay_warning_after, and it has not expired (an

@@ -48,7 +48,8 @@ result<std::unique_ptr<spool>> spool::open(std::filesystem::path dir, durable::f
     return std::unique_ptr<spool>(new spool(std::move(where), fs, std::move(*lock), start));
 }
 
-spool::spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock, std::uint32_t id_start)
+spool::spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock,
+             std::uint32_t id_start)
     : where_(std::move(where)), fs_(fs), lock_(std::move(lock)), ids_(id_start), committer_(fs) {}
 
 spool::~spool() = default;
@@ -62,7 +63,7 @@ result<std::string> spool::enqueue(envelope env, std::string_view message) {
     if (!data) return data.error();
     c.files.push_back(std::move(*data));
     auto record = durable::stage_file(fs_, where_.tmp / (env.id + ".env"), where_.envelope(env.id),
-                        detail::serialize_record(env, detail::digest_of(message)));
+                                      detail::serialize_record(env, detail::digest_of(message)));
     if (!record) {
         fs_.unlink(c.files.front().tmp);
         return record.error();
@@ -86,7 +87,8 @@ std::error_code spool::update(const envelope& env) {
     auto previous = detail::parse_record(*old);
     if (!previous || previous->env.id != env.id) return errc::corrupt_data;
     const auto tmp = where_.tmp / fmt::format("{}.{}.env", env.id, ids_.next(std::chrono::system_clock::now()));
-    auto staged = durable::stage_file(fs_, tmp, where_.envelope(env.id), detail::serialize_record(env, previous->message));
+    auto staged = durable::stage_file(fs_, tmp, where_.envelope(env.id),
+                                      detail::serialize_record(env, previous->message));
     if (!staged) return staged.error();
     durable::commit c;
     c.files.push_back(std::move(*staged));

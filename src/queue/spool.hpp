@@ -53,11 +53,11 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "durable/file_system.hpp"
 #include "durable/group_commit.hpp"
 #include "queue/detail/layout.hpp"
 #include "queue/detail/queue_id.hpp"
 #include "queue/envelope.hpp"
-#include "durable/file_system.hpp"
 
 namespace mailroom::queue {
 
@@ -66,7 +66,8 @@ public:
     // Creates dir and missing parents (mode 0700) with tmp/, queue/ and corrupt/,
     // fsyncing what it creates, and locks it: errc::in_use if another spool
     // (in this or another process) has it open. fs must outlive the spool.
-    static result<std::unique_ptr<spool>> open(std::filesystem::path dir, durable::file_system& fs = durable::real_file_system());
+    static result<std::unique_ptr<spool>> open(std::filesystem::path dir,
+                                               durable::file_system& fs = durable::real_file_system());
 
     // Assigns env.id and queues message with env; returns the id once both are
     // durable. errc::invalid_argument without recipients. On error nothing of
@@ -102,7 +103,8 @@ public:
     ~spool();
 
 private:
-    spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock, std::uint32_t id_start);
+    spool(detail::layout where, durable::file_system& fs, std::unique_ptr<durable::directory_lock> lock,
+          std::uint32_t id_start);
 
     result<std::optional<envelope>> recover_one(std::string_view id, bool has_message, bool has_envelope);
     void quarantine(std::string_view id);

@@ -48,7 +48,8 @@ queue::envelope remote_envelope(const queue::envelope& msg, std::vector<queue::r
 }  // namespace
 
 acceptance_context acceptance_context_of(services& svc) {
-    acceptance_context ctx{svc.users, &svc.spool, svc.mail_root, svc.mailbox_commits, svc.clk, svc.rnd, svc.cfg.hostname};
+    acceptance_context ctx{svc.users, &svc.spool, svc.mail_root,   svc.mailbox_commits,
+                           svc.clk,   svc.rnd,    svc.cfg.hostname};
     ctx.mailbox_events = svc.mailbox_events;
     return ctx;
 }
@@ -143,7 +144,8 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
         out.to_schedule.push_back(std::move(env));
     }
     const std::string header = ctx.return_path ? mail::return_path_header(msg.sender) : std::string();
-    if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes, message)) {
+    if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes,
+                                  message)) {
         // All or nothing: the sender will try again, so the queued copy
         // must go too or the remote recipients get two.
         if (!out.queued_as.empty())
@@ -162,8 +164,7 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
         auto delivered = remote_envelope(msg, std::move(notify));
         delivered.id = std::string(log_id);
         auto queued = queue_delivered_notice(*ctx.spool, ctx.clk, ctx.rnd, ctx.hostname, std::move(delivered), message);
-        if (!queued)
-            spdlog::error("{} cannot queue the delivery notice: {}", log_id, queued.error().message());
+        if (!queued) spdlog::error("{} cannot queue the delivery notice: {}", log_id, queued.error().message());
         else if (*queued) {
             spdlog::info("{} delivery notice queued as {} to=<{}>", log_id, (*queued)->id, log_field(msg.sender));
             out.to_schedule.push_back(std::move(**queued));

@@ -18,6 +18,7 @@
 #include "queue/envelope.hpp"
 #include "queue/spool.hpp"
 #include "storage/directory.hpp"
+#include "store/change_bus.hpp"
 
 namespace mailroom::server {
 

@@ -18,10 +18,8 @@ asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services&
     // Remembered by userdb until the directory changes: usually answered
     // at once, without a round trip through the worker pool.
     result<bool> legacy = false;
-    if (auto now = svc.users.has_legacy_users_now())
-        legacy = *now;
-    else
-        legacy = co_await net::offload(svc.pool, [&] { return svc.users.has_legacy_users(); });
+    if (auto now = svc.users.has_legacy_users_now()) legacy = *now;
+    else legacy = co_await net::offload(svc.pool, [&] { return svc.users.has_legacy_users(); });
     auth_offer offer;
     offer.legacy_possible = !legacy || *legacy;  // on a database error, offer rather than hide
     const auto supported = svc.sasl.supported();
@@ -35,10 +33,8 @@ asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services&
 asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, asio::ssl::context& tls, const std::string& id) {
     // (co_await kept out of the if condition: g++ 12 resumed a dead frame there)
     const bool upgraded = co_await peer.start_tls(tls, std::chrono::seconds(30));
-    if (upgraded)
-        spdlog::info("{} tls {}", id, peer.tls_description());
-    else
-        spdlog::info("{} tls failed ip={}", id, peer.peer_address());
+    if (upgraded) spdlog::info("{} tls {}", id, peer.tls_description());
+    else spdlog::info("{} tls failed ip={}", id, peer.peer_address());
     co_return upgraded;
 }
 

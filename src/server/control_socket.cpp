@@ -124,8 +124,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<local::acceptor> acc, delivery
 
 std::filesystem::path control_socket_path(const std::filesystem::path& data_dir) { return data_dir / "control.sock"; }
 
-asio::awaitable<queue::control_reply> carry_out(const queue::control_request& request,
-                                                delivery::scheduler& scheduler) {
+asio::awaitable<queue::control_reply> carry_out(const queue::control_request& request, delivery::scheduler& scheduler) {
     const std::string& id = request.id;
     if (request.verb == queue::control_verb::flush) {
         std::optional<std::string> which;
@@ -168,8 +167,7 @@ std::unique_ptr<control_socket> control_socket::start(asio::io_context& io, std:
     std::error_code fec;
     const auto st = fs::symlink_status(path, fec);
     if (fs::exists(st)) {
-        if (!fs::is_socket(st))
-            throw std::runtime_error(name + " exists and is not a socket: move it away");
+        if (!fs::is_socket(st)) throw std::runtime_error(name + " exists and is not a socket: move it away");
         fs::remove(path, fec);  // left by a server that did not stop cleanly
         if (fec) throw std::runtime_error("cannot remove the stale " + name + ": " + fec.message());
     }

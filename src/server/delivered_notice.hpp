@@ -10,8 +10,8 @@
 #include <optional>
 #include <string_view>
 
-#include "common/result.hpp"
 #include "common/clock.hpp"
+#include "common/result.hpp"
 #include "queue/envelope.hpp"
 #include "queue/spool.hpp"
 

@@ -5,13 +5,14 @@
 #include <atomic>
 #include <chrono>
 
+#include "storage/maildir.hpp"  // mailbox_path
 #include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
 
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
-                                store::change_bus* events, std::string_view header, const std::vector<std::string>& recipients,
-                                std::string_view message) {
+                                store::change_bus* events, std::string_view header,
+                                const std::vector<std::string>& recipients, std::string_view message) {
     if (recipients.empty()) return {};
     // One commit for all mailboxes of the message, flushed together with
     // whatever other sessions commit at the same time; each copy streamed

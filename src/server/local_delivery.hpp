@@ -25,8 +25,8 @@ namespace mailroom::server {
 // (may be null) is told of each mailbox that got a copy; `header`
 // is put before the message (its Return-Path:, or "").
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
-                                store::change_bus* events, std::string_view header, const std::vector<std::string>& recipients,
-                                std::string_view message);
+                                store::change_bus* events, std::string_view header,
+                                const std::vector<std::string>& recipients, std::string_view message);
 
 // A new queue id: 16 lower-case hex digits, unique in this process and
 // unlikely to repeat across restarts (time, counter, random).

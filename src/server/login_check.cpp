@@ -14,8 +14,7 @@ pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credential
             auto address = storage::canonical_address(c.user);
             result<storage::user_record> rec = make_error_code(errc::not_found);
             if (address) rec = svc.users.find_user(*address);
-            if (!rec && rec.error() != errc::not_found)
-                return {pop3::login_status::temporary_failure, {}};
+            if (!rec && rec.error() != errc::not_found) return {pop3::login_status::temporary_failure, {}};
             bool ok = false;
             if constexpr (std::is_same_v<std::decay_t<decltype(c)>, pop3::password_login>) {
                 // Unknown users pay for a hash too, so timing tells nothing.

@@ -20,7 +20,7 @@ public:
 
 private:
     struct net {
-        int family;                        // AF_INET or AF_INET6
+        int family;  // AF_INET or AF_INET6
         std::array<std::uint8_t, 16> bytes;
         unsigned prefix;
     };

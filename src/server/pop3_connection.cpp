@@ -74,8 +74,7 @@ public:
 
     asio::awaitable<bool> on(pop3::load_message& a) {
         auto raw = co_await net::offload(svc_.pool, [&] { return maildrop_.read(a.index); });
-        if (!raw)
-            spdlog::error("{} read failed index={} error=\"{}\"", id_, a.index, raw.error().message());
+        if (!raw) spdlog::error("{} read failed index={} error=\"{}\"", id_, a.index, raw.error().message());
         engine_.message_loaded(std::move(raw));
         co_return true;
     }
@@ -95,15 +94,16 @@ public:
 
     std::string summary() const {
         const auto& s = engine_.summary();
-        return fmt::format("user={} retrieved={} bytes={} deleted={} auth_failures={}", s.user.empty() ? "-" : log_field(s.user),
-                           s.retrieved, s.retrieved_bytes, s.deleted, s.auth_failures);
+        return fmt::format("user={} retrieved={} bytes={} deleted={} auth_failures={}",
+                           s.user.empty() ? "-" : log_field(s.user), s.retrieved, s.retrieved_bytes, s.deleted,
+                           s.auth_failures);
     }
 
 private:
     void log_login(pop3::login_status status, const std::string& user, const std::string& mech) {
         const char* what = status == pop3::login_status::ok                  ? "login"
                            : status == pop3::login_status::temporary_failure ? "login tempfail"
-                                                                              : "login failed";
+                                                                             : "login failed";
         spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
                      log_field(status == pop3::login_status::ok ? user : attempted_user_), mech,
                      peer_.tls_active() ? "yes" : "no", peer_.peer_address());
@@ -119,8 +119,8 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc,
-                                 const network_list&, const std::string& id) {
+asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&,
+                                 const std::string& id) {
     const auto offer = co_await auth_offer_for(lc, svc);
     pop3::server_session engine(policy_for(lc, svc, offer), limits_for(lc),
                                 pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())});

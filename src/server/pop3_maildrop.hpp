@@ -21,8 +21,7 @@ namespace mailroom::server {
 class pop3_maildrop {
 public:
     // events: where UPDATE publishes "mailbox changed" (none if null).
-    explicit pop3_maildrop(store::change_bus* events = nullptr,
-                           durable::file_system& fs = durable::real_file_system());
+    explicit pop3_maildrop(store::change_bus* events = nullptr, durable::file_system& fs = durable::real_file_system());
 
     // Takes the POP3 lock of the user's mailbox for this session
     // (errc::in_use when another POP3 session holds it; RFC 1939 §8),

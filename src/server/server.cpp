@@ -55,8 +55,8 @@ struct listener_runtime {
 // One row per service kind: a new protocol is a new engine plus a row here.
 struct service_row {
     config::service_kind kind;
-    char id_prefix;                   // session ids: "P1a", "S2b"
-    std::string_view refusal;         // sent to a cleartext peer over the connection limit
+    char id_prefix;            // session ids: "P1a", "S2b"
+    std::string_view refusal;  // sent to a cleartext peer over the connection limit
     asio::awaitable<void> (*serve)(net::byte_stream&, const config::listener&, services&, const network_list&,
                                    const std::string&);
 };
@@ -151,8 +151,7 @@ int run(config::settings cfg) {
     if (!users) throw std::runtime_error("cannot open " + database_path(cfg).string() + ": " + users.error().message());
     for (const auto& d : cfg.domains) {
         auto ec = (*users)->add_domain(d);
-        if (ec && ec != errc::already_exists)
-            throw std::runtime_error("cannot add domain " + d + ": " + ec.message());
+        if (ec && ec != errc::already_exists) throw std::runtime_error("cannot add domain " + d + ": " + ec.message());
     }
     auto sasl = auth::sasl_context::create();
     if (!sasl) throw std::runtime_error("cannot initialise GNU SASL: " + sasl.error().message());
@@ -174,8 +173,9 @@ int run(config::settings cfg) {
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.
     auto spool = queue::spool::open(cfg.data_dir / "queue");
-    if (!spool) throw std::runtime_error("cannot open the queue " + (cfg.data_dir / "queue").string() + ": " +
-                                         spool.error().message());
+    if (!spool)
+        throw std::runtime_error("cannot open the queue " + (cfg.data_dir / "queue").string() + ": " +
+                                 spool.error().message());
     auto queued = (*spool)->recover();
     if (!queued) throw std::runtime_error("cannot recover the queue: " + queued.error().message());
     spdlog::info("queue recovered messages={}", queued->size());
@@ -189,8 +189,20 @@ int run(config::settings cfg) {
     durable::group_commit mailbox_commits(durable::real_file_system());
     store::change_bus mailbox_events;  // outlives every session: declared before them
     asio::io_context io(1);
-    services svc{cfg,   **users, **sasl,   pbs,    pool, storage_pool, **tls, mail_root(cfg), clk, rnd,
-                 dummy->password_hash, **spool, mailbox_commits, {}};
+    services svc{cfg,
+                 **users,
+                 **sasl,
+                 pbs,
+                 pool,
+                 storage_pool,
+                 **tls,
+                 mail_root(cfg),
+                 clk,
+                 rnd,
+                 dummy->password_hash,
+                 **spool,
+                 mailbox_commits,
+                 {}};
     svc.mailbox_events = &mailbox_events;
 
     std::list<listener_runtime> listeners;  // stable addresses for the accept loops
@@ -206,10 +218,10 @@ int run(config::settings cfg) {
         if (!ec) acc.bind(ep, ec);
         if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
         if (ec)
-            throw std::runtime_error(fmt::format("listener {}: cannot listen on {}: {}", lc.name,
-                                                 host_port(ep), ec.message()));
-        auto& lr = listeners.emplace_back(listener_runtime{lc, std::move(acc),
-                                                           {lc.max_connections, lc.max_connections_per_ip}});
+            throw std::runtime_error(
+                fmt::format("listener {}: cannot listen on {}: {}", lc.name, host_port(ep), ec.message()));
+        auto& lr = listeners.emplace_back(
+            listener_runtime{lc, std::move(acc), {lc.max_connections, lc.max_connections_per_ip}});
         std::printf("listening %s %s tls=%s plaintext_auth=%s\n", lc.name.c_str(),
                     host_port(lr.acceptor.local_endpoint()).c_str(), tls_name(lc.tls),
                     lc.plaintext_auth ? "yes" : "no");

@@ -4,9 +4,9 @@
 // owns any of them (STYLE.md §11).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,8 +16,8 @@
 #include "config/settings.hpp"
 #include "durable/group_commit.hpp"
 #include "queue/spool.hpp"
-#include "storage/pop_before_smtp.hpp"
 #include "storage/directory.hpp"
+#include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
 
 namespace mailroom::delivery {
@@ -28,20 +28,20 @@ namespace mailroom::server {
 
 struct services {
     const config::settings& cfg;
-    storage::directory& users;               // lookups only: the CLI administers
+    storage::directory& users;  // lookups only: the CLI administers
     auth::sasl_context& sasl;
     storage::pop_before_smtp& pop_before_smtp;
-    boost::asio::thread_pool& pool;           // blocking CPU work: hashes, SQLite
+    boost::asio::thread_pool& pool;  // blocking CPU work: hashes, SQLite
     // Blocking durable writes (queue, Maildir). Many threads, because a
     // group commit can only batch the commits that wait at the same time.
     boost::asio::thread_pool& storage_pool;
     boost::asio::ssl::context& tls;
-    std::filesystem::path mail_root;          // DATA/mail
+    std::filesystem::path mail_root;  // DATA/mail
     const clock& clk;
     random_source& rnd;
-    std::string dummy_hash;                   // checked for unknown users: same cost as a real one
-    queue::spool& spool;                      // DATA/queue: accepted mail for remote recipients
-    durable::group_commit& mailbox_commits;   // every Maildir delivery: shared flushes
+    std::string dummy_hash;                  // checked for unknown users: same cost as a real one
+    queue::spool& spool;                     // DATA/queue: accepted mail for remote recipients
+    durable::group_commit& mailbox_commits;  // every Maildir delivery: shared flushes
     std::atomic<std::uint64_t> next_session{1};
     // Outbound delivery (server/outbound.hpp), set once it exists; newly
     // queued messages are handed to it. Its add() may be called from any

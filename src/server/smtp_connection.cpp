@@ -13,12 +13,12 @@
 #include "mail/trace_headers.hpp"
 #include "net/offload.hpp"
 #include "proto/smtp/server_session.hpp"
+#include "queue/spool.hpp"
 #include "server/acceptance.hpp"
-#include "server/local_delivery.hpp"
 #include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
+#include "server/local_delivery.hpp"
 #include "server/sasl_runner.hpp"
-#include "queue/spool.hpp"
 #include "server/smtp_policy.hpp"
 
 namespace mailroom::server {
@@ -91,13 +91,15 @@ public:
                      status == smtp::auth_status::ok                  ? "ok"
                      : status == smtp::auth_status::temporary_failure ? "tempfail"
                                                                       : "failed",
-                     user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no", peer_.peer_address());
+                     user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no",
+                     peer_.peer_address());
     }
 
     std::string summary() const {
         const auto& s = engine_.summary();
-        return fmt::format("helo={} user={} messages={} rejected={} auth_failures={}", s.helo.empty() ? "-" : log_field(s.helo),
-                           s.auth_user.empty() ? "-" : log_field(s.auth_user), s.messages, s.rejected, s.auth_failures);
+        return fmt::format("helo={} user={} messages={} rejected={} auth_failures={}",
+                           s.helo.empty() ? "-" : log_field(s.helo), s.auth_user.empty() ? "-" : log_field(s.auth_user),
+                           s.messages, s.rejected, s.auth_failures);
     }
 
     client_facts facts(const std::string& auth_user) const {
@@ -111,10 +113,10 @@ public:
         smtp::verdict v;
         if (sender_check_needs_directory(who, a.address))
             v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_, who, a.address); });
-        else
-            v = check_sender(svc_, who, a.address);
+        else v = check_sender(svc_, who, a.address);
         if (!v.accepted())
-            spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, log_field(a.address), v.code, peer_.peer_address());
+            spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, log_field(a.address), v.code,
+                         peer_.peer_address());
         engine_.sender_checked(std::move(v));
         co_return true;
     }
@@ -124,12 +126,11 @@ public:
         // case); otherwise on the worker pool, where waiting is harmless.
         const auto who = facts(a.auth_user);
         smtp::verdict v;
-        if (auto now = check_recipient_now(svc_, trusted_, who, a.address))
-            v = std::move(*now);
-        else
-            v = co_await net::offload(svc_.pool, [&] { return check_recipient(svc_, trusted_, who, a.address); });
+        if (auto now = check_recipient_now(svc_, trusted_, who, a.address)) v = std::move(*now);
+        else v = co_await net::offload(svc_.pool, [&] { return check_recipient(svc_, trusted_, who, a.address); });
         if (!v.accepted())
-            spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, log_field(a.address), v.code, peer_.peer_address());
+            spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, log_field(a.address), v.code,
+                         peer_.peer_address());
         engine_.recipient_checked(std::move(v));
         co_return true;
     }

@@ -80,8 +80,9 @@ class directory_admin {
 public:
     virtual ~directory_admin() = default;
 
-    virtual std::error_code add_domain(std::string_view domain) = 0;     // already_exists
-    virtual std::error_code remove_domain(std::string_view domain) = 0;  // not_found; in_use while users or aliases remain
+    virtual std::error_code add_domain(std::string_view domain) = 0;  // already_exists
+    virtual std::error_code remove_domain(
+        std::string_view domain) = 0;  // not_found; in_use while users or aliases remain
     virtual result<std::vector<std::string>> domains() = 0;
 
     virtual std::error_code add_user(const user_record& u) = 0;  // domain must exist

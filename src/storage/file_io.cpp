@@ -43,7 +43,7 @@ std::error_code make_private_dirs(const std::filesystem::path& dir) {
 }
 
 std::error_code write_then_rename_durably(const std::filesystem::path& tmp, const std::filesystem::path& target,
-                                         std::string_view content, temp_file mode) {
+                                          std::string_view content, temp_file mode) {
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == temp_file::must_be_new ? O_EXCL : O_TRUNC);
     {
         unique_fd fd(::open(tmp.c_str(), flags, 0600));

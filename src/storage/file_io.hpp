@@ -28,7 +28,7 @@ std::error_code make_private_dirs(const std::filesystem::path& dir);
 // exist already (Maildir's unique names).
 enum class temp_file { must_be_new, may_exist };
 std::error_code write_then_rename_durably(const std::filesystem::path& tmp, const std::filesystem::path& target,
-                                         std::string_view content, temp_file mode);
+                                          std::string_view content, temp_file mode);
 
 // Writes content to a temporary file next to target, fsyncs it, renames it
 // over target and fsyncs the directory: readers see the old or the new file.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -14,7 +15,6 @@
 #include <ctime>
 #include <map>
 #include <optional>
-#include <fmt/format.h>
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
@@ -146,8 +146,8 @@ result<durable::staged_file> maildir::stage(std::string_view message, durable::f
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();
     const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(now).count() % 1000000;
     const auto name = fmt::format("{}.M{}P{}Q{}R{:08x}.{},S={},W={}", secs, usecs, ::getpid(), ++counter,
-                                  static_cast<std::uint32_t>(random.next_u64()), escaped_hostname(),
-                                  content.size(), crlf_size_of(content));
+                                  static_cast<std::uint32_t>(random.next_u64()), escaped_hostname(), content.size(),
+                                  crlf_size_of(content));
     // Written to tmp/ under the final name, renamed into new/ by the commit:
     // never half-visible to a reader.
     const fs::path tmp = root_ / "tmp" / name, final_name = root_ / "new" / name;
@@ -203,7 +203,8 @@ result<std::vector<message_entry>> maildir::scan(const mailbox_lock& lock) const
     // changes, so clients that remember UIDs fetch again rather than
     // mistake one message for another. (A list torn beyond its header
     // line within the second it was made could repeat a UIDVALIDITY.)
-    uidlist list = parsed ? std::move(*parsed) : uidlist{fresh_uidvalidity(text ? header_uidvalidity(*text) : 0), 1, {}};
+    uidlist list = parsed ? std::move(*parsed)
+                          : uidlist{fresh_uidvalidity(text ? header_uidvalidity(*text) : 0), 1, {}};
 
     std::sort(files->begin(), files->end(), [](const found_file& a, const found_file& b) {
         auto ta = delivery_time(a.base), tb = delivery_time(b.base);

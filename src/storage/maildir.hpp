@@ -32,6 +32,7 @@ public:
     mailbox_lock() = default;
     explicit mailbox_lock(unique_fd fd) : fd_(std::move(fd)) {}
     bool held() const noexcept { return static_cast<bool>(fd_); }
+
 private:
     unique_fd fd_;
 };

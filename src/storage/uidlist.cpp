@@ -78,8 +78,6 @@ std::string uidlist::append_line(std::uint32_t uid, std::string_view base_name) 
     return "+" + std::to_string(uid) + " " + std::string(base_name) + "\n";
 }
 
-std::string_view maildir_base_name(std::string_view file_name) {
-    return file_name.substr(0, file_name.find(':'));
-}
+std::string_view maildir_base_name(std::string_view file_name) { return file_name.substr(0, file_name.find(':')); }
 
 }  // namespace mailroom::storage

@@ -22,7 +22,7 @@ struct uidlist {
     std::uint32_t uidvalidity = 0;
     std::uint32_t next_uid = 1;
     std::map<std::string, std::uint32_t, std::less<>> uids;  // base name -> uid
-    std::size_t appended = 0;  // "+" lines parse() found (not yet folded in by a rewrite)
+    std::size_t appended = 0;                                // "+" lines parse() found (not yet folded in by a rewrite)
 
     // nullopt when the text is not a well-formed list (then the caller
     // starts a new one with a new uidvalidity, so clients refetch).

@@ -8,8 +8,8 @@
 
 namespace mailroom::store {
 
-result<std::vector<std::uint32_t>> commit_appends(durable::group_commit& commits,
-                                                  std::vector<pending_append> appends, change_bus* bus) {
+result<std::vector<std::uint32_t>> commit_appends(durable::group_commit& commits, std::vector<pending_append> appends,
+                                                  change_bus* bus) {
     durable::commit c;
     c.files.reserve(appends.size());
     for (auto& a : appends) c.files.push_back(std::move(a.file));
@@ -28,8 +28,8 @@ result<std::vector<std::uint32_t>> commit_appends(durable::group_commit& commits
 }
 
 result<std::vector<std::uint32_t>> copy_messages(mailbox& from, const std::vector<std::uint32_t>& uids,
-                                                 mail_store& into, std::string_view to,
-                                                 durable::group_commit& commits, change_bus* bus) {
+                                                 mail_store& into, std::string_view to, durable::group_commit& commits,
+                                                 change_bus* bus) {
     auto snap = from.sync();
     if (!snap) return snap.error();
     constexpr std::size_t chunk = 64 * 1024;

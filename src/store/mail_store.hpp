@@ -24,18 +24,18 @@ enum flag : std::uint8_t { seen = 1, answered = 2, flagged = 4, deleted = 8, dra
 using flag_set = std::uint8_t;
 
 struct message_record {
-    std::uint32_t uid = 0;               // IMAP UID = POP3 UIDL number; never reused
+    std::uint32_t uid = 0;  // IMAP UID = POP3 UIDL number; never reused
     flag_set flags = 0;
-    std::vector<std::string> keywords;   // sorted
-    std::uint64_t modseq = 0;            // RFC 7162: raised by every change of this message
-    std::int64_t internal_date = 0;      // seconds since the epoch (delivery time)
-    std::uint64_t size = 0;              // octets as stored
-    std::uint64_t crlf_size = 0;         // octets with every line end CRLF (RFC822.SIZE, POP3 LIST)
+    std::vector<std::string> keywords;  // sorted
+    std::uint64_t modseq = 0;           // RFC 7162: raised by every change of this message
+    std::int64_t internal_date = 0;     // seconds since the epoch (delivery time)
+    std::uint64_t size = 0;             // octets as stored
+    std::uint64_t crlf_size = 0;        // octets with every line end CRLF (RFC822.SIZE, POP3 LIST)
 };
 
 struct mailbox_snapshot {
     std::uint32_t uidvalidity = 0;
-    std::uint32_t next_uid = 1;          // IMAP UIDNEXT
+    std::uint32_t next_uid = 1;  // IMAP UIDNEXT
     std::uint64_t highest_modseq = 0;
     std::vector<message_record> messages;  // ascending UID
 };
@@ -107,13 +107,13 @@ class change_bus;
 // then gives them their UIDs and publishes one event per mailbox on bus (if
 // any). All or none: on error no message is visible. Returns the UIDs in
 // order (0 where the UID waits for the next sync).
-result<std::vector<std::uint32_t>> commit_appends(durable::group_commit& commits,
-                                                  std::vector<pending_append> appends, change_bus* bus);
+result<std::vector<std::uint32_t>> commit_appends(durable::group_commit& commits, std::vector<pending_append> appends,
+                                                  change_bus* bus);
 
 // Copies messages of `from` into folder `to` of `into` (same or another
 // store); returns the new UIDs in order. A move is a copy, then expunge.
 result<std::vector<std::uint32_t>> copy_messages(mailbox& from, const std::vector<std::uint32_t>& uids,
-                                                 mail_store& into, std::string_view to,
-                                                 durable::group_commit& commits, change_bus* bus);
+                                                 mail_store& into, std::string_view to, durable::group_commit& commits,
+                                                 change_bus* bus);
 
 }  // namespace mailroom::store

@@ -146,8 +146,7 @@ TEST_F(DnsResolver, NoMxFallsBackToTheDomainsAddresses) {
     EXPECT_EQ(texts(run(r.lookup_addresses("nomx.test", {}))), (std::vector<std::string>{"::20", "127.0.0.20"}));
     address_policy v4_first;
     v4_first.order = address_order::ipv4_first;
-    EXPECT_EQ(texts(run(r.lookup_addresses("nomx.test", v4_first))),
-              (std::vector<std::string>{"127.0.0.20", "::20"}));
+    EXPECT_EQ(texts(run(r.lookup_addresses("nomx.test", v4_first))), (std::vector<std::string>{"127.0.0.20", "::20"}));
 }
 
 TEST_F(DnsResolver, NullMxBounces) {
@@ -267,10 +266,8 @@ TEST_F(DnsResolver, ManyConcurrentLookups) {
     io_.run_for(run_limit);
     for (std::size_t i = 0; i < answers.size(); ++i) {
         ASSERT_TRUE(answers[i]) << i;
-        if (i % 2)
-            EXPECT_TRUE(*answers[i] && (*answers[i])->size() == 5u) << i;
-        else
-            EXPECT_EQ(answers[i]->error(), errc::no_such_domain) << i;
+        if (i % 2) EXPECT_TRUE(*answers[i] && (*answers[i])->size() == 5u) << i;
+        else EXPECT_EQ(answers[i]->error(), errc::no_such_domain) << i;
     }
     EXPECT_EQ(r.lookups_in_flight(), 0u);
 }

@@ -67,14 +67,14 @@ private:
     }
 
     bool start(const std::vector<std::string>& records) {
-        std::vector<std::string> args = {
-            "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-            "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + std::to_string(port_),
-            "--pid-file=" + (dir_.path() / "dnsmasq.pid").string(),
-            "--log-facility=" + (dir_.path() / "dnsmasq.log").string(), "--log-queries",
-            // Names under .test that no record mentions get NXDOMAIN; other
-            // names get REFUSED (there is no upstream).
-            "--local=/test/"};
+        std::vector<std::string> args = {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                                         "--conf-file=/dev/null", "--listen-address=127.0.0.1", "--bind-interfaces",
+                                         "--port=" + std::to_string(port_),
+                                         "--pid-file=" + (dir_.path() / "dnsmasq.pid").string(),
+                                         "--log-facility=" + (dir_.path() / "dnsmasq.log").string(), "--log-queries",
+                                         // Names under .test that no record mentions get NXDOMAIN; other
+                                         // names get REFUSED (there is no upstream).
+                                         "--local=/test/"};
         args.insert(args.end(), records.begin(), records.end());
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());

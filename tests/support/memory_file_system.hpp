@@ -55,10 +55,9 @@ public:
                 c = std::make_shared<inode>();
                 bool live = kind == crash_kind::everything || (kind == crash_kind::mixed && coin());
                 if (live && kind == crash_kind::mixed && from->data.size() > from->durable.size())
-                    c->data = from->data.substr(0, from->durable.size() + rng() % (from->data.size() -
-                                                                                   from->durable.size() + 1));
-                else
-                    c->data = live ? from->data : from->durable;
+                    c->data = from->data.substr(0, from->durable.size() +
+                                                       rng() % (from->data.size() - from->durable.size() + 1));
+                else c->data = live ? from->data : from->durable;
                 c->durable = c->data;
             }
             return c;

@@ -150,7 +150,8 @@ private:
                 if (key == "max_bad_commands") limits_.max_bad_commands = static_cast<unsigned>(n);
                 else if (key == "max_auth_failures") limits_.max_auth_failures = static_cast<unsigned>(n);
                 else if (key == "auth_failure_delay_ms") limits_.auth_failure_delay = std::chrono::milliseconds(n);
-                else if (key == "max_auth_failure_delay_ms") limits_.max_auth_failure_delay = std::chrono::milliseconds(n);
+                else if (key == "max_auth_failure_delay_ms")
+                    limits_.max_auth_failure_delay = std::chrono::milliseconds(n);
                 else if (key == "max_command_line") limits_.max_command_line = n;
                 else if (key == "max_argument") limits_.max_argument = n;
                 else throw std::runtime_error("unknown limits key " + key);
@@ -174,10 +175,8 @@ private:
         while (!held_) {
             auto a = session_->next_action();
             if (!a) return;
-            if (auto* r = std::get_if<send_reply>(&*a))
-                out_ += r->bytes;
-            else
-                held_ = std::move(a);
+            if (auto* r = std::get_if<send_reply>(&*a)) out_ += r->bytes;
+            else held_ = std::move(a);
         }
     }
 
@@ -270,9 +269,13 @@ private:
 
     const std::vector<transcript_line>& lines_;
     bool per_byte_;
-    listener_policy policy_{.tls_active = false, .stls_offered = true, .plaintext_auth = false, .apop = true,
+    listener_policy policy_{.tls_active = false,
+                            .stls_offered = true,
+                            .plaintext_auth = false,
+                            .apop = true,
                             .sasl_mechanisms = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"},
-                            .hostname = "mail.example.test", .implementation = "mailroom"};
+                            .hostname = "mail.example.test",
+                            .implementation = "mailroom"};
     limits limits_;
     test::fixed_clock clock_;
     test::seeded_random random_;

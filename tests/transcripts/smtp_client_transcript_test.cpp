@@ -168,10 +168,10 @@ private:
         for (const auto& [key, v] : test::key_values(rest)) {
             if (key == "helo") config_.helo_name = v;
             else if (key == "tls") {
-                config_.tls = v == "none"          ? tls_policy::none
-                              : v == "required"    ? tls_policy::required
-                              : v == "implicit"    ? tls_policy::implicit
-                                                   : tls_policy::opportunistic;
+                config_.tls = v == "none"       ? tls_policy::none
+                              : v == "required" ? tls_policy::required
+                              : v == "implicit" ? tls_policy::implicit
+                                                : tls_policy::opportunistic;
             } else if (key == "auth") {
                 config_.authenticate = true;
                 config_.sasl_mechanisms.clear();
@@ -192,7 +192,8 @@ private:
 
     void server_write(const std::string& bytes, int line) {
         pull();
-        ASSERT_FALSE(held_) << "transcript line " << line << ": before the server writes, unexpected " << render(*held_);
+        ASSERT_FALSE(held_) << "transcript line " << line << ": before the server writes, unexpected "
+                            << render(*held_);
         if (!per_byte_) return session_->feed(bytes);
         for (char c : bytes) session_->feed(std::string_view(&c, 1));
     }

@@ -156,7 +156,8 @@ private:
                 else if (key == "max_bad_commands") limits_.max_bad_commands = static_cast<unsigned>(n);
                 else if (key == "max_auth_failures") limits_.max_auth_failures = static_cast<unsigned>(n);
                 else if (key == "auth_failure_delay_ms") limits_.auth_failure_delay = std::chrono::milliseconds(n);
-                else if (key == "max_auth_failure_delay_ms") limits_.max_auth_failure_delay = std::chrono::milliseconds(n);
+                else if (key == "max_auth_failure_delay_ms")
+                    limits_.max_auth_failure_delay = std::chrono::milliseconds(n);
                 else if (key == "max_command_line") limits_.max_command_line = n;
                 else if (key == "max_text_line") limits_.max_text_line = n;
                 else throw std::runtime_error("unknown limits key " + key);
@@ -242,8 +243,9 @@ private:
         else if (what == "tls_started") session_->tls_started();
         else if (what == "challenge") session_->sasl_challenge(arg(1));
         else if (what == "sasl") {
-            const auto st = arg(1) == "ok" ? auth_status::ok
-                            : arg(1) == "temp" ? auth_status::temporary_failure : auth_status::bad_credentials;
+            const auto st = arg(1) == "ok"     ? auth_status::ok
+                            : arg(1) == "temp" ? auth_status::temporary_failure
+                                               : auth_status::bad_credentials;
             std::optional<std::string> final_data;
             if (words.size() > 3) final_data = words[3];
             session_->sasl_done(st, arg(2), final_data);
@@ -252,8 +254,11 @@ private:
 
     const std::vector<transcript_line>& lines_;
     bool per_byte_;
-    listener_policy policy_{.submission = false, .tls_active = false, .starttls_offered = true,
-                            .plaintext_auth = false, .auth_offered = true,
+    listener_policy policy_{.submission = false,
+                            .tls_active = false,
+                            .starttls_offered = true,
+                            .plaintext_auth = false,
+                            .auth_offered = true,
                             .sasl_mechanisms = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"},
                             .hostname = "mx.example.test"};
     limits limits_;
@@ -272,7 +277,8 @@ TEST_P(SmtpTranscript, Replays) {
     replay(lines, GetParam().per_byte).run();
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, SmtpTranscript, ::testing::ValuesIn(test::transcript_cases(MAILROOM_SMTP_TRANSCRIPT_DIR)),
+INSTANTIATE_TEST_SUITE_P(Files, SmtpTranscript,
+                         ::testing::ValuesIn(test::transcript_cases(MAILROOM_SMTP_TRANSCRIPT_DIR)),
                          [](const ::testing::TestParamInfo<transcript_case>& param_info) {
                              return test::transcript_case_name(param_info.param);
                          });

@@ -79,10 +79,8 @@ std::vector<std::pair<std::string, std::string>> key_values(std::string_view tex
         auto end = text.find(' ');
         auto word = text.substr(0, end);
         auto eq = word.find('=');
-        if (eq == std::string_view::npos)
-            out.emplace_back(std::string(word), "");
-        else
-            out.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
+        if (eq == std::string_view::npos) out.emplace_back(std::string(word), "");
+        else out.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
         text.remove_prefix(end == std::string_view::npos ? text.size() : end);
     }
     return out;

@@ -12,9 +12,9 @@
 namespace mailroom::test {
 
 struct transcript_line {
-    int number = 0;     // 1-based line in the file, for failure messages
-    std::string tag;    // "C", "B", "S", "A", "R", "X", "=", "!"
-    std::string text;   // after "<tag>: " (or "! "), escapes not yet expanded
+    int number = 0;    // 1-based line in the file, for failure messages
+    std::string tag;   // "C", "B", "S", "A", "R", "X", "=", "!"
+    std::string text;  // after "<tag>: " (or "! "), escapes not yet expanded
 };
 
 std::vector<transcript_line> read_transcript(const std::filesystem::path& file);

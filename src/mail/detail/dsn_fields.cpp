@@ -24,8 +24,7 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
         n = 4;
         if (c == 0xf0) lo = 0x90;
         if (c == 0xf4) hi = 0x8f;
-    } else
-        return 0;
+    } else return 0;
     if (i + n > s.size()) return 0;
     if (b(1) < lo || b(1) > hi) return 0;
     for (std::size_t k = 2; k < n; ++k)
@@ -76,8 +75,7 @@ namespace {
 // `first` then the words of text, starting a new line (with `indent`) before
 // a word that would pass `width`; words over max_line are cut. When `first`
 // is not empty the first word follows it after a space on the same line.
-std::string wrap_words(std::string_view first, std::string_view text, std::size_t width,
-                       std::string_view indent) {
+std::string wrap_words(std::string_view first, std::string_view text, std::size_t width, std::string_view indent) {
     std::string out(first);
     std::size_t line_len = out.size();
     bool line_has_word = !first.empty();

@@ -10,8 +10,8 @@
 namespace mailroom::mail::detail {
 
 struct returned_content {
-    std::string bytes;   // CRLF lines, ends in CRLF (or empty)
-    bool full = false;   // the whole message, else its header section only
+    std::string bytes;       // CRLF lines, ends in CRLF (or empty)
+    bool full = false;       // the whole message, else its header section only
     bool truncated = false;  // RET=FULL or the header section was cut to a limit
     bool eight_bit = false;  // holds a byte >= 0x80
 };

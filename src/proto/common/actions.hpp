@@ -11,15 +11,26 @@
 
 namespace mailroom::proto {
 
-struct send_reply { std::string bytes; };  // one or more complete CRLF lines
-struct start_tls {};                       // answer: tls_started() (or the driver closes)
-struct sasl_begin { std::string mechanism; std::optional<std::string> initial_response_b64; };
-struct sasl_continue { std::string response_b64; };  // answer: sasl_challenge() or sasl_done()
-struct sasl_abort {};                                // no answer
-struct pause { std::chrono::milliseconds delay; };   // failed-login delay; no answer
+struct send_reply {
+    std::string bytes;
+};                    // one or more complete CRLF lines
+struct start_tls {};  // answer: tls_started() (or the driver closes)
+struct sasl_begin {
+    std::string mechanism;
+    std::optional<std::string> initial_response_b64;
+};
+struct sasl_continue {
+    std::string response_b64;
+};                     // answer: sasl_challenge() or sasl_done()
+struct sasl_abort {};  // no answer
+struct pause {
+    std::chrono::milliseconds delay;
+};  // failed-login delay; no answer
 
 enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
-struct close_connection { close_reason why; };
+struct close_connection {
+    close_reason why;
+};
 
 // The name in the "disconnect reason=" log line.
 const char* reason_name(close_reason r) noexcept;

@@ -26,12 +26,12 @@ constexpr bool state_in(std::uint32_t states, State s) noexcept {
 // Session: the engine; Command: its parsed command; Verb: its verb enum.
 template <class Session, class Command, class Verb>
 struct command_spec {
-    std::string_view name;                        // as the RFC spells it
+    std::string_view name;  // as the RFC spells it
     Verb verb;
     void (Session::*handler)(const Command&);
-    std::uint32_t states;                         // where the command is allowed
-    unsigned flags = 0;                           // the protocol's own checks (see its flag enum)
-    std::string_view wrong_state = {};            // this command's wrong-state text; empty: the protocol's
+    std::uint32_t states;               // where the command is allowed
+    unsigned flags = 0;                 // the protocol's own checks (see its flag enum)
+    std::string_view wrong_state = {};  // this command's wrong-state text; empty: the protocol's
 };
 
 // The row for `verb`, or nullptr (an unknown command).

@@ -10,9 +10,9 @@
 namespace mailroom::proto {
 
 struct throttle_limits {
-    unsigned max_failures = 3;                    // then the session closes
-    std::chrono::milliseconds delay{1000};        // after the first failure
-    std::chrono::milliseconds max_delay{15000};   // doubling up to this
+    unsigned max_failures = 3;                   // then the session closes
+    std::chrono::milliseconds delay{1000};       // after the first failure
+    std::chrono::milliseconds max_delay{15000};  // doubling up to this
 };
 
 class login_throttle {

@@ -9,12 +9,23 @@ namespace mailroom::pop3 {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, verb>, 16> keywords{{
-    {"USER", verb::user}, {"PASS", verb::pass}, {"APOP", verb::apop}, {"AUTH", verb::auth},
-    {"STLS", verb::stls}, {"CAPA", verb::capa}, {"UTF8", verb::utf8}, {"QUIT", verb::quit},
-    {"STAT", verb::stat}, {"LIST", verb::list}, {"RETR", verb::retr}, {"DELE", verb::dele},
-    {"NOOP", verb::noop}, {"RSET", verb::rset}, {"TOP", verb::top},   {"UIDL", verb::uidl},
+    {"USER", verb::user},
+    {"PASS", verb::pass},
+    {"APOP", verb::apop},
+    {"AUTH", verb::auth},
+    {"STLS", verb::stls},
+    {"CAPA", verb::capa},
+    {"UTF8", verb::utf8},
+    {"QUIT", verb::quit},
+    {"STAT", verb::stat},
+    {"LIST", verb::list},
+    {"RETR", verb::retr},
+    {"DELE", verb::dele},
+    {"NOOP", verb::noop},
+    {"RSET", verb::rset},
+    {"TOP", verb::top},
+    {"UIDL", verb::uidl},
 }};
-
 
 verb lookup(std::string_view keyword) {
     for (const auto& [name, v] : keywords)
@@ -53,8 +64,7 @@ parse_result parse_command(std::string_view line, std::size_t max_argument) {
         if (end == std::string_view::npos) break;
         r.remove_prefix(end);
     }
-    if (c.rest.size() > max_argument && c.what == verb::pass)
-        return {std::nullopt, parse_error::argument_too_long};
+    if (c.rest.size() > max_argument && c.what == verb::pass) return {std::nullopt, parse_error::argument_too_long};
     return {std::move(c), std::nullopt};
 }
 

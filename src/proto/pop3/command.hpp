@@ -12,8 +12,22 @@
 namespace mailroom::pop3 {
 
 enum class verb {
-    user, pass, apop, auth, stls, capa, utf8, quit,  // AUTHORIZATION (QUIT, CAPA: both)
-    stat, list, retr, dele, noop, rset, top, uidl,   // TRANSACTION
+    user,
+    pass,
+    apop,
+    auth,
+    stls,
+    capa,
+    utf8,
+    quit,  // AUTHORIZATION (QUIT, CAPA: both)
+    stat,
+    list,
+    retr,
+    dele,
+    noop,
+    rset,
+    top,
+    uidl,  // TRANSACTION
     unknown,
 };
 
@@ -27,9 +41,9 @@ struct command {
 };
 
 enum class parse_error {
-    empty_line,        // nothing but the line end
-    bad_characters,    // NUL or another control character outside the arguments' rules
-    argument_too_long, // one argument over the limit (RFC 2449 §4: 255 octets)
+    empty_line,         // nothing but the line end
+    bad_characters,     // NUL or another control character outside the arguments' rules
+    argument_too_long,  // one argument over the limit (RFC 2449 §4: 255 octets)
 };
 
 struct parse_result {

@@ -2,8 +2,7 @@
 
 namespace mailroom::pop3 {
 
-void append_multiline_message(std::string& out, std::string_view raw,
-                              std::optional<std::uint64_t> body_lines) {
+void append_multiline_message(std::string& out, std::string_view raw, std::optional<std::uint64_t> body_lines) {
     out.reserve(out.size() + raw.size() + raw.size() / 32 + 8);
     bool in_body = false;
     std::uint64_t body_sent = 0;
@@ -16,10 +15,8 @@ void append_multiline_message(std::string& out, std::string_view raw,
         if (!line.empty() && line.front() == '.') out += '.';
         out.append(line);
         out += "\r\n";
-        if (in_body)
-            ++body_sent;
-        else if (line.empty())
-            in_body = true;  // the blank line that ends the header (RFC 5322 §2.1)
+        if (in_body) ++body_sent;
+        else if (line.empty()) in_body = true;  // the blank line that ends the header (RFC 5322 §2.1)
     }
     out += ".\r\n";
 }

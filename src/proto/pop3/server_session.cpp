@@ -37,17 +37,14 @@ std::string hex(std::uint64_t v) {
 // unique per connection even within one second in one process.
 std::string make_apop_timestamp(const session_env& env, const std::string& hostname) {
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(env.clk.now().time_since_epoch()).count();
-    return "<" + std::to_string(env.process_id) + "." + hex(env.rnd.next_u64()) + "." + std::to_string(secs) +
-           "@" + hostname + ">";
+    return "<" + std::to_string(env.process_id) + "." + hex(env.rnd.next_u64()) + "." + std::to_string(secs) + "@" +
+           hostname + ">";
 }
 
 }  // namespace
 
 server_session::server_session(listener_policy policy, const limits& lim, session_env env)
-    : policy_(std::move(policy)),
-      lim_(lim),
-      env_(env),
-      in_(lim.max_command_line),
+    : policy_(std::move(policy)), lim_(lim), env_(env), in_(lim.max_command_line),
       throttle_({lim.max_auth_failures, lim.auth_failure_delay, lim.max_auth_failure_delay}) {
     std::string greeting = "+OK " + policy_.implementation + " ready.";
     if (policy_.apop) {
@@ -92,10 +89,8 @@ void server_session::process() {
             if (eof_) close(close_reason::eof);
             return;
         }
-        if (next.what == proto::input_buffer::status::too_long)
-            handle_too_long_line();
-        else
-            handle_line(next.line);
+        if (next.what == proto::input_buffer::status::too_long) handle_too_long_line();
+        else handle_line(next.line);
     }
 }
 
@@ -316,7 +311,8 @@ void server_session::list_or_uidl(const command& c, bool uidl) {
         octets += messages_[i].size;
         body += describe(i) + "\r\n";
     }
-    std::string head = uidl ? "+OK" : "+OK " + std::to_string(count) + " messages (" + std::to_string(octets) + " octets)";
+    std::string head = uidl ? "+OK"
+                            : "+OK " + std::to_string(count) + " messages (" + std::to_string(octets) + " octets)";
     request(send_reply{head + "\r\n" + body + ".\r\n"});
     bad_commands_ = 0;
 }

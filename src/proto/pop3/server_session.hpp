@@ -30,8 +30,8 @@
 
 namespace mailroom::pop3 {
 
-struct command;     // proto/pop3/command.hpp
-enum class verb;    // proto/pop3/command.hpp
+struct command;   // proto/pop3/command.hpp
+enum class verb;  // proto/pop3/command.hpp
 
 enum class state { authorization, transaction, update, closed };
 
@@ -45,8 +45,8 @@ struct listener_policy {
     // PLAIN and LOGIN are offered only where plaintext is allowed (TLS, or
     // plaintext_auth).
     std::vector<std::string> sasl_mechanisms = default_sasl_mechanisms();
-    std::string hostname = "localhost";        // in the APOP timestamp
-    std::string implementation = "mailroom";   // CAPA IMPLEMENTATION
+    std::string hostname = "localhost";       // in the APOP timestamp
+    std::string implementation = "mailroom";  // CAPA IMPLEMENTATION
 };
 
 // Deterministic sources for the APOP timestamp (fixed in tests).
@@ -67,17 +67,31 @@ using proto::sasl_begin;
 using proto::sasl_continue;
 using proto::send_reply;
 using proto::start_tls;
-struct password_login { std::string user; secret password; };           // USER/PASS
-struct apop_login { std::string user; std::string timestamp; std::string digest_hex; };
+struct password_login {
+    std::string user;
+    secret password;
+};  // USER/PASS
+struct apop_login {
+    std::string user;
+    std::string timestamp;
+    std::string digest_hex;
+};
 using login_credentials = std::variant<password_login, apop_login>;
-struct verify_login { login_credentials cred; };                         // answer: login_done()
-struct open_maildrop { std::string user; };                              // answer: maildrop_opened()
-struct load_message { std::size_t index; };   // 0-based in the listing;  answer: message_loaded()
-struct apply_deletes { std::vector<std::string> uids; };                 // answer: deletes_applied()
+struct verify_login {
+    login_credentials cred;
+};  // answer: login_done()
+struct open_maildrop {
+    std::string user;
+};  // answer: maildrop_opened()
+struct load_message {
+    std::size_t index;
+};  // 0-based in the listing;  answer: message_loaded()
+struct apply_deletes {
+    std::vector<std::string> uids;
+};  // answer: deletes_applied()
 
-using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue,
-                            sasl_abort, open_maildrop, load_message, apply_deletes, pause,
-                            close_connection>;
+using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, open_maildrop,
+                            load_message, apply_deletes, pause, close_connection>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -88,8 +102,8 @@ struct login_verdict {
 };
 
 struct message_info {
-    std::string uid;          // UIDL: 1..70 chars in 0x21..0x7E, stable
-    std::uint64_t size = 0;   // octets as sent: CRLF line ends, before dot-stuffing
+    std::string uid;         // UIDL: 1..70 chars in 0x21..0x7E, stable
+    std::uint64_t size = 0;  // octets as sent: CRLF line ends, before dot-stuffing
 };
 
 // Counts for the session's closing log line.
@@ -112,7 +126,7 @@ public:
 
     void tls_started();
     void login_done(login_verdict v);
-    void sasl_challenge(std::string challenge_b64);   // "+ challenge", more to come
+    void sasl_challenge(std::string challenge_b64);  // "+ challenge", more to come
     // The exchange ended. On success with final data (SCRAM server-final),
     // the client is sent "+ data" and must answer an empty line first.
     void sasl_done(login_status status, std::string user, std::optional<std::string> final_b64);
@@ -181,9 +195,9 @@ private:
     state state_ = state::authorization;
     awaiting awaiting_ = awaiting::nothing;
     action_queue<action, send_reply> out_;
-    std::string apop_timestamp_;         // empty when APOP is off
-    std::optional<std::string> user_;    // from USER, for PASS
-    std::string mechanism_;              // of the login under way
+    std::string apop_timestamp_;       // empty when APOP is off
+    std::optional<std::string> user_;  // from USER, for PASS
+    std::string mechanism_;            // of the login under way
     proto::sasl_dialogue sasl_;
     proto::login_throttle throttle_;
     std::vector<message_info> messages_;

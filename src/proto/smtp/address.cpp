@@ -17,9 +17,25 @@ bool non_ascii(unsigned char c) { return c >= 0x80; }
 bool is_atext(unsigned char c, bool utf8) {
     if (is_alpha(c) || is_digit(c)) return true;
     switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-        case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
-            return true;
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '/':
+        case '=':
+        case '?':
+        case '^':
+        case '_':
+        case '`':
+        case '{':
+        case '|':
+        case '}':
+        case '~': return true;
         default: return utf8 && non_ascii(c);
     }
 }

@@ -11,23 +11,23 @@
 namespace mailroom::smtp {
 
 struct mailbox {
-    std::string local;   // as written (dot-string, or the quoted string's content unescaped)
-    std::string domain;  // lower-cased domain, or an address literal "[...]" as written
-    bool quoted = false; // the local part was a quoted string
+    std::string local;        // as written (dot-string, or the quoted string's content unescaped)
+    std::string domain;       // lower-cased domain, or an address literal "[...]" as written
+    bool quoted = false;      // the local part was a quoted string
     std::string str() const;  // "local@domain", local re-quoted if needed
 };
 
 enum class address_error {
-    syntax,          // not <...>, bad characters, empty parts
-    source_route,    // "<@a,@b:user@c>" (RFC 5321 §4.1.2 A-d-l): refused
-    relay_hack,      // '%' or '!' in the local part (old relay tricks)
-    too_long,        // local > 64, domain > 255 or path > 256 octets
-    utf8_not_allowed,// non-ASCII without SMTPUTF8 (RFC 6531 §3.4)
+    syntax,            // not <...>, bad characters, empty parts
+    source_route,      // "<@a,@b:user@c>" (RFC 5321 §4.1.2 A-d-l): refused
+    relay_hack,        // '%' or '!' in the local part (old relay tricks)
+    too_long,          // local > 64, domain > 255 or path > 256 octets
+    utf8_not_allowed,  // non-ASCII without SMTPUTF8 (RFC 6531 §3.4)
 };
 
 struct path_result {
     std::optional<mailbox> box;          // empty for the null path "<>"
-    std::optional<address_error> error; // set when the path is unusable
+    std::optional<address_error> error;  // set when the path is unusable
     std::string_view rest;               // what follows the closing '>' (parameters)
 };
 

@@ -11,12 +11,21 @@ namespace mailroom::smtp {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, verb>, 14> verbs{{
-    {"HELO", verb::helo}, {"EHLO", verb::ehlo}, {"MAIL", verb::mail}, {"RCPT", verb::rcpt},
-    {"DATA", verb::data}, {"BDAT", verb::bdat}, {"RSET", verb::rset}, {"NOOP", verb::noop},
-    {"QUIT", verb::quit}, {"VRFY", verb::vrfy}, {"EXPN", verb::expn}, {"HELP", verb::help},
-    {"STARTTLS", verb::starttls}, {"AUTH", verb::auth},
+    {"HELO", verb::helo},
+    {"EHLO", verb::ehlo},
+    {"MAIL", verb::mail},
+    {"RCPT", verb::rcpt},
+    {"DATA", verb::data},
+    {"BDAT", verb::bdat},
+    {"RSET", verb::rset},
+    {"NOOP", verb::noop},
+    {"QUIT", verb::quit},
+    {"VRFY", verb::vrfy},
+    {"EXPN", verb::expn},
+    {"HELP", verb::help},
+    {"STARTTLS", verb::starttls},
+    {"AUTH", verb::auth},
 }};
-
 
 using proto::keyword_equals;
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept { return keyword_equals(a, b); }
@@ -83,8 +92,7 @@ std::optional<param_error> path_error(const path_result& p) {
         case address_error::source_route: return param_error{501, "5.1.3", "Source routes are not accepted"};
         case address_error::relay_hack: return param_error{501, "5.1.3", "'%' and '!' are not accepted in addresses"};
         case address_error::too_long: return param_error{501, "5.1.3", "Address too long"};
-        case address_error::utf8_not_allowed:
-            return param_error{553, "5.6.7", "Non-ASCII address needs SMTPUTF8"};
+        case address_error::utf8_not_allowed: return param_error{553, "5.6.7", "Non-ASCII address needs SMTPUTF8"};
     }
     return param_error{501, "5.1.3", "Bad address"};
 }

@@ -6,9 +6,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "proto/smtp/address.hpp"
@@ -35,19 +35,19 @@ struct mail_params {
     body_type body = body_type::seven_bit;
     bool smtputf8 = false;
     dsn_ret ret = dsn_ret::unspecified;
-    std::string envid;       // xtext-decoded (RFC 3461 §4)
-    std::string auth;        // AUTH=<mailbox> or "<>", decoded
+    std::string envid;  // xtext-decoded (RFC 3461 §4)
+    std::string auth;   // AUTH=<mailbox> or "<>", decoded
 };
 
 struct rcpt_params {
-    unsigned notify = 0;     // bits: 1 success, 2 failure, 4 delay; 8 never; 0 = not given
-    std::string orcpt;       // "rfc822;addr", decoded
+    unsigned notify = 0;  // bits: 1 success, 2 failure, 4 delay; 8 never; 0 = not given
+    std::string orcpt;    // "rfc822;addr", decoded
 };
 
 // What went wrong, as the reply the session sends (RFC 3463 codes).
 struct param_error {
-    int code;                // 501, 504 or 555
-    std::string enhanced;    // "5.5.4"
+    int code;              // 501, 504 or 555
+    std::string enhanced;  // "5.5.4"
     std::string text;
 };
 

@@ -15,9 +15,7 @@ constexpr std::size_t max_reply_backlog = 64 * 1024;
 }  // namespace
 
 server_session::server_session(listener_policy policy, const limits& lim)
-    : policy_(std::move(policy)),
-      lim_(lim),
-      in_(lim.max_command_line),
+    : policy_(std::move(policy)), lim_(lim), in_(lim.max_command_line),
       throttle_({lim.max_auth_failures, lim.auth_failure_delay, lim.max_auth_failure_delay}) {
     reply(220, "", policy_.hostname + " ESMTP mailroom");
 }
@@ -85,9 +83,9 @@ void server_session::handle_line(std::string_view line) {
         if (c == 0 || c == '\r') return bad(500, "5.5.2", "Error: invalid characters in command");
     auto cmd = parse_command(line);
     if (!cmd) {
-        return bad(501, "5.5.4", line.size() >= 4 && (line[0] == 'M' || line[0] == 'm')
-                                     ? "Syntax: MAIL FROM:<address>"
-                                     : "Syntax: RCPT TO:<address>");
+        return bad(501, "5.5.4",
+                   line.size() >= 4 && (line[0] == 'M' || line[0] == 'm') ? "Syntax: MAIL FROM:<address>"
+                                                                          : "Syntax: RCPT TO:<address>");
     }
     dispatch(*cmd);
 }
@@ -150,7 +148,8 @@ void server_session::finish_message(std::string message, data_decoder::problem p
         case data_decoder::problem::line_too_long:
             ++summary_.rejected;
             reset_transaction();
-            return reply(550, "5.6.0", "Message refused: text line longer than 1000 octets (RFC 5321 section 4.5.3.1.6)");
+            return reply(550, "5.6.0",
+                         "Message refused: text line longer than 1000 octets (RFC 5321 section 4.5.3.1.6)");
     }
     tx_.helo = helo_;
     tx_.auth_user = auth_user_;

@@ -34,12 +34,12 @@
 namespace mailroom::smtp {
 
 enum class state {
-    greeting,     // before EHLO/HELO
-    ready,        // greeted, no transaction
-    mail,         // MAIL accepted, no recipient yet
-    rcpt,         // at least one recipient
-    data,         // reading the message after DATA
-    bdat,         // reading a BDAT chunk
+    greeting,  // before EHLO/HELO
+    ready,     // greeted, no transaction
+    mail,      // MAIL accepted, no recipient yet
+    rcpt,      // at least one recipient
+    data,      // reading the message after DATA
+    bdat,      // reading a BDAT chunk
     closed,
 };
 
@@ -67,24 +67,36 @@ using proto::send_reply;
 using proto::start_tls;
 // MAIL FROM: may this client use this sender? (submission: owned by the
 // authenticated user). answer: sender_checked()
-struct check_sender { std::string address; /* "" = null path */ std::string auth_user; };
+struct check_sender {
+    std::string address; /* "" = null path */
+    std::string auth_user;
+};
 // RCPT TO: local user or alias, or relay allowed? answer: recipient_checked()
-struct check_recipient { std::string address; std::string auth_user; };
-struct recipient_info { std::string address; rcpt_params params; };
+struct check_recipient {
+    std::string address;
+    std::string auth_user;
+};
+struct recipient_info {
+    std::string address;
+    rcpt_params params;
+};
 struct transaction_info {
-    std::string sender;                     // "" = null reverse-path
+    std::string sender;  // "" = null reverse-path
     mail_params params;
     std::vector<recipient_info> recipients;
     std::string helo;
-    std::string auth_user;                  // "" when not authenticated
+    std::string auth_user;  // "" when not authenticated
     bool tls = false;
-    bool esmtp = true;                      // EHLO (vs HELO)
+    bool esmtp = true;  // EHLO (vs HELO)
 };
 // End of data: queue it durably. answer: message_queued()
-struct queue_message { transaction_info tx; std::string message; };
+struct queue_message {
+    transaction_info tx;
+    std::string message;
+};
 
-using action = std::variant<send_reply, start_tls, sasl_begin, sasl_continue, sasl_abort, check_sender,
-                            check_recipient, queue_message, pause, close_connection>;
+using action = std::variant<send_reply, start_tls, sasl_begin, sasl_continue, sasl_abort, check_sender, check_recipient,
+                            queue_message, pause, close_connection>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -102,8 +114,8 @@ struct session_summary {
     std::string helo;
     std::string auth_user;
     std::string mechanism;
-    unsigned messages = 0;        // queued
-    unsigned rejected = 0;        // messages refused at end of data
+    unsigned messages = 0;  // queued
+    unsigned rejected = 0;  // messages refused at end of data
     unsigned auth_failures = 0;
 };
 
@@ -141,8 +153,8 @@ private:
     using command_spec = proto::command_spec<server_session, command, verb>;
     // Row flags: which wrong-state reply a command gets.
     enum flag : unsigned {
-        helo_first = 1,     // in the greeting state: "send HELO/EHLO first"
-        recipient_first = 2, // in the mail state: 554 "no valid recipients"
+        helo_first = 1,       // in the greeting state: "send HELO/EHLO first"
+        recipient_first = 2,  // in the mail state: 554 "no valid recipients"
     };
     static std::span<const command_spec> commands();
     void wrong_state(const command_spec& spec);
@@ -190,12 +202,12 @@ private:
     transaction_info tx_;
     std::optional<recipient_info> pending_rcpt_;
     std::optional<data_decoder> data_;
-    std::string chunks_;                 // BDAT data so far
-    std::uint64_t chunk_left_ = 0;       // octets of the current BDAT chunk still to read
+    std::string chunks_;            // BDAT data so far
+    std::uint64_t chunk_left_ = 0;  // octets of the current BDAT chunk still to read
     bool chunk_last_ = false;
     bool chunk_too_big_ = false;
     bool used_bdat_ = false;
-    bool discard_chunk_ = false;         // a refused BDAT: read its chunk, keep nothing
+    bool discard_chunk_ = false;  // a refused BDAT: read its chunk, keep nothing
     state chunk_state_before_ = state::ready;
     unsigned bad_commands_ = 0;
     bool eof_ = false;

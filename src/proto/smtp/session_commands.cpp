@@ -48,8 +48,7 @@ void server_session::dispatch(const command& c) {
 }
 
 void server_session::wrong_state(const command_spec& spec) {
-    if ((spec.flags & helo_first) && state_ == state::greeting)
-        return bad(503, "5.5.1", "Error: send HELO/EHLO first");
+    if ((spec.flags & helo_first) && state_ == state::greeting) return bad(503, "5.5.1", "Error: send HELO/EHLO first");
     if ((spec.flags & recipient_first) && state_ == state::mail) return bad(554, "5.5.1", "Error: no valid recipients");
     bad(503, "5.5.1", spec.wrong_state);
 }
@@ -74,7 +73,9 @@ void server_session::cmd_vrfy(const command&) {
 
 void server_session::cmd_expn(const command&) { bad(502, "5.5.1", "EXPN is not supported"); }
 
-void server_session::cmd_help(const command&) { ok(214, "2.0.0", "See RFC 5321 https://www.rfc-editor.org/rfc/rfc5321"); }
+void server_session::cmd_help(const command&) {
+    ok(214, "2.0.0", "See RFC 5321 https://www.rfc-editor.org/rfc/rfc5321");
+}
 
 void server_session::ehlo(const command& c, bool extended) {
     const auto name = c.argument.substr(0, c.argument.find(' '));
@@ -86,8 +87,14 @@ void server_session::ehlo(const command& c, bool extended) {
     helo_ = std::string(name.substr(0, 255));
     summary_.helo = helo_;
     if (!extended) return ok(250, "", policy_.hostname);
-    std::vector<std::string> lines{policy_.hostname, "PIPELINING", "SIZE " + std::to_string(lim_.max_message_bytes),
-                                   "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "DSN"};
+    std::vector<std::string> lines{policy_.hostname,
+                                   "PIPELINING",
+                                   "SIZE " + std::to_string(lim_.max_message_bytes),
+                                   "8BITMIME",
+                                   "ENHANCEDSTATUSCODES",
+                                   "SMTPUTF8",
+                                   "CHUNKING",
+                                   "DSN"};
     if (policy_.starttls_offered && !policy_.tls_active) lines.emplace_back("STARTTLS");
     if (auth_user_.empty())
         if (auto mechs = offered_mechanisms(); !mechs.empty()) {
@@ -178,7 +185,8 @@ void server_session::cmd_auth(const command& c) {
     const auto space = c.argument.find(' ');
     const std::string mech = ascii_upper(c.argument.substr(0, space));
     const auto ir = space == std::string_view::npos ? std::string_view() : c.argument.substr(space + 1);
-    if (mech.empty() || ir.find(' ') != std::string_view::npos) return bad(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+    if (mech.empty() || ir.find(' ') != std::string_view::npos)
+        return bad(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
     if (!policy_.auth_offered || !proto::is_configured(policy_.sasl_mechanisms, mech))
         return bad(504, "5.5.4", "Unrecognized authentication type");
     if (proto::is_plaintext_mechanism(mech) && !plaintext_allowed())

@@ -131,8 +131,7 @@ result<std::vector<std::string>> texts(sqlite3_stmt* s, std::initializer_list<st
 
 result<int> read_version(sqlite3* db) {
     sqlite3_stmt* raw = nullptr;
-    if (int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &raw, nullptr); rc != SQLITE_OK)
-        return db_error(rc);
+    if (int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &raw, nullptr); rc != SQLITE_OK) return db_error(rc);
     statement s(raw);
     if (sqlite3_step(raw) != SQLITE_ROW) return db_error(sqlite3_extended_errcode(db));
     return sqlite3_column_int(raw, 0);
@@ -362,8 +361,8 @@ result<user_record> userdb::find_user(std::string_view address) {
     u.cred.password_hash = column_text(st, 1);
     u.cred.scram_sha1 = {static_cast<unsigned>(sqlite3_column_int64(st, 2)), column_text(st, 3), column_text(st, 4),
                          column_text(st, 5)};
-    u.cred.scram_sha256 = {static_cast<unsigned>(sqlite3_column_int64(st, 6)), column_text(st, 7),
-                           column_text(st, 8), column_text(st, 9)};
+    u.cred.scram_sha256 = {static_cast<unsigned>(sqlite3_column_int64(st, 6)), column_text(st, 7), column_text(st, 8),
+                           column_text(st, 9)};
     if (sqlite3_column_type(st, 10) != SQLITE_NULL) u.cred.legacy_secret = secret(column_text(st, 10));
     return u;
 }
@@ -398,7 +397,8 @@ result<bool> userdb::impl::has_legacy_users() {
     // Read before the scan: a commit in between makes the next call look again.
     auto v = prepare("PRAGMA data_version");
     if (!v) return result<bool>(boost::system::in_place_error, v.error());
-    if (int rc = sqlite3_step(v->get()); rc != SQLITE_ROW) return result<bool>(boost::system::in_place_error, db_error(rc));
+    if (int rc = sqlite3_step(v->get()); rc != SQLITE_ROW)
+        return result<bool>(boost::system::in_place_error, db_error(rc));
     const sqlite3_int64 version = sqlite3_column_int64(v->get(), 0);
     sqlite3_reset(v->get());
     if (legacy.valid && legacy.version == version) return legacy.value;

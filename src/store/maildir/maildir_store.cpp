@@ -12,9 +12,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_inbox(std::string_view name) {
-    return name.size() == 5 && std::equal(name.begin(), name.end(), "INBOX", [](char a, char b) {
-               return (a >= 'a' && a <= 'z' ? a - 32 : a) == b;
-           });
+    return name.size() == 5 && std::equal(name.begin(), name.end(), "INBOX",
+                                          [](char a, char b) { return (a >= 'a' && a <= 'z' ? a - 32 : a) == b; });
 }
 
 // Maildir++ names: '.' separates levels, so no empty level; nothing that

@@ -68,8 +68,7 @@ result<pending_append> streaming_writer::finish(flag_set flags) {
     if (size_ == 0 || last_ != '\n') put('\n');
     if ((failed_ = flush())) return failed_;
     const std::string base = new_base_name(size_, crlf_size_);
-    const fs::path final_name =
-        flags ? dir_ / "cur" / file_name(base, info{flags, 0, {}}) : dir_ / "new" / base;
+    const fs::path final_name = flags ? dir_ / "cur" / file_name(base, info{flags, 0, {}}) : dir_ / "new" / base;
     finished_ = true;
     pending_append out;
     out.file = durable::staged_file{std::move(file_), tmp_, final_name};

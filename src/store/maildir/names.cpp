@@ -2,19 +2,22 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <fmt/format.h>
 
 #include "common/clock.hpp"
 
 namespace mailroom::store::maildir {
 namespace {
 
-constexpr std::pair<char, flag> letters[] = {
-    {'D', draft}, {'F', flagged}, {'R', answered}, {'S', seen}, {'T', deleted}};
+constexpr std::pair<char, flag> letters[] = {{'D', draft},
+                                             {'F', flagged},
+                                             {'R', answered},
+                                             {'S', seen},
+                                             {'T', deleted}};
 
 // Maildir names carry the host; '/' and ':' would break the name, so they
 // are written as octal escapes, as the Maildir convention does.

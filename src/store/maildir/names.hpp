@@ -28,7 +28,7 @@ info parse_info(std::string_view file_name);
 std::string file_name(std::string_view base, const info& i);
 
 std::optional<std::uint64_t> size_field(std::string_view base, std::string_view field);  // ",S=" / ",W="
-std::pair<std::uint64_t, std::uint64_t> delivery_time(std::string_view base);  // (secs, usecs), 0 if absent
+std::pair<std::uint64_t, std::uint64_t> delivery_time(std::string_view base);            // (secs, usecs), 0 if absent
 std::uint64_t crlf_size_of(std::string_view content);
 
 // "<secs>.M<usecs>P<pid>Q<counter>R<random>.<host>": unique in this host.

@@ -139,8 +139,7 @@ TEST(auth_password, ReportsHashingTime) {
     }
     std::sort(make_ms.begin(), make_ms.end());
     std::sort(verify_ms.begin(), verify_ms.end());
-    std::cout << "median of 5: make_credentials " << make_ms[2] << " ms, verify_password " << verify_ms[2]
-              << " ms\n";
+    std::cout << "median of 5: make_credentials " << make_ms[2] << " ms, verify_password " << verify_ms[2] << " ms\n";
 }
 
 }  // namespace

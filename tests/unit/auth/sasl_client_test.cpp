@@ -81,9 +81,7 @@ TEST_P(every_mechanism, right_password_succeeds_and_client_completes) {
     EXPECT_TRUE(complete);
 }
 
-TEST_P(every_mechanism, wrong_password_is_refused) {
-    EXPECT_NE(run(GetParam(), "looking-glass"), verdict::success);
-}
+TEST_P(every_mechanism, wrong_password_is_refused) { EXPECT_NE(run(GetParam(), "looking-glass"), verdict::success); }
 
 INSTANTIATE_TEST_SUITE_P(all, every_mechanism,
                          ::testing::Values("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"));

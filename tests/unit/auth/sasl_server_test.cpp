@@ -29,12 +29,23 @@ struct options {
     std::string authzid;
     errc lookup_failure = errc::ok;
     Gsasl* client = nullptr;
-    options& initial(bool ir) { initial_response = ir; return *this; }
-    options& authorize(std::string z) { authzid = std::move(z); return *this; }
-    options& failing(errc e) { lookup_failure = e; return *this; }
-    options& on(Gsasl* c) { client = c; return *this; }
+    options& initial(bool ir) {
+        initial_response = ir;
+        return *this;
+    }
+    options& authorize(std::string z) {
+        authzid = std::move(z);
+        return *this;
+    }
+    options& failing(errc e) {
+        lookup_failure = e;
+        return *this;
+    }
+    options& on(Gsasl* c) {
+        client = c;
+        return *this;
+    }
 };
-
 
 class auth_sasl_server : public ::testing::Test {
 protected:
@@ -146,8 +157,10 @@ TEST_F(auth_sasl_server, PlainWithAndWithoutInitialResponse) {
 TEST_F(auth_sasl_server, PlainFailures) {
     EXPECT_EQ(run("PLAIN", "alice@example.test", "wrong").what, o::failure);
     EXPECT_EQ(run("PLAIN", "nobody@example.test", "wonderland").what, o::failure);
-    EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().authorize("bob@example.test")).what, o::failure);
-    EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().authorize("alice@example.test")).what, o::success);
+    EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().authorize("bob@example.test")).what,
+              o::failure);
+    EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().authorize("alice@example.test")).what,
+              o::success);
     EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().failing(errc::storage_failure)).what,
               o::temporary_failure);
     EXPECT_EQ(run("PLAIN", "alice@example.test", "wonderland", options().failing(errc::corrupt_data)).what,
@@ -168,8 +181,7 @@ TEST_F(auth_sasl_server, Login) {
     }
     EXPECT_EQ(run("LOGIN", "alice@example.test", "nope", options().initial(false)).what, o::failure);
     EXPECT_EQ(run("LOGIN", "nobody@example.test", "wonderland", options().initial(false)).what, o::failure);
-    EXPECT_EQ(run("LOGIN", "alice@example.test", "wonderland",
-                  options().initial(false).failing(errc::storage_failure))
+    EXPECT_EQ(run("LOGIN", "alice@example.test", "wonderland", options().initial(false).failing(errc::storage_failure))
                   .what,
               o::temporary_failure);
 }
@@ -182,8 +194,7 @@ TEST_F(auth_sasl_server, CramMd5OnlyForLegacyUsers) {
     EXPECT_EQ(run("CRAM-MD5", "bob@example.test", "wrong", options().initial(false)).what, o::failure);
     EXPECT_EQ(run("CRAM-MD5", "alice@example.test", "wonderland", options().initial(false)).what, o::failure);
     EXPECT_EQ(run("CRAM-MD5", "nobody@example.test", "x", options().initial(false)).what, o::failure);
-    EXPECT_EQ(run("CRAM-MD5", "bob@example.test", "tanstaaf",
-                  options().initial(false).failing(errc::storage_failure))
+    EXPECT_EQ(run("CRAM-MD5", "bob@example.test", "tanstaaf", options().initial(false).failing(errc::storage_failure))
                   .what,
               o::temporary_failure);
 }
@@ -198,7 +209,8 @@ TEST_F(auth_sasl_server, ScramBothHashesWithServerSignature) {
         }
         EXPECT_EQ(run(mech, "alice@example.test", "wrong").what, o::failure) << mech;
         EXPECT_EQ(run(mech, "nobody@example.test", "wonderland").what, o::failure) << mech;
-        EXPECT_EQ(run(mech, "alice@example.test", "wonderland", options().authorize("bob@example.test")).what, o::failure)
+        EXPECT_EQ(run(mech, "alice@example.test", "wonderland", options().authorize("bob@example.test")).what,
+                  o::failure)
             << mech;
         EXPECT_EQ(run(mech, "alice@example.test", "wonderland", options().failing(errc::storage_failure)).what,
                   o::temporary_failure)
@@ -293,8 +305,7 @@ TEST_F(auth_sasl_server, ConcurrentExchanges) {
                 const bool right = (t + i) % 2 == 0;
                 const char* mech = i == 0 ? "PLAIN" : i == 1 ? "SCRAM-SHA-256" : "SCRAM-SHA-1";
                 auto r = run(mech, "alice@example.test", right ? "wonderland" : "wrong", options().on(client));
-                const bool ok = right ? r.what == o::success && r.user == "alice@example.test"
-                                      : r.what == o::failure;
+                const bool ok = right ? r.what == o::success && r.user == "alice@example.test" : r.what == o::failure;
                 ++(ok ? good : bad);
             }
             gsasl_done(client);

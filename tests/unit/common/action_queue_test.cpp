@@ -8,8 +8,12 @@
 namespace mailroom {
 namespace {
 
-struct reply { std::string bytes; };
-struct other { int n; };
+struct reply {
+    std::string bytes;
+};
+struct other {
+    int n;
+};
 using act = std::variant<reply, other>;
 
 TEST(action_queue, consecutive_replies_merge_and_are_counted) {

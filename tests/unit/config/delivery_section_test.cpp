@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "queue/retry_schedule.hpp"
 #include "load_result_helpers.hpp"
+#include "queue/retry_schedule.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::config {
@@ -158,15 +158,17 @@ TEST(config_delivery, dependent_values_follow_the_given_one_when_left_out) {
 }
 
 TEST(config_delivery, values_at_their_bounds_are_accepted) {
-    auto d = delivery_of("[delivery]\nsmtp_port = 1\nconnect_timeout = 600\nmax_parallel = 1\nmax_per_domain = 1\n"
-                         "retry_initial = 604800\nretry_max = 604800\nretry_growth = 100\n"
-                         "max_lifetime = 604801\ndelay_warning = 604800\n");
+    auto d = delivery_of(
+        "[delivery]\nsmtp_port = 1\nconnect_timeout = 600\nmax_parallel = 1\nmax_per_domain = 1\n"
+        "retry_initial = 604800\nretry_max = 604800\nretry_growth = 100\n"
+        "max_lifetime = 604801\ndelay_warning = 604800\n");
     EXPECT_EQ(d.smtp_port, 1);
     EXPECT_DOUBLE_EQ(d.retry_growth, 100.0);
     EXPECT_FALSE(queue::check_policy(policy_of(d)));
-    d = delivery_of("[delivery]\nsmtp_port = 65535\nconnect_timeout = 1\nmax_parallel = 10000\n"
-                    "max_per_domain = 10000\nretry_initial = 1\nretry_max = 1\nretry_growth = 1\n"
-                    "max_lifetime = 5184000\ndelay_warning = 0\n");
+    d = delivery_of(
+        "[delivery]\nsmtp_port = 65535\nconnect_timeout = 1\nmax_parallel = 10000\n"
+        "max_per_domain = 10000\nretry_initial = 1\nretry_max = 1\nretry_growth = 1\n"
+        "max_lifetime = 5184000\ndelay_warning = 0\n");
     EXPECT_EQ(d.max_per_domain, 10000u);
     EXPECT_DOUBLE_EQ(d.retry_growth, 1.0);
     EXPECT_FALSE(queue::check_policy(policy_of(d)));
@@ -176,7 +178,10 @@ TEST(config_delivery, values_at_their_bounds_are_accepted) {
 // The values queue::check_policy refuses are refused here too (config does
 // not link the queue module, so the rules are repeated there).
 TEST(config_delivery, refuses_what_check_policy_refuses) {
-    struct c { const char* text; queue::retry_policy policy; };
+    struct c {
+        const char* text;
+        queue::retry_policy policy;
+    };
     const c cases[] = {
         {"retry_initial = 0\n", {seconds(0), seconds(14400), 2.0, seconds(432000), seconds(0)}},
         {"retry_initial = 600\nretry_max = 599\n", {seconds(600), seconds(599), 2.0, seconds(432000), seconds(0)}},
@@ -202,18 +207,22 @@ TEST(config_delivery, address_orders) {
 }
 
 TEST(config_delivery, dns_forwarder_forms) {
-    struct c { const char* value; const char* address; std::uint16_t port; };
+    struct c {
+        const char* value;
+        const char* address;
+        std::uint16_t port;
+    };
     const c cases[] = {
         {"127.0.0.1", "127.0.0.1", 53}, {"127.0.0.1:5353", "127.0.0.1", 5353}, {"::1", "::1", 53},
-        {"[::1]:5353", "::1", 5353},   {"[fd00::53]", "fd00::53", 53},      {"", "", 53},
+        {"[::1]:5353", "::1", 5353},    {"[fd00::53]", "fd00::53", 53},        {"", "", 53},
     };
     for (const auto& k : cases) {
         const auto d = delivery_of(std::string("[delivery]\ndns_forwarder = \"") + k.value + "\"\n");
         EXPECT_EQ(d.dns_forwarder, k.address) << k.value;
         EXPECT_EQ(d.dns_forwarder_port, k.port) << k.value;
     }
-    for (const char* bad : {"localhost", "dns.example:53", "127.0.0.1:0", "127.0.0.1:65536", "[127.0.0.1]:53",
-                            "[::1", "[::1]5353", "::1:", ":53", "127.0.0.1:53x", " 127.0.0.1"})
+    for (const char* bad : {"localhost", "dns.example:53", "127.0.0.1:0", "127.0.0.1:65536", "[127.0.0.1]:53", "[::1",
+                            "[::1]5353", "::1:", ":53", "127.0.0.1:53x", " 127.0.0.1"})
         EXPECT_FALSE(parse(std::string("[delivery]\ndns_forwarder = \"") + bad + "\"\n", "t.toml").cfg) << bad;
 }
 
@@ -256,8 +265,9 @@ TEST(config_delivery, smarthost_ports_follow_tls) {
     ASSERT_TRUE(d.smarthost);
     EXPECT_EQ(d.smarthost->port, 2465);
     EXPECT_EQ(d.smarthost->host, "::1");
-    d = delivery_of("[delivery.smarthost]\nhost = \"h.example\"\ntls = \"starttls\"\nusername = \"u\"\n"
-                    "password = \"p w\"\n");
+    d = delivery_of(
+        "[delivery.smarthost]\nhost = \"h.example\"\ntls = \"starttls\"\nusername = \"u\"\n"
+        "password = \"p w\"\n");
     ASSERT_TRUE(d.smarthost);
     EXPECT_EQ(d.smarthost->username, "u");
     EXPECT_EQ(d.smarthost->password, "p w");
@@ -268,14 +278,20 @@ TEST(config_delivery, smarthost_ports_follow_tls) {
 TEST(config_delivery, password_file_is_read_relative_to_the_config_file) {
     test::temp_dir tmp;
     std::filesystem::create_directories(tmp.path() / "etc" / "private");
-    struct c { const char* content; const char* password; };
-    const c cases[] = {{"plain", "plain"}, {"with LF\n", "with LF"}, {"with CRLF\r\n", "with CRLF"},
+    struct c {
+        const char* content;
+        const char* password;
+    };
+    const c cases[] = {{"plain", "plain"},
+                       {"with LF\n", "with LF"},
+                       {"with CRLF\r\n", "with CRLF"},
                        {" spaces kept \n", " spaces kept "}};
     for (const auto& k : cases) {
         write_file(tmp.path() / "etc" / "private" / "pw", k.content);
         const auto file = tmp.path() / "etc" / "m.toml";
-        write_file(file, "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\n"
-                         "password_file = \"private/pw\"\n");
+        write_file(file,
+                   "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\n"
+                   "password_file = \"private/pw\"\n");
         auto r = load_file(file);
         ASSERT_TRUE(r.cfg) << first_error(r);
         EXPECT_EQ(r.cfg->delivery.smarthost->password, k.password);
@@ -297,16 +313,20 @@ TEST(config_delivery, unusable_password_file_is_an_error_naming_the_path) {
     write_file(dir / "nul", std::string("a\0b", 3));
     write_file(dir / "long", std::string(4097, 'x'));
     write_file(dir / "longest", std::string(4096, 'x') + "\r\n");
-    struct c { std::string name; std::string message; };
+    struct c {
+        std::string name;
+        std::string message;
+    };
     const c cases[] = {
         {"missing", "cannot read '" + (dir / "missing").string() + "': No such file or directory"},
         {"empty/pw", "cannot read '" + (dir / "empty/pw").string() + "': Not a directory"},
         {".", "'" + (dir / ".").string() + "' is not a regular file"},
         {"empty", "'" + (dir / "empty").string() + "' is empty"},
         {"newline", "'" + (dir / "newline").string() + "' is empty"},
-        {"two-lines", "'" + (dir / "two-lines").string() +
-                          "' must hold the password on one line (a NUL or a line break is inside)"},
-        {"nul", "'" + (dir / "nul").string() + "' must hold the password on one line (a NUL or a line break is inside)"},
+        {"two-lines",
+         "'" + (dir / "two-lines").string() + "' must hold the password on one line (a NUL or a line break is inside)"},
+        {"nul",
+         "'" + (dir / "nul").string() + "' must hold the password on one line (a NUL or a line break is inside)"},
         {"long", "'" + (dir / "long").string() + "' is longer than 4096 bytes"},
     };
     for (const auto& k : cases) {
@@ -440,12 +460,14 @@ TEST(config_delivery, each_error_at_its_line_and_column) {
          "3:12: [delivery.smarthost] 'username' needs a 'password' or a 'password_file'"},
         {"password without username", "[delivery.smarthost]\nhost = \"h.example\"\npassword = \"p\"\n",
          "3:12: [delivery.smarthost] 'password' needs a 'username'"},
-        {"both passwords", "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\npassword = \"p\"\n"
-                           "password_file = \"no-such-file\"\n",
+        {"both passwords",
+         "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\npassword = \"p\"\n"
+         "password_file = \"no-such-file\"\n",
          "5:17: [delivery.smarthost] takes 'password' or 'password_file', not both"},
         {"empty password", "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\npassword = \"\"\n",
          "4:12: 'password' must not be empty"},
-        {"password with newline", "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\npassword = \"a\\nb\"\n",
+        {"password with newline",
+         "[delivery.smarthost]\nhost = \"h.example\"\nusername = \"u\"\npassword = \"a\\nb\"\n",
          "4:12: 'password' must not contain a NUL or a line break"},
     };
     for (const auto& c : cases) {
@@ -522,8 +544,7 @@ TEST(config_delivery, docs_and_readme_examples_load) {
 
 bool is_key_line(const std::string& s) {
     const auto eq = s.find(" = ");
-    return eq != std::string::npos && eq > 0 &&
-           s.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == eq;
+    return eq != std::string::npos && eq > 0 && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == eq;
 }
 
 // The commented-out routes and smarthost of the example are valid too
@@ -561,10 +582,27 @@ TEST(config_delivery, example_with_routes_and_smarthost_uncommented_loads) {
 TEST(config_delivery, docs_and_example_mention_every_key) {
     const auto doc = read_source_file("docs/config.md");
     const auto example = read_source_file("etc/mailroom.example.toml");
-    const char* keys[] = {"smtp_port", "opportunistic_tls", "address_order", "connect_timeout", "max_parallel",
-                          "max_per_domain", "retry_initial", "retry_max", "retry_growth", "max_lifetime",
-                          "delay_warning", "dns_forwarder", "dns_special_zones", "host", "port", "tls",
-                          "verify_certificate", "ca_file", "username", "password", "password_file"};
+    const char* keys[] = {"smtp_port",
+                          "opportunistic_tls",
+                          "address_order",
+                          "connect_timeout",
+                          "max_parallel",
+                          "max_per_domain",
+                          "retry_initial",
+                          "retry_max",
+                          "retry_growth",
+                          "max_lifetime",
+                          "delay_warning",
+                          "dns_forwarder",
+                          "dns_special_zones",
+                          "host",
+                          "port",
+                          "tls",
+                          "verify_certificate",
+                          "ca_file",
+                          "username",
+                          "password",
+                          "password_file"};
     for (const char* k : keys) {
         EXPECT_NE(doc.find("| `" + std::string(k) + "` |"), std::string::npos) << k << " not in docs/config.md";
         EXPECT_NE(example.find(std::string(k) + " = "), std::string::npos) << k << " not in the example";

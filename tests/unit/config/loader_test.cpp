@@ -128,7 +128,12 @@ TEST(config_loader, embedded_defaults_match_the_design) {
     EXPECT_FALSE(d.hostname.empty());
     EXPECT_EQ(d.data_dir, "mailroom-data");
     ASSERT_EQ(d.listeners.size(), 5u);
-    struct expected { std::string name; std::uint16_t port; tls_mode tls; service_kind service; };
+    struct expected {
+        std::string name;
+        std::uint16_t port;
+        tls_mode tls;
+        service_kind service;
+    };
     const expected want[] = {{"pop3", 1110, tls_mode::starttls, service_kind::pop3},
                              {"pop3s", 1995, tls_mode::implicit, service_kind::pop3},
                              {"smtp", 2525, tls_mode::starttls, service_kind::smtp},
@@ -152,9 +157,10 @@ TEST(config_loader, embedded_defaults_match_the_design) {
 
 // One source: a listener left without limits has its engine's own.
 TEST(config_loader, listener_limits_default_to_the_engine_limits) {
-    auto r = parse("[[listener]]\nname = \"p\"\n[[listener]]\nname = \"s\"\nservice = \"smtp\"\nport = 2526\n"
-                   "[[listener]]\nname = \"m\"\nservice = \"submission\"\nport = 2527\n",
-                   "t.toml");
+    auto r = parse(
+        "[[listener]]\nname = \"p\"\n[[listener]]\nname = \"s\"\nservice = \"smtp\"\nport = 2526\n"
+        "[[listener]]\nname = \"m\"\nservice = \"submission\"\nport = 2527\n",
+        "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);
     ASSERT_EQ(r.cfg->listeners.size(), 3u);
     const pop3::limits p;
@@ -185,21 +191,23 @@ TEST(config_loader, dependent_limits_follow_the_given_one_when_left_out) {
 }
 
 TEST(config_loader, limits_at_their_bounds_are_accepted) {
-    auto r = parse("pop_before_smtp_window = 1\n[[listener]]\nname = \"a\"\nport = 0\nmax_connections = 1\n"
-                   "max_connections_per_ip = 1\nidle_timeout = 1\nauth_failure_delay_ms = 0\n"
-                   "max_auth_failure_delay_ms = 0\nmax_bad_commands = 1\nmax_auth_failures = 1\n",
-                   "t.toml");
+    auto r = parse(
+        "pop_before_smtp_window = 1\n[[listener]]\nname = \"a\"\nport = 0\nmax_connections = 1\n"
+        "max_connections_per_ip = 1\nidle_timeout = 1\nauth_failure_delay_ms = 0\n"
+        "max_auth_failure_delay_ms = 0\nmax_bad_commands = 1\nmax_auth_failures = 1\n",
+        "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);
     EXPECT_EQ(r.cfg->listeners[0].auth_failure_delay, std::chrono::milliseconds(0));
 }
 
 TEST(config_loader, listeners_may_share_a_port_on_different_addresses_or_families) {
-    auto r = parse("[[listener]]\nname = \"a\"\naddress = \"127.0.0.1\"\nport = 1110\n"
-                   "[[listener]]\nname = \"b\"\naddress = \"127.0.0.2\"\nport = 1110\n"
-                   "[[listener]]\nname = \"c\"\naddress = \"::\"\nport = 1110\n"
-                   "[[listener]]\nname = \"d\"\naddress = \"127.0.0.1\"\nport = 0\n"
-                   "[[listener]]\nname = \"e\"\naddress = \"127.0.0.1\"\nport = 0\n",
-                   "t.toml");
+    auto r = parse(
+        "[[listener]]\nname = \"a\"\naddress = \"127.0.0.1\"\nport = 1110\n"
+        "[[listener]]\nname = \"b\"\naddress = \"127.0.0.2\"\nport = 1110\n"
+        "[[listener]]\nname = \"c\"\naddress = \"::\"\nport = 1110\n"
+        "[[listener]]\nname = \"d\"\naddress = \"127.0.0.1\"\nport = 0\n"
+        "[[listener]]\nname = \"e\"\naddress = \"127.0.0.1\"\nport = 0\n",
+        "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);
     EXPECT_EQ(r.cfg->listeners.size(), 5u);
 }
@@ -241,11 +249,11 @@ TEST(config_loader, each_error_at_its_line_and_column) {
         {"array", "domains = \"example.test\"\n", "1:11: 'domains' must be an array of strings, not a string"},
         {"array item", "domains = [\"a.test\", 7]\n", "1:22: 'domains' must contain only strings, not an integer"},
         {"tls table", "tls = 3\n", "1:7: 'tls' must be a table ([tls]), not an integer"},
-        {"listener table", "listener = 3\n", "1:12: 'listener' must be an array of tables ([[listener]]), not an integer"},
+        {"listener table", "listener = 3\n",
+         "1:12: 'listener' must be an array of tables ([[listener]]), not an integer"},
         {"listener item", "listener = [{name = \"a\"}, 4]\n",
          "1:27: each 'listener' must be a table ([[listener]]), not an integer"},
-        {"empty listeners", "listener = []\n",
-         "1:12: 'listener' is empty; leave it out to use the default listeners"},
+        {"empty listeners", "listener = []\n", "1:12: 'listener' is empty; leave it out to use the default listeners"},
         {"date", "[[listener]]\nname = 1979-05-27\n", "2:8: 'name' must be a string, not a date"},
         // bad enumerations
         {"log_level", "log_level = \"loud\"\n",
@@ -254,7 +262,8 @@ TEST(config_loader, each_error_at_its_line_and_column) {
          "1:13: 'log_level' must be one of trace, debug, info, warn, error, critical, off; not 'INFO'"},
         {"tls mode", "[[listener]]\nname = \"a\"\ntls = \"sometimes\"\n",
          "3:7: 'tls' must be one of none, starttls, implicit; not 'sometimes'"},
-        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap\"\n", "3:11: 'service' must be one of pop3, smtp, submission; not 'imap'"},
+        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap\"\n",
+         "3:11: 'service' must be one of pop3, smtp, submission; not 'imap'"},
         // addresses and ports
         {"host name as address", "[[listener]]\nname = \"a\"\naddress = \"localhost\"\n",
          "3:11: 'address' must be an IPv4 or IPv6 address, not 'localhost'"},
@@ -262,7 +271,8 @@ TEST(config_loader, each_error_at_its_line_and_column) {
          "3:11: 'address' must be an IPv4 or IPv6 address, not '127.0.0.256'"},
         {"bracketed IPv6", "[[listener]]\nname = \"a\"\naddress = \"[::1]\"\n",
          "3:11: 'address' must be an IPv4 or IPv6 address, not '[::1]'"},
-        {"port high", "[[listener]]\nname = \"a\"\nport = 65536\n", "3:8: 'port' must be between 0 and 65535, not 65536"},
+        {"port high", "[[listener]]\nname = \"a\"\nport = 65536\n",
+         "3:8: 'port' must be between 0 and 65535, not 65536"},
         {"port negative", "[[listener]]\nname = \"a\"\nport = -1\n", "3:8: 'port' must be between 0 and 65535, not -1"},
         // names
         {"no name", "hostname = \"h\"\n[[listener]]\nport = 1\n", "2:1: [[listener]] needs a 'name'"},
@@ -361,12 +371,15 @@ name = "x"
 }
 
 TEST(config_loader, syntax_error_has_its_line) {
-    struct c { const char* text; int line; };
+    struct c {
+        const char* text;
+        int line;
+    };
     const c cases[] = {
         {"hostname = \"a\"\n\nport = = 3\n", 3},
         {"hostname = \"a\"\nlog_level = \n", 2},
-        {"hostname = \"a\"\nhostname = \"b\"\n", 2},            // duplicate key
-        {"[[listener]]\nname = \"a\"\n[listener]\n", 3},        // table over an array
+        {"hostname = \"a\"\nhostname = \"b\"\n", 2},          // duplicate key
+        {"[[listener]]\nname = \"a\"\n[listener]\n", 3},      // table over an array
         {"domains = [\"a\",\n\"b\"\nhostname = \"x\"\n", 3},  // unterminated array
         {"hostname = \"unterminated\n", 1},
     };
@@ -403,7 +416,8 @@ TEST(config_loader, relative_paths_follow_the_file) {
     auto r = load_file(file);
     ASSERT_TRUE(r.cfg) << first_error(r);
     EXPECT_EQ(r.cfg->data_dir, tmp.path() / "etc" / "../data");
-    EXPECT_EQ(std::filesystem::weakly_canonical(r.cfg->data_dir), std::filesystem::weakly_canonical(tmp.path() / "data"));
+    EXPECT_EQ(std::filesystem::weakly_canonical(r.cfg->data_dir),
+              std::filesystem::weakly_canonical(tmp.path() / "data"));
     EXPECT_EQ(r.cfg->tls_cert, tmp.path() / "etc" / "tls/c.pem");
     EXPECT_EQ(r.cfg->tls_key, "/abs/k.pem");
 }
@@ -537,9 +551,10 @@ TEST(config_loader, shipped_example_loads) {
 }
 
 TEST(config_loader, smtp_keys_and_networks) {
-    auto r = parse("trusted_networks = [\"10.0.0.0/8\", \"fd00::/8\"]\n[[listener]]\nname = \"mx\"\n"
-                   "service = \"smtp\"\nmax_message_bytes = 2048\nmax_recipients = 100\nidle_timeout = 60\n",
-                   "t.toml");
+    auto r = parse(
+        "trusted_networks = [\"10.0.0.0/8\", \"fd00::/8\"]\n[[listener]]\nname = \"mx\"\n"
+        "service = \"smtp\"\nmax_message_bytes = 2048\nmax_recipients = 100\nidle_timeout = 60\n",
+        "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);
     EXPECT_EQ(r.cfg->listeners[0].max_message_bytes, 2048u);
     EXPECT_EQ(r.cfg->listeners[0].max_recipients, 100u);
@@ -594,11 +609,31 @@ TEST(config_loader, docs_example_loads) {
 TEST(config_loader, docs_and_example_mention_every_key) {
     const auto doc = read_source_file("docs/config.md");
     const auto example = read_source_file("etc/mailroom.example.toml");
-    const char* keys[] = {"hostname", "data_dir", "domains", "log_level", "pop_before_smtp_window", "cert", "key",
-                          "name", "service", "address", "port", "tls", "plaintext_auth", "apop", "mechanisms",
-                          "max_connections", "max_connections_per_ip", "idle_timeout", "auth_failure_delay_ms",
-                          "max_auth_failure_delay_ms", "max_bad_commands", "max_auth_failures",
-                          "trusted_networks", "max_message_bytes", "max_recipients"};
+    const char* keys[] = {"hostname",
+                          "data_dir",
+                          "domains",
+                          "log_level",
+                          "pop_before_smtp_window",
+                          "cert",
+                          "key",
+                          "name",
+                          "service",
+                          "address",
+                          "port",
+                          "tls",
+                          "plaintext_auth",
+                          "apop",
+                          "mechanisms",
+                          "max_connections",
+                          "max_connections_per_ip",
+                          "idle_timeout",
+                          "auth_failure_delay_ms",
+                          "max_auth_failure_delay_ms",
+                          "max_bad_commands",
+                          "max_auth_failures",
+                          "trusted_networks",
+                          "max_message_bytes",
+                          "max_recipients"};
     for (const char* k : keys) {
         EXPECT_NE(doc.find("| `" + std::string(k) + "` |"), std::string::npos) << k << " not in docs/config.md";
         EXPECT_NE(example.find(std::string(k) + " = "), std::string::npos) << k << " not in the example";

@@ -16,7 +16,10 @@ TEST(config_validate, host_names) {
     std::string name_253;
     while (name_253.size() + 2 <= 253) name_253 += "a.";
     name_253 += "b";
-    struct c { std::string name; bool ok; };
+    struct c {
+        std::string name;
+        bool ok;
+    };
     const c cases[] = {
         {"localhost", true},
         {"a", true},
@@ -48,22 +51,48 @@ TEST(config_validate, host_names) {
 }
 
 TEST(config_validate, ip_literals) {
-    struct c { std::string address; bool ok; };
+    struct c {
+        std::string address;
+        bool ok;
+    };
     const c cases[] = {
-        {"127.0.0.1", true}, {"0.0.0.0", true},       {"255.255.255.255", true}, {"::", true},
-        {"::1", true},       {"fe80::1", true},       {"2001:db8::42", true},    {"::ffff:127.0.0.1", true},
-        {"", false},         {"localhost", false},    {"256.0.0.1", false},      {"127.1", false},
-        {"[::1]", false},    {"fe80::1%lo", false},   {" 127.0.0.1", false},     {"127.0.0.1:110", false},
+        {"127.0.0.1", true},
+        {"0.0.0.0", true},
+        {"255.255.255.255", true},
+        {"::", true},
+        {"::1", true},
+        {"fe80::1", true},
+        {"2001:db8::42", true},
+        {"::ffff:127.0.0.1", true},
+        {"", false},
+        {"localhost", false},
+        {"256.0.0.1", false},
+        {"127.1", false},
+        {"[::1]", false},
+        {"fe80::1%lo", false},
+        {" 127.0.0.1", false},
+        {"127.0.0.1:110", false},
         {std::string("127.0.0.1\0x", 11), false},
     };
     for (const auto& k : cases) EXPECT_EQ(is_ip_literal(k.address), k.ok) << "'" << k.address << "'";
 }
 
 TEST(config_validate, listener_names) {
-    struct c { std::string name; bool ok; };
+    struct c {
+        std::string name;
+        bool ok;
+    };
     const c cases[] = {
-        {"pop3", true}, {"pop3s", true}, {"pop3-plain", true}, {"a_b.c", true}, {std::string(64, 'x'), true},
-        {"", false},    {std::string(65, 'x'), false},         {"pop 3", false}, {"pop3\n", false}, {"p=1", false},
+        {"pop3", true},
+        {"pop3s", true},
+        {"pop3-plain", true},
+        {"a_b.c", true},
+        {std::string(64, 'x'), true},
+        {"", false},
+        {std::string(65, 'x'), false},
+        {"pop 3", false},
+        {"pop3\n", false},
+        {"p=1", false},
     };
     for (const auto& k : cases) EXPECT_EQ(is_listener_name(k.name), k.ok) << "'" << k.name << "'";
 }
@@ -83,20 +112,34 @@ TEST(config_validate, enumerations) {
 }
 
 TEST(config_validate, sasl_mechanisms_any_case_stored_upper) {
-    struct c { std::string in; std::optional<std::string> out; };
+    struct c {
+        std::string in;
+        std::optional<std::string> out;
+    };
     const c cases[] = {
-        {"PLAIN", "PLAIN"},          {"plain", "PLAIN"},
-        {"Login", "LOGIN"},          {"cram-md5", "CRAM-MD5"},
-        {"scram-sha-1", "SCRAM-SHA-1"}, {"SCRAM-sha-256", "SCRAM-SHA-256"},
-        {"DIGEST-MD5", std::nullopt}, {"GSSAPI", std::nullopt},
-        {"SCRAM-SHA-1-PLUS", std::nullopt}, {"", std::nullopt},
+        {"PLAIN", "PLAIN"},
+        {"plain", "PLAIN"},
+        {"Login", "LOGIN"},
+        {"cram-md5", "CRAM-MD5"},
+        {"scram-sha-1", "SCRAM-SHA-1"},
+        {"SCRAM-sha-256", "SCRAM-SHA-256"},
+        {"DIGEST-MD5", std::nullopt},
+        {"GSSAPI", std::nullopt},
+        {"SCRAM-SHA-1-PLUS", std::nullopt},
+        {"", std::nullopt},
         {" PLAIN", std::nullopt},
     };
     for (const auto& k : cases) EXPECT_EQ(sasl_mechanism_from(k.in), k.out) << "'" << k.in << "'";
 }
 
 TEST(config_validate, colliding_endpoints) {
-    struct c { const char* a; std::uint16_t pa; const char* b; std::uint16_t pb; bool collide; };
+    struct c {
+        const char* a;
+        std::uint16_t pa;
+        const char* b;
+        std::uint16_t pb;
+        bool collide;
+    };
     const c cases[] = {
         {"127.0.0.1", 110, "127.0.0.1", 110, true},
         {"127.0.0.1", 110, "127.0.0.1", 111, false},
@@ -111,11 +154,18 @@ TEST(config_validate, colliding_endpoints) {
         {"bogus", 110, "bogus", 110, false},  // reported as a bad address instead
     };
     for (const auto& k : cases)
-        EXPECT_EQ(endpoints_collide(k.a, k.pa, k.b, k.pb), k.collide) << k.a << ":" << k.pa << " " << k.b << ":" << k.pb;
+        EXPECT_EQ(endpoints_collide(k.a, k.pa, k.b, k.pb), k.collide)
+            << k.a << ":" << k.pa << " " << k.b << ":" << k.pb;
 }
 
 TEST(config_validate, host_and_port) {
-    struct c { std::string text; bool ok; std::string host; std::optional<std::uint16_t> port; bool bracketed; };
+    struct c {
+        std::string text;
+        bool ok;
+        std::string host;
+        std::optional<std::uint16_t> port;
+        bool bracketed;
+    };
     const c cases[] = {
         {"relay.example", true, "relay.example", std::nullopt, false},
         {"relay.example:2526", true, "relay.example", 2526, false},
@@ -124,7 +174,7 @@ TEST(config_validate, host_and_port) {
         {"[10.0.0.5]", true, "10.0.0.5", std::nullopt, true},
         {"[::1]:2525", true, "::1", 2525, true},
         {"[::1]", true, "::1", std::nullopt, true},
-        {"::1", true, "::1", std::nullopt, false},          // bare IPv6: no port
+        {"::1", true, "::1", std::nullopt, false},  // bare IPv6: no port
         {"2001:db8::1:25", true, "2001:db8::1:25", std::nullopt, false},
         {"[not-an-ip]", true, "not-an-ip", std::nullopt, true},  // the caller checks the host
         {"h:65535", true, "h", 65535, false},

@@ -24,8 +24,7 @@ queue::retry_policy warning_policy() {
 TEST(delivery_outcome_decision, MixedOutcomesBounceNowAndRetryTheRest) {
     auto env = envelope_for({"a@b.test", "c@b.test", "d@b.test"});
     const auto now = t0 + 1min;
-    record_transfer(env, {0, 1, 2}, done_with({ok("a@b.test"), hard("c@b.test"), soft("d@b.test")}, true), "mx",
-                    now);
+    record_transfer(env, {0, 1, 2}, done_with({ok("a@b.test"), hard("c@b.test"), soft("d@b.test")}, true), "mx", now);
     const auto d = decide_after_attempt(env, queue::retry_policy{}, now);
     EXPECT_FALSE(d.finished);
     EXPECT_EQ(d.bounce, (idx{1}));  // promptly, while d@ is still retried
@@ -127,8 +126,7 @@ TEST(delivery_outcome_decision, DelayWarningOnceOnly) {
     env.recipients[1].notify = notify_never;
     const auto policy = warning_policy();
     auto round = [&](std::chrono::system_clock::time_point now) {
-        record_transfer(env, {0, 1, 2}, done_with({soft("a@b.test"), soft("c@b.test"), soft("e@b.test")}), "mx",
-                        now);
+        record_transfer(env, {0, 1, 2}, done_with({soft("a@b.test"), soft("c@b.test"), soft("e@b.test")}), "mx", now);
         auto d = decide_after_attempt(env, policy, now);
         mark_notices_queued(env, d);
         env = reloaded(env);

@@ -15,8 +15,7 @@ using smtp::client::delivery_status;
 TEST(delivery_outcome_recording, MixedOutcomesInOneTransfer) {
     auto env = envelope_for({"a@b.test", "c@b.test", "d@b.test"});
     const auto now = t0 + 1min;
-    record_transfer(env, {0, 1, 2}, done_with({ok("a@b.test"), hard("c@b.test"), soft("d@b.test")}), "mx1.b.test",
-                    now);
+    record_transfer(env, {0, 1, 2}, done_with({ok("a@b.test"), hard("c@b.test"), soft("d@b.test")}), "mx1.b.test", now);
     const auto& r = env.recipients;
     EXPECT_EQ(r[0].state, status::delivered);
     EXPECT_EQ(r[0].dsn_status, "2.0.0");

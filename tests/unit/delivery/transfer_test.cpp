@@ -129,8 +129,8 @@ TEST(delivery_transfer, EachOutcomeIsHandedOverBeforeTheNextMessageGoesOut) {
     std::vector<seen_outcome> seen;
     transfer_report report;
     asio::co_spawn(io,
-                   run(opt, dest, {message("m0", "x@fake.test"), message("m1", "y@fake.test"),
-                                   message("m2", "z@fake.test")},
+                   run(opt, dest,
+                       {message("m0", "x@fake.test"), message("m1", "y@fake.test"), message("m2", "z@fake.test")},
                        &commands, &seen, &report),
                    asio::detached);
     io.run_for(20s);

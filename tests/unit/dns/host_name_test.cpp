@@ -13,8 +13,8 @@ namespace {
 std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 TEST(HostName, ValidNames) {
-    for (const char* name : {"example.test", "mx1.example.test.", "a", "xn--bcher-kva.example", "A-B.c0.d",
-                             "123.example.test"})
+    for (const char* name :
+         {"example.test", "mx1.example.test.", "a", "xn--bcher-kva.example", "A-B.c0.d", "123.example.test"})
         EXPECT_TRUE(is_valid_host_name(name)) << name;
 }
 
@@ -22,10 +22,10 @@ TEST(HostName, InvalidNames) {
     const std::string long_label(64, 'a');
     std::string long_name;
     while (long_name.size() <= max_text_name_bytes) long_name += "abcdefghi.";
-    for (const std::string& name : {std::string(""), std::string("."), std::string("a..b"), std::string(".a"),
-                                    std::string("-a.test"), std::string("a-.test"), std::string("a_b.test"),
-                                    std::string("a b.test"), std::string("[192.0.2.1]"), std::string("a.test.."),
-                                    long_label + ".test", long_name, std::string("a\0b", 3)})
+    for (const std::string& name :
+         {std::string(""), std::string("."), std::string("a..b"), std::string(".a"), std::string("-a.test"),
+          std::string("a-.test"), std::string("a_b.test"), std::string("a b.test"), std::string("[192.0.2.1]"),
+          std::string("a.test.."), long_label + ".test", long_name, std::string("a\0b", 3)})
         EXPECT_FALSE(is_valid_host_name(name)) << name;
 }
 
@@ -44,7 +44,10 @@ TEST(HostName, CanonicalForm) {
 }
 
 TEST(WireName, ParsesLabelsAndRoot) {
-    auto in = bytes(std::string("\x03Mx1\x07" "example\x04test\x00", 18));
+    auto in = bytes(
+        std::string("\x03Mx1\x07"
+                    "example\x04test\x00",
+                    18));
     auto name = parse_wire_name(in);
     ASSERT_TRUE(name) << name.error().message();
     EXPECT_EQ(name->text, "mx1.example.test");
@@ -57,19 +60,30 @@ TEST(WireName, ParsesLabelsAndRoot) {
 }
 
 TEST(WireName, StopsAtTheRootLabel) {
-    auto name = parse_wire_name(bytes(std::string("\x01" "a\x00trailing", 11)));
+    auto name = parse_wire_name(
+        bytes(std::string("\x01"
+                          "a\x00trailing",
+                          11)));
     ASSERT_TRUE(name);
     EXPECT_EQ(name->consumed, 3u);
 }
 
 TEST(WireName, RefusesBrokenStructure) {
     const std::vector<std::string> cases = {
-        std::string(""),                       // nothing
-        std::string("\x03" "abc", 4),          // no root label
-        std::string("\x05" "ab\x00", 4),       // label runs past the end
-        std::string("\xC0\x0C", 2),            // compression pointer
-        std::string("\x40" "a\x00", 3),        // extended label type 01
-        std::string("\x80" "a\x00", 3),        // reserved label type 10
+        std::string(""),  // nothing
+        std::string("\x03"
+                    "abc",
+                    4),  // no root label
+        std::string("\x05"
+                    "ab\x00",
+                    4),              // label runs past the end
+        std::string("\xC0\x0C", 2),  // compression pointer
+        std::string("\x40"
+                    "a\x00",
+                    3),  // extended label type 01
+        std::string("\x80"
+                    "a\x00",
+                    3),  // reserved label type 10
     };
     for (const auto& c : cases) {
         auto r = parse_wire_name(bytes(c));
@@ -94,8 +108,17 @@ TEST(WireName, RefusesNamesOver255Octets) {
 }
 
 TEST(WireName, RefusesNonLdhLabels) {
-    for (const auto& c : {std::string("\x03" "a.b\x00", 5), std::string("\x03" "a\x00" "b\x00", 5),
-                          std::string("\x02" "a_\x00", 4), std::string("\x01-\x00", 3)}) {
+    for (const auto& c : {std::string("\x03"
+                                      "a.b\x00",
+                                      5),
+                          std::string("\x03"
+                                      "a\x00"
+                                      "b\x00",
+                                      5),
+                          std::string("\x02"
+                                      "a_\x00",
+                                      4),
+                          std::string("\x01-\x00", 3)}) {
         auto r = parse_wire_name(bytes(c));
         ASSERT_FALSE(r) << testing::PrintToString(c);
         EXPECT_EQ(r.error(), errc::invalid_name);

@@ -116,7 +116,8 @@ TEST(MxPlan, DuplicatesKeepTheirBestPreference) {
 
 TEST(MxPlan, HostileZoneIsCapped) {
     records rs;
-    for (int i = 0; i < 500; ++i) rs.push_back({static_cast<std::uint16_t>(500 - i), "mx" + std::to_string(i) + ".test"});
+    for (int i = 0; i < 500; ++i)
+        rs.push_back({static_cast<std::uint16_t>(500 - i), "mx" + std::to_string(i) + ".test"});
     auto hosts = hosts_of(plan("example.test", rs));
     ASSERT_EQ(hosts.size(), 10u);
     EXPECT_EQ(hosts.front(), "mx499.test");  // preference 1

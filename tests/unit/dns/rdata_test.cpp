@@ -13,7 +13,10 @@ namespace {
 std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 // "10 mx1.example.test."
-const std::string mx_wire("\x00\x0a\x03mx1\x07" "example\x04test\x00", 20);
+const std::string mx_wire(
+    "\x00\x0a\x03mx1\x07"
+    "example\x04test\x00",
+    20);
 
 TEST(MxRdata, ParsesPreferenceAndExchange) {
     auto r = parse_mx_rdata(bytes(mx_wire));
@@ -23,7 +26,10 @@ TEST(MxRdata, ParsesPreferenceAndExchange) {
 }
 
 TEST(MxRdata, PreferenceIsBigEndianSixteenBits) {
-    auto r = parse_mx_rdata(bytes(std::string("\xff\xfe\x01" "a\x00", 5)));
+    auto r = parse_mx_rdata(
+        bytes(std::string("\xff\xfe\x01"
+                          "a\x00",
+                          5)));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->preference, 65534);
     EXPECT_EQ(r->exchange, "a");
@@ -51,13 +57,25 @@ TEST(MxRdata, TrailingBytesFail) {
 }
 
 TEST(MxRdata, MalformedNames) {
-    struct bad { std::string wire; errc why; };
+    struct bad {
+        std::string wire;
+        errc why;
+    };
     const std::vector<bad> cases = {
-        {std::string("\x00\x0a\xc0\x0c", 4), errc::malformed_answer},       // compressed
-        {std::string("\x00\x0a\x02" "a", 4), errc::malformed_answer},       // label short
-        {std::string("\x00\x0a\x03" "a b\x00", 7), errc::invalid_name},     // space
-        {std::string("\x00\x0a\x03" "a\x00z\x00", 7), errc::invalid_name},  // NUL inside
-        {std::string("\x00\x0a\x01*\x00", 5), errc::invalid_name},          // wildcard
+        {std::string("\x00\x0a\xc0\x0c", 4), errc::malformed_answer},  // compressed
+        {std::string("\x00\x0a\x02"
+                     "a",
+                     4),
+         errc::malformed_answer},  // label short
+        {std::string("\x00\x0a\x03"
+                     "a b\x00",
+                     7),
+         errc::invalid_name},  // space
+        {std::string("\x00\x0a\x03"
+                     "a\x00z\x00",
+                     7),
+         errc::invalid_name},                                       // NUL inside
+        {std::string("\x00\x0a\x01*\x00", 5), errc::invalid_name},  // wildcard
     };
     for (const auto& c : cases) {
         auto r = parse_mx_rdata(bytes(c.wire));
@@ -71,7 +89,11 @@ TEST(AddressRdata, ExactLengths) {
     ASSERT_TRUE(a);
     EXPECT_EQ(a->to_string(), "192.0.2.1");
     std::string six(16, '\0');
-    six[0] = '\x20'; six[1] = '\x01'; six[2] = '\x0d'; six[3] = '\xb8'; six[15] = '\x01';
+    six[0] = '\x20';
+    six[1] = '\x01';
+    six[2] = '\x0d';
+    six[3] = '\xb8';
+    six[15] = '\x01';
     auto aaaa = parse_aaaa_rdata(bytes(six));
     ASSERT_TRUE(aaaa);
     EXPECT_EQ(aaaa->to_string(), "2001:db8::1");

@@ -37,8 +37,9 @@ TEST(mail_dsn_fields, OneLineKeepsOnlyWellFormedUtf8WhenAllowed) {
     const std::string joerg = "j\xc3\xb6rg";
     EXPECT_EQ(one_line(joerg, 100, true), joerg);
     EXPECT_EQ(one_line(joerg, 100, false), "j??rg");
-    EXPECT_EQ(one_line("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xff", 100, true), "?? ??? ???? ?");  // overlong, surrogate, > U+10FFFF
-    EXPECT_EQ(one_line("\xe2\x82", 100, true), "??");                                                // torn sequence
+    EXPECT_EQ(one_line("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xff", 100, true),
+              "?? ??? ???? ?");                            // overlong, surrogate, > U+10FFFF
+    EXPECT_EQ(one_line("\xe2\x82", 100, true), "??");      // torn sequence
     EXPECT_EQ(one_line("ab\xe2\x82\xac", 4, true), "ab");  // never splits a character
 }
 

@@ -54,7 +54,10 @@ int main(int argc, char** argv) {
     std::string original =
         "From: Alice <alice@example.test>\r\nTo: gone@remote.test\r\nSubject: Lunch?\r\n"
         "Message-ID: <lunch@example.test>\r\n\r\nAre you free on Friday?\r\n";
-    if (variant == "utf8") original = "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nHallo \xe2\x82\xac\r\n";
+    if (variant == "utf8")
+        original =
+            "Subject: Gr\xc3\xbc\xc3\x9f"
+            "e\r\n\r\nHallo \xe2\x82\xac\r\n";
     mail::dsn_request req;
     req.reporting_mta = "mx.example.test";
     req.kind = variant == "delay" ? mail::dsn_kind::delay : mail::dsn_kind::failure;

@@ -28,8 +28,9 @@ envelope sample_envelope() {
     gone.address = "gone@remote.test";
     gone.orcpt = "rfc822;Gone@Remote.test";
     gone.state = recipient::status::failed;
-    gone.last_error = "550-5.1.1 The email account that you tried to reach does not exist.\r\n"
-                      "550 5.1.1 Please check the address.";
+    gone.last_error =
+        "550-5.1.1 The email account that you tried to reach does not exist.\r\n"
+        "550 5.1.1 Please check the address.";
     gone.remote_mta = "mx1.remote.test";
     gone.last_attempt = t0 + 10min;
     recipient slow;
@@ -237,7 +238,7 @@ TEST(mail_dsn, DelayReportReturnsHeadersAndSaysUntilWhen) {
     EXPECT_EQ(blocks[1].find("status")->second, "4.7.1");
     EXPECT_EQ(blocks[1].find("will-retry-until")->second, "Sun, 19 Nov 2023 22:13:20 +0000");
     EXPECT_EQ(blocks[1].count("original-recipient"), 0u);  // no ORCPT, no field (RFC 3461 §6.3(d))
-    auto text = parts[0].body;  // the explanation, unwrapped
+    auto text = parts[0].body;                             // the explanation, unwrapped
     for (auto at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n")) text.replace(at, 2, " ");
     EXPECT_NE(text.find("retried until Sun, 19 Nov 2023 22:13:20 +0000;"), std::string::npos) << text;
 }
@@ -351,8 +352,8 @@ TEST(mail_dsn, HostileRemoteReplyCannotAddFieldsOrLongLines) {
     EXPECT_LE(blocks[1].find("diagnostic-code")->second.size(), 512u + 6);
     EXPECT_EQ(blocks[1].find("remote-mta")->second, "dns; mx--X-Evil:-1");
     for (const char c : dsn->bytes) EXPECT_LT(static_cast<unsigned char>(c), 0x80);  // nothing 8-bit leaked
-    EXPECT_EQ(dsn->bytes.find('\0'), std::string::npos);    // nor the NUL
-    EXPECT_EQ(dsn->bytes.find('\x1b'), std::string::npos);  // nor the ESC
+    EXPECT_EQ(dsn->bytes.find('\0'), std::string::npos);                             // nor the NUL
+    EXPECT_EQ(dsn->bytes.find('\x1b'), std::string::npos);                           // nor the ESC
 }
 
 TEST(mail_dsn, BoundaryNeverOccursInTheContent) {
@@ -396,7 +397,9 @@ TEST(mail_dsn, Smtputf8MessagesUseTheGlobalTypes) {
     env.sender = "j\xc3\xb6rg@example.test";
     env.recipients[0].address = "\xe7\x94\xa8\xe6\x88\xb7@remote.test";
     env.recipients[0].last_error = "550 5.1.1 \xe7\x94\xa8\xe6\x88\xb7 unknown";
-    const std::string utf8_original = "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nHallo\r\n";
+    const std::string utf8_original =
+        "Subject: Gr\xc3\xbc\xc3\x9f"
+        "e\r\n\r\nHallo\r\n";
     const auto dsn = compose_dsn(failure_request(), env, utf8_original, rnd);
     ASSERT_TRUE(dsn);
     EXPECT_TRUE(dsn->needs_8bitmime);

@@ -31,8 +31,7 @@ struct loopback_pair {
 };
 
 std::filesystem::path temp_dir() {
-    auto d = std::filesystem::temp_directory_path() /
-             ("mailroom-net-test-" + std::to_string(::getpid()));
+    auto d = std::filesystem::temp_directory_path() / ("mailroom-net-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
 }
@@ -45,16 +44,19 @@ TEST(byte_stream, reads_data_then_eof) {
     p.client.shutdown(tcp::socket::shutdown_send);
     std::string got;
     read_status last{};
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        std::array<char, 16> buf;
-        for (int i = 0; i < 10; ++i) {
-            auto [st, n] = co_await s.read_some(asio::buffer(buf), 2s);
-            last = st;
-            if (st != read_status::data) break;
-            got.append(buf.data(), n);
-        }
-        co_await s.shutdown(1s);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            for (int i = 0; i < 10; ++i) {
+                auto [st, n] = co_await s.read_some(asio::buffer(buf), 2s);
+                last = st;
+                if (st != read_status::data) break;
+                got.append(buf.data(), n);
+            }
+            co_await s.shutdown(1s);
+        },
+        asio::detached);
     p.io.run();
     EXPECT_EQ(got, "hello");
     EXPECT_EQ(last, read_status::eof);
@@ -65,17 +67,20 @@ TEST(byte_stream, read_deadline_reports_timeout_and_next_read_still_works) {
     byte_stream s(std::move(p.server));
     read_status first{}, second{};
     std::string got;
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        std::array<char, 16> buf;
-        auto [st, n] = co_await s.read_some(asio::buffer(buf), 50ms);
-        first = st;
-        asio::write(p.client, asio::buffer(std::string("late")));
-        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 2s);
-        second = st2;
-        got.assign(buf.data(), n2);
-        (void)n;
-        co_await s.shutdown(1s);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            auto [st, n] = co_await s.read_some(asio::buffer(buf), 50ms);
+            first = st;
+            asio::write(p.client, asio::buffer(std::string("late")));
+            auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 2s);
+            second = st2;
+            got.assign(buf.data(), n2);
+            (void)n;
+            co_await s.shutdown(1s);
+        },
+        asio::detached);
     p.io.run();
     EXPECT_EQ(first, read_status::timeout);
     EXPECT_EQ(second, read_status::data);
@@ -92,17 +97,20 @@ TEST(byte_stream, shorter_limit_after_longer_fires_on_time) {
     asio::write(p.client, asio::buffer(std::string("now")));
     read_status first{}, second{};
     std::chrono::steady_clock::duration waited{};
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        std::array<char, 16> buf;
-        auto [st, n] = co_await s.read_some(asio::buffer(buf), 60s);
-        first = st;
-        const auto t0 = std::chrono::steady_clock::now();
-        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 100ms);  // nothing comes
-        waited = std::chrono::steady_clock::now() - t0;
-        second = st2;
-        co_await s.shutdown(1s);
-        (void)n, (void)n2;
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            auto [st, n] = co_await s.read_some(asio::buffer(buf), 60s);
+            first = st;
+            const auto t0 = std::chrono::steady_clock::now();
+            auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 100ms);  // nothing comes
+            waited = std::chrono::steady_clock::now() - t0;
+            second = st2;
+            co_await s.shutdown(1s);
+            (void)n, (void)n2;
+        },
+        asio::detached);
     p.io.run();
     EXPECT_EQ(first, read_status::data);
     EXPECT_EQ(second, read_status::timeout);
@@ -116,22 +124,25 @@ TEST(byte_stream, deadline_moved_on_is_not_a_timeout) {
     asio::write(p.client, asio::buffer(std::string("one")));
     read_status second{};
     std::string got;
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        std::array<char, 16> buf;
-        auto [st, n] = co_await s.read_some(asio::buffer(buf), 100ms);  // answered at once; its wait stays
-        // The next read may take 5 s; its data comes after the first wait
-        // has ended, which must only wait again.
-        std::thread late([&p] {
-            std::this_thread::sleep_for(300ms);
-            asio::write(p.client, asio::buffer(std::string("two")));
-        });
-        auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 5s);
-        late.join();
-        second = st2;
-        got.assign(buf.data(), n2);
-        co_await s.shutdown(1s);
-        (void)st, (void)n;
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            auto [st, n] = co_await s.read_some(asio::buffer(buf), 100ms);  // answered at once; its wait stays
+            // The next read may take 5 s; its data comes after the first wait
+            // has ended, which must only wait again.
+            std::thread late([&p] {
+                std::this_thread::sleep_for(300ms);
+                asio::write(p.client, asio::buffer(std::string("two")));
+            });
+            auto [st2, n2] = co_await s.read_some(asio::buffer(buf), 5s);
+            late.join();
+            second = st2;
+            got.assign(buf.data(), n2);
+            co_await s.shutdown(1s);
+            (void)st, (void)n;
+        },
+        asio::detached);
     p.io.run();
     EXPECT_EQ(second, read_status::data);
     EXPECT_EQ(got, "two");
@@ -141,12 +152,15 @@ TEST(byte_stream, shutdown_leaves_no_timer_running) {
     loopback_pair p;
     byte_stream s(std::move(p.server));
     asio::write(p.client, asio::buffer(std::string("x")));
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        std::array<char, 16> buf;
-        co_await s.read_some(asio::buffer(buf), 60s);
-        co_await s.write_all("y", 60s);
-        co_await s.shutdown(1s);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            co_await s.read_some(asio::buffer(buf), 60s);
+            co_await s.write_all("y", 60s);
+            co_await s.shutdown(1s);
+        },
+        asio::detached);
     const auto t0 = std::chrono::steady_clock::now();
     p.io.run();  // returns once the coroutine is done: no 60 s wait pending
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
@@ -161,12 +175,15 @@ TEST(byte_stream, write_limit_bounds_progress_not_the_total) {
     const std::string big(2 << 20, 'z');
     bool ok = false;
     std::chrono::steady_clock::duration took{};
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        const auto t0 = std::chrono::steady_clock::now();
-        ok = co_await s.write_all(big, 200ms);
-        took = std::chrono::steady_clock::now() - t0;
-        co_await s.shutdown(1s);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            const auto t0 = std::chrono::steady_clock::now();
+            ok = co_await s.write_all(big, 200ms);
+            took = std::chrono::steady_clock::now() - t0;
+            co_await s.shutdown(1s);
+        },
+        asio::detached);
     std::size_t got = 0;
     std::thread reader([&] {
         std::array<char, 16 * 1024> buf;
@@ -190,12 +207,15 @@ TEST(byte_stream, write_fails_once_no_byte_moves_for_the_limit) {
     const std::string big(8 << 20, 'z');  // the client never reads
     bool ok = true;
     std::chrono::steady_clock::duration took{};
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        const auto t0 = std::chrono::steady_clock::now();
-        ok = co_await s.write_all(big, 200ms);
-        took = std::chrono::steady_clock::now() - t0;
-        co_await s.shutdown(100ms);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            const auto t0 = std::chrono::steady_clock::now();
+            ok = co_await s.write_all(big, 200ms);
+            took = std::chrono::steady_clock::now() - t0;
+            co_await s.shutdown(100ms);
+        },
+        asio::detached);
     p.io.run();
     EXPECT_FALSE(ok);
     EXPECT_GE(took, 200ms);
@@ -224,14 +244,17 @@ TEST(byte_stream, self_signed_certificate_and_tls_upgrade) {
 
     bool server_ok = false;
     std::string got;
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        server_ok = co_await s.start_tls(**ctx, 5s);
-        std::array<char, 64> buf;
-        auto [st, n] = co_await s.read_some(asio::buffer(buf), 5s);
-        if (st == read_status::data) got.assign(buf.data(), n);
-        co_await s.write_all("pong", 5s);
-        co_await s.shutdown(100ms);  // the client sends no close_notify: bounded
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            server_ok = co_await s.start_tls(**ctx, 5s);
+            std::array<char, 64> buf;
+            auto [st, n] = co_await s.read_some(asio::buffer(buf), 5s);
+            if (st == read_status::data) got.assign(buf.data(), n);
+            co_await s.write_all("pong", 5s);
+            co_await s.shutdown(100ms);  // the client sends no close_notify: bounded
+        },
+        asio::detached);
     bool client_ok = false;
     std::string reply(4, '\0');
     std::thread t([&] {
@@ -262,10 +285,13 @@ TEST(byte_stream, tls_handshake_with_garbage_fails_cleanly) {
     byte_stream s(std::move(p.server));
     asio::write(p.client, asio::buffer(std::string("USER alice\r\nPASS x\r\n")));
     bool ok = true;
-    asio::co_spawn(p.io, [&]() -> asio::awaitable<void> {
-        ok = co_await s.start_tls(**ctx, 2s);
-        co_await s.shutdown(100ms);
-    }, asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            ok = co_await s.start_tls(**ctx, 2s);
+            co_await s.shutdown(100ms);
+        },
+        asio::detached);
     p.io.run();
     EXPECT_FALSE(ok);
     std::filesystem::remove_all(dir);

@@ -17,7 +17,7 @@ TEST(connection_limits, total_and_per_ip) {
     EXPECT_EQ(lim.active(), 3u);
     a1.reset();
     EXPECT_EQ(lim.active(), 2u);
-    EXPECT_TRUE(lim.try_acquire("10.0.0.1"));   // released slot is reusable (and released again)
+    EXPECT_TRUE(lim.try_acquire("10.0.0.1"));  // released slot is reusable (and released again)
     EXPECT_EQ(lim.active(), 2u);
 }
 

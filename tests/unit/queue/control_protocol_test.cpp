@@ -41,14 +41,14 @@ const std::vector<invalid_case> invalid = {
     {"BOUNCE\n", "BOUNCE needs a queue id"},
     {"DELETE \n", "not a queue id"},
     {"FLUSH \n", "not a queue id"},
-    {"DELETE 0123456789ABCDEF\n", "not a queue id"},        // the spool's ids are lower case
-    {"DELETE 0123456789abcde\n", "not a queue id"},         // 15 digits
-    {"DELETE 0123456789abcdef0\n", "not a queue id"},       // 17
-    {"DELETE  0123456789abcdef\n", "not a queue id"},       // two spaces
-    {"DELETE 0123456789abcdef \n", "not a queue id"},       // trailing space
+    {"DELETE 0123456789ABCDEF\n", "not a queue id"},   // the spool's ids are lower case
+    {"DELETE 0123456789abcde\n", "not a queue id"},    // 15 digits
+    {"DELETE 0123456789abcdef0\n", "not a queue id"},  // 17
+    {"DELETE  0123456789abcdef\n", "not a queue id"},  // two spaces
+    {"DELETE 0123456789abcdef \n", "not a queue id"},  // trailing space
     {"DELETE ../../etc/passwd\n", "not a queue id"},
     {"DELETE 0123456789abcdef 0123456789abcdef\n", "not a queue id"},
-    {"DELETE 0123456789abcde\rf\n", "not a queue id"},     // a bare CR is no line end
+    {"DELETE 0123456789abcde\rf\n", "not a queue id"},  // a bare CR is no line end
     {std::string("FLUSH\0\n", 7), "unknown request"},
     {"DELETE\t0123456789abcdef\n", "unknown request"},
 };

@@ -32,8 +32,14 @@ envelope hostile() {
     e.recipients = {
         {"bob@example.test", "rfc822;bob@example.test", 1 | 2 | 4, recipient::status::pending, "", "", "", {}},
         {"", "", 8, recipient::status::delivered, "-", "", "", {}},
-        {"j\xc3\xb6rg@b\xc3\xbcro.test", " ", 0, recipient::status::failed,
-         "550 5.1.1 no such user\r\n550 and more\n", "", "", {}},
+        {"j\xc3\xb6rg@b\xc3\xbcro.test",
+         " ",
+         0,
+         recipient::status::failed,
+         "550 5.1.1 no such user\r\n550 and more\n",
+         "",
+         "",
+         {}},
     };
     e.recipients[2].remote_mta = "mx 1.example.test\r\n";
     e.recipients[2].dsn_status = "-";
@@ -105,9 +111,7 @@ TEST(queue_envelope, EveryFlippedByteAndTrailingGarbageIsRejected) {
 }
 
 // Malformed bodies with a correct checksum, so the parser itself must object.
-std::string sealed(const std::string& body) {
-    return body + fmt::format("end {:016x}\n", detail::checksum(body));
-}
+std::string sealed(const std::string& body) { return body + fmt::format("end {:016x}\n", detail::checksum(body)); }
 
 const std::string good_head =
     "mailroom-envelope 3\nid -\nsender a@b\nenvid -\nret full\nsmtputf8 0\n8bitmime 1\nclient -\nhelo -\n"
@@ -167,15 +171,15 @@ TEST(queue_envelope, MalformedButSealedIsRejected) {
         replace(good_head, "mailroom-envelope 3", "mailroom-envelope 0"),
         replace(good_head, "delay-warned 0\n", ""),
         replace(good_head, "delay-warned 0", "delay-warned 2"),
-        replace(good_head, "sender a@b\n", ""),                     // missing key
+        replace(good_head, "sender a@b\n", ""),                        // missing key
         replace(good_head, "sender a@b\n", "sender a@b\nsender c\n"),  // repeated key
-        replace(good_head, "sender a@b", "sender a b"),             // extra field
-        replace(good_head, "sender a@b", "sender "),                // empty value
+        replace(good_head, "sender a@b", "sender a b"),                // extra field
+        replace(good_head, "sender a@b", "sender "),                   // empty value
         replace(good_head, "sender a@b", "sender  a@b"),
-        replace(good_head, "sender a@b", "sender %"),               // bad escapes
+        replace(good_head, "sender a@b", "sender %"),  // bad escapes
         replace(good_head, "sender a@b", "sender a%4"),
         replace(good_head, "sender a@b", "sender a%GG"),
-        replace(good_head, "sender a@b", "sender a\rb"),            // raw bytes
+        replace(good_head, "sender a@b", "sender a\rb"),  // raw bytes
         replace(good_head, "sender a@b", std::string("sender a\0b", 10)),
         replace(good_head, "sender a@b", "sender a\xc3\xa9"),
         replace(good_head, "sender a@b", "sender\ta@b"),
@@ -189,16 +193,16 @@ TEST(queue_envelope, MalformedButSealedIsRejected) {
         replace(good_head, "attempts 0", "attempts 4294967296"),
         replace(good_head, "next-attempt 0", "next_attempt 0"),
         replace(good_head, "helo -\nauth -\n", "auth -\nhelo -\n"),  // order is fixed
-        good_head + "rcpt x@y - 0 pending -\n",                     // version-1 rcpt in version 3
-        good_head + "rcpt x@y - 0 pending - - - 0 none\n",          // 9 fields
-        good_head + "rcpt x@y - 0 pending - - - 0 none 0 -\n",      // 11 fields
-        good_head + "rcpt x@y - 16 pending - - - 0 none 0\n",       // unknown NOTIFY bit
+        good_head + "rcpt x@y - 0 pending -\n",                      // version-1 rcpt in version 3
+        good_head + "rcpt x@y - 0 pending - - - 0 none\n",           // 9 fields
+        good_head + "rcpt x@y - 0 pending - - - 0 none 0 -\n",       // 11 fields
+        good_head + "rcpt x@y - 16 pending - - - 0 none 0\n",        // unknown NOTIFY bit
         good_head + "rcpt x@y - 0 done - - - 0 none 0\n",
-        good_head + "rcpt x@y - 0 pending - - - x none 0\n",        // bad last-attempt time
-        good_head + "rcpt x@y - 0 pending - - %G 0 none 0\n",       // bad escape in status
-        good_head + "rcpt x@y - 0 pending - - - 0 maybe 0\n",       // unknown success notice
-        good_head + "rcpt x@y - 0 pending - - - 0 none 2\n",        // reported not a flag
-        good_head + good_rcpt + "bogus 1\n",                        // unknown key
+        good_head + "rcpt x@y - 0 pending - - - x none 0\n",   // bad last-attempt time
+        good_head + "rcpt x@y - 0 pending - - %G 0 none 0\n",  // bad escape in status
+        good_head + "rcpt x@y - 0 pending - - - 0 maybe 0\n",  // unknown success notice
+        good_head + "rcpt x@y - 0 pending - - - 0 none 2\n",   // reported not a flag
+        good_head + good_rcpt + "bogus 1\n",                   // unknown key
         good_head + "rcpt x@y - 0 pending - - - 0 none 0\r\n",
         good_head + good_rcpt + "rcpt x@y - 0 pending - - - 0 none 0",  // torn line
     };

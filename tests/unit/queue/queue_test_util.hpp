@@ -13,8 +13,14 @@ namespace mailroom::queue::test {
 inline envelope sample_envelope(std::string sender = "alice@example.test") {
     envelope e;
     e.sender = std::move(sender);
-    e.recipients = {{"bob@example.test", "rfc822;bob@example.test", recipient::notify_failure,
-                     recipient::status::pending, "", "", "", {}},
+    e.recipients = {{"bob@example.test",
+                     "rfc822;bob@example.test",
+                     recipient::notify_failure,
+                     recipient::status::pending,
+                     "",
+                     "",
+                     "",
+                     {}},
                     {"carol@example.test", "", 0, recipient::status::pending, "", "", "", {}}};
     e.envid = "env-1";
     e.ret = envelope::ret_kind::headers;

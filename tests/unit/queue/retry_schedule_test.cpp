@@ -94,7 +94,7 @@ TEST(queue_retry_schedule, DelayWarningOnceWhenConfigured) {
     EXPECT_FALSE(should_warn_delay(p, arrived, arrived + 4h - 1s, false));
     EXPECT_TRUE(should_warn_delay(p, arrived, arrived + 4h, false));
     EXPECT_TRUE(should_warn_delay(p, arrived, arrived + 30h, false));
-    EXPECT_FALSE(should_warn_delay(p, arrived, arrived + 30h, true));  // already sent
+    EXPECT_FALSE(should_warn_delay(p, arrived, arrived + 30h, true));                    // already sent
     EXPECT_FALSE(should_warn_delay(p, arrived, arrived + std::chrono::days(5), false));  // bounce instead
 }
 
@@ -114,7 +114,10 @@ TEST(queue_retry_schedule, BadPoliciesAreRefusedWithAReason) {
     EXPECT_TRUE(bad([](retry_policy& p) { p.delay_warning_after = -1s; }));
     EXPECT_TRUE(bad([](retry_policy& p) { p.delay_warning_after = std::chrono::days(5); }));
     EXPECT_FALSE(bad([](retry_policy& p) { p.delay_warning_after = 4h; }));
-    EXPECT_FALSE(bad([](retry_policy& p) { p.growth_factor = 1.0; p.max_delay = p.initial_delay; }));
+    EXPECT_FALSE(bad([](retry_policy& p) {
+        p.growth_factor = 1.0;
+        p.max_delay = p.initial_delay;
+    }));
 }
 
 }  // namespace

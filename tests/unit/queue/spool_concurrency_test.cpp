@@ -180,8 +180,9 @@ TEST(queue_spool_concurrency, CallersArrivingDuringAFlushShareTheNextAndAFailedS
     std::vector<std::thread> pool;
     for (int i = 0; i < followers; ++i)
         pool.emplace_back([&, i] {
-            outcomes[static_cast<std::size_t>(i)] =
-                s.enqueue(sample_envelope(), i == 5 ? "POISON\r\n" : fmt::format("follower {}\r\n", i));
+            outcomes[static_cast<std::size_t>(i)] = s.enqueue(sample_envelope(),
+                                                              i == 5 ? "POISON\r\n"
+                                                                     : fmt::format("follower {}\r\n", i));
         });
     // They write their files and join; waiting for that is the test's job.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -211,10 +212,11 @@ TEST(queue_spool_concurrency, ThroughputWithOneKibMessages) {
         const auto sent = enqueue_from_threads(**s, threads, per_thread, 1024);
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         const auto c = (*s)->counters();
-        std::cout << fmt::format("queue throughput: threads={} messages={} seconds={:.3f} messages/s={:.0f} "
-                                 "batches={} fsyncs={}\n",
-                                 threads, sent.size(), took.count(), static_cast<double>(sent.size()) / took.count(),
-                                 c.flush_batches, c.fsyncs);
+        std::cout << fmt::format(
+            "queue throughput: threads={} messages={} seconds={:.3f} messages/s={:.0f} "
+            "batches={} fsyncs={}\n",
+            threads, sent.size(), took.count(), static_cast<double>(sent.size()) / took.count(), c.flush_batches,
+            c.fsyncs);
     }
 }
 

@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
+#include "queue_test_util.hpp"
 #include "support/failing_file_system.hpp"
 #include "support/memory_file_system.hpp"
-#include "queue_test_util.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::queue {
@@ -67,10 +67,8 @@ void one_message_life(spool& s, expectation& x, const std::string& tag, bool upd
         const auto ec = s.update(changed);
         std::lock_guard l(x.mutex);
         auto& allowed = x.acked[*id].allowed;
-        if (!ec)
-            allowed = {changed};
-        else
-            allowed.push_back(changed);
+        if (!ec) allowed = {changed};
+        else allowed.push_back(changed);
     }
     if (remove) {
         const auto ec = s.remove(*id);
@@ -108,8 +106,7 @@ void threaded_scenario(file_system& fsys, const fs::path& dir, expectation& x, i
 }
 
 // Reopens the spool (fault-free) and checks the invariant.
-void verify(file_system& fsys, const fs::path& dir, expectation& x, bool unacked_may_appear,
-            const std::string& where) {
+void verify(file_system& fsys, const fs::path& dir, expectation& x, bool unacked_may_appear, const std::string& where) {
     SCOPED_TRACE(where);
     auto s = spool::open(dir, fsys);
     ASSERT_TRUE(s) << s.error().message();

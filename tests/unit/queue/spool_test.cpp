@@ -183,7 +183,7 @@ TEST_F(queue_spool, RecoverAfterSimulatedCrashesReturnsExactlyTheAcknowledged) {
     for (const auto& [id, m] : acked) ids.push_back(id);
     // 0, 1: leftovers of half-done enqueues that were never acknowledged.
     fs::rename(q / (ids[0] + ".env"), dir / "tmp" / (ids[0] + ".env"));  // message without envelope
-    fs::remove(q / (ids[1] + ".msg"));                                    // envelope without message
+    fs::remove(q / (ids[1] + ".msg"));                                   // envelope without message
     // 2: truncated envelope; 3: truncated message; 4: message bytes damaged;
     // 5: an envelope naming another id.
     auto env2 = detail::parse_record(*real_file_system().read_file(q / (ids[2] + ".env")));

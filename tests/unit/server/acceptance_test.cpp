@@ -54,7 +54,8 @@ TEST(server_acceptance, alias_targets_inherit_notify_and_orcpt_less_success) {
 
 TEST(server_acceptance, duplicates_keep_their_first_options) {
     const auto plan = plan_acceptance({rcpt("a@here.test", never), rcpt("b@here.test", failure)},
-                                      {to({"ann@here.test"}, {"x@there.test"}), to({"ann@here.test"}, {"x@there.test"})});
+                                      {to({"ann@here.test"}, {"x@there.test"}),
+                                       to({"ann@here.test"}, {"x@there.test"})});
     EXPECT_EQ(plan.local_mailboxes.size(), 1u);
     ASSERT_EQ(plan.remote.size(), 1u);
     EXPECT_EQ(plan.remote[0].notify, never);

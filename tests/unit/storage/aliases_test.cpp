@@ -53,9 +53,9 @@ void expect_resolves(userdb& db, const std::string& address, const strings& loca
 TEST_F(storage_alias, AddAndErrors) {
     EXPECT_FALSE(db_->add_alias("Info@Example.TEST", "Alice@example.test"));
     EXPECT_EQ(db_->add_alias("info@example.test", "ALICE@EXAMPLE.TEST"), errc::already_exists);
-    EXPECT_FALSE(db_->add_alias("info@example.test", "friend@Remote.TEST"));  // remote target
+    EXPECT_FALSE(db_->add_alias("info@example.test", "friend@Remote.TEST"));       // remote target
     EXPECT_FALSE(db_->add_alias("info@example.test", "nobody-yet@example.test"));  // target need not exist
-    EXPECT_FALSE(db_->add_alias("@Example.test", "carol@example.test"));  // catch-all
+    EXPECT_FALSE(db_->add_alias("@Example.test", "carol@example.test"));           // catch-all
     EXPECT_EQ(db_->add_alias("@example.test", "carol@example.test"), errc::already_exists);
     EXPECT_FALSE(db_->add_alias("alice@example.test", "alice@example.test"));  // a user may be a source
 
@@ -210,7 +210,7 @@ TEST_F(storage_alias, DepthLimit) {
 TEST_F(storage_alias, CatchAllOnlyForUnknownLocalParts) {
     alias("@example.test", {e("carol")});
     alias(e("team"), {e("alice"), e("bob")});
-    expect_resolves(*db_, e("alice"), {e("alice")}, {});  // a user wins
+    expect_resolves(*db_, e("alice"), {e("alice")}, {});           // a user wins
     expect_resolves(*db_, e("team"), {e("alice"), e("bob")}, {});  // an alias wins
     expect_resolves(*db_, "Whoever@Example.TEST", {e("carol")}, {});
     expect_resolves(*db_, "x@other.local", {}, {});  // other domain: no catch-all
@@ -235,11 +235,11 @@ TEST_F(storage_alias, OwnsAddress) {
     EXPECT_TRUE(db_->owns_address("Alice@Example.test", "INFO@example.test").value());
     EXPECT_TRUE(db_->owns_address(e("bob"), e("info")).value());
     EXPECT_FALSE(db_->owns_address(e("carol"), e("info")).value());
-    EXPECT_FALSE(db_->owns_address(e("alice"), e("all")).value());       // only direct targets
-    EXPECT_FALSE(db_->owns_address(e("carol"), e("random")).value());    // never the catch-all
+    EXPECT_FALSE(db_->owns_address(e("alice"), e("all")).value());     // only direct targets
+    EXPECT_FALSE(db_->owns_address(e("carol"), e("random")).value());  // never the catch-all
     EXPECT_FALSE(db_->owns_address(e("carol"), "@example.test").value());
     EXPECT_FALSE(db_->owns_address(e("alice"), "x@remote.test").value());
-    EXPECT_TRUE(db_->owns_address("x@remote.test", e("fwd")).value());   // the pair is what counts
+    EXPECT_TRUE(db_->owns_address("x@remote.test", e("fwd")).value());  // the pair is what counts
     EXPECT_FALSE(db_->owns_address(e("alice"), "not an address").value());
     EXPECT_FALSE(db_->owns_address("not an address", e("info")).value());
 }

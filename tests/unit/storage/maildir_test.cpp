@@ -33,7 +33,10 @@ protected:
 };
 
 TEST_F(storage_maildir, DeliverStoresLfAndCountsCrlfOctets) {
-    struct c { std::string in, stored; std::uint64_t wire; };
+    struct c {
+        std::string in, stored;
+        std::uint64_t wire;
+    };
     const std::vector<c> cases{
         {"a\nb\n", "a\nb\n", 6},
         {"a\r\nb\r\n", "a\nb\n", 6},
@@ -127,7 +130,8 @@ TEST_F(storage_maildir, CorruptUidlistStartsANewUidValidity) {
     }
     // Torn after the header (only the first line survived a crash).
     const auto header = slurp(box.root() / "mailroom-uidlist");
-    std::ofstream(box.root() / "mailroom-uidlist", std::ios::trunc) << header.substr(0, header.find('\n')) << "\n1 torn";
+    std::ofstream(box.root() / "mailroom-uidlist", std::ios::trunc)
+        << header.substr(0, header.find('\n')) << "\n1 torn";
     auto lock = box.lock_exclusive().value();
     auto after = box.scan(lock);
     ASSERT_TRUE(after);
@@ -150,7 +154,8 @@ TEST_F(storage_maildir, ManyDeliveriesInOneSecondKeepTheirOrder) {
     auto lock = box.lock_exclusive().value();
     auto list = box.scan(lock).value();
     ASSERT_EQ(list.size(), 50u);
-    for (int i = 0; i < 50; ++i) EXPECT_EQ(box.read(list[static_cast<std::size_t>(i)]).value(), "message " + std::to_string(i) + "\n");
+    for (int i = 0; i < 50; ++i)
+        EXPECT_EQ(box.read(list[static_cast<std::size_t>(i)]).value(), "message " + std::to_string(i) + "\n");
 }
 
 TEST_F(storage_maildir, LargeEightBitMessageIsByteExact) {
@@ -215,14 +220,16 @@ TEST_F(storage_maildir, UidListFormatAndRewriteOnlyOnChange) {
     const auto text = slurp(box.root() / "mailroom-uidlist");
     const auto v = list[0].uidl.substr(0, 8);
     EXPECT_EQ(text, "V" + std::to_string(std::stoul(v, nullptr, 16)) + " N3\n1 " + a + "\n2 " + b + "\n");
-    struct stat before {}, after {};
+    struct stat before {
+    }, after{};
     ASSERT_EQ(::stat((box.root() / "mailroom-uidlist").c_str(), &before), 0);
     ASSERT_EQ(box.scan(lock).value().size(), 2u);
     ASSERT_EQ(::stat((box.root() / "mailroom-uidlist").c_str(), &after), 0);
     EXPECT_EQ(before.st_ino, after.st_ino);  // unchanged: not replaced
-    fs::remove(list[0].path);                 // gone behind our back
+    fs::remove(list[0].path);                // gone behind our back
     ASSERT_EQ(box.scan(lock).value().size(), 1u);
-    EXPECT_EQ(slurp(box.root() / "mailroom-uidlist"), "V" + std::to_string(std::stoul(v, nullptr, 16)) + " N3\n2 " + b + "\n");
+    EXPECT_EQ(slurp(box.root() / "mailroom-uidlist"),
+              "V" + std::to_string(std::stoul(v, nullptr, 16)) + " N3\n2 " + b + "\n");
 }
 
 TEST_F(storage_maildir, ForeignFilesGetUidsInDeliveryOrder) {
@@ -234,7 +241,8 @@ TEST_F(storage_maildir, ForeignFilesGetUidsInDeliveryOrder) {
     ASSERT_EQ(list.size(), 4u);
     std::vector<std::string> order;
     for (const auto& e : list) order.push_back(e.path.filename().string());
-    EXPECT_EQ(order, (std::vector<std::string>{"1500000000.M5P1.h", "1600000001.a", "1600000001.z:2,S", "1600000002.b"}));
+    EXPECT_EQ(order,
+              (std::vector<std::string>{"1500000000.M5P1.h", "1600000001.a", "1600000001.z:2,S", "1600000002.b"}));
     for (std::size_t i = 0; i < list.size(); ++i) {
         EXPECT_EQ(list[i].uid, i + 1);
         EXPECT_EQ(list[i].crlf_size, 3u);

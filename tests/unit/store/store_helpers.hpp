@@ -16,8 +16,8 @@ namespace mailroom::store::test {
 // Appends text to folder through a writer, in chunks of `split` octets, and
 // commits it; returns the UID (0: left to the next sync) or the error.
 inline result<std::uint32_t> append(mail_store& s, durable::group_commit& gc, std::string_view text,
-                                    std::string_view folder = "INBOX", flag_set flags = 0,
-                                    std::size_t split = 1 << 20, change_bus* bus = nullptr) {
+                                    std::string_view folder = "INBOX", flag_set flags = 0, std::size_t split = 1 << 20,
+                                    change_bus* bus = nullptr) {
     auto w = s.begin_append(folder);
     if (!w) return w.error();
     for (std::size_t i = 0; i < text.size(); i += split)

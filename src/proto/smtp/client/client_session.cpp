@@ -64,7 +64,8 @@ void client_session::feed_eof() {
 void client_session::timed_out() {
     if (phase_ == phase::closed) return;
     if (phase_ == phase::quit) return close(quit_reason_, quit_detail_);
-    fail_connection(close_reason::timeout, "timeout waiting for the reply to " + std::string(phase_name(current_phase())));
+    fail_connection(close_reason::timeout,
+                    "timeout waiting for the reply to " + std::string(phase_name(current_phase())));
 }
 
 void client_session::process() {
@@ -76,7 +77,8 @@ void client_session::process() {
         const auto& r = std::get<reply>(next);
         const auto p = current_phase();
         if (p == phase::idle || p == phase::sasl)
-            return fail_connection(close_reason::protocol_error, "protocol error: reply without a command: " + r.summary());
+            return fail_connection(close_reason::protocol_error,
+                                   "protocol error: reply without a command: " + r.summary());
         // RFC 5321 §3.8: 421 means the server is closing; we send nothing more.
         if (r.code == 421 && p != phase::quit)
             return fail_connection(close_reason::server_closed, "server closing: " + r.summary(), r);
@@ -143,8 +145,9 @@ void client_session::on_ehlo(const reply& r) {
 }
 
 void client_session::on_helo(const reply& r) {
-    if (!r.positive()) return refuse_session(r.permanent() ? delivery_status::permanent : delivery_status::temporary, r,
-                                             close_reason::failed);
+    if (!r.positive())
+        return refuse_session(r.permanent() ? delivery_status::permanent : delivery_status::temporary, r,
+                              close_reason::failed);
     caps_ = {};
     esmtp_ = false;
     after_hello();
@@ -158,7 +161,8 @@ void client_session::after_hello() {
         return;
     }
     if (!tls_active_ && cfg_.tls == tls_policy::required)
-        return refuse_session(delivery_status::temporary, reply::local("4.7.0", "TLS is required but the server does not offer STARTTLS"),
+        return refuse_session(delivery_status::temporary,
+                              reply::local("4.7.0", "TLS is required but the server does not offer STARTTLS"),
                               close_reason::failed);
     if (cfg_.authenticate && !authenticated_) return begin_auth();
     next_message();
@@ -169,7 +173,8 @@ void client_session::on_starttls(const reply& r) {
         // Anything already read came before TLS: it must not be taken as
         // the server's word inside it (RFC 3207 §4.2).
         if (reader_.has_unread_bytes())
-            return fail_connection(close_reason::protocol_error, "protocol error: data pipelined after the STARTTLS reply");
+            return fail_connection(close_reason::protocol_error,
+                                   "protocol error: data pipelined after the STARTTLS reply");
         phase_ = phase::tls_handshake;
         out_.emplace_back(start_tls{});
         return;
@@ -214,8 +219,9 @@ void client_session::begin_auth() {
     std::string offered;
     for (const auto& m : caps_.auth) offered += (offered.empty() ? "" : " ") + m;
     refuse_session(delivery_status::temporary,
-                   reply::local("4.7.0", "no usable AUTH mechanism (server offers: " + (offered.empty() ? "none" : offered) +
-                                            (tls_active_ ? ")" : "; PLAIN and LOGIN need TLS)")),
+                   reply::local("4.7.0",
+                                "no usable AUTH mechanism (server offers: " + (offered.empty() ? "none" : offered) +
+                                    (tls_active_ ? ")" : "; PLAIN and LOGIN need TLS)")),
                    close_reason::failed);
 }
 
@@ -247,8 +253,8 @@ void client_session::sasl_response(secret response_b64) {
 void client_session::sasl_cancel() {
     if (phase_ != phase::sasl) return;
     if (!sasl_started_)
-        return refuse_session(delivery_status::temporary, reply::local("4.7.0", "SASL client could not start " + mechanism_),
-                              close_reason::failed);
+        return refuse_session(delivery_status::temporary,
+                              reply::local("4.7.0", "SASL client could not start " + mechanism_), close_reason::failed);
     phase_ = phase::auth;
     send("*\r\n");  // RFC 4954 §4: cancel; the server answers 501
     settle();
@@ -307,7 +313,8 @@ void client_session::refuse_session(delivery_status status, reply response, clos
 
 void client_session::fail_connection(close_reason why, std::string detail, std::optional<reply> response) {
     if (phase_ == phase::closed) return;
-    const reply r = response ? *response : reply::local(why == close_reason::protocol_error ? "4.5.0" : "4.4.2", detail);
+    const reply r = response ? *response
+                             : reply::local(why == close_reason::protocol_error ? "4.5.0" : "4.4.2", detail);
     abandon_transaction(r);
     fail_queued(delivery_status::temporary, r);
     close(why, std::move(detail));

@@ -44,9 +44,9 @@ enum class tls_policy {
 struct client_config {
     std::string helo_name = "localhost";
     tls_policy tls = tls_policy::opportunistic;
-    bool authenticate = false;                              // AUTH before the first MAIL (smarthost)
+    bool authenticate = false;                                   // AUTH before the first MAIL (smarthost)
     std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN"};  // our preference, upper case
-    bool plaintext_auth = false;      // allow PLAIN/LOGIN without TLS
+    bool plaintext_auth = false;                                 // allow PLAIN/LOGIN without TLS
     // A refused login bounces every message only when the administrator
     // says so; by default it is a temporary failure (a wrong password is
     // ours to fix, not the senders' problem; Postfix soft-bounces too).
@@ -62,9 +62,13 @@ struct send_bytes {
     bool message_body = false;  // the DATA body: write it under the data_block timeout per write
     bool sensitive = false;     // AUTH data: a trace shows "********"
 };
-struct start_tls {};                                // answer: tls_started() or tls_failed()
-struct sasl_start { std::string mechanism; };       // answer: sasl_initial() or sasl_cancel()
-struct sasl_step { std::string challenge_b64; };    // answer: sasl_response() or sasl_cancel()
+struct start_tls {};  // answer: tls_started() or tls_failed()
+struct sasl_start {
+    std::string mechanism;
+};  // answer: sasl_initial() or sasl_cancel()
+struct sasl_step {
+    std::string challenge_b64;
+};  // answer: sasl_response() or sasl_cancel()
 // Every recipient of one message has its outcome, in the message's order.
 struct message_done {
     std::string id;
@@ -72,22 +76,38 @@ struct message_done {
     bool dsn_passed_on = false;  // the server offered DSN (else RFC 3461 §4: a "relayed" notice is ours)
 };
 enum class close_reason {
-    quit,            // normal end after QUIT
-    failed,          // the server refused the session (greeting, EHLO, TLS, AUTH); QUIT was sent
-    server_closed,   // 421 (RFC 5321 §3.8)
-    protocol_error,  // unparsable or unexpected replies
-    connection_lost, // feed_eof() before we were done
-    timeout,         // timed_out()
-    tls_failed,      // tls_failed()
+    quit,             // normal end after QUIT
+    failed,           // the server refused the session (greeting, EHLO, TLS, AUTH); QUIT was sent
+    server_closed,    // 421 (RFC 5321 §3.8)
+    protocol_error,   // unparsable or unexpected replies
+    connection_lost,  // feed_eof() before we were done
+    timeout,          // timed_out()
+    tls_failed,       // tls_failed()
 };
-struct close_connection { close_reason why; std::string detail; };
+struct close_connection {
+    close_reason why;
+    std::string detail;
+};
 
 using action = std::variant<send_bytes, start_tls, sasl_start, sasl_step, message_done, close_connection>;
 
 // What the session waits for; reply_timeout() gives the RFC 5321 §4.5.3.2 limit.
 enum class phase {
-    greeting, ehlo, helo, starttls, tls_handshake, auth, sasl, idle,
-    mail, rcpt, data, data_end, rset, quit, closed,
+    greeting,
+    ehlo,
+    helo,
+    starttls,
+    tls_handshake,
+    auth,
+    sasl,
+    idle,
+    mail,
+    rcpt,
+    data,
+    data_end,
+    rset,
+    quit,
+    closed,
 };
 std::string_view phase_name(phase p) noexcept;
 
@@ -126,9 +146,9 @@ private:
     struct transaction {
         outgoing_message msg;
         std::vector<std::optional<recipient_outcome>> outcomes;  // nullopt: undecided
-        std::vector<std::size_t> to_send;  // recipients that go to the server, in order
-        std::size_t next_rcpt = 0;         // index into to_send (without PIPELINING)
-        std::deque<std::pair<expect, std::size_t>> pending;  // replies still due, in order
+        std::vector<std::size_t> to_send;                        // recipients that go to the server, in order
+        std::size_t next_rcpt = 0;                               // index into to_send (without PIPELINING)
+        std::deque<std::pair<expect, std::size_t>> pending;      // replies still due, in order
         std::vector<std::size_t> accepted;
         std::optional<reply> mail_refused;
         bool pipelined = false;
@@ -176,11 +196,11 @@ private:
     bool need_rset_ = false;
     std::optional<transaction> tx_;
     std::string mechanism_;
-    bool sasl_started_ = false;        // the AUTH line is out: a cancel sends "*"
-    std::optional<secret> pending_ir_; // initial response too long for the AUTH line (RFC 4954 §4)
+    bool sasl_started_ = false;         // the AUTH line is out: a cancel sends "*"
+    std::optional<secret> pending_ir_;  // initial response too long for the AUTH line (RFC 4954 §4)
     close_reason quit_reason_ = close_reason::quit;
     std::string quit_detail_;
-    bool spoke_out_of_turn_ = false;   // the server's bytes were waiting when we sent a command
+    bool spoke_out_of_turn_ = false;  // the server's bytes were waiting when we sent a command
 };
 
 }  // namespace mailroom::smtp::client

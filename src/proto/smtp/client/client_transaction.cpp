@@ -65,8 +65,8 @@ bool client_session::refuse_locally(outgoing_message& m) {
         // rewrites MIME structure and breaks signatures (DKIM, S/MIME).
         why = reply::local("5.6.3", "the message has 8-bit content and the server does not offer 8BITMIME");
     } else if (caps_.size && caps_.size_limit > 0 && m.content.size() > caps_.size_limit) {
-        why = reply::local("5.3.4", "message size " + std::to_string(m.content.size()) + " exceeds the server's limit " +
-                                       std::to_string(caps_.size_limit));
+        why = reply::local("5.3.4", "message size " + std::to_string(m.content.size()) +
+                                        " exceeds the server's limit " + std::to_string(caps_.size_limit));
     }
     if (!why) return false;
     std::vector<recipient_outcome> out;
@@ -82,8 +82,7 @@ void client_session::begin_transaction(outgoing_message m) {
         if (unsafe_address(m.recipients[i].address))
             tx.outcomes[i] = recipient_outcome{m.recipients[i].address, delivery_status::permanent, stage::local,
                                                reply::local("5.1.3", "invalid recipient address")};
-        else
-            tx.to_send.push_back(i);
+        else tx.to_send.push_back(i);
     }
     tx.msg = std::move(m);
     if (tx.to_send.empty()) {
@@ -129,7 +128,8 @@ void client_session::on_transaction_reply(const reply& r) {
                 tx.accepted.push_back(index);
             } else {
                 tx.outcomes[index] = recipient_outcome{tx.msg.recipients[index].address,
-                                                       r.permanent() ? delivery_status::permanent : delivery_status::temporary,
+                                                       r.permanent() ? delivery_status::permanent
+                                                                     : delivery_status::temporary,
                                                        stage::rcpt, r};
             }
             if (!tx.pipelined) return after_rcpt_reply();
@@ -148,7 +148,8 @@ void client_session::on_transaction_reply(const reply& r) {
             }
             // Refused DATA (with no accepted recipient, 503/554 is expected).
             if (!tx.mail_refused)
-                fail_undecided(tx, r.permanent() ? delivery_status::permanent : delivery_status::temporary, stage::data, r);
+                fail_undecided(tx, r.permanent() ? delivery_status::permanent : delivery_status::temporary, stage::data,
+                               r);
             return finish_transaction();
         case expect::data_end: {
             const auto status = r.positive()    ? delivery_status::delivered
@@ -177,7 +178,8 @@ void client_session::after_rcpt_reply() {
 void client_session::finish_transaction() {
     auto tx = std::move(*tx_);
     tx_.reset();
-    fail_undecided(tx, delivery_status::temporary, stage::connection, reply::local("4.5.0", "no reply for this recipient"));
+    fail_undecided(tx, delivery_status::temporary, stage::connection,
+                   reply::local("4.5.0", "no reply for this recipient"));
     // Anything short of a reply to the final dot leaves a transaction open.
     need_rset_ = true;
     for (const auto& o : tx.outcomes)

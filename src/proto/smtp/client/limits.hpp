@@ -18,13 +18,13 @@ struct reply_limits {
 
 // RFC 5321 §4.5.3.2: how long a client waits for each reply.
 struct reply_timeouts {
-    std::chrono::minutes greeting{5};          // §4.5.3.2.1 initial 220
-    std::chrono::minutes command{5};           // EHLO, STARTTLS, AUTH, RSET, QUIT (as for MAIL)
-    std::chrono::minutes mail{5};              // §4.5.3.2.2
-    std::chrono::minutes rcpt{5};              // §4.5.3.2.3
-    std::chrono::minutes data_initiation{2};   // §4.5.3.2.4 the 354
-    std::chrono::minutes data_block{3};        // §4.5.3.2.5 each write of the body (driver side)
-    std::chrono::minutes data_termination{10}; // §4.5.3.2.6 the reply to "."
+    std::chrono::minutes greeting{5};           // §4.5.3.2.1 initial 220
+    std::chrono::minutes command{5};            // EHLO, STARTTLS, AUTH, RSET, QUIT (as for MAIL)
+    std::chrono::minutes mail{5};               // §4.5.3.2.2
+    std::chrono::minutes rcpt{5};               // §4.5.3.2.3
+    std::chrono::minutes data_initiation{2};    // §4.5.3.2.4 the 354
+    std::chrono::minutes data_block{3};         // §4.5.3.2.5 each write of the body (driver side)
+    std::chrono::minutes data_termination{10};  // §4.5.3.2.6 the reply to "."
 };
 
 }  // namespace mailroom::smtp::client

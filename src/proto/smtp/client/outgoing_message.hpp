@@ -12,16 +12,16 @@
 namespace mailroom::smtp::client {
 
 struct outgoing_recipient {
-    std::string address;   // as the queue holds it, without <>
-    unsigned notify = 0;   // DSN NOTIFY bits as in smtp::rcpt_params (1 success, 2 failure, 4 delay, 8 never)
-    std::string orcpt;     // "rfc822;addr", decoded; "" = none
+    std::string address;  // as the queue holds it, without <>
+    unsigned notify = 0;  // DSN NOTIFY bits as in smtp::rcpt_params (1 success, 2 failure, 4 delay, 8 never)
+    std::string orcpt;    // "rfc822;addr", decoded; "" = none
 };
 
 struct outgoing_message {
-    std::string id;        // the queue id; echoed in the result
-    std::string sender;    // "" = null reverse-path (bounces)
+    std::string id;      // the queue id; echoed in the result
+    std::string sender;  // "" = null reverse-path (bounces)
     std::vector<outgoing_recipient> recipients;
-    std::string envid;     // DSN ENVID, decoded; "" = none
+    std::string envid;  // DSN ENVID, decoded; "" = none
     dsn_ret ret = dsn_ret::unspecified;
     bool smtputf8 = false;   // needs SMTPUTF8 (also implied by a non-ASCII address)
     bool eight_bit = false;  // content has 8-bit octets: needs 8BITMIME

@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "proto/smtp/client/limits.hpp"
 #include "proto/common/input_buffer.hpp"
+#include "proto/smtp/client/limits.hpp"
 
 namespace mailroom::smtp::client {
 
@@ -31,12 +31,12 @@ struct reply {
 };
 
 enum class reply_error {
-    bad_syntax,     // no 3-digit code, or no SP/'-'/end after it
-    bad_code,       // code outside 200..599 (RFC 5321 §4.2.1 uses 2xx-5xx)
-    mixed_codes,    // a multi-line reply whose lines carry different codes
-    line_too_long,  // over reply_limits::max_line_bytes
-    too_many_lines, // over reply_limits::max_lines
-    too_long,       // over reply_limits::max_reply_bytes
+    bad_syntax,      // no 3-digit code, or no SP/'-'/end after it
+    bad_code,        // code outside 200..599 (RFC 5321 §4.2.1 uses 2xx-5xx)
+    mixed_codes,     // a multi-line reply whose lines carry different codes
+    line_too_long,   // over reply_limits::max_line_bytes
+    too_many_lines,  // over reply_limits::max_lines
+    too_long,        // over reply_limits::max_reply_bytes
 };
 std::string_view describe(reply_error e) noexcept;
 

@@ -20,8 +20,8 @@ result<statement_use> statement_cache::get(std::string_view sql) {
         sqlite3_stmt* s = nullptr;
         // PERSISTENT: kept for the connection's lifetime, so SQLite takes
         // its memory from the heap rather than the lookaside slots.
-        const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                          &s, nullptr);
+        const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                                          nullptr);
         if (rc != SQLITE_OK) return sqlite_error(rc);
         it = statements_.emplace(std::string(sql), std::unique_ptr<sqlite3_stmt, finalizer>(s)).first;
     }

@@ -12,7 +12,9 @@ namespace {
 // state, then run the handler.
 enum class state { start, ready, done };
 enum class verb { hello, work, bye, unknown };
-struct command { verb what; };
+struct command {
+    verb what;
+};
 
 class toy_session {
 public:

@@ -47,9 +47,10 @@ TEST(input_buffer, splits_lines_at_every_offset) {
         {"12345678\r\nok\r\n", 8, {"<too long>", "ok"}},
         {"123456\r\nok\n", 8, {"123456", "ok"}},  // exactly the limit, CRLF included
         {"1234567\nok\n", 8, {"1234567", "ok"}},
-        {"12345678", 8, {"<too long>"}},          // reported once the limit is passed, before its LF
+        {"12345678", 8, {"<too long>"}},  // reported once the limit is passed, before its LF
         {std::string(100, 'x') + "\r\nafter\r\n", 16, {"<too long>", "after"}},
-        {"a\r\n" + std::string(100, 'x') + "\r\nb\r\n" + std::string(50, 'y') + "\nc\n", 16,
+        {"a\r\n" + std::string(100, 'x') + "\r\nb\r\n" + std::string(50, 'y') + "\nc\n",
+         16,
          {"a", "<too long>", "b", "<too long>", "c"}},
     };
     for (const auto& c : cases)

@@ -22,8 +22,10 @@ TEST(Pop3CommandParser, ValidLines) {
         {"UsEr alice", verb::user, "alice", {"alice"}},
         {"PASS  two  spaces ", verb::pass, " two  spaces ", {"two", "spaces"}},
         {"PASS tab\tinside", verb::pass, "tab\tinside", {"tab\tinside"}},
-        {"APOP mrose c4c9334bac560ecc979e58001b3e22fb", verb::apop,
-         "mrose c4c9334bac560ecc979e58001b3e22fb", {"mrose", "c4c9334bac560ecc979e58001b3e22fb"}},
+        {"APOP mrose c4c9334bac560ecc979e58001b3e22fb",
+         verb::apop,
+         "mrose c4c9334bac560ecc979e58001b3e22fb",
+         {"mrose", "c4c9334bac560ecc979e58001b3e22fb"}},
         {"AUTH", verb::auth, "", {}},
         {"AUTH PLAIN =", verb::auth, "PLAIN =", {"PLAIN", "="}},
         {"STLS", verb::stls, "", {}},
@@ -46,7 +48,9 @@ TEST(Pop3CommandParser, ValidLines) {
         {"USERS x", verb::unknown, "x", {"x"}},
         {" USER x", verb::unknown, "USER x", {"USER", "x"}},
         {"RETR  1", verb::retr, " 1", {"1"}},
-        {"USER \xc3\xa9l\xc3\xa8ve@example.test", verb::user, "\xc3\xa9l\xc3\xa8ve@example.test",
+        {"USER \xc3\xa9l\xc3\xa8ve@example.test",
+         verb::user,
+         "\xc3\xa9l\xc3\xa8ve@example.test",
          {"\xc3\xa9l\xc3\xa8ve@example.test"}},
     };
     for (const auto& c : cases) {

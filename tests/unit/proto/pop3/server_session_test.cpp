@@ -69,7 +69,8 @@ TEST(Pop3ServerSession, LargeMessageIsSentByteExact) {
     start_login(s);
 
     std::string raw;
-    for (int i = 0; raw.size() < (4u << 20); ++i) raw += (i % 3 ? "line \xe2\x82\xac " : ".dot ") + std::to_string(i) + "\n";
+    for (int i = 0; raw.size() < (4u << 20); ++i)
+        raw += (i % 3 ? "line \xe2\x82\xac " : ".dot ") + std::to_string(i) + "\n";
     const std::uint64_t wire_size = raw.size() + std::count(raw.begin(), raw.end(), '\n');
     s.maildrop_opened(std::vector<message_info>{{"uid1", wire_size}});
     EXPECT_EQ(drain_replies(s), "+OK Logged in.\r\n");

@@ -7,7 +7,13 @@ namespace {
 
 using namespace std::string_literals;
 
-struct good { std::string text; bool null_ok; bool utf8; std::string expected; std::string rest; };
+struct good {
+    std::string text;
+    bool null_ok;
+    bool utf8;
+    std::string expected;
+    std::string rest;
+};
 
 TEST(smtp_address, valid_paths) {
     const std::vector<good> cases{
@@ -19,7 +25,12 @@ TEST(smtp_address, valid_paths) {
         {"<\"q>q\"@example.test>", false, false, "\"q>q\"@example.test", ""},
         {"<postmaster@[127.0.0.1]>", false, false, "postmaster@[127.0.0.1]", ""},
         {"<x@[IPv6:::1]>", false, false, "x@[IPv6:::1]", ""},
-        {"<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", false, true, "j\xc3\xb6rg@b\xc3\xbc" "cher.example", ""},
+        {"<j\xc3\xb6rg@b\xc3\xbc"
+         "cher.example>",
+         false, true,
+         "j\xc3\xb6rg@b\xc3\xbc"
+         "cher.example",
+         ""},
         {"<>", true, false, "", ""},
         {"<> BODY=8BITMIME", true, false, "", " BODY=8BITMIME"},
     };
@@ -35,7 +46,7 @@ TEST(smtp_address, refused_paths) {
     const std::vector<std::tuple<std::string, bool, address_error>> cases{
         {"alice@example.test", false, address_error::syntax},
         {"<alice@example.test", false, address_error::syntax},
-        {"<>", false, address_error::syntax},                       // not for RCPT
+        {"<>", false, address_error::syntax},  // not for RCPT
         {"<alice>", false, address_error::syntax},
         {"<@example.test>", false, address_error::source_route},
         {"<@a.test,@b.test:user@c.test>", false, address_error::source_route},
@@ -55,7 +66,9 @@ TEST(smtp_address, refused_paths) {
         {"<\"a\x01\"@example.test>", false, address_error::syntax},
         {"<a\0@example.test>"s, false, address_error::syntax},
         {"<j\xc3\xb6rg@example.test>", false, address_error::utf8_not_allowed},
-        {"<a@b\xc3\xbc" "cher.example>", false, address_error::utf8_not_allowed},
+        {"<a@b\xc3\xbc"
+         "cher.example>",
+         false, address_error::utf8_not_allowed},
         {"<" + std::string(65, 'a') + "@example.test>", false, address_error::too_long},
         {"<a@" + std::string(250, 'b') + ".test>", false, address_error::too_long},
     };

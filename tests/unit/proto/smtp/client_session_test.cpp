@@ -10,7 +10,8 @@
 namespace mailroom::smtp::client {
 namespace {
 
-outgoing_message message(std::string id, std::vector<std::string> to, std::string content = "Subject: t\r\n\r\nhi\r\n") {
+outgoing_message message(std::string id, std::vector<std::string> to,
+                         std::string content = "Subject: t\r\n\r\nhi\r\n") {
     outgoing_message m;
     m.id = std::move(id);
     m.sender = "a@out.example.test";
@@ -133,7 +134,8 @@ TEST(smtp_client_session, drop_at_every_byte_decides_every_recipient_once) {
             }
             EXPECT_EQ(closes, 1) << "cut " << cut;
             EXPECT_TRUE(std::holds_alternative<close_connection>(acts.back())) << "cut " << cut;
-            EXPECT_EQ(decided, (std::map<std::string, int>{{"m1/b@in.test", 1}, {"m1/x@in.test", 1}, {"m2/c@in.test", 1}}))
+            EXPECT_EQ(decided,
+                      (std::map<std::string, int>{{"m1/b@in.test", 1}, {"m1/x@in.test", 1}, {"m2/c@in.test", 1}}))
                 << "cut " << cut;
             EXPECT_EQ(s.current_phase(), phase::closed);
             s.add_message(message("late", {"d@in.test"}));
@@ -184,7 +186,8 @@ TEST(smtp_client_session, delivers_to_our_own_server) {
             else if (auto* cs = std::get_if<check_sender>(&*a))
                 server.sender_checked(cs->address == "spammer@example.test" ? verdict{553, "5.7.1", "no"} : verdict{});
             else if (auto* cr = std::get_if<check_recipient>(&*a))
-                server.recipient_checked(cr->address == "ghost@example.test" ? verdict{550, "5.1.1", "unknown"} : verdict{});
+                server.recipient_checked(cr->address == "ghost@example.test" ? verdict{550, "5.1.1", "unknown"}
+                                                                             : verdict{});
             else if (auto* q = std::get_if<queue_message>(&*a)) {
                 queued.push_back(q->message);
                 EXPECT_TRUE(q->tx.tls);
@@ -199,7 +202,8 @@ TEST(smtp_client_session, delivers_to_our_own_server) {
         while (auto a = client.next_action()) {
             if (auto* sb = std::get_if<send_bytes>(&*a)) server.feed(sb->bytes);
             else if (std::holds_alternative<start_tls>(*a)) client.tls_started();
-            else if (std::holds_alternative<sasl_start>(*a)) client.sasl_initial(secret(std::string_view("AGFAb3V0LmV4YW1wbGUudGVzdABwdw==")));
+            else if (std::holds_alternative<sasl_start>(*a))
+                client.sasl_initial(secret(std::string_view("AGFAb3V0LmV4YW1wbGUudGVzdABwdw==")));
             else if (auto* d = std::get_if<message_done>(&*a)) {
                 EXPECT_TRUE(d->dsn_passed_on);
                 results[d->id] = d->recipients;

@@ -6,7 +6,11 @@ namespace mailroom::smtp {
 namespace {
 
 TEST(smtp_command, verbs_and_arguments) {
-    struct c { std::string line; verb what; std::string arg; };
+    struct c {
+        std::string line;
+        verb what;
+        std::string arg;
+    };
     for (const auto& k : std::vector<c>{
              {"EHLO client.example", verb::ehlo, "client.example"},
              {"ehlo client.example", verb::ehlo, "client.example"},
@@ -60,7 +64,11 @@ TEST(smtp_command, mail_parameters) {
 }
 
 TEST(smtp_command, mail_errors) {
-    struct c { std::string arg; int code; std::string enhanced; };
+    struct c {
+        std::string arg;
+        int code;
+        std::string enhanced;
+    };
     for (const auto& k : std::vector<c>{
              {"a@b.test", 501, "5.5.4"},
              {"<a@b.test> SIZE=x", 501, "5.5.4"},
@@ -104,12 +112,12 @@ TEST(smtp_command, rcpt_parameters) {
         EXPECT_TRUE(std::holds_alternative<param_error>(parse_rcpt(bad, false))) << bad;
     // RFC 3461 §4.1 (NOTIFY list, NEVER alone), §4.2 (ORCPT = atom ";" printable
     // xtext), each keyword once: all 501 5.5.4, like the MAIL parameters.
-    for (const char* bad : {"<a@b.test> NOTIFY=NEVER,SUCCESS", "<a@b.test> NOTIFY=", "<a@b.test> NOTIFY=SOMETIMES",
-                            "<a@b.test> NOTIFY=SUCCESS,", "<a@b.test> NOTIFY=,FAILURE", "<a@b.test> NOTIFY=SUCCESS,,DELAY",
-                            "<a@b.test> NOTIFY=SUCCESS NOTIFY=FAILURE", "<a@b.test> ORCPT=noseparator",
-                            "<a@b.test> ORCPT=;a@b.test", "<a@b.test> ORCPT=rfc+20822;a@b.test",
-                            "<a@b.test> ORCPT=rfc822;a+0D+0AX-Injected:+20yes", "<a@b.test> ORCPT=rfc822;a+zz",
-                            "<a@b.test> ORCPT=rfc822;a ORCPT=rfc822;b"}) {
+    for (const char* bad :
+         {"<a@b.test> NOTIFY=NEVER,SUCCESS", "<a@b.test> NOTIFY=", "<a@b.test> NOTIFY=SOMETIMES",
+          "<a@b.test> NOTIFY=SUCCESS,", "<a@b.test> NOTIFY=,FAILURE", "<a@b.test> NOTIFY=SUCCESS,,DELAY",
+          "<a@b.test> NOTIFY=SUCCESS NOTIFY=FAILURE", "<a@b.test> ORCPT=noseparator", "<a@b.test> ORCPT=;a@b.test",
+          "<a@b.test> ORCPT=rfc+20822;a@b.test", "<a@b.test> ORCPT=rfc822;a+0D+0AX-Injected:+20yes",
+          "<a@b.test> ORCPT=rfc822;a+zz", "<a@b.test> ORCPT=rfc822;a ORCPT=rfc822;b"}) {
         auto refused = parse_rcpt(bad, false);
         ASSERT_TRUE(std::holds_alternative<param_error>(refused)) << bad;
         EXPECT_EQ(std::get<param_error>(refused).code, 501) << bad;

@@ -56,8 +56,7 @@ TEST(smtp_data_decoder, dots_are_unstuffed) {
 
 // The smuggling sequences (SEC Consult, 2023): none may end the data.
 TEST(smtp_data_decoder, bare_line_ends_never_end_the_data) {
-    for (const std::string smuggle : {"\n.\n", "\n.\r\n", "\r.\r", "\r\n.\n", "\r\n.\r", "\n.\r", "\r.\n",
-                                      "\r.\r\n"}) {
+    for (const std::string smuggle : {"\n.\n", "\n.\r\n", "\r.\r", "\r\n.\n", "\r\n.\r", "\n.\r", "\r.\n", "\r.\r\n"}) {
         const std::string in = "a" + smuggle + "MAIL FROM:<evil@x.test>\r\nRCPT TO:<v@y.test>\r\n";
         auto r = decode(in);
         EXPECT_FALSE(r.done) << "ended early on " << testing::PrintToString(smuggle);

@@ -13,9 +13,9 @@ reply ehlo(std::vector<std::string> lines) {
 }
 
 TEST(smtp_client_ehlo, every_keyword_any_case) {
-    auto c = parse_ehlo(ehlo({"mx.example greets you", "pipelining", "Size 35882577", "8BITMIME", "smtputf8",
-                              "STARTTLS", "DSN", "CHUNKING", "EnhancedStatusCodes", "AUTH plain LOGIN cram-md5",
-                              "X-UNKNOWN foo"}));
+    auto c = parse_ehlo(
+        ehlo({"mx.example greets you", "pipelining", "Size 35882577", "8BITMIME", "smtputf8", "STARTTLS", "DSN",
+              "CHUNKING", "EnhancedStatusCodes", "AUTH plain LOGIN cram-md5", "X-UNKNOWN foo"}));
     EXPECT_TRUE(c.pipelining);
     EXPECT_TRUE(c.size);
     EXPECT_EQ(c.size_limit, 35882577u);

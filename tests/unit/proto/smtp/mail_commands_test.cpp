@@ -19,7 +19,9 @@ TEST(smtp_client_mail_commands, xtext_round_trips_through_the_server_decoder) {
 }
 
 TEST(smtp_client_mail_commands, dot_stuffing_and_line_ends) {
-    struct c { std::string in, out; };
+    struct c {
+        std::string in, out;
+    };
     for (const auto& k : std::vector<c>{
              {"", ".\r\n"},
              {"a\r\n", "a\r\n.\r\n"},
@@ -51,7 +53,8 @@ TEST(smtp_client_mail_commands, parameters_only_when_offered) {
     ehlo_capabilities all;
     all.size = all.eight_bit_mime = all.smtputf8 = all.dsn = true;
     EXPECT_EQ(mail_command(m, all), "MAIL FROM:<a@x.test> SIZE=5 BODY=8BITMIME RET=FULL ENVID=id+201\r\n");
-    EXPECT_EQ(rcpt_command(m.recipients[0], all), "RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y.test\r\n");
+    EXPECT_EQ(rcpt_command(m.recipients[0], all),
+              "RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y.test\r\n");
     m.smtputf8 = true;
     EXPECT_EQ(mail_command(m, all), "MAIL FROM:<a@x.test> SIZE=5 BODY=8BITMIME SMTPUTF8 RET=FULL ENVID=id+201\r\n");
 }

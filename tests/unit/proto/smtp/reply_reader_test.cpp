@@ -30,7 +30,12 @@ std::vector<reply_reader::result> read_all(const std::string& bytes, std::size_t
 }
 
 TEST(smtp_client_reply_reader, valid_replies_at_every_split) {
-    struct c { std::string bytes; int code; std::string enhanced; std::vector<std::string> lines; };
+    struct c {
+        std::string bytes;
+        int code;
+        std::string enhanced;
+        std::vector<std::string> lines;
+    };
     for (const auto& k : std::vector<c>{
              {"220 mx.example ESMTP\r\n", 220, "", {"mx.example ESMTP"}},
              {"250-a\r\n250-b\r\n250 c\r\n", 250, "", {"a", "b", "c"}},
@@ -76,7 +81,10 @@ TEST(smtp_client_reply_reader, errors_at_every_split) {
     small.max_line_bytes = 32;
     small.max_lines = 3;
     small.max_reply_bytes = 40;
-    struct c { std::string bytes; reply_error e; };
+    struct c {
+        std::string bytes;
+        reply_error e;
+    };
     for (const auto& k : std::vector<c>{
              {"hello\r\n", reply_error::bad_syntax},
              {"25\r\n", reply_error::bad_syntax},
