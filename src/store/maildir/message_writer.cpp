@@ -1,5 +1,7 @@
 #include "store/maildir/message_writer.hpp"
 
+#include <algorithm>
+
 #include "common/errors.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/uid_file.hpp"
@@ -46,15 +48,41 @@ std::error_code streaming_writer::flush() {
     return ec;
 }
 
+// A run of content with no CR in it, counted and buffered at once; a run
+// larger than the buffer goes to the file without being copied.
+std::error_code streaming_writer::put_run(std::string_view run) {
+    if (run.empty()) return {};
+    const auto lfs = static_cast<std::uint64_t>(std::count(run.begin(), run.end(), '\n'));
+    // On the wire every LF is CRLF, except one right after a stored CR.
+    crlf_size_ += run.size() + lfs - ((run.front() == '\n' && last_ == '\r') ? 1 : 0);
+    size_ += run.size();
+    last_ = run.back();
+    if (buffer_.size() + run.size() <= buffer_bytes) {
+        buffer_ += run;
+        return buffer_.size() >= buffer_bytes ? flush() : std::error_code{};
+    }
+    if (auto ec = flush()) return ec;
+    return file_->write_all(run);
+}
+
 std::error_code streaming_writer::write(std::string_view chunk) {
     if (failed_ || finished_) return failed_ ? failed_ : make_error_code(errc::invalid_argument);
-    for (char c : chunk) {
-        if (pending_cr_) {
-            pending_cr_ = false;
-            if (c != '\n') put('\r');  // a CR that ends no line is content
+    std::size_t i = 0;
+    if (pending_cr_ && !chunk.empty()) {
+        pending_cr_ = false;
+        if (chunk.front() != '\n') put('\r');  // a CR that ends no line is content
+    }
+    while (i < chunk.size()) {
+        const auto cr = chunk.find('\r', i);
+        const auto end = cr == std::string_view::npos ? chunk.size() : cr;
+        if ((failed_ = put_run(chunk.substr(i, end - i)))) return failed_;
+        if (cr == std::string_view::npos) break;
+        if (cr + 1 == chunk.size()) {  // decided by the next chunk
+            pending_cr_ = true;
+            break;
         }
-        if (c == '\r') pending_cr_ = true;
-        else put(c);
+        if (chunk[cr + 1] != '\n') put('\r');  // CRLF is stored as LF; a lone CR is content
+        i = cr + 1;
         if (buffer_.size() >= buffer_bytes)
             if ((failed_ = flush())) return failed_;
     }

@@ -28,6 +28,7 @@ private:
                      std::unique_ptr<durable::writable_file> file, std::string event_key);
     std::error_code flush();
     void put(char c);
+    std::error_code put_run(std::string_view run);  // content without CR
 
     durable::file_system& fs_;
     std::filesystem::path dir_, tmp_;
