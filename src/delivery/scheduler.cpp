@@ -200,6 +200,8 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
     for (const auto& id : ids) co_await settle_admin_requests(id);
     for (const auto& id : ids) {
         in_round_.erase(id);
+        if (flush_after_round_.erase(id))
+            if (auto it = envelopes_.find(id); it != envelopes_.end()) it->second.next_attempt = sys_clock::now();
         reindex(id);
     }
     for (const auto& d : domains)

@@ -174,8 +174,11 @@ private:
     scheduler_config cfg_;
     scheduler_services svc_;
     boost::asio::steady_timer timer_;
-    std::map<std::string, queue::envelope> envelopes_;     // id -> the queued envelope
-    std::set<std::string> in_round_;                       // ids being attempted
+    std::map<std::string, queue::envelope> envelopes_;  // id -> the queued envelope
+    std::set<std::string> in_round_;                    // ids being attempted
+    // Flushed while in a round: due again as soon as the round ends (its
+    // write-back would otherwise set the next attempt and lose the flush).
+    std::set<std::string> flush_after_round_;
     due_index index_;                                      // the queued ids not in in_round_, by due time
     std::size_t rounds_ = 0;                               // rounds under way
     std::map<std::string, std::size_t> domain_load_;       // recipient domain -> rounds touching it

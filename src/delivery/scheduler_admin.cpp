@@ -37,8 +37,10 @@ asio::awaitable<std::size_t> scheduler::do_flush(std::optional<std::string> id) 
     const auto now = sys_clock::now();
     std::size_t count = 0;
     const auto flush_one = [&](const std::string& key, queue::envelope& env) {
-        // A message in a round is being tried now: its round sets the next attempt.
-        if (!in_round_.count(key)) env.next_attempt = now;
+        // A message in a round is being tried now: it is due again once the
+        // round has written back its outcome.
+        if (in_round_.count(key)) flush_after_round_.insert(key);
+        else env.next_attempt = now;
         reindex(key);
         ++count;
     };
@@ -70,6 +72,7 @@ asio::awaitable<admin_outcome> scheduler::do_admin(std::string id, admin_request
     const auto outcome = co_await carry_out(id, request);
     co_await settle_admin_requests(id);
     in_round_.erase(id);
+    flush_after_round_.erase(id);  // removed or bounced: nothing left to flush
     reindex(id);
     wake();
     co_return outcome;
