@@ -20,20 +20,23 @@ std::error_code errno_code(int e = errno) {
     return {e, std::generic_category()};
 }
 
+// write() until every byte is out (short writes and EINTR retried).
+std::error_code write_fully(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_code();
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
 class posix_file final : public writable_file {
 public:
     explicit posix_file(unique_fd fd) : fd_(std::move(fd)) {}
-    std::error_code write_all(std::string_view bytes) override {
-        while (!bytes.empty()) {
-            const ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return errno_code();
-            }
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-        }
-        return {};
-    }
+    std::error_code write_all(std::string_view bytes) override { return write_fully(fd_.get(), bytes); }
     std::error_code sync_data() override {
         if (::fdatasync(fd_.get()) != 0) return errno_code();
         return {};
@@ -63,17 +66,7 @@ result<std::string> pread_range(int fd, std::uint64_t offset, std::size_t length
 class posix_append_file final : public appendable_file {
 public:
     explicit posix_append_file(unique_fd fd) : fd_(std::move(fd)) {}
-    std::error_code append(std::string_view bytes) override {
-        while (!bytes.empty()) {
-            const ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return errno_code();
-            }
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-        }
-        return {};
-    }
+    std::error_code append(std::string_view bytes) override { return write_fully(fd_.get(), bytes); }
     result<std::string> read_at(std::uint64_t offset, std::size_t length) override {
         return pread_range(fd_.get(), offset, length);
     }
