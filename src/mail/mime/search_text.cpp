@@ -1,0 +1,76 @@
+// Decoding for SEARCH (see search_text.hpp).
+#include "mail/mime/search_text.hpp"
+
+#include <gmime/gmime.h>
+
+#include "mail/mime/binary.hpp"
+#include "mail/mime/detail/gmime_init.hpp"
+#include "mail/mime/detail/header_fields.hpp"
+#include "mail/mime/detail/utf8.hpp"
+
+namespace mailroom::mime {
+
+namespace {
+
+std::string charset_of(const body_part& p) {
+    for (const auto& prm : p.params)
+        if (detail::ascii_iequals(prm.name, "charset")) return prm.value;
+    return "us-ascii";
+}
+
+// Converts `in` from `charset` to UTF-8 with GMime's iconv (charset aliases
+// such as "latin1" or "x-unknown" resolved by GMime); invalid UTF-8 repaired.
+std::string to_utf8(std::string_view in, const std::string& charset) {
+    const char* canon = g_mime_charset_canon_name(charset.c_str());
+    if (canon == nullptr || g_ascii_strcasecmp(canon, "utf-8") == 0 || g_ascii_strcasecmp(canon, "us-ascii") == 0)
+        return detail::valid_utf8(in);
+    iconv_t cd = g_mime_iconv_open("UTF-8", canon);
+    if (cd == reinterpret_cast<iconv_t>(-1)) return detail::valid_utf8(in);
+    // NUL is no text (RFC 2045 §2.7) and would end the converted C string early.
+    std::string text(in);
+    if (g_ascii_strncasecmp(canon, "utf-16", 6) != 0 && g_ascii_strncasecmp(canon, "utf-32", 6) != 0)
+        for (auto& c : text)
+            if (c == '\0') c = ' ';
+    char* converted = g_mime_iconv_strndup(cd, text.data(), text.size());
+    g_mime_iconv_close(cd);
+    if (converted == nullptr) return detail::valid_utf8(in);
+    std::string out = converted;
+    g_free(converted);
+    return detail::valid_utf8(out);
+}
+
+}  // namespace
+
+std::string decode_header_text(std::string_view raw) {
+    detail::ensure_gmime();
+    const auto unfolded = detail::unfold(raw);
+    char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded.c_str());
+    if (decoded == nullptr) return detail::valid_utf8(unfolded);
+    std::string out = decoded;
+    g_free(decoded);
+    return detail::valid_utf8(out);
+}
+
+std::string decode_text_body(std::string_view stored, const body_part& part) {
+    if (!part.is_text()) return {};
+    detail::ensure_gmime();
+    auto content = decode_binary(stored, part);
+    if (content.unknown_cte) return {};
+    return to_utf8(content.bytes, charset_of(part));
+}
+
+std::optional<civil_date> sent_date(std::string_view raw) {
+    detail::ensure_gmime();
+    const auto unfolded = detail::unfold(raw);
+    GDateTime* dt = g_mime_utils_header_decode_date(unfolded.c_str());
+    if (dt == nullptr) return std::nullopt;
+    civil_date d;
+    int month = 0, day = 0;
+    g_date_time_get_ymd(dt, &d.year, &month, &day);
+    g_date_time_unref(dt);
+    d.month = static_cast<unsigned>(month);
+    d.day = static_cast<unsigned>(day);
+    return d;
+}
+
+}  // namespace mailroom::mime
