@@ -3,6 +3,8 @@
 
 #include <gmime/gmime.h>
 
+#include <vector>
+
 #include "mail/mime/binary.hpp"
 #include "mail/mime/detail/gmime_init.hpp"
 #include "mail/mime/detail/header_fields.hpp"
@@ -39,15 +41,65 @@ std::string to_utf8(std::string_view in, const std::string& charset) {
     return detail::valid_utf8(out);
 }
 
+// A whole token "=?charset?B?payload=?=" (RFC 2047 §2) with base64 padding.
+bool padded_base64_word(std::string_view t) {
+    if (t.size() < 8 || t.substr(0, 2) != "=?" || t.substr(t.size() - 2) != "?=") return false;
+    const auto q1 = t.find('?', 2);
+    if (q1 == std::string_view::npos || q1 + 3 >= t.size() || t[q1 + 2] != '?') return false;
+    if (t[q1 + 1] != 'b' && t[q1 + 1] != 'B') return false;
+    return t[t.size() - 3] == '=';
+}
+
+bool encoded_word(std::string_view t) {
+    return t.size() >= 8 && t.substr(0, 2) == "=?" && t.substr(t.size() - 2) == "?=";
+}
+
+// GMime 3.2 joins the payloads of adjacent encoded words of one charset
+// before decoding (so a character split across words survives), but its
+// base64 decoder stops at the first word's "=" padding and the rest is lost.
+// So the text is cut after each padded base64 word, each piece decoded on
+// its own, and the blanks between two encoded words dropped (RFC 2047 §6.2).
+std::vector<std::string> gmime_safe_pieces(const std::string& s) {
+    std::vector<std::string> pieces(1);
+    std::size_t pos = 0;
+    bool cut_pending = false;
+    while (pos < s.size()) {
+        const auto ws_end = s.find_first_not_of(" \t", pos);
+        const std::string_view blanks(s.data() + pos, (ws_end == std::string::npos ? s.size() : ws_end) - pos);
+        if (ws_end == std::string::npos) {
+            pieces.back().append(blanks);
+            break;
+        }
+        auto tok_end = s.find_first_of(" \t", ws_end);
+        if (tok_end == std::string::npos) tok_end = s.size();
+        const std::string_view token(s.data() + ws_end, tok_end - ws_end);
+        if (cut_pending) {
+            pieces.emplace_back();
+            if (!encoded_word(token)) pieces.back().append(blanks);
+        } else {
+            pieces.back().append(blanks);
+        }
+        pieces.back().append(token);
+        cut_pending = padded_base64_word(token);
+        pos = tok_end;
+    }
+    return pieces;
+}
+
 }  // namespace
 
 std::string decode_header_text(std::string_view raw) {
     detail::ensure_gmime();
-    const auto unfolded = detail::unfold(raw);
-    char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded.c_str());
-    if (decoded == nullptr) return detail::valid_utf8(unfolded);
-    std::string out = decoded;
-    g_free(decoded);
+    std::string out;
+    for (const auto& piece : gmime_safe_pieces(detail::unfold(raw))) {
+        char* decoded = g_mime_utils_header_decode_text(nullptr, piece.c_str());
+        if (decoded == nullptr) {
+            out += piece;
+            continue;
+        }
+        out += decoded;
+        g_free(decoded);
+    }
     return detail::valid_utf8(out);
 }
 
