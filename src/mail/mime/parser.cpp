@@ -46,6 +46,7 @@ public:
 
     body_part entity(std::size_t begin, std::size_t end, unsigned depth, bool in_digest) {
         ++parts_;
+        closed_ = false;
         std::size_t hdr_end = begin;
         while (hdr_end < end) {
             if (blank_line(msg_, hdr_end, end)) {
@@ -102,12 +103,16 @@ private:
             const int kind = delimiter_kind(msg_, pos, stop, boundary);
             if (kind != 0) {
                 if (part_start) add_part(p, *part_start, pos, depth, digest);
-                if (kind == 2) return;  // the epilogue follows
+                if (kind == 2) {
+                    closed_ = true;  // the epilogue follows
+                    return;
+                }
                 part_start = stop;
             }
             pos = stop;
         }
         if (part_start) add_part(p, *part_start, end, depth, digest);  // no close delimiter: runs to the end
+        closed_ = false;
     }
 
     static void make_opaque(body_part& p) {
@@ -123,7 +128,9 @@ private:
         return empty;
     }
 
-    // The part is [start, delim); the LF before a delimiter belongs to it (RFC 2046 §5.1.1).
+    // The part is [start, delim); the LF before a delimiter belongs to it
+    // (RFC 2046 §5.1.1). A multipart part that saw its close delimiter keeps
+    // that LF as its epilogue, as Dovecot counts it (BODY[n] of it).
     void add_part(body_part& p, std::size_t start, std::size_t delim, unsigned depth, bool digest) {
         std::size_t stop = delim;
         if (delim < msg_.size() && delim > start && msg_[delim - 1] == '\n' && delimiter_at(delim)) {
@@ -131,7 +138,14 @@ private:
             if (stop > start && msg_[stop - 1] == '\r') --stop;
         }
         if (parts_ >= lim_.max_parts) return;
-        p.children.push_back(entity(start, stop, depth + 1, digest));
+        body_part child = entity(start, stop, depth + 1, digest);
+        if (closed_ && child.is_multipart() && stop < delim) {
+            child.body_length += delim - stop;
+            child.body_size = crlf_size(msg_.substr(child.body_offset, child.body_length));
+            child.body_lines = line_count(msg_.substr(child.body_offset, child.body_length));
+        }
+        closed_ = false;
+        p.children.push_back(std::move(child));
     }
 
     bool delimiter_at(std::size_t pos) const {
@@ -141,6 +155,7 @@ private:
     std::string_view msg_;
     parse_limits lim_;
     std::size_t parts_ = 0;
+    bool closed_ = false;  // the multipart entity() just built ended with its close delimiter
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Section numbering and byte ranges (see section.hpp).
 #include "mail/mime/section.hpp"
 
+#include <algorithm>
+
 #include "mail/mime/crlf.hpp"
 #include "mail/mime/detail/header_fields.hpp"
 
@@ -25,10 +27,13 @@ located_section range(std::uint64_t offset, std::uint64_t length, std::uint64_t 
 
 located_section filtered_header(std::string_view stored, const body_part& msg, const section_spec& spec) {
     located_section s;
-    s.blank_line = true;
-    s.size = 2;
+    s.end_lines = true;
     if (msg.header_offset + msg.header_length > stored.size()) return s;
     const auto header = stored.substr(msg.header_offset, msg.header_length);
+    // The subset ends with a blank line when the header did (Dovecot: a
+    // header cut off by the end of the message gives none).
+    s.blank_line = header.ends_with("\n\n") || header.ends_with("\n\r\n") || header == "\n" || header == "\r\n";
+    if (s.blank_line) s.size = 2;
     const bool keep_listed = spec.text == section_text::header_fields;
     for (const auto& f : detail::split_header(header)) {
         if (f.name.empty()) continue;  // not a field (no colon): never selected
@@ -58,7 +63,7 @@ const body_part* find_part(const body_part& root, std::span<const std::uint32_t>
             cur = k >= 1 && k <= cur->children.size() ? &cur->children[k - 1] : nullptr;
         } else if (cur->is_message()) {
             cur = in_message(cur->children.front(), parts[i]);
-        } else {
+        } else if (parts[i] != 1 || cur == &root) {
             cur = nullptr;
         }
     }
@@ -105,8 +110,10 @@ std::string section_bytes(std::string_view stored, const located_section& s) {
     for (const auto& r : s.ranges) {
         if (r.offset >= stored.size()) break;
         const auto piece = stored.substr(r.offset, r.length);
+        const auto from = out.size();
         append_crlf(out, piece);
-        if (s.blank_line && !piece.empty() && piece.back() != '\n') out += "\r\n";
+        std::replace(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(), '\0', '\x80');
+        if (s.end_lines && !piece.empty() && piece.back() != '\n') out += "\r\n";
     }
     if (s.blank_line) out += "\r\n";
     return out;

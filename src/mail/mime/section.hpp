@@ -30,14 +30,16 @@ struct byte_range {
 
 struct located_section {
     std::vector<byte_range> ranges;  // sent in order, each in CRLF form
-    bool blank_line = false;         // a CRLF follows the ranges (HEADER.FIELDS[.NOT])
-    std::uint64_t size = 0;          // octets IMAP sends: CRLF form, blank line included
+    bool end_lines = false;          // HEADER.FIELDS[.NOT]: a range not ending in LF gets a CRLF
+    bool blank_line = false;         // HEADER.FIELDS[.NOT]: a CRLF follows, if the header had its blank line
+    std::uint64_t size = 0;          // octets IMAP sends: CRLF form, all of the above included
 };
 
 // The part named by `parts` (RFC 9051 §6.4.5 part numbering: part 1 of a
 // non-multipart message is its body; a message/rfc822 part's numbers go
-// into the message inside). nullptr if there is no such part. Never returns
-// a part for an empty `parts`: that is the message, `root` itself.
+// into the message inside; as in Dovecot, ".1" after a non-multipart part
+// of a multipart names that part again). nullptr if there is no such part.
+// Never returns a part for an empty `parts`: that is the message, `root` itself.
 const body_part* find_part(const body_part& root, std::span<const std::uint32_t> parts);
 
 // nullopt when the section does not exist (no such part, or HEADER/TEXT of a
@@ -47,7 +49,10 @@ const body_part* find_part(const body_part& root, std::span<const std::uint32_t>
 std::optional<located_section> locate_section(const message_structure& m, std::string_view stored,
                                               const section_spec& spec);
 
-// The bytes IMAP sends for `s`: the ranges of `stored` in CRLF form.
+// The bytes IMAP sends for `s`: the ranges of `stored` in CRLF form, NUL
+// sent as 0x80 (an IMAP literal cannot carry NUL, RFC 9051 §4.3; Dovecot
+// does the same, and the size does not change). A FETCH that streams the
+// ranges itself must do the same.
 std::string section_bytes(std::string_view stored, const located_section& s);
 
 }  // namespace mailroom::mime

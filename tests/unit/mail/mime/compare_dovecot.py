@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compares our BODYSTRUCTURE, BODY, ENVELOPE and RFC822.SIZE with a real
+"""Compares our BODYSTRUCTURE, BODY, ENVELOPE, RFC822.SIZE and 14 BODY[section]s with a real
 Dovecot's for every message in messages/: Dovecot's imap binary is run in
 PREAUTH mode on a throw-away Maildir holding the same files, and both answers
 are parsed into values (so quoted vs literal strings do not matter) and
@@ -9,6 +9,9 @@ import glob, os, pwd, shutil, subprocess, sys, tempfile
 
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The sections render_sample.cpp sends, in Dovecot's echo of them.
+SECTIONS = [b"", b"HEADER", b"TEXT", b"1", b"1.MIME", b"2", b"2.MIME", b"1.1", b"1.2.MIME", b"3.HEADER", b"3.TEXT",
+            b"3.1", b"HEADER.FIELDS (FROM SUBJECT CONTENT-TYPE)", b"HEADER.FIELDS.NOT (FROM SUBJECT CONTENT-TYPE)"]
 
 
 def parse_values(data, i=0, end=b")"):
@@ -42,6 +45,8 @@ def parse_values(data, i=0, end=b")"):
             j = i
             while j < len(data) and data[j:j + 1] not in (b" ", b"(", b")", b"\r"):
                 j += 1
+            if b"[" in data[i:j] and b"]" not in data[i:j]:  # BODY[HEADER.FIELDS (A B)]
+                j = data.index(b"]", i) + 1
             tok = data[i:j]
             out.append(None if tok == b"NIL" else tok)
             i = j
@@ -95,7 +100,9 @@ def main():
                 os.setgroups([])
                 os.setgid(nobody.pw_gid)
                 os.setuid(nobody.pw_uid)
-        script = b"a SELECT INBOX\r\nb FETCH 1:* (RFC822.SIZE BODYSTRUCTURE BODY ENVELOPE)\r\nc LOGOUT\r\n"
+        sections = [b"BODY.PEEK[%s]" % s for s in SECTIONS]
+        script = b"a SELECT INBOX\r\nb FETCH 1:* (RFC822.SIZE BODYSTRUCTURE BODY ENVELOPE %s)\r\nc LOGOUT\r\n" % (
+            b" ".join(sections))
         env = {"USER": user, "HOME": tmp, "PATH": "/usr/bin:/bin"}
         dv = subprocess.run([DOVECOT_IMAP, "-c", conf], input=script, capture_output=True, env=env,
                             preexec_fn=preexec, timeout=60)
@@ -107,7 +114,7 @@ def main():
         ours = fetch_responses(subprocess.run([ours_bin] + files, capture_output=True, check=True).stdout)
         failures = 0
         for n, f in enumerate(files, 1):
-            for item in (b"RFC822.SIZE", b"BODYSTRUCTURE", b"BODY", b"ENVELOPE"):
+            for item in [b"RFC822.SIZE", b"BODYSTRUCTURE", b"BODY", b"ENVELOPE"] + [b"BODY[%s]" % s for s in SECTIONS]:
                 a, b = ours.get(n, {}).get(item), theirs[n].get(item)
                 if a != b:
                     failures += 1

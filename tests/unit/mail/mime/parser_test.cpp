@@ -50,8 +50,10 @@ TEST(mime_parser, multipart_mixed_tree_sizes_and_fields) {
     const auto& html = alt.children[1];
     EXPECT_EQ(html.params, (std::vector<parameter>{{"charset", "us-ascii"}}));  // RFC 2045 §5.2 default, explicit
     EXPECT_EQ(slice(msg, html.body_offset, html.body_length), "<p>html</p>");
-    // The alternative's body runs to its own close delimiter (without the LF of the outer one).
-    EXPECT_EQ(slice(msg, alt.body_offset + alt.body_length - 7, 7), "--alt--");
+    // The alternative's body runs over its close delimiter and the LF after it
+    // (its epilogue, as Dovecot counts it), up to the outer delimiter.
+    EXPECT_EQ(slice(msg, alt.body_offset + alt.body_length - 8, 8), "--alt--\n");
+    EXPECT_EQ(msg.substr(alt.body_offset + alt.body_length, 5), "--XYZ");
 
     const auto& pdf = root.children[1];
     EXPECT_EQ(pdf.type, "application");

@@ -48,8 +48,9 @@ TEST(mime_section, multipart_parts) {
               "Content-Type: TEXT/Plain; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
     EXPECT_EQ(fetch(msg, {{1, 2}, st::none, {}}), "<p>html</p>");
     EXPECT_EQ(fetch(msg, {{2}, st::none, {}}), "aGVsbG8gd29y\r\nbGQ=");
-    EXPECT_EQ(fetch(msg, {{2}, st::header, {}}), std::nullopt);  // not a message/rfc822 part
-    EXPECT_EQ(fetch(msg, {{2, 1}, st::none, {}}), std::nullopt);
+    EXPECT_EQ(fetch(msg, {{2}, st::header, {}}), std::nullopt);             // not a message/rfc822 part
+    EXPECT_EQ(fetch(msg, {{2, 1}, st::none, {}}), "aGVsbG8gd29y\r\nbGQ=");  // ".1" of a leaf part is the part (Dovecot)
+    EXPECT_EQ(fetch(msg, {{2, 2}, st::none, {}}), std::nullopt);
     EXPECT_EQ(fetch(msg, {{4}, st::none, {}}), std::nullopt);
     EXPECT_EQ(fetch(msg, {{0}, st::none, {}}), std::nullopt);
     EXPECT_EQ(fetch(msg, {{1}, st::none, {}})->substr(0, 7), "--alt\r\n");
@@ -91,10 +92,21 @@ TEST(mime_section, ranges_point_into_the_stored_file) {
     EXPECT_EQ(text->size, 20u);
 }
 
+TEST(mime_section, nul_is_sent_as_0x80) {
+    using namespace std::string_literals;
+    const auto msg = "Subject: a\0b\n\nc\0d\n"s;
+    EXPECT_EQ(fetch(msg, {}),
+              "Subject: a\x80"
+              "b\r\n\r\nc\x80"
+              "d\r\n");
+}
+
 TEST(mime_section, header_without_blank_line) {
     const std::string msg = "Subject: s\nFrom: a@b";
     EXPECT_EQ(fetch(msg, {{}, st::header, {}}), "Subject: s\r\nFrom: a@b");
-    EXPECT_EQ(fetch(msg, {{}, st::header_fields, {"from"}}), "From: a@b\r\n\r\n");
+    // Dovecot: the last field ends its line, no blank line is made up.
+    EXPECT_EQ(fetch(msg, {{}, st::header_fields, {"from"}}), "From: a@b\r\n");
+    EXPECT_EQ(fetch(msg, {{}, st::header_fields_not, {"from", "subject"}}), "");
     EXPECT_EQ(fetch(msg, {{}, st::text, {}}), "");
 }
 
