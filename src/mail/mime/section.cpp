@@ -27,27 +27,26 @@ located_section range(std::uint64_t offset, std::uint64_t length, std::uint64_t 
 
 located_section filtered_header(std::string_view stored, const body_part& msg, const section_spec& spec) {
     located_section s;
-    s.end_lines = true;
+    // The subset always ends with a CRLF: the blank line, or, after a header
+    // cut off by the end of the message, the end of its last field (Dovecot
+    // sends exactly this).
+    s.blank_line = true;
+    s.size = 2;
     if (msg.header_offset + msg.header_length > stored.size()) return s;
     const auto header = stored.substr(msg.header_offset, msg.header_length);
-    // The subset ends with a blank line when the header did (Dovecot: a
-    // header cut off by the end of the message gives none).
-    s.blank_line = header.ends_with("\n\n") || header.ends_with("\n\r\n") || header == "\n" || header == "\r\n";
-    if (s.blank_line) s.size = 2;
     const bool keep_listed = spec.text == section_text::header_fields;
     for (const auto& f : detail::split_header(header)) {
-        if (f.name.empty()) continue;  // not a field (no colon): never selected
+        // A line that is no field (no colon) is never listed: HEADER.FIELDS
+        // leaves it out, HEADER.FIELDS.NOT keeps it (Dovecot does the same).
         bool listed = false;
-        for (const auto& want : spec.fields) listed = listed || detail::ascii_iequals(f.name, want);
+        for (const auto& want : spec.fields)
+            listed = listed || (!f.name.empty() && detail::ascii_iequals(f.name, want));
         if (listed != keep_listed) continue;
         const std::uint64_t off = msg.header_offset + f.offset;
         if (!s.ranges.empty() && s.ranges.back().offset + s.ranges.back().length == off)
             s.ranges.back().length += f.length;
         else s.ranges.push_back({off, f.length});
         s.size += crlf_size(header.substr(f.offset, f.length));
-        // The subset is a header of its own: a last field without LF (a
-        // header with no blank line) still ends its line (section_bytes).
-        if (header.substr(f.offset, f.length).back() != '\n') s.size += 2;
     }
     return s;
 }
@@ -113,7 +112,6 @@ std::string section_bytes(std::string_view stored, const located_section& s) {
         const auto from = out.size();
         append_crlf(out, piece);
         std::replace(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(), '\0', '\x80');
-        if (s.end_lines && !piece.empty() && piece.back() != '\n') out += "\r\n";
     }
     if (s.blank_line) out += "\r\n";
     return out;

@@ -30,9 +30,8 @@ struct byte_range {
 
 struct located_section {
     std::vector<byte_range> ranges;  // sent in order, each in CRLF form
-    bool end_lines = false;          // HEADER.FIELDS[.NOT]: a range not ending in LF gets a CRLF
-    bool blank_line = false;         // HEADER.FIELDS[.NOT]: a CRLF follows, if the header had its blank line
-    std::uint64_t size = 0;          // octets IMAP sends: CRLF form, all of the above included
+    bool blank_line = false;         // HEADER.FIELDS[.NOT]: a CRLF follows the ranges
+    std::uint64_t size = 0;          // octets IMAP sends: CRLF form, blank line included
 };
 
 // The part named by `parts` (RFC 9051 §6.4.5 part numbering: part 1 of a

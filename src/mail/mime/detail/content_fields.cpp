@@ -75,6 +75,21 @@ std::vector<std::string> split_languages(std::string_view v) {
         }
     }
     if (!cur.empty()) out.push_back(std::move(cur));
+    // RFC 3066 §2.1 Language-Tag = Primary-subtag *("-" Subtag), 1*8 alphanumerics
+    // each; a list holding anything else is dropped whole, as Dovecot drops it.
+    for (const auto& tag : out) {
+        std::size_t run = 0;
+        for (char c : tag) {
+            const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (alnum && ++run <= 8) continue;
+            if (c == '-' && run > 0) {
+                run = 0;
+                continue;
+            }
+            return {};
+        }
+        if (run == 0) return {};
+    }
     return out;
 }
 
