@@ -27,13 +27,14 @@ located_section range(std::uint64_t offset, std::uint64_t length, std::uint64_t 
 
 located_section filtered_header(std::string_view stored, const body_part& msg, const section_spec& spec) {
     located_section s;
-    // The subset always ends with a CRLF: the blank line, or, after a header
-    // cut off by the end of the message, the end of its last field (Dovecot
-    // sends exactly this).
-    s.blank_line = true;
-    s.size = 2;
     if (msg.header_offset + msg.header_length > stored.size()) return s;
     const auto header = stored.substr(msg.header_offset, msg.header_length);
+    // As Dovecot sends them: HEADER.FIELDS always ends with a CRLF (the blank
+    // line, or the end of a cut-off last field); HEADER.FIELDS.NOT keeps the
+    // header's own blank line, if it had one.
+    const bool had_blank = header == "\n" || header == "\r\n" || header.ends_with("\n\n") || header.ends_with("\n\r\n");
+    s.blank_line = spec.text == section_text::header_fields || had_blank;
+    s.size = s.blank_line ? 2 : 0;
     const bool keep_listed = spec.text == section_text::header_fields;
     for (const auto& f : detail::split_header(header)) {
         // A line that is no field (no colon) is never listed: HEADER.FIELDS

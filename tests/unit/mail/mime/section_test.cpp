@@ -107,9 +107,11 @@ TEST(mime_section, header_without_blank_line) {
     // Dovecot: the closing CRLF ends the cut-off last field; no blank line is made up.
     EXPECT_EQ(fetch(msg, {{}, st::header_fields, {"from"}}), "From: a@b\r\n");
     EXPECT_EQ(fetch(msg, {{}, st::header_fields, {"subject"}}), "Subject: s\r\n\r\n");
-    // (Dovecot 2.3 sends "" here; the CRLF keeps the rule one rule.)
-    EXPECT_EQ(fetch(msg, {{}, st::header_fields_not, {"from", "subject"}}), "\r\n");
     EXPECT_EQ(fetch(msg + "\n", {{}, st::header_fields, {"x"}}), "\r\n");
+    // .NOT keeps the header's own blank line, and makes none up.
+    EXPECT_EQ(fetch(msg, {{}, st::header_fields_not, {"from", "subject"}}), "");
+    EXPECT_EQ(fetch(msg + "\n", {{}, st::header_fields_not, {"subject"}}), "From: a@b\r\n");
+    EXPECT_EQ(fetch(msg + "\n\n", {{}, st::header_fields_not, {"subject"}}), "From: a@b\r\n\r\n");
     EXPECT_EQ(fetch(msg, {{}, st::text, {}}), "");
 }
 
