@@ -1,4 +1,11 @@
 // MIME tree with byte ranges (see parser.hpp).
+//
+// One pass over the message with a stack of the open multiparts' boundaries,
+// as Dovecot's message-parser does: every line that starts with "--" is
+// checked against the boundaries, innermost first (RFC 2046 §5.1.1: "it is
+// sufficient that the boundary appear in its entirety following the CRLF",
+// so a prefix match is a delimiter), and a delimiter of an outer multipart
+// also ends every part nested inside it.
 #include "mail/mime/parser.hpp"
 
 #include <cstring>
@@ -14,105 +21,154 @@ namespace {
 
 using detail::ascii_iequals;
 
-// End of the line starting at `pos` (after its LF), or `end`.
-std::size_t line_end(std::string_view s, std::size_t pos, std::size_t end) {
-    const auto* lf = static_cast<const char*>(std::memchr(s.data() + pos, '\n', end - pos));
-    return lf == nullptr ? end : static_cast<std::size_t>(lf - s.data()) + 1;
-}
-
-bool blank_line(std::string_view s, std::size_t pos, std::size_t end) {
-    return (pos < end && s[pos] == '\n') || (pos + 1 < end && s[pos] == '\r' && s[pos + 1] == '\n');
-}
-
-// Is the line [pos, stop) a delimiter "--boundary" or "--boundary--"? RFC 2046
-// §5.1.1: trailing blanks may follow. Returns 0 no, 1 delimiter, 2 close.
-int delimiter_kind(std::string_view s, std::size_t pos, std::size_t stop, std::string_view boundary) {
-    if (stop - pos < boundary.size() + 2 || s[pos] != '-' || s[pos + 1] != '-') return 0;
-    if (s.compare(pos + 2, boundary.size(), boundary) != 0) return 0;
-    std::size_t i = pos + 2 + boundary.size();
-    int kind = 1;
-    if (i + 1 < stop && s[i] == '-' && s[i + 1] == '-') {
-        kind = 2;
-        i += 2;
-    }
-    for (; i < stop; ++i)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
-    return kind;
-}
+// Where a part stopped: the boundary line (or the end of the message).
+struct stop_point {
+    std::size_t line = 0;
+    int which = -1;  // index into the boundary stack; -1: end of the message
+    bool close = false;
+};
 
 class builder {
 public:
     builder(std::string_view msg, const parse_limits& lim) : msg_(msg), lim_(lim) {}
 
-    body_part entity(std::size_t begin, std::size_t end, unsigned depth, bool in_digest) {
+    // The entity starting at `begin`; `out` tells where and why it stopped.
+    body_part entity(std::size_t begin, unsigned depth, bool in_digest, stop_point& out) {
         ++parts_;
-        closed_ = false;
-        std::size_t hdr_end = begin;
-        while (hdr_end < end) {
-            if (blank_line(msg_, hdr_end, end)) {
-                hdr_end = line_end(msg_, hdr_end, end);
+        // The header ends at its blank line, or where a delimiter cuts it short
+        // (the LF before a delimiter is the delimiter's, even a blank line's).
+        std::size_t pos = begin, hdr_end = msg_.size();
+        bool cut = true;
+        out = {msg_.size(), -1, false};
+        while (pos < msg_.size()) {
+            if (match(pos, out)) {
+                hdr_end = content_end(pos, begin);
                 break;
             }
-            hdr_end = line_end(msg_, hdr_end, end);
+            if (msg_[pos] == '\n' || (msg_[pos] == '\r' && pos + 1 < msg_.size() && msg_[pos + 1] == '\n')) {
+                hdr_end = line_end(pos);
+                cut = false;
+                break;
+            }
+            pos = line_end(pos);
+        }
+        auto cf = detail::read_content_fields(detail::split_header(msg_.substr(begin, hdr_end - begin)), in_digest);
+        const bool room = depth < lim_.max_depth && parts_ < lim_.max_parts;
+        if (!cut) {
+            // A blank line right before an outer delimiter is that
+            // delimiter's LF: the part is cut there (its own first delimiter,
+            // if it is a multipart, does not count).
+            const bool own = room && cf.boundary && ascii_iequals(cf.part.type, "multipart");
+            if (own) stack_.push_back(*cf.boundary);
+            stop_point next;
+            if (match(hdr_end, next) && !(own && next.which == static_cast<int>(stack_.size()) - 1)) {
+                out = next;
+                hdr_end = content_end(hdr_end, begin);
+                cut = true;
+            }
+            if (own) stack_.pop_back();
         }
         const auto header = msg_.substr(begin, hdr_end - begin);
-        const auto fields = detail::split_header(header);
-        auto cf = detail::read_content_fields(fields, in_digest);
         body_part p = std::move(cf.part);
         p.header_offset = begin;
         p.header_length = hdr_end - begin;
         p.body_offset = hdr_end;
-        p.body_length = end - hdr_end;
-        p.header_size = crlf_size(header);
-        const auto body = msg_.substr(hdr_end, end - hdr_end);
-        p.body_size = crlf_size(body);
-        p.body_lines = line_count(body);
 
-        const bool room = depth < lim_.max_depth && parts_ < lim_.max_parts;
+        std::size_t body_end = hdr_end;
         if (ascii_iequals(p.type, "multipart")) {
             if (!room) {
                 make_opaque(p);  // too deep or too many parts: one leaf, as Dovecot does
+                if (!cut) body_end = scan(hdr_end, out);
             } else {
-                if (cf.boundary) split_multipart(p, *cf.boundary, depth);
+                if (!cut) body_end = cf.boundary ? multipart(p, *cf.boundary, depth, out) : scan(hdr_end, out);
                 // RFC 9051 body-type-mpart needs a part: no boundary or no
                 // delimiter gives one empty text/plain part, as Dovecot gives.
-                if (p.children.empty()) p.children.push_back(empty_text_part(end));
+                if (p.children.empty()) p.children.push_back(empty_text_part(hdr_end));
             }
         } else if (ascii_iequals(p.type, "message") && ascii_iequals(p.subtype, "rfc822")) {
             // RFC 9051 body-type-msg: message/rfc822 always carries an envelope
             // and a body, whatever its encoding (Dovecot parses it the same way).
             if (!room) {
                 make_opaque(p);
+                if (!cut) body_end = scan(hdr_end, out);
+            } else if (cut) {
+                p.children.push_back(empty_text_part(hdr_end));
+                p.embedded = envelope{};
             } else {
-                p.children.push_back(entity(hdr_end, end, depth + 1, false));
+                p.children.push_back(entity(hdr_end, depth + 1, false, out));
                 const auto& inner = p.children.front();
+                body_end = inner.body_offset + inner.body_length;
                 p.embedded = envelope_from_header(msg_.substr(inner.header_offset, inner.header_length));
             }
+        } else if (!cut) {
+            body_end = scan(hdr_end, out);
         }
+        p.body_length = body_end - hdr_end;
+        const auto body = msg_.substr(hdr_end, p.body_length);
+        p.header_size = crlf_size(header);
+        p.body_size = crlf_size(body);
+        p.body_lines = line_count(body);
         return p;
     }
 
 private:
-    void split_multipart(body_part& p, std::string_view boundary, unsigned depth) {
-        const bool digest = ascii_iequals(p.subtype, "digest");
-        const std::size_t end = p.body_offset + p.body_length;
-        std::size_t pos = p.body_offset;
-        std::optional<std::size_t> part_start;
-        while (pos < end) {
-            const std::size_t stop = line_end(msg_, pos, end);
-            const int kind = delimiter_kind(msg_, pos, stop, boundary);
-            if (kind != 0) {
-                if (part_start) add_part(p, *part_start, pos, depth, digest);
-                if (kind == 2) {
-                    closed_ = true;  // the epilogue follows
-                    return;
-                }
-                part_start = stop;
-            }
-            pos = stop;
+    std::size_t line_end(std::size_t pos) const {
+        const auto* lf = static_cast<const char*>(std::memchr(msg_.data() + pos, '\n', msg_.size() - pos));
+        return lf == nullptr ? msg_.size() : static_cast<std::size_t>(lf - msg_.data()) + 1;
+    }
+
+    // Is the line at `pos` a delimiter of an open multipart (innermost first)?
+    bool match(std::size_t pos, stop_point& out) const {
+        if (stack_.empty() || pos >= msg_.size() || msg_.size() - pos < 2 || msg_[pos] != '-' || msg_[pos + 1] != '-')
+            return false;
+        for (auto i = static_cast<int>(stack_.size()) - 1; i >= 0; --i) {
+            const auto b = stack_[static_cast<std::size_t>(i)];
+            if (msg_.size() - pos - 2 < b.size() || msg_.compare(pos + 2, b.size(), b) != 0) continue;
+            const auto after = pos + 2 + b.size();
+            out = {pos, i, msg_.compare(after, 2, "--") == 0};
+            return true;
         }
-        if (part_start) add_part(p, *part_start, end, depth, digest);  // no close delimiter: runs to the end
-        closed_ = false;
+        return false;
+    }
+
+    // The content from `from` up to the next delimiter (its LF belongs to the
+    // delimiter, RFC 2046 §5.1.1) or the end; returns where the content ends.
+    std::size_t scan(std::size_t from, stop_point& out) const {
+        for (std::size_t pos = from; pos < msg_.size(); pos = line_end(pos))
+            if (match(pos, out)) return content_end(pos, from);
+        out = {msg_.size(), -1, false};
+        return msg_.size();
+    }
+
+    std::size_t content_end(std::size_t line, std::size_t from) const {
+        std::size_t end = line;
+        if (end > from && msg_[end - 1] == '\n') {
+            --end;
+            if (end > from && msg_[end - 1] == '\r') --end;
+        }
+        return end;
+    }
+
+    // A multipart's body from its preamble to where it stops; returns its end.
+    std::size_t multipart(body_part& p, const std::string& boundary, unsigned depth, stop_point& out) {
+        const bool digest = ascii_iequals(p.subtype, "digest");
+        stack_.push_back(boundary);
+        const int me = static_cast<int>(stack_.size()) - 1;
+        stop_point s;
+        scan(p.body_offset, s);  // the preamble
+        while (s.which == me && !s.close) {
+            const auto start = line_end(s.line);
+            if (parts_ >= lim_.max_parts) scan(start, s);  // counted no more: skipped
+            else p.children.push_back(entity(start, depth + 1, digest, s));
+        }
+        stack_.pop_back();
+        if (s.which == me) {
+            // Closed: the epilogue runs to an outer delimiter; an empty one
+            // leaves the close line its LF (Dovecot's BODY[n] of it).
+            return scan(line_end(s.line), out);
+        }
+        out = s;  // an outer delimiter (or the end) came first
+        return s.which < 0 ? msg_.size() : content_end(s.line, p.body_offset);
     }
 
     static void make_opaque(body_part& p) {
@@ -128,34 +184,10 @@ private:
         return empty;
     }
 
-    // The part is [start, delim); the LF before a delimiter belongs to it
-    // (RFC 2046 §5.1.1). A multipart part that saw its close delimiter keeps
-    // that LF as its epilogue, as Dovecot counts it (BODY[n] of it).
-    void add_part(body_part& p, std::size_t start, std::size_t delim, unsigned depth, bool digest) {
-        std::size_t stop = delim;
-        if (delim < msg_.size() && delim > start && msg_[delim - 1] == '\n' && delimiter_at(delim)) {
-            --stop;
-            if (stop > start && msg_[stop - 1] == '\r') --stop;
-        }
-        if (parts_ >= lim_.max_parts) return;
-        body_part child = entity(start, stop, depth + 1, digest);
-        if (closed_ && child.is_multipart() && stop < delim) {
-            child.body_length += delim - stop;
-            child.body_size = crlf_size(msg_.substr(child.body_offset, child.body_length));
-            child.body_lines = line_count(msg_.substr(child.body_offset, child.body_length));
-        }
-        closed_ = false;
-        p.children.push_back(std::move(child));
-    }
-
-    bool delimiter_at(std::size_t pos) const {
-        return pos + 1 < msg_.size() && msg_[pos] == '-' && msg_[pos + 1] == '-';
-    }
-
     std::string_view msg_;
     parse_limits lim_;
     std::size_t parts_ = 0;
-    bool closed_ = false;  // the multipart entity() just built ended with its close delimiter
+    std::vector<std::string> stack_;  // boundaries of the open multiparts, outermost first
 };
 
 }  // namespace
@@ -163,7 +195,8 @@ private:
 message_structure parse_message(std::string_view stored, const parse_limits& limits) {
     builder b(stored, limits);
     message_structure m;
-    m.body = b.entity(0, stored.size(), 0, false);
+    stop_point end;
+    m.body = b.entity(0, 0, false, end);
     m.env = envelope_from_header(stored.substr(0, m.body.header_length));
     return m;
 }

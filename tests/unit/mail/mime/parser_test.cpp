@@ -131,8 +131,8 @@ TEST(mime_parser, broken_multiparts_are_still_structures) {
     EXPECT_EQ(m.body.children[1].body_lines, 2u);
 }
 
-TEST(mime_parser, boundaries_match_exactly_with_trailing_blanks) {
-    // "--ab" must not end the inner "abc" multipart's parts, nor "--abc" the outer.
+TEST(mime_parser, boundaries_innermost_first) {
+    // Inside the inner "abc" multipart, "--abc" is its delimiter, not the outer "ab"'s.
     const auto msg =
         "Content-Type: multipart/mixed; boundary=ab\n\n--ab\nContent-Type: multipart/mixed; boundary=abc\n\n"
         "--abc\n\ninner\n--abc--\n--ab \t\n\nsecond\n--ab--  \n"s;
@@ -142,6 +142,37 @@ TEST(mime_parser, boundaries_match_exactly_with_trailing_blanks) {
     EXPECT_EQ(slice(msg, m.body.children[0].children[0].body_offset, m.body.children[0].children[0].body_length),
               "inner");
     EXPECT_EQ(slice(msg, m.body.children[1].body_offset, m.body.children[1].body_length), "second");
+}
+
+TEST(mime_parser, a_boundary_prefix_is_a_delimiter) {
+    // RFC 2046 §5.1.1: "sufficient that the boundary appear in its entirety following the CRLF".
+    const auto msg = "Content-Type: multipart/mixed; boundary=b\n\n--b junk\n\none\n--bxyz\n\ntwo\n--b--tail\n"s;
+    const auto m = parse_message(msg);
+    ASSERT_EQ(m.body.children.size(), 2u);
+    EXPECT_EQ(slice(msg, m.body.children[0].body_offset, m.body.children[0].body_length), "one");
+    EXPECT_EQ(slice(msg, m.body.children[1].body_offset, m.body.children[1].body_length), "two");
+}
+
+TEST(mime_parser, an_outer_delimiter_ends_the_inner_parts) {
+    const auto msg =
+        "Content-Type: multipart/mixed; boundary=out\n\n--out\nContent-Type: multipart/alternative; boundary=in\n\n"
+        "--in\n\nunclosed\n--out\n\nsecond\n--out--\n"s;
+    const auto m = parse_message(msg);
+    ASSERT_EQ(m.body.children.size(), 2u);
+    ASSERT_EQ(m.body.children[0].children.size(), 1u);
+    EXPECT_EQ(slice(msg, m.body.children[0].children[0].body_offset, m.body.children[0].children[0].body_length),
+              "unclosed");
+    EXPECT_EQ(slice(msg, m.body.children[1].body_offset, m.body.children[1].body_length), "second");
+}
+
+TEST(mime_parser, a_part_ending_at_a_blank_line_has_an_empty_header) {
+    // The blank line's LF is the delimiter's: the first part is empty, header included.
+    const auto msg = "Content-Type: multipart/mixed; boundary=ab\n\n--ab\n\n--ab\n\n\n--ab--\n"s;
+    const auto m = parse_message(msg);
+    ASSERT_EQ(m.body.children.size(), 2u);
+    EXPECT_EQ(m.body.children[0].header_length, 0u);
+    EXPECT_EQ(m.body.children[1].header_length, 1u);
+    EXPECT_EQ(m.body.children[1].body_length, 0u);
 }
 
 TEST(mime_parser, digest_parts_default_to_message_rfc822) {
