@@ -94,10 +94,14 @@ std::vector<std::string> split_languages(std::string_view v) {
 }
 
 // Only the token: comments and junk after it are dropped ("base64 (x)").
+// A value that is no RFC 2045 §5.1 token leaves the default, as in Dovecot.
 std::string encoding_token(std::string_view v) {
     std::string out;
     for (char c : v) {
         if (c == ' ' || c == '\t' || c == '(' || c == ';') break;
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || std::string_view("()<>@,;:\\\"/[]?=").find(c) != std::string_view::npos)
+            return {};
         out.push_back(c);
     }
     return out;
