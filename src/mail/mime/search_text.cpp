@@ -88,6 +88,13 @@ std::vector<std::string> gmime_safe_pieces(const std::string& s) {
 
 }  // namespace
 
+std::vector<std::string> header_field_values(std::string_view header, std::string_view name) {
+    std::vector<std::string> out;
+    for (const auto& f : detail::split_header(header))
+        if (!f.name.empty() && detail::ascii_iequals(f.name, name)) out.push_back(detail::unfold(f.raw_value));
+    return out;
+}
+
 std::string decode_header_text(std::string_view raw) {
     detail::ensure_gmime();
     std::string out;

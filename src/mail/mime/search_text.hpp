@@ -8,10 +8,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mail/mime/structure.hpp"
 
 namespace mailroom::mime {
+
+// SEARCH HEADER / FROM / SUBJECT ...: the raw, unfolded values of every field
+// named `name` (ASCII case-insensitive) in a stored header block, in order.
+std::vector<std::string> header_field_values(std::string_view header, std::string_view name);
 
 // A raw (possibly folded) header value, unfolded and decoded to UTF-8.
 // Unknown charsets and invalid bytes end up as U+FFFD, never as an error.

@@ -24,6 +24,13 @@ TEST(mime_search_text, header_encoded_words_decoded_to_utf8) {
     EXPECT_EQ(decode_header_text("=?utf-8?q?caf=C3?= =?utf-8?q?=A9?="), "caf\xC3\xA9");
 }
 
+TEST(mime_search_text, header_field_values_in_order) {
+    const auto header = "Received: a\nX-Tag: one\n two\nreceived: b\n\nReceived: body\n"s;
+    EXPECT_EQ(header_field_values(header, "RECEIVED"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(header_field_values(header, "x-tag"), (std::vector<std::string>{"one two"}));
+    EXPECT_TRUE(header_field_values(header, "subject").empty());
+}
+
 TEST(mime_search_text, invalid_bytes_and_nul_never_survive) {
     const auto junk = decode_header_text("8-bit \xff\xfe junk");
     EXPECT_EQ(junk.find('\xff'), std::string::npos);
