@@ -40,8 +40,10 @@ struct literal_request {
     // the mailbox, or the text of a CATENATE TEXT part (RFC 4469 §5). It is
     // bounded by max_message_bytes, other literals by max_literal_bytes.
     bool message = false;
-    // The limit that applies (max_message_bytes or max_literal_bytes);
-    // size > limit means the engine must refuse it.
+    // The limit that applies: max_message_bytes (less for the later
+    // messages of a MULTIAPPEND, see max_append_total_bytes; 0 past
+    // max_append_messages) or max_literal_bytes (less when the command is
+    // near max_command_bytes). size > limit means the engine must refuse it.
     std::uint64_t limit = 0;
 };
 
@@ -131,7 +133,8 @@ private:
     std::uint64_t command_bytes_ = 0;  // of the command so far, message literals excluded
     std::size_t arguments_ = 0;
     unsigned messages_ = 0;
-    bool pending_failure_ = false;  // refuse_literal() left a fatal failure for next()
+    std::uint64_t message_bytes_ = 0;  // of the APPEND messages accepted so far
+    bool pending_failure_ = false;     // refuse_literal() left a fatal failure for next()
 };
 
 }  // namespace mailroom::imap

@@ -93,6 +93,13 @@ TEST(ImapCommandReader, LiteralLimits) {
             {"a LOGIN {101+}\r\n", {"literal 101 nonsync tag=a", "error literal_too_large tag= fatal [TOOBIG]"}},
         },
         d);
+    // MULTIAPPEND: the messages together stay within max_append_total_bytes.
+    d.lim.max_append_total_bytes = 30;
+    check({{"a APPEND INBOX {20}\r\n01234567890123456789 {11}\r\nb APPEND INBOX {20}\r\n01234567890123456789 {10}\r\n"
+            "0123456789\r\n",
+            {"literal 20 sync message tag=a", "literal 11 sync message tag=a", "literal 20 sync message tag=b",
+             "literal 10 sync message tag=b", "command b APPEND INBOX {20}01234567890123456789 {10}0123456789"}}},
+          d);
     d.lim.max_append_messages = 1;
     check({{"a APPEND INBOX {1}\r\nx {1}\r\nb NOOP\r\n",
             {"literal 1 sync message tag=a", "literal 1 sync message tag=a", "command b NOOP"}}},
