@@ -176,6 +176,7 @@ status command_reader::next() {
 }
 
 status command_reader::lex_line(std::string_view line) {
+    if (phase_ == phase::start) clear_command();  // the previous command and its counts
     command_bytes_ += line.size() + 2;
     if (phase_ == phase::in_line) {
         if (command_bytes_ > lim_.max_command_bytes)

@@ -173,6 +173,29 @@ TEST(ImapCommandReader, StructuralLimits) {
         d);
 }
 
+// Limits count per command: a long pipelined session never adds up, and a
+// command left in place (command(), not take_command()) is replaced.
+TEST(ImapCommandReader, CountsStartAgainWithEachCommand) {
+    limits lim;
+    lim.max_command_bytes = 40;
+    lim.max_arguments = 3;
+    lim.max_append_messages = 1;
+    lim.max_append_total_bytes = 5;
+    proto::input_buffer in(lim.max_line_bytes);
+    command_reader r(in, lim);
+    for (int i = 0; i < 100; ++i) {
+        in.append("t" + std::to_string(i) + " APPEND INBOX {5}\r\n");
+        ASSERT_EQ(r.next(), command_reader::status::literal_wanted) << i;
+        ASSERT_EQ(r.literal().limit, 5u) << i;
+        r.accept_literal();
+        in.append("hello\r\n");
+        ASSERT_EQ(r.next(), command_reader::status::command) << i;
+        EXPECT_EQ(r.command().tag, "t" + std::to_string(i));
+        ASSERT_EQ(r.command().args.size(), 2u) << i;
+        EXPECT_EQ(r.command().args[1].text, "hello");
+    }
+}
+
 TEST(ImapCommandReader, ArgumentsSoFarAndReset) {
     limits lim;
     proto::input_buffer in(lim.max_line_bytes);
