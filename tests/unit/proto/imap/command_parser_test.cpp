@@ -186,7 +186,9 @@ TEST(ImapCommandParser, SelectedCommands) {
         {"a EXPUNGE\r\n", "a EXPUNGE"},
         {"a UID EXPUNGE 3000:3002\r\n", "a UID EXPUNGE 3000:3002"},
         {"a SEARCH ALL\r\n", "a SEARCH keys=1"},
-        {"a SEARCH CHARSET UTF-8 FROM {4}\r\nJ\xc3\xb6" "e SEEN\r\n", "a SEARCH charset=UTF-8 keys=2"},
+        {"a SEARCH CHARSET UTF-8 FROM {4}\r\nJ\xc3\xb6"
+         "e SEEN\r\n",
+         "a SEARCH charset=UTF-8 keys=2"},
         {"a SEARCH CHARSET \"US-ASCII\" ALL\r\n", "a SEARCH charset=US-ASCII keys=1"},
         {"a UID SEARCH RETURN (MIN MAX COUNT) UNSEEN\r\n", "a UID SEARCH ret=min,max,count, keys=1"},
         {"a SEARCH RETURN () 1:5\r\n", "a SEARCH ret=all, keys=1"},
@@ -269,6 +271,11 @@ TEST(ImapCommandParser, LimitsAndHelpers) {
     lim.max_sequence_ranges = 2;
     EXPECT_TRUE(parse_command(test::read_one("a FETCH 1,2 FLAGS\r\n"), lim).cmd);
     EXPECT_TRUE(parse_command(test::read_one("a FETCH 1,2,3 FLAGS\r\n"), lim).failure);
+    lim = {};
+    lim.max_search_keys = 2;
+    auto deep = parse_command(test::read_one("a SEARCH SEEN DELETED DRAFT\r\n"), lim);
+    ASSERT_TRUE(deep.failure);
+    EXPECT_EQ(deep.failure->kind, parse_failure_kind::too_complex);
     EXPECT_TRUE(is_idle_done("DONE"));
     EXPECT_TRUE(is_idle_done("done"));
     EXPECT_FALSE(is_idle_done("DONE "));

@@ -26,8 +26,13 @@ TEST(ImapResponseWriter, StringForms) {
     EXPECT_EQ(str("say \"hi\" \\o/"), "\"say \\\"hi\\\" \\\\o/\"");
     EXPECT_EQ(str("two\r\nlines"), "{10}\r\ntwo\r\nlines");
     EXPECT_EQ(str("bare\rcr"), "{7}\r\nbare\rcr");
-    EXPECT_EQ(str("J\xc3\xb6rg"), "{5}\r\nJ\xc3\xb6rg");                            // 8-bit: literal
-    EXPECT_EQ(str("J\xc3\xb6rg", {true}), "\"J\xc3\xb6rg\"");                       // RFC 6855 utf8-quoted
+    EXPECT_EQ(str("J\xc3\xb6rg"), "{5}\r\nJ\xc3\xb6rg");       // 8-bit: literal
+    EXPECT_EQ(str("J\xc3\xb6rg", {true}), "\"J\xc3\xb6rg\"");  // RFC 6855 utf8-quoted
+    // utf8-quoted only for well-formed UTF-8: truncated, overlong, surrogate, > U+10FFFF go literal.
+    EXPECT_EQ(str("\xe2\x82\xac \xf0\x9f\x93\xa7", {true}), "\"\xe2\x82\xac \xf0\x9f\x93\xa7\"");
+    for (const std::string bad :
+         {"\xc3", "a\xe2\x82", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\x80"})
+        EXPECT_EQ(str(bad, {true}), "{" + std::to_string(bad.size()) + "}\r\n" + bad) << bad;
     EXPECT_EQ(str("a\0b"s), "{3}\r\na\0b"s);                                        // never literal8 outside BINARY
     EXPECT_EQ(str(std::string(2000, 'x')), "{2000}\r\n" + std::string(2000, 'x'));  // long: literal
     std::string out;

@@ -148,6 +148,15 @@ TEST(ImapSearchProgram, Limits) {
     lim.max_sequence_ranges = 2;
     EXPECT_TRUE(program("1,2", lim));
     EXPECT_FALSE(program("UID 1,2,3", lim));
+    // Limits are told apart from syntax errors.
+    const auto args = test::lex("NOT NOT NOT NOT SEEN");
+    search_limits shallow;
+    shallow.max_depth = 2;
+    EXPECT_TRUE(parse_search(args, shallow).too_complex);
+    EXPECT_FALSE(parse_search(test::lex("FOO"), shallow).too_complex);
+    shallow.max_sequence_ranges = 1;
+    EXPECT_TRUE(parse_search(test::lex("UID 1,2"), shallow).too_complex);
+    EXPECT_FALSE(parse_search(test::lex("UID 1,,2"), shallow).too_complex);
     // A deep program from a hostile client is refused, not a stack overflow.
     std::string deep;
     for (int i = 0; i < 5000; ++i) deep += "NOT ";
