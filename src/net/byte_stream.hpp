@@ -50,6 +50,13 @@ public:
     // Sends close_notify when TLS is on (bounded), then closes.
     asio::awaitable<void> shutdown(std::chrono::milliseconds limit);
 
+    // The deadline of the server-side handshake in start_tls callers that
+    // use the listener's setting (server::upgrade_to_tls); set at accept.
+    void set_handshake_limit(std::chrono::milliseconds limit) noexcept { handshake_limit_ = limit; }
+    std::chrono::milliseconds handshake_limit() const noexcept { return handshake_limit_; }
+    // The last operation ended because its deadline passed.
+    bool timed_out() const noexcept { return dl_->expired; }
+
     bool tls_active() const noexcept { return tls_ != nullptr; }
     std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384" or "none"
     const std::string& peer_address() const noexcept { return peer_address_; }
@@ -86,6 +93,7 @@ private:
     };
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;
+    std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
 };
 
 }  // namespace mailroom::net
