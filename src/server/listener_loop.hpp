@@ -35,7 +35,8 @@ struct connection_env {
     const network_list& limit_exempt;  // free of max_connections_per_ip
 };
 
-// One accept loop per listener on io; they end when io stops.
+// One accept loop per listener on io; they end when io stops. `env` (and
+// `listeners`) must outlive io's run.
 void start_accepting(boost::asio::io_context& io, std::list<listener_runtime>& listeners, const connection_env& env);
 
 }  // namespace mailroom::server

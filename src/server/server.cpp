@@ -73,7 +73,8 @@ int run(config::settings cfg) {
     svc.logins = &logins;
 
     auto listeners = open_listeners(io, cfg.listeners);
-    start_accepting(io, listeners, connection_env{svc, networks.trusted, networks.limit_exempt});
+    const connection_env env{svc, networks.trusted, networks.limit_exempt};  // outlives the accept loops
+    start_accepting(io, listeners, env);
 
     // Outbound delivery owns every queued message from here on (issue #4).
     // Destroyed before io (declared after it): the resolver's descriptor and
