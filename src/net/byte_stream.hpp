@@ -25,7 +25,8 @@ namespace mailroom::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-enum class read_status { data, eof, timeout, error };
+// would_block: only from read_now(), nothing has arrived yet.
+enum class read_status { data, eof, timeout, error, would_block };
 
 class byte_stream {
 public:
@@ -37,6 +38,14 @@ public:
     // Reads at most buf.size() bytes; gives up after `limit`.
     asio::awaitable<std::pair<read_status, std::size_t>> read_some(asio::mutable_buffer buf,
                                                                    std::chrono::milliseconds limit);
+    // The two halves of read_some for a connection that is idle most of its
+    // life (net::run_engine): read_now() takes what has arrived, without
+    // waiting, into a buffer the caller holds only for that call (so an idle
+    // connection holds none); after would_block, wait_readable() waits with
+    // no buffer until the socket is ready (for TLS: as OpenSSL asked), or
+    // `limit` passes (timeout), then read_now() again.
+    std::pair<read_status, std::size_t> read_now(asio::mutable_buffer buf);
+    asio::awaitable<read_status> wait_readable(std::chrono::milliseconds limit);
     // Writes everything, or fails (false) once `limit` passes with no byte
     // sent: the limit bounds progress, so a slow but steady reader is served.
     asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
@@ -93,6 +102,7 @@ private:
     };
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;
+    bool tls_wants_write_ = false;  // read_now's SSL_read asked for the socket to be writable
     std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
 };
 
