@@ -55,10 +55,10 @@ inline proto::login_status status_of(const auth::sasl_step& step) noexcept {
 
 // Engine: a server engine (next_action, feed, feed_eof, timed_out,
 // current_state, tls_started, sasl_challenge, sasl_done(status, user, final),
-// idle_timeout, summary().auth_failures). Protocol: for each of the engine's own actions A,
-// `awaitable<bool> on(A&)` (false ends the connection); `log_auth(status,
-// user, mechanism)` for the login log line; `summary()` for the protocol's
-// fields of the disconnect line.
+// idle_timeout, summary().auth_failures). Protocol: for each of the
+// engine's own actions A, `awaitable<bool> on(A&)` (false ends the
+// connection); `log_auth(status, user, mechanism)` for the login log line;
+// `summary()` for the protocol's fields of the disconnect line.
 template <class Engine, class Protocol>
 class connection_driver {
 public:
@@ -75,18 +75,18 @@ public:
     }
 
     // Called by net::run_engine for each action. Failures are counted as
-    // the engine reports them (after an answer, or a line it read itself).
+    // the engine reports them, at the next action (or the end): after an
+    // answer, or after a line the engine judged itself. Only a login
+    // request from a penalised address takes the slower coroutine path.
     template <class Action>
     boost::asio::awaitable<bool> operator()(Action& act) {
         count_failures();
         const bool login = std::visit([](auto& a) { return is_login_request<std::decay_t<decltype(a)>>; }, act);
         if (login && io_.logins) {
             const auto penalty = io_.logins->delay_for(io_.peer.peer_address());
-            if (penalty.count() > 0) co_await wait_for(penalty);
+            if (penalty.count() > 0) return after_penalty(act, penalty);
         }
-        const bool go_on = co_await std::visit([this](auto& a) { return on(a); }, act);
-        count_failures();
-        co_return go_on;
+        return std::visit([this](auto& a) { return on(a); }, act);
     }
 
     const std::string& close_reason() const noexcept { return reason_; }
@@ -146,6 +146,12 @@ private:
         std::optional<std::string> final_data;  // RFC 5034 §4 / RFC 4954 §4: success with data
         if (status == proto::login_status::ok && !step.data_b64.empty()) final_data = std::move(step.data_b64);
         engine_.sasl_done(status, std::move(step.user), std::move(final_data));
+    }
+
+    template <class Action>
+    awaitable_bool after_penalty(Action& act, std::chrono::milliseconds penalty) {
+        co_await wait_for(penalty);
+        co_return co_await std::visit([this](auto& a) { return on(a); }, act);
     }
 
     void count_failures() {
