@@ -7,7 +7,7 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 17> listener_keys{"name",
+constexpr std::array<std::string_view, 19> listener_keys{"name",
                                                          "service",
                                                          "address",
                                                          "port",
@@ -23,12 +23,15 @@ constexpr std::array<std::string_view, 17> listener_keys{"name",
                                                          "max_bad_commands",
                                                          "max_auth_failures",
                                                          "max_message_bytes",
-                                                         "max_recipients"};
+                                                         "max_recipients",
+                                                         "tls_handshake_timeout",
+                                                         "pop_before_smtp"};
 constexpr std::int64_t max_message_limit = std::int64_t{1} << 40;  // 1 TiB: any larger is a typo
 
 constexpr std::int64_t max_count = 1'000'000;         // connections, commands, failures
 constexpr std::int64_t max_idle_timeout = 24 * 3600;  // seconds
 constexpr std::int64_t max_delay_ms = 600'000;        // ten minutes
+constexpr std::int64_t max_handshake_timeout = 300;   // seconds
 
 unsigned as_unsigned(std::int64_t v) { return static_cast<unsigned>(v); }
 
@@ -58,11 +61,19 @@ void read_endpoint(fields& f, const toml::table& t, listener& l) {
         if (auto mode = tls_mode_from(*v)) l.tls = *mode;
         else f.error(*t.get("tls"), "'tls' must be one of " + joined(tls_modes) + "; not '" + *v + "'");
     }
+    if (auto v = f.integer(t, "tls_handshake_timeout", 1, max_handshake_timeout))
+        l.tls_handshake_timeout = std::chrono::seconds(*v);
 }
 
 void read_authentication(fields& f, const toml::table& t, listener& l) {
     if (auto v = f.boolean(t, "plaintext_auth")) l.plaintext_auth = *v;
     if (auto v = f.boolean(t, "apop")) l.apop = *v;
+    if (auto v = f.boolean(t, "pop_before_smtp")) {
+        l.pop_before_smtp = *v;
+        // Read after read_identity: the service is known.
+        if (*v && l.service != service_kind::smtp)
+            f.error(*t.get("pop_before_smtp"), "'pop_before_smtp' applies to 'smtp' listeners only");
+    }
     if (auto v = f.strings(t, "mechanisms")) {
         l.mechanisms.clear();
         for (const auto& item : *v) {

@@ -30,7 +30,14 @@ struct listener {
     bool apop = true;
     std::vector<std::string> mechanisms = default_sasl_mechanisms();
     unsigned max_connections = 1000;
-    unsigned max_connections_per_ip = 50;
+    unsigned max_connections_per_ip = 50;  // not for connection_limit_exceptions
+    // The TLS handshake (implicit TLS, STARTTLS/STLS) must end within this,
+    // however long idle_timeout is: a half-sent ClientHello holds a slot.
+    std::chrono::seconds tls_handshake_timeout{10};
+    // smtp: a POP3 login from an address lets it relay here for
+    // pop_before_smtp_window. Off: every client behind that address (a NAT)
+    // would relay too.
+    bool pop_before_smtp = false;
     // The limits below default to the protocol engine's own values
     // (proto/pop3/limits.hpp, proto/smtp/limits.hpp: one source, with their
     // reasons there); apply_service_defaults() sets them for the service.
@@ -103,6 +110,16 @@ struct settings {
     // Client networks (CIDR, e.g. "127.0.0.0/8", "::1/128") that may relay
     // through the smtp listener without authenticating.
     std::vector<std::string> trusted_networks;
+    // Client networks free of max_connections_per_ip (Postfix's
+    // smtpd_client_event_limit_exceptions); nullopt: trusted_networks.
+    std::optional<std::vector<std::string>> connection_limit_exceptions;
+    // Failed logins per client address, across connections and listeners
+    // (server/login_check.hpp); delay 0 turns it off.
+    struct penalty {
+        std::chrono::milliseconds delay{1000};       // before a login after one failure; doubles
+        std::chrono::milliseconds max_delay{15000};  // never more
+        std::chrono::seconds decay{60};              // one failure forgotten per this long
+    } login_penalty;
     std::string log_level = "info";
     std::vector<listener> listeners;
     delivery_settings delivery;

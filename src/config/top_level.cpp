@@ -1,5 +1,8 @@
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "config/sections.hpp"
 #include "config/validate.hpp"
@@ -7,10 +10,56 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 9>
-    top_level_keys{"hostname",         "data_dir", "domains",  "log_level", "pop_before_smtp_window",
-                   "trusted_networks", "tls",      "listener", "delivery"};
+constexpr std::array<std::string_view, 13> top_level_keys{"hostname",
+                                                          "data_dir",
+                                                          "domains",
+                                                          "log_level",
+                                                          "pop_before_smtp_window",
+                                                          "trusted_networks",
+                                                          "connection_limit_exceptions",
+                                                          "login_penalty_delay_ms",
+                                                          "login_penalty_max_delay_ms",
+                                                          "login_penalty_decay",
+                                                          "tls",
+                                                          "listener",
+                                                          "delivery"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
+constexpr std::int64_t max_penalty_ms = 600'000;                    // ten minutes
+constexpr std::int64_t max_penalty_decay = 24 * 3600;               // a day
+
+// A list of CIDR networks under `key`, or nullopt when the key is absent.
+std::optional<std::vector<std::string>> networks(fields& f, const toml::table& doc, std::string_view key) {
+    auto v = f.strings(doc, key);
+    if (!v) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& item : *v) {
+        if (is_cidr(item.value)) out.push_back(item.value);
+        else
+            f.error(*item.node, "'" + std::string(key) + "': '" + item.value +
+                                    "' is not a network like \"127.0.0.0/8\" or \"::1/128\"");
+    }
+    return out;
+}
+
+// login_penalty_max_delay_ms >= login_penalty_delay_ms; left out, it is at
+// least login_penalty_delay_ms.
+void read_login_penalty(fields& f, const toml::table& doc, settings& s) {
+    const auto first = f.integer(doc, "login_penalty_delay_ms", 0, max_penalty_ms);
+    if (first) s.login_penalty.delay = std::chrono::milliseconds(*first);
+    const bool first_usable = first || !doc.contains("login_penalty_delay_ms");
+    if (auto most = f.integer(doc, "login_penalty_max_delay_ms", 0, max_penalty_ms)) {
+        s.login_penalty.max_delay = std::chrono::milliseconds(*most);
+        if (first_usable && s.login_penalty.max_delay < s.login_penalty.delay)
+            f.error(*doc.get("login_penalty_max_delay_ms"), "'login_penalty_max_delay_ms' (" +
+                                                                std::to_string(s.login_penalty.max_delay.count()) +
+                                                                ") is less than 'login_penalty_delay_ms' (" +
+                                                                std::to_string(s.login_penalty.delay.count()) + ")");
+    } else if (!doc.contains("login_penalty_max_delay_ms")) {
+        s.login_penalty.max_delay = std::max(s.login_penalty.max_delay, s.login_penalty.delay);
+    }
+    if (auto v = f.integer(doc, "login_penalty_decay", 1, max_penalty_decay))
+        s.login_penalty.decay = std::chrono::seconds(*v);
+}
 
 }  // namespace
 
@@ -46,15 +95,9 @@ void read_top_level(fields& f, const toml::table& doc, settings& s) {
     if (auto v = f.integer(doc, "pop_before_smtp_window", 1, max_pop_before_smtp_window))
         s.pop_before_smtp_window = std::chrono::seconds(*v);
 
-    if (auto v = f.strings(doc, "trusted_networks")) {
-        s.trusted_networks.clear();
-        for (const auto& item : *v) {
-            if (is_cidr(item.value)) s.trusted_networks.push_back(item.value);
-            else
-                f.error(*item.node, "'trusted_networks': '" + item.value +
-                                        "' is not a network like \"127.0.0.0/8\" or \"::1/128\"");
-        }
-    }
+    if (auto v = networks(f, doc, "trusted_networks")) s.trusted_networks = std::move(*v);
+    if (auto v = networks(f, doc, "connection_limit_exceptions")) s.connection_limit_exceptions = std::move(*v);
+    read_login_penalty(f, doc, s);
 }
 
 }  // namespace mailroom::config::detail

@@ -16,6 +16,7 @@ byte_stream::byte_stream(tcp::socket socket) : socket_(std::move(socket)), deadl
     auto ep = socket_.remote_endpoint(ec);
     peer_address_ = ec ? "unknown" : ep.address().to_string();
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);  // read_now() must never block the loop
 }
 
 byte_stream::~byte_stream() { dl_->alive = false; }
@@ -102,6 +103,43 @@ asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(asio
     if (expired) co_return std::pair{read_status::timeout, std::size_t{0}};
     if (eof) co_return std::pair{read_status::eof, std::size_t{0}};
     co_return std::pair{read_status::error, std::size_t{0}};
+}
+
+std::pair<read_status, std::size_t> byte_stream::read_now(asio::mutable_buffer buf) {
+    if (tls_) {
+        ERR_clear_error();  // SSL_get_error() reads this thread's queue
+        std::size_t n = 0;
+        const int r = SSL_read_ex(tls_.get(), buf.data(), buf.size(), &n);
+        if (r > 0) return {read_status::data, n};
+        const int err = SSL_get_error(tls_.get(), r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
+            return {read_status::would_block, 0};
+        }
+        const bool eof = err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL ||
+                         (err == SSL_ERROR_SSL &&
+                          ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+        ERR_clear_error();
+        return {eof ? read_status::eof : read_status::error, 0};
+    }
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(buf, ec);  // non-blocking (constructor)
+    if (!ec) return {read_status::data, n};
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return {read_status::would_block, 0};
+    if (ec == asio::error::eof) return {read_status::eof, 0};
+    return {read_status::error, 0};
+}
+
+// Called only after read_now() said would_block: the socket (or OpenSSL)
+// has just seen EAGAIN, so the reactor's next readiness edge is this one's.
+asio::awaitable<read_status> byte_stream::wait_readable(std::chrono::milliseconds limit) {
+    arm(limit);
+    const auto what = tls_ && tls_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;
+    auto [ec] = co_await socket_.async_wait(what, use_tuple);
+    const bool expired = dl_->expired;
+    disarm();
+    if (expired) co_return read_status::timeout;
+    co_return ec ? read_status::error : read_status::data;
 }
 
 // `limit` bounds progress, not the whole write (RFC 5321 §4.5.3.2: per TCP

@@ -25,7 +25,8 @@ namespace mailroom::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-enum class read_status { data, eof, timeout, error };
+// would_block: only from read_now(), nothing has arrived yet.
+enum class read_status { data, eof, timeout, error, would_block };
 
 class byte_stream {
 public:
@@ -37,6 +38,14 @@ public:
     // Reads at most buf.size() bytes; gives up after `limit`.
     asio::awaitable<std::pair<read_status, std::size_t>> read_some(asio::mutable_buffer buf,
                                                                    std::chrono::milliseconds limit);
+    // The two halves of read_some for a connection that is idle most of its
+    // life (net::run_engine): read_now() takes what has arrived, without
+    // waiting, into a buffer the caller holds only for that call (so an idle
+    // connection holds none); after would_block, wait_readable() waits with
+    // no buffer until the socket is ready (for TLS: as OpenSSL asked), or
+    // `limit` passes (timeout), then read_now() again.
+    std::pair<read_status, std::size_t> read_now(asio::mutable_buffer buf);
+    asio::awaitable<read_status> wait_readable(std::chrono::milliseconds limit);
     // Writes everything, or fails (false) once `limit` passes with no byte
     // sent: the limit bounds progress, so a slow but steady reader is served.
     asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
@@ -49,6 +58,13 @@ public:
                                            std::chrono::milliseconds limit);
     // Sends close_notify when TLS is on (bounded), then closes.
     asio::awaitable<void> shutdown(std::chrono::milliseconds limit);
+
+    // The deadline of the server-side handshake in start_tls callers that
+    // use the listener's setting (server::upgrade_to_tls); set at accept.
+    void set_handshake_limit(std::chrono::milliseconds limit) noexcept { handshake_limit_ = limit; }
+    std::chrono::milliseconds handshake_limit() const noexcept { return handshake_limit_; }
+    // The last operation ended because its deadline passed.
+    bool timed_out() const noexcept { return dl_->expired; }
 
     bool tls_active() const noexcept { return tls_ != nullptr; }
     std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384" or "none"
@@ -86,6 +102,8 @@ private:
     };
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;
+    bool tls_wants_write_ = false;  // read_now's SSL_read asked for the socket to be writable
+    std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
 };
 
 }  // namespace mailroom::net

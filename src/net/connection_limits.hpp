@@ -1,5 +1,6 @@
 // net::connection_limits: how many connections a listener holds in total
-// and per client address (DESIGN.md "Untrusted input"). Used only from the
+// and per client address (DESIGN.md "Untrusted input"); exempt addresses
+// count only towards the total. Used only from the
 // event-loop thread, so no locking. A slot gives its place back on release.
 // The counts are shared with the slots, so a slot may outlive its listener
 // (connections torn down after the listeners at shutdown).
@@ -35,8 +36,11 @@ public:
         std::string ip_;
     };
 
-    // A slot, or nullptr when the listener or this address is full.
-    std::unique_ptr<slot> try_acquire(const std::string& ip);
+    // exempt: the address is in connection_limit_exceptions; only the
+    // listener's total bounds it.
+    enum class per_ip_rule { applies, exempt };
+    // A slot, or nullptr when the listener or (unless exempt) this address is full.
+    std::unique_ptr<slot> try_acquire(const std::string& ip, per_ip_rule rule = per_ip_rule::applies);
     unsigned active() const noexcept { return counts_->total; }
 
 private:

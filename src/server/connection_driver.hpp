@@ -2,8 +2,10 @@
 // connection and performs the actions every engine shares (proto/common/
 // actions.hpp) - send with a write deadline, STARTTLS/STLS upgrade, SASL on
 // the worker pool, failed-login pause, close with its reason - then logs the
-// one "disconnect" line and shuts the stream down. A protocol plugs in only
-// its own actions. Used by pop3_connection and smtp_connection (and IMAP next).
+// one "disconnect" line and shuts the stream down. Every login attempt first
+// waits out its address's penalty, and every failed one is counted there
+// (login_guard). A protocol plugs in only its own actions. Used by
+// pop3_connection and smtp_connection (and IMAP next).
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -21,6 +24,7 @@
 #include "net/run_engine.hpp"
 #include "proto/common/actions.hpp"
 #include "server/connection_steps.hpp"
+#include "server/login_check.hpp"
 #include "server/sasl_runner.hpp"
 
 namespace mailroom::server {
@@ -31,6 +35,14 @@ struct session_io {
     const std::string& id;           // the session id that opens every log line
     boost::asio::ssl::context& tls;  // for STARTTLS / STLS
     sasl_runner& sasl;               // this connection's SASL exchange
+    login_guard* logins = nullptr;   // failed logins per address (nullptr: none kept)
+};
+
+// A request to verify a login: SASL, or a protocol's own action carrying
+// credentials (POP3 USER/PASS and APOP, IMAP LOGIN).
+template <class A>
+inline constexpr bool is_login_request = std::is_same_v<A, proto::sasl_begin> || requires(const A& a) {
+    a.cred;
 };
 
 // sasl_step -> the engines' login status.
@@ -43,10 +55,10 @@ inline proto::login_status status_of(const auth::sasl_step& step) noexcept {
 
 // Engine: a server engine (next_action, feed, feed_eof, timed_out,
 // current_state, tls_started, sasl_challenge, sasl_done(status, user, final),
-// idle_timeout). Protocol: for each of the engine's own actions A,
-// `awaitable<bool> on(A&)` (false ends the connection); `log_auth(status,
-// user, mechanism)` for the login log line; `summary()` for the protocol's
-// fields of the disconnect line.
+// idle_timeout, summary().auth_failures). Protocol: for each of the
+// engine's own actions A, `awaitable<bool> on(A&)` (false ends the
+// connection); `log_auth(status, user, mechanism)` for the login log line;
+// `summary()` for the protocol's fields of the disconnect line.
 template <class Engine, class Protocol>
 class connection_driver {
 public:
@@ -57,13 +69,23 @@ public:
     // is the engine's own idle limit (RFC 1939 §3, RFC 5321 §4.5.3.2.7).
     boost::asio::awaitable<void> run() {
         co_await net::run_engine(io_.peer, engine_, *this, engine_.idle_timeout());
+        count_failures();
         spdlog::info("{} disconnect reason={} {}", io_.id, reason_, protocol_.summary());
         co_await io_.peer.shutdown(std::chrono::seconds(5));
     }
 
-    // Called by net::run_engine for each action.
+    // Called by net::run_engine for each action. Failures are counted as
+    // the engine reports them, at the next action (or the end): after an
+    // answer, or after a line the engine judged itself. Only a login
+    // request from a penalised address takes the slower coroutine path.
     template <class Action>
     boost::asio::awaitable<bool> operator()(Action& act) {
+        count_failures();
+        const bool login = std::visit([](auto& a) { return is_login_request<std::decay_t<decltype(a)>>; }, act);
+        if (login && io_.logins) {
+            const auto penalty = io_.logins->delay_for(io_.peer.peer_address());
+            if (penalty.count() > 0) return after_penalty(act, penalty);
+        }
         return std::visit([this](auto& a) { return on(a); }, act);
     }
 
@@ -126,9 +148,23 @@ private:
         engine_.sasl_done(status, std::move(step.user), std::move(final_data));
     }
 
+    template <class Action>
+    awaitable_bool after_penalty(Action& act, std::chrono::milliseconds penalty) {
+        co_await wait_for(penalty);
+        co_return co_await std::visit([this](auto& a) { return on(a); }, act);
+    }
+
+    void count_failures() {
+        const unsigned now = engine_.summary().auth_failures;
+        if (now > failures_seen_ && io_.logins)
+            io_.logins->failed(io_.id, io_.peer.peer_address(), now - failures_seen_);
+        failures_seen_ = now;
+    }
+
     session_io io_;
     Engine& engine_;
     Protocol& protocol_;
+    unsigned failures_seen_ = 0;
     std::string reason_ = "write_failed";  // a failed write ends the loop without a close action
 };
 

@@ -32,9 +32,9 @@ asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services&
 
 asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, asio::ssl::context& tls, const std::string& id) {
     // (co_await kept out of the if condition: g++ 12 resumed a dead frame there)
-    const bool upgraded = co_await peer.start_tls(tls, std::chrono::seconds(30));
+    const bool upgraded = co_await peer.start_tls(tls, peer.handshake_limit());
     if (upgraded) spdlog::info("{} tls {}", id, peer.tls_description());
-    else spdlog::info("{} tls failed ip={}", id, peer.peer_address());
+    else spdlog::info("{} tls failed ip={}{}", id, peer.peer_address(), peer.timed_out() ? " reason=timeout" : "");
     co_return upgraded;
 }
 

@@ -27,8 +27,9 @@ struct auth_offer {
 // connection.
 boost::asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services& svc);
 
-// TLS handshake within 30 s; logs the result under `id`. False: the
-// connection must close.
+// TLS handshake within the peer's handshake_limit() (the listener's
+// tls_handshake_timeout, short: a stalled handshake must not hold a slot
+// for the idle timeout); logs the result under `id`. False: close.
 boost::asio::awaitable<bool> upgrade_to_tls(net::byte_stream& peer, boost::asio::ssl::context& tls,
                                             const std::string& id);
 

@@ -1,5 +1,11 @@
 #include "server/login_check.hpp"
 
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
 #include <type_traits>
 #include <variant>
 
@@ -36,6 +42,33 @@ auth::credential_lookup make_credential_lookup(storage::directory& users) {
         if (!rec) return rec.error();
         return auth::lookup_result{rec->address, rec->cred};
     };
+}
+
+std::string penalty_key(const std::string& ip) {
+    std::array<unsigned char, 16> b{};
+    if (::inet_pton(AF_INET6, ip.c_str(), b.data()) != 1) return ip;
+    // An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 client.
+    const bool mapped = std::all_of(b.begin(), b.begin() + 10, [](unsigned char c) { return c == 0; }) &&
+                        b[10] == 0xff && b[11] == 0xff;
+    if (mapped) return fmt::format("{}.{}.{}.{}", b[12], b[13], b[14], b[15]);
+    return fmt::format("{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}::/64", b[0], b[1], b[2], b[3], b[4], b[5],
+                       b[6], b[7]);
+}
+
+std::chrono::milliseconds login_guard::delay_for(const std::string& ip) const {
+    return penalty_.delay(penalty_key(ip), std::chrono::steady_clock::now());
+}
+
+void login_guard::failed(const std::string& id, const std::string& ip, unsigned count) {
+    const auto key = penalty_key(ip);
+    const auto now = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < count; ++i) {
+        penalty_.failed(key, now);
+        // The address is ours (the peer's socket address), never the
+        // client's words: it is last on the line, so fail2ban's regex can
+        // anchor on it (docs/fail2ban.md).
+        spdlog::warn("{} login failure penalty_ms={} ip={}", id, penalty_.delay(key, now).count(), ip);
+    }
 }
 
 }  // namespace mailroom::server

@@ -1,12 +1,17 @@
 // server::login_check: answers the engines' login requests from the user
 // directory. Blocking (yescrypt, SQLite): call through net::offload. The
 // verdict never tells an unknown user from a wrong password, and both cost
-// the same time.
+// the same time. login_guard: the per-address penalty across connections
+// and the one failed-login log line (docs/fail2ban.md), for every protocol
+// through connection_driver.
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
 
 #include "auth/sasl_server.hpp"
+#include "proto/common/login_throttle.hpp"
 #include "proto/pop3/server_session.hpp"
 #include "server/services.hpp"
 
@@ -17,5 +22,27 @@ pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credential
 // For GNU SASL exchanges: the credentials of a user, not_found for unknown
 // or malformed names.
 auth::credential_lookup make_credential_lookup(storage::directory& users);
+
+// Failed logins per client address, shared by every listener (one per
+// server; event-loop thread only). An IPv6 client counts by its /64, the
+// smallest block an end site gets: changing the address within it does
+// not start a clean slate.
+class login_guard {
+public:
+    explicit login_guard(const proto::penalty_limits& lim) : penalty_(lim) {}
+
+    // How long a login attempt from `ip` waits before it is verified.
+    std::chrono::milliseconds delay_for(const std::string& ip) const;
+    // `count` more failed logins in session `id`: counted against `ip`,
+    // and one line each in the stable format fail2ban matches:
+    //   "<id> login failure penalty_ms=<next delay> ip=<ip>"
+    void failed(const std::string& id, const std::string& ip, unsigned count = 1);
+
+private:
+    proto::address_penalty penalty_;
+};
+
+// The key an address is counted under: itself (IPv4), its /64 (IPv6).
+std::string penalty_key(const std::string& ip);
 
 }  // namespace mailroom::server

@@ -126,7 +126,7 @@ asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener&
                                 pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())});
     sasl_runner sasl(svc);
     pop3_protocol protocol(peer, svc, id, engine);
-    connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
+    connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
     co_await driver.run();
 }
 

@@ -26,6 +26,8 @@ class scheduler;
 
 namespace mailroom::server {
 
+class login_guard;
+
 struct services {
     const config::settings& cfg;
     storage::directory& users;  // lookups only: the CLI administers
@@ -50,6 +52,9 @@ struct services {
     // "Mailbox changed" events: local delivery and POP3 UPDATE publish,
     // sessions subscribe (store/change_bus.hpp). Set once at start-up.
     store::change_bus* mailbox_events = nullptr;
+    // Failed logins per client address (login_check.hpp), for every
+    // listener; set once at start-up, used on the event loop only.
+    login_guard* logins = nullptr;
 };
 
 // A short unique id for log lines of one connection ("P1a2b").

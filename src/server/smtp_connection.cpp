@@ -103,7 +103,7 @@ public:
     }
 
     client_facts facts(const std::string& auth_user) const {
-        return {peer_.peer_address(), auth_user, lc_.service == config::service_kind::submission};
+        return {peer_.peer_address(), auth_user, lc_.service == config::service_kind::submission, lc_.pop_before_smtp};
     }
 
     asio::awaitable<bool> on(smtp::check_sender& a) {
@@ -187,7 +187,7 @@ asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener&
     smtp::server_session engine(policy_for(lc, svc, offer), limits_for(lc));
     sasl_runner sasl(svc);
     smtp_protocol protocol(peer, lc, svc, trusted, id, engine);
-    connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
+    connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
     co_await driver.run();
 }
 

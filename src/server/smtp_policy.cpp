@@ -23,11 +23,11 @@ smtp::verdict local_verdict(const storage::resolution& where) {
     return {};
 }
 
-// Any other domain: relaying, for authenticated, trusted or POP-before-SMTP
-// clients only (no open relay).
+// Any other domain: relaying, for authenticated, trusted or (where the
+// listener turns it on) POP-before-SMTP clients only (no open relay).
 smtp::verdict relay_verdict(services& svc, const network_list& trusted, const client_facts& c) {
     const bool may_relay = !c.auth_user.empty() || trusted.contains(c.address) ||
-                           svc.pop_before_smtp.allowed(c.address, svc.clk.now());
+                           (c.pop_before_smtp && svc.pop_before_smtp.allowed(c.address, svc.clk.now()));
     if (!may_relay) return refuse(554, "5.7.1", "Relay access denied");
     return {};  // queued for outbound delivery
 }

@@ -18,9 +18,10 @@
 namespace mailroom::server {
 
 struct client_facts {
-    std::string address;      // peer IP
-    std::string auth_user;    // canonical, "" when not authenticated
-    bool submission = false;  // the listener is a submission one
+    std::string address;           // peer IP
+    std::string auth_user;         // canonical, "" when not authenticated
+    bool submission = false;       // the listener is a submission one
+    bool pop_before_smtp = false;  // the listener lets a recent POP3 login relay
 };
 
 // Submission: the sender must be the authenticated user or an alias that

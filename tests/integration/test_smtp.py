@@ -199,14 +199,15 @@ class SmtpTest(DeliveryChecks, harness.ServerTestCase):
 
 
 class RelayPolicyTest(harness.ServerTestCase):
-    """No open relay; POP-before-SMTP opens relaying for its window only.
+    """No open relay; POP-before-SMTP opens relaying for its window only, and
+    only on a listener that turns it on (issue #12: off by default).
     Its own server, so no POP3 login of another test has opened the window."""
     USERS = [ALICE]
-    LISTENERS = LISTENERS
+    LISTENERS = LISTENERS + [dict(name="smtp-pbs", service="smtp", tls="starttls", pop_before_smtp=True)]
     EXTRA_CONFIG = dict(pop_before_smtp_window=2)
 
-    def relay_reply(self):
-        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+    def relay_reply(self, listener="smtp-pbs"):
+        with smtplib.SMTP(*self.srv.addr(listener), timeout=NET_TIMEOUT) as s:
             s.ehlo("c")
             s.mail("tester@remote.example")
             return s.rcpt("someone@far.example")
@@ -218,8 +219,10 @@ class RelayPolicyTest(harness.ServerTestCase):
         c.user(ALICE.address)
         c.pass_(ALICE.password)
         c.quit()
-        # Relaying is allowed now: accepted, and queued for outbound delivery.
+        # Relaying is allowed now where the listener says so: accepted, and
+        # queued for outbound delivery; the default listener still refuses.
         self.assertEqual(self.relay_reply()[0], 250)
+        self.assertEqual(self.relay_reply("smtp")[0], 554)
         time.sleep(3.2)  # the window (2 s) has passed
         self.assertEqual(self.relay_reply()[0], 554)
 

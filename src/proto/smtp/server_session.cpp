@@ -182,11 +182,13 @@ void server_session::tls_started() {
     awaiting_ = awaiting::nothing;
     policy_.tls_active = true;
     in_.clear();
-    // RFC 3207 §4.2: forget everything learnt before TLS; the client
-    // starts again with EHLO.
+    // RFC 3207 §4.2: forget everything learnt before TLS, a login made in
+    // cleartext included (the client must AUTH again); it starts with EHLO.
     state_ = state::greeting;
     esmtp_ = false;
     helo_.clear();
+    auth_user_.clear();
+    mechanism_.clear();
     reset_transaction();
     process();
 }

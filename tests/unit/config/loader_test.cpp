@@ -567,6 +567,47 @@ TEST(config_loader, smtp_keys_and_networks) {
     EXPECT_FALSE(parse("[[listener]]\nname = \"mx\"\nmax_message_bytes = 10\n", "t.toml").cfg);
 }
 
+TEST(config_loader, hardening_keys) {  // issue #12
+    auto d = parse("[[listener]]\nname = \"mx\"\nservice = \"smtp\"\n", "t.toml");
+    ASSERT_TRUE(d.cfg) << first_error(d);
+    EXPECT_FALSE(d.cfg->listeners[0].pop_before_smtp);  // off unless turned on
+    EXPECT_EQ(d.cfg->listeners[0].tls_handshake_timeout, std::chrono::seconds(10));
+    EXPECT_FALSE(d.cfg->connection_limit_exceptions);  // the server uses trusted_networks
+    EXPECT_EQ(d.cfg->login_penalty.delay, std::chrono::milliseconds(1000));
+    EXPECT_EQ(d.cfg->login_penalty.max_delay, std::chrono::milliseconds(15000));
+    EXPECT_EQ(d.cfg->login_penalty.decay, std::chrono::seconds(60));
+
+    auto r = parse(
+        "connection_limit_exceptions = [\"192.0.2.0/24\"]\nlogin_penalty_delay_ms = 20000\n"
+        "login_penalty_decay = 5\n[[listener]]\nname = \"mx\"\nservice = \"smtp\"\n"
+        "pop_before_smtp = true\ntls_handshake_timeout = 3\n",
+        "t.toml");
+    ASSERT_TRUE(r.cfg) << first_error(r);
+    EXPECT_TRUE(r.cfg->listeners[0].pop_before_smtp);
+    EXPECT_EQ(r.cfg->listeners[0].tls_handshake_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(r.cfg->connection_limit_exceptions, std::vector<std::string>{"192.0.2.0/24"});
+    EXPECT_EQ(r.cfg->login_penalty.delay, std::chrono::milliseconds(20000));
+    EXPECT_EQ(r.cfg->login_penalty.max_delay, std::chrono::milliseconds(20000));  // follows the delay
+    EXPECT_EQ(r.cfg->login_penalty.decay, std::chrono::seconds(5));
+
+    const std::pair<const char*, const char*> bad[] = {
+        {"[[listener]]\nname = \"p\"\npop_before_smtp = true\n",
+         "3:19: 'pop_before_smtp' applies to 'smtp' listeners only"},
+        {"[[listener]]\nname = \"p\"\ntls_handshake_timeout = 0\n",
+         "3:25: 'tls_handshake_timeout' must be between 1 and 300, not 0"},
+        {"connection_limit_exceptions = [\"10.0.0.1\"]\n",
+         "1:32: 'connection_limit_exceptions': '10.0.0.1' is not a network like \"127.0.0.0/8\" or \"::1/128\""},
+        {"login_penalty_delay_ms = 500\nlogin_penalty_max_delay_ms = 100\n",
+         "2:30: 'login_penalty_max_delay_ms' (100) is less than 'login_penalty_delay_ms' (500)"},
+        {"login_penalty_decay = 0\n", "1:23: 'login_penalty_decay' must be between 1 and 86400, not 0"},
+    };
+    for (const auto& [text, expected] : bad) {
+        auto e = parse(text, "t.toml");
+        EXPECT_FALSE(e.cfg) << text;
+        EXPECT_EQ(errors_of(e), std::vector<std::string>{expected}) << text;
+    }
+}
+
 TEST(config_loader, example_with_tls_uncommented_loads) {
     // The commented-out [tls] section of the example must be valid as well.
     std::ifstream in(MAILROOM_SOURCE_DIR "/etc/mailroom.example.toml");
@@ -633,7 +674,13 @@ TEST(config_loader, docs_and_example_mention_every_key) {
                           "max_auth_failures",
                           "trusted_networks",
                           "max_message_bytes",
-                          "max_recipients"};
+                          "max_recipients",
+                          "tls_handshake_timeout",
+                          "pop_before_smtp",
+                          "connection_limit_exceptions",
+                          "login_penalty_delay_ms",
+                          "login_penalty_max_delay_ms",
+                          "login_penalty_decay"};
     for (const char* k : keys) {
         EXPECT_NE(doc.find("| `" + std::string(k) + "` |"), std::string::npos) << k << " not in docs/config.md";
         EXPECT_NE(example.find(std::string(k) + " = "), std::string::npos) << k << " not in the example";

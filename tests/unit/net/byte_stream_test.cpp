@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "net/tls_context.hpp"
 
@@ -294,6 +295,90 @@ TEST(byte_stream, tls_handshake_with_garbage_fails_cleanly) {
         asio::detached);
     p.io.run();
     EXPECT_FALSE(ok);
+    std::filesystem::remove_all(dir);
+}
+
+// read_now + wait_readable (run_engine's idle path): nothing is read
+// before data arrives, the wait holds no buffer and reports readiness or
+// its deadline, and EOF comes from read_now. Plain and TLS.
+TEST(byte_stream, read_now_and_wait_readable_plain) {
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    std::vector<read_status> seen;
+    std::string got;
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            std::array<char, 16> buf;
+            seen.push_back(s.read_now(asio::buffer(buf)).first);  // nothing yet
+            seen.push_back(co_await s.wait_readable(50ms));       // still nothing: timeout
+            asio::write(p.client, asio::buffer(std::string("abc")));
+            p.client.shutdown(tcp::socket::shutdown_send);
+            for (int i = 0; i < 10; ++i) {
+                auto [st, n] = s.read_now(asio::buffer(buf));
+                if (st == read_status::would_block) {
+                    seen.push_back(co_await s.wait_readable(2s));
+                    continue;
+                }
+                seen.push_back(st);
+                if (st != read_status::data) break;
+                got.append(buf.data(), n);
+            }
+            co_await s.shutdown(1s);
+        },
+        asio::detached);
+    p.io.run();
+    ASSERT_GE(seen.size(), 4u);
+    EXPECT_EQ(seen[0], read_status::would_block);
+    EXPECT_EQ(seen[1], read_status::timeout);
+    EXPECT_EQ(seen.back(), read_status::eof);
+    EXPECT_EQ(got, "abc");
+}
+
+TEST(byte_stream, read_now_and_wait_readable_tls) {
+    auto dir = temp_dir();
+    ASSERT_FALSE(ensure_self_signed(dir / "c.pem", dir / "k.pem", "localhost"));
+    auto ctx = make_server_context(dir / "c.pem", dir / "k.pem");
+    ASSERT_TRUE(ctx);
+    loopback_pair p;
+    byte_stream s(std::move(p.server));
+    asio::ssl::context client_ctx(asio::ssl::context::tls_client);
+    asio::ssl::stream<tcp::socket&> client(p.client, client_ctx);
+    bool first_would_block = false;
+    std::string got;
+    read_status last{};
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+            if (!co_await s.start_tls(**ctx, 5s)) co_return;
+            std::array<char, 3> buf;  // smaller than the record: the rest stays in OpenSSL
+            first_would_block = s.read_now(asio::buffer(buf)).first == read_status::would_block;
+            for (int i = 0; i < 50; ++i) {
+                auto [st, n] = s.read_now(asio::buffer(buf));
+                if (st == read_status::would_block) {
+                    if (co_await s.wait_readable(5s) != read_status::data) break;
+                    continue;
+                }
+                last = st;
+                if (st != read_status::data) break;
+                got.append(buf.data(), n);
+            }
+            co_await s.shutdown(100ms);
+        },
+        asio::detached);
+    std::thread t([&] {
+        boost::system::error_code ec;
+        client.handshake(asio::ssl::stream_base::client, ec);
+        if (ec) return;
+        std::this_thread::sleep_for(100ms);  // the server is waiting by then
+        asio::write(client, asio::buffer(std::string("hello tls")), ec);
+        client.shutdown(ec);  // close_notify: a clean EOF
+    });
+    p.io.run();
+    t.join();
+    EXPECT_TRUE(first_would_block);
+    EXPECT_EQ(got, "hello tls");
+    EXPECT_EQ(last, read_status::eof);
     std::filesystem::remove_all(dir);
 }
 

@@ -47,5 +47,24 @@ TEST(connection_limits, slot_may_outlive_its_limits) {
     s.reset();  // no use of freed memory (ASan would say so)
 }
 
+TEST(connection_limits, exempt_address_bounded_by_total_only) {
+    using rule = connection_limits::per_ip_rule;
+    connection_limits lim(4, 1);
+    auto a1 = lim.try_acquire("10.0.0.1", rule::exempt);
+    auto a2 = lim.try_acquire("10.0.0.1", rule::exempt);
+    auto a3 = lim.try_acquire("10.0.0.1", rule::exempt);
+    ASSERT_TRUE(a1 && a2 && a3);                // past the per-IP limit of 1
+    EXPECT_FALSE(lim.try_acquire("10.0.0.1"));  // the same address without the exemption
+    auto b = lim.try_acquire("10.0.0.2");
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(lim.try_acquire("10.0.0.1", rule::exempt));  // the total still holds
+    a1.reset();
+    a2.reset();
+    a3.reset();
+    EXPECT_EQ(lim.active(), 1u);
+    auto again = lim.try_acquire("10.0.0.1");  // released: the per-IP count is back to 0
+    EXPECT_TRUE(again);
+}
+
 }  // namespace
 }  // namespace mailroom::net
