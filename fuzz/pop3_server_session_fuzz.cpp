@@ -2,7 +2,9 @@
 // they are split, and every answer the driver gives (login verdicts, SASL
 // challenges, maildrop and message contents) come from the input.
 // Invariants: replies are whole CRLF lines, the session never asks for
-// anything while closed, and every requested message index exists.
+// anything while closed, every requested message index exists, and each
+// range read starts inside the message and is at most message_range_bytes
+// (small here, so messages come in many ranges).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lim.max_command_line = 64 + in.byte();
     lim.max_bad_commands = 1 + (in.byte() % 20);
     lim.max_auth_failures = 1 + (in.byte() % 6);
+    lim.max_bad_commands_after_login = 1 + (in.byte() % 30);
+    lim.message_range_bytes = 1 + (in.byte() % 16);
     fixed_clock clk;
     counter_random rnd;
     server_session s(policy, lim, session_env{clk, rnd, 1});
@@ -77,11 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 auto b = in.byte();
                 if (b % 3 == 0) s.maildrop_opened(make_error_code(errc::in_use));
                 else s.maildrop_opened(listing);
-            } else if (auto* lm = std::get_if<load_message>(&*a)) {
-                if (lm->index >= listing.size()) std::abort();
+            } else if (auto* rm = std::get_if<read_message>(&*a)) {
+                if (rm->index >= listing.size()) std::abort();
+                const std::string_view m = messages[rm->index];
+                if (rm->offset > m.size() || rm->max_bytes == 0 || rm->max_bytes > lim.message_range_bytes)
+                    std::abort();
                 auto b = in.byte();
-                if (b % 5 == 0) s.message_loaded(make_error_code(errc::storage_failure));
-                else s.message_loaded(messages[lm->index]);
+                if (b % 5 == 0) s.message_data(make_error_code(b % 2 ? errc::storage_failure : errc::not_found));
+                else s.message_data(m.substr(static_cast<std::size_t>(rm->offset), rm->max_bytes));
             } else if (std::holds_alternative<apply_deletes>(*a)) {
                 s.deletes_applied(in.byte() % 2 ? std::error_code{} : make_error_code(errc::storage_failure));
             } else if (std::holds_alternative<start_tls>(*a)) {

@@ -38,6 +38,7 @@ pop3::listener_policy policy_for(const config::listener& lc, services& svc, cons
 pop3::limits limits_for(const config::listener& lc) {
     pop3::limits l;
     l.max_bad_commands = lc.max_bad_commands;
+    l.max_bad_commands_after_login = lc.max_bad_commands_after_login;
     l.max_auth_failures = lc.max_auth_failures;
     l.auth_failure_delay = lc.auth_failure_delay;
     l.max_auth_failure_delay = lc.max_auth_failure_delay;
