@@ -24,14 +24,14 @@ namespace {
 
 namespace asio = boost::asio;
 
-pop3::listener_policy policy_for(const config::listener& lc, services& svc, const auth_offer& offer) {
+pop3::listener_policy policy_for(const config::listener& lc, const pop3_services& svc, const auth_offer& offer) {
     pop3::listener_policy p;
     p.tls_active = lc.tls == config::tls_mode::implicit;
     p.stls_offered = lc.tls == config::tls_mode::starttls;
     p.plaintext_auth = lc.plaintext_auth;
     p.apop = lc.apop && offer.legacy_possible;
     p.sasl_mechanisms = offer.mechanisms;
-    p.hostname = svc.cfg.hostname;
+    p.hostname = svc.hostname;
     return p;
 }
 
@@ -50,11 +50,11 @@ pop3::limits limits_for(const config::listener& lc) {
 // are connection_driver's. One per connection, lives in serve_pop3's frame.
 class pop3_protocol {
 public:
-    pop3_protocol(net::byte_stream& peer, services& svc, const std::string& id, pop3::server_session& engine)
+    pop3_protocol(net::byte_stream& peer, const pop3_services& svc, const std::string& id, pop3::server_session& engine)
         : peer_(peer), svc_(svc), id_(id), engine_(engine) {}
 
     asio::awaitable<bool> on(pop3::verify_login& a) {
-        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(svc_, a.cred); });
+        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(svc_.login, a.cred); });
         const bool apop = std::holds_alternative<pop3::apop_login>(a.cred);
         std::visit([&](const auto& c) { attempted_user_ = c.user; }, a.cred);
         log_login(verdict.status, verdict.user, apop ? "APOP" : "USER");
@@ -177,7 +177,7 @@ private:
     }
 
     net::byte_stream& peer_;
-    services& svc_;
+    const pop3_services& svc_;
     const std::string& id_;
     pop3::server_session& engine_;
     std::string attempted_user_;
@@ -190,12 +190,12 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&,
+asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, pop3_services svc,
                                  const std::string& id) {
-    const auto offer = co_await auth_offer_for(lc, svc);
+    const auto offer = co_await auth_offer_for(lc, svc.login);
     pop3::server_session engine(policy_for(lc, svc, offer), limits_for(lc),
                                 pop3::session_env{svc.clk, svc.rnd, static_cast<std::uint32_t>(::getpid())});
-    sasl_runner sasl(svc);
+    sasl_runner sasl(svc.login);
     pop3_protocol protocol(peer, svc, id, engine);
     connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
     co_await driver.run();
