@@ -52,7 +52,7 @@ void server_session::message_data(result<std::string_view> bytes) {
     r.offset += bytes->size();
     const bool at_end = bytes->size() < r.range;
     if (!at_end && !r.encoder.done()) {
-        request(send_reply{std::move(out)});
+        if (!out.empty()) request(send_reply{std::move(out)});  // a lone CR waits for the next range
         r.range = lim_.message_range_bytes;
         request(read_message{r.index, r.offset, r.range});  // after the send: backpressure
         awaiting_ = awaiting::message;
