@@ -1,8 +1,12 @@
 // Fuzzes the whole POP3 server session: the policy, the client's bytes, how
 // they are split, and every answer the driver gives (login verdicts, SASL
 // challenges, maildrop and message contents) come from the input.
-// Invariants: replies are whole CRLF lines, the session never asks for
-// anything while closed, and every requested message index exists.
+// Invariants: whenever the session waits for input its replies so far end
+// in CRLF (a streamed message may end a send mid-line), it never asks for
+// anything while closed, every requested message index exists, and each
+// range read starts inside the message and is at most message_range_bytes
+// (small here, so messages come in many ranges).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lim.max_command_line = 64 + in.byte();
     lim.max_bad_commands = 1 + (in.byte() % 20);
     lim.max_auth_failures = 1 + (in.byte() % 6);
+    lim.max_bad_commands_after_login = 1 + (in.byte() % 30);
+    lim.message_range_bytes = 1 + (in.byte() % 16);
     fixed_clock clk;
     counter_random rnd;
     server_session s(policy, lim, session_env{clk, rnd, 1});
@@ -60,10 +66,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& m : messages) listing.push_back({"uid" + std::to_string(listing.size()), m.size()});
 
     int steps = 0;
+    std::string last_two;  // of everything sent
     while (!in.done() && ++steps < 10000) {
         while (auto a = s.next_action()) {
             if (auto* r = std::get_if<send_reply>(&*a)) {
-                if (r->bytes.size() < 2 || r->bytes.substr(r->bytes.size() - 2) != "\r\n") std::abort();
+                if (r->bytes.empty()) std::abort();
+                const std::string tail = last_two + r->bytes;
+                last_two = tail.substr(tail.size() - std::min<std::size_t>(2, tail.size()));
             } else if (std::holds_alternative<verify_login>(*a)) {
                 auto b = in.byte();
                 s.login_done({static_cast<login_status>(b % 3), "user@example.test"});
@@ -77,11 +86,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 auto b = in.byte();
                 if (b % 3 == 0) s.maildrop_opened(make_error_code(errc::in_use));
                 else s.maildrop_opened(listing);
-            } else if (auto* lm = std::get_if<load_message>(&*a)) {
-                if (lm->index >= listing.size()) std::abort();
+            } else if (auto* rm = std::get_if<read_message>(&*a)) {
+                if (rm->index >= listing.size()) std::abort();
+                const std::string_view m = messages[rm->index];
+                if (rm->offset > m.size() || rm->max_bytes == 0 || rm->max_bytes > lim.message_range_bytes)
+                    std::abort();
                 auto b = in.byte();
-                if (b % 5 == 0) s.message_loaded(make_error_code(errc::storage_failure));
-                else s.message_loaded(messages[lm->index]);
+                if (b % 5 == 0) s.message_data(make_error_code(b % 2 ? errc::storage_failure : errc::not_found));
+                else s.message_data(m.substr(static_cast<std::size_t>(rm->offset), rm->max_bytes));
             } else if (std::holds_alternative<apply_deletes>(*a)) {
                 s.deletes_applied(in.byte() % 2 ? std::error_code{} : make_error_code(errc::storage_failure));
             } else if (std::holds_alternative<start_tls>(*a)) {
@@ -90,7 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (s.current_state() != state::closed) std::abort();
             }
         }
-        if (s.current_state() == state::closed) break;
+        if (s.current_state() == state::closed) break;  // a read error may end a message mid-line
+        if (!last_two.empty() && last_two != "\r\n") std::abort();
         const auto what = in.byte();
         if (what == 0xff) s.feed_eof();
         else if (what == 0xfe) s.timed_out();

@@ -7,7 +7,7 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 19> listener_keys{"name",
+constexpr std::array<std::string_view, 20> listener_keys{"name",
                                                          "service",
                                                          "address",
                                                          "port",
@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 19> listener_keys{"name",
                                                          "auth_failure_delay_ms",
                                                          "max_auth_failure_delay_ms",
                                                          "max_bad_commands",
+                                                         "max_bad_commands_after_login",
                                                          "max_auth_failures",
                                                          "max_message_bytes",
                                                          "max_recipients",
@@ -129,6 +130,8 @@ void read_failure_limits(fields& f, const toml::table& t, listener& l) {
         l.max_auth_failure_delay = std::max(l.max_auth_failure_delay, l.auth_failure_delay);
     }
     if (auto v = f.integer(t, "max_bad_commands", 1, max_count)) l.max_bad_commands = as_unsigned(*v);
+    if (auto v = f.integer(t, "max_bad_commands_after_login", 1, max_count))
+        l.max_bad_commands_after_login = as_unsigned(*v);
     if (auto v = f.integer(t, "max_auth_failures", 1, max_count)) l.max_auth_failures = as_unsigned(*v);
 }
 

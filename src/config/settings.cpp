@@ -27,13 +27,14 @@ listener default_listener(std::string name, std::uint16_t port, tls_mode tls,
 }  // namespace
 
 // Where the two reference servers disagree the engines follow: SMTP 20 bad
-// commands (Postfix smtpd_hard_error_limit), POP3 10 (Dovecot's login
-// process; issue #12 will add Dovecot's 20 after login).
+// commands (Postfix smtpd_hard_error_limit), POP3 10 before login and 20
+// after (Dovecot's pop3-login and pop3 processes).
 void apply_service_defaults(listener& l) {
     if (l.service == service_kind::pop3) {
         const pop3::limits p;
         l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(p.autologout);
         l.max_bad_commands = p.max_bad_commands;
+        l.max_bad_commands_after_login = p.max_bad_commands_after_login;
         l.max_auth_failures = p.max_auth_failures;
         l.auth_failure_delay = p.auth_failure_delay;
         l.max_auth_failure_delay = p.max_auth_failure_delay;

@@ -49,6 +49,7 @@ struct listener {
     std::uint64_t max_message_bytes = smtp::limits{}.max_message_bytes;  // SMTP only
     unsigned max_recipients = smtp::limits{}.max_recipients;             // SMTP only
     unsigned max_bad_commands = pop3::limits{}.max_bad_commands;
+    unsigned max_bad_commands_after_login = pop3::limits{}.max_bad_commands_after_login;  // POP3 only
     unsigned max_auth_failures = pop3::limits{}.max_auth_failures;
     int source_line = 0;  // where it was defined (0: embedded default)
 };

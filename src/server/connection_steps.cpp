@@ -14,7 +14,7 @@ namespace mailroom::server {
 
 namespace asio = boost::asio;
 
-asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services& svc) {
+asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, login_services svc) {
     // Remembered by userdb until the directory changes: usually answered
     // at once, without a round trip through the worker pool.
     result<bool> legacy = false;

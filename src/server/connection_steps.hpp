@@ -25,7 +25,10 @@ struct auth_offer {
 // offering them only makes clients (curl, for one) pick a mechanism that
 // must fail. The user directory is read on the worker pool, once per
 // connection.
-boost::asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services& svc);
+boost::asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, login_services svc);
+inline boost::asio::awaitable<auth_offer> auth_offer_for(const config::listener& lc, services& svc) {
+    return auth_offer_for(lc, login_services_of(svc));
+}
 
 // TLS handshake within the peer's handshake_limit() (the listener's
 // tls_handshake_timeout, short: a stalled handshake must not hold a slot

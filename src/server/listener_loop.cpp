@@ -43,7 +43,13 @@ struct service_row {
 };
 
 constexpr service_row service_table[] = {
-    {config::service_kind::pop3, 'P', "-ERR [SYS/TEMP] Too many connections, try again later.\r\n", &serve_pop3},
+    {config::service_kind::pop3, 'P', "-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
+     [](net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&, const std::string& id) {
+         return serve_pop3(peer, lc,
+                           {login_services_of(svc), svc.pool, svc.storage_pool, svc.tls, svc.mail_root,
+                            svc.cfg.hostname, svc.clk, svc.rnd, svc.pop_before_smtp, svc.mailbox_events, svc.logins},
+                           id);
+     }},
     {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
     {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
 };

@@ -14,7 +14,7 @@
 
 namespace mailroom::server {
 
-pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credentials& cred) {
+pop3::login_verdict check_pop3_login(const login_services& svc, const pop3::login_credentials& cred) {
     return std::visit(
         [&](const auto& c) -> pop3::login_verdict {
             auto address = storage::canonical_address(c.user);

@@ -17,7 +17,7 @@
 
 namespace mailroom::server {
 
-pop3::login_verdict check_pop3_login(services& svc, const pop3::login_credentials& cred);
+pop3::login_verdict check_pop3_login(const login_services& svc, const pop3::login_credentials& cred);
 
 // For GNU SASL exchanges: the credentials of a user, not_found for unknown
 // or malformed names.

@@ -9,14 +9,27 @@
 
 #include "config/settings.hpp"
 #include "net/byte_stream.hpp"
-#include "server/networks.hpp"
 #include "server/services.hpp"
 
 namespace mailroom::server {
 
-// The signature every row of the service table has (server.cpp); POP3
-// does not use the trusted networks.
-boost::asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, services& svc,
-                                        const network_list& trusted, const std::string& id);
+// What a POP3 connection uses of the server's services, and nothing more;
+// built per connection by the service table's row (server.cpp).
+struct pop3_services {
+    login_services login;                    // USER/PASS, APOP, SASL, the mechanisms offered
+    boost::asio::thread_pool& pool;          // maildrop scans, message reads the cache cannot answer
+    boost::asio::thread_pool& storage_pool;  // UPDATE's durable deletes
+    boost::asio::ssl::context& tls;          // STLS
+    const std::filesystem::path& mail_root;
+    const std::string& hostname;  // in the APOP timestamp
+    const clock& clk;
+    random_source& rnd;
+    storage::pop_before_smtp& pop_before_smtp;  // a login is recorded there
+    store::change_bus* mailbox_events;          // UPDATE publishes "mailbox changed"
+    login_guard* logins;                        // failed logins per client address
+};
+
+boost::asio::awaitable<void> serve_pop3(net::byte_stream& peer, const config::listener& lc, pop3_services svc,
+                                        const std::string& id);
 
 }  // namespace mailroom::server

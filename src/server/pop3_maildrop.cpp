@@ -37,20 +37,9 @@ result<std::vector<pop3::message_info>> pop3_maildrop::open(const std::filesyste
     return out;
 }
 
-result<std::string> pop3_maildrop::read(std::size_t index) {
+result<std::unique_ptr<store::message_reader>> pop3_maildrop::open_message(std::size_t index, store::read_mode mode) {
     if (!box_ || index >= listing_.size()) return make_error_code(errc::not_found);
-    const auto& m = listing_[index];
-    // The size is what the index recorded; read on in case another program
-    // wrote a file whose name understates it.
-    auto all = box_->read(m.uid, 0, static_cast<std::size_t>(m.size) + 1);
-    constexpr std::size_t chunk = 64 * 1024;
-    while (all && all->size() > m.size) {
-        auto more = box_->read(m.uid, all->size(), chunk);
-        if (!more) return more.error();
-        all->append(*more);
-        if (more->size() < chunk) break;
-    }
-    return all;
+    return box_->open_message(listing_[index].uid, mode);
 }
 
 std::error_code pop3_maildrop::apply_deletes(const std::vector<std::string>& uids) {

@@ -30,8 +30,10 @@ public:
     // "<uidvalidity><uid>" in 16 hex digits, as in every release.
     result<std::vector<pop3::message_info>> open(const std::filesystem::path& mail_root, const std::string& user);
 
-    // The stored message at `index` (0-based in the listing open() gave).
-    result<std::string> read(std::size_t index);
+    // The stored message at `index` (0-based in the listing open() gave),
+    // opened for reading in ranges; cached_only: only if that needs no
+    // disk access (else std::errc::operation_would_block).
+    result<std::unique_ptr<store::message_reader>> open_message(std::size_t index, store::read_mode mode);
 
     // UPDATE state (RFC 1939 §6): removes the messages whose UIDL is in
     // `uids`; unknown UIDs are ignored. Linear in the mailbox size.

@@ -15,7 +15,8 @@ namespace mailroom::server {
 
 class sasl_runner {
 public:
-    explicit sasl_runner(services& svc) : svc_(svc) {}
+    explicit sasl_runner(login_services svc) : svc_(svc) {}
+    explicit sasl_runner(services& svc) : sasl_runner(login_services_of(svc)) {}
 
     // A challenge, or the end (success, failure, temporary failure). An
     // unavailable mechanism is a temporary failure.
@@ -28,7 +29,7 @@ public:
 private:
     auth::sasl_step ended(auth::sasl_step s);
 
-    services& svc_;
+    login_services svc_;
     std::unique_ptr<auth::sasl_exchange> exchange_;
     std::string mechanism_;
 };

@@ -57,6 +57,16 @@ struct services {
     login_guard* logins = nullptr;
 };
 
+// What checking a login needs (passwords, SASL, the mechanisms on offer):
+// a part of services a protocol plugin can be given instead of the whole.
+struct login_services {
+    storage::directory& users;
+    auth::sasl_context& sasl;
+    boost::asio::thread_pool& pool;  // yescrypt, SQLite
+    const std::string& dummy_hash;   // checked for unknown users
+};
+inline login_services login_services_of(services& svc) { return {svc.users, svc.sasl, svc.pool, svc.dummy_hash}; }
+
 // A short unique id for log lines of one connection ("P1a2b").
 std::string session_id(services& svc, char prefix);
 

@@ -16,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
+#include "store/message_reader.hpp"
 
 namespace mailroom::store {
 
@@ -57,6 +58,10 @@ public:
     // Up to length octets of message uid from offset (as stored: LF line
     // ends); errc::not_found if it has been expunged.
     virtual result<std::string> read(std::uint32_t uid, std::uint64_t offset, std::size_t length) = 0;
+    // The message opened for reading front to back in ranges (message_reader.hpp);
+    // errc::not_found if expunged. The default reads through read() and is
+    // never cached_only.
+    virtual result<std::unique_ptr<message_reader>> open_message(std::uint32_t uid, read_mode mode);
 
     // Changes flags and keywords of the messages; unknown UIDs are ignored.
     virtual std::error_code store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,

@@ -13,7 +13,7 @@ namespace mailroom::proto {
 
 struct send_reply {
     std::string bytes;
-};                    // one or more complete CRLF lines
+};                    // CRLF lines; a streamed POP3 message may end one mid-line (the next send goes on)
 struct start_tls {};  // answer: tls_started() (or the driver closes)
 struct sasl_begin {
     std::string mechanism;

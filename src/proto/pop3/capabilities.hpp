@@ -21,9 +21,9 @@ std::vector<std::string> offered_mechanisms(const listener_policy& p);
 // STLS is offered until TLS is active (RFC 2595 §4).
 bool stls_available(const listener_policy& p);
 
-// CAPA body lines (without the terminating "."). RFC 2449 §5: capabilities
-// of the AUTHORIZATION state are announced in both states, so the list
-// depends only on the policy and whether TLS is active.
-std::vector<std::string> capability_lines(const listener_policy& p);
+// CAPA body lines (without the terminating ".") for the state the session
+// is in. RFC 2449 §5 has USER and SASL announced in both states; STLS is
+// listed only in AUTHORIZATION, the one state it is valid in (RFC 2595 §4).
+std::vector<std::string> capability_lines(const listener_policy& p, state st);
 
 }  // namespace mailroom::pop3

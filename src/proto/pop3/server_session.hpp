@@ -27,6 +27,7 @@
 #include "proto/common/login_throttle.hpp"
 #include "proto/common/sasl_dialogue.hpp"
 #include "proto/pop3/limits.hpp"
+#include "proto/pop3/message_encoding.hpp"
 
 namespace mailroom::pop3 {
 
@@ -83,15 +84,22 @@ struct verify_login {
 struct open_maildrop {
     std::string user;
 };  // answer: maildrop_opened()
-struct load_message {
+// The next range of a message for RETR/TOP: at most max_bytes from offset
+// (offset 0 first, then where the last range ended; each after the previous
+// range's reply was sent). index: 0-based in the listing. Answer:
+// message_data(); fewer than max_bytes means the message ended there.
+struct read_message {
     std::size_t index;
-};  // 0-based in the listing;  answer: message_loaded()
+    std::uint64_t offset;
+    std::size_t max_bytes;
+};
+struct close_message {};  // TOP has its lines before the end: drop the reader; no answer
 struct apply_deletes {
     std::vector<std::string> uids;
 };  // answer: deletes_applied()
 
 using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, open_maildrop,
-                            load_message, apply_deletes, pause, close_connection>;
+                            read_message, close_message, apply_deletes, pause, close_connection>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -131,9 +139,12 @@ public:
     // the client is sent "+ data" and must answer an empty line first.
     void sasl_done(login_status status, std::string user, std::optional<std::string> final_b64);
     void maildrop_opened(result<std::vector<message_info>> listing);  // errc::in_use → [IN-USE]
-    // Raw stored message (LF or CRLF line ends); the session sends it with
-    // CRLF line ends and dot-stuffing, whole (RETR) or cut (TOP).
-    void message_loaded(result<std::string> raw);
+    // The range read_message asked for, as stored (LF or CRLF line ends);
+    // the session sends it with CRLF line ends and dot-stuffing, whole (RETR)
+    // or cut (TOP). The bytes are copied before the call returns. An error
+    // on the first range is an -ERR; on a later one the connection closes
+    // (part of the message is out: the client must not take it for whole).
+    void message_data(result<std::string_view> bytes);
     void deletes_applied(std::error_code ec);
 
     std::optional<action> next_action();  // nullopt: wants more input
@@ -173,7 +184,7 @@ private:
     void cmd_retr(const command& c) { retr_or_top(c, false); }
     void cmd_top(const command& c) { retr_or_top(c, true); }
     void list_or_uidl(const command& c, bool uidl);
-    void retr_or_top(const command& c, bool top);
+    void retr_or_top(const command& c, bool top);  // retrieval.cpp
     void cmd_dele(const command& c);
     void cmd_noop(const command& c);
     void cmd_rset(const command& c);
@@ -182,7 +193,12 @@ private:
     std::optional<std::size_t> live_message(std::string_view arg);
     void reply(std::string_view line);  // CRLF appended
     void ok(std::string_view line);     // reply + the command succeeded
-    void bad(std::string_view line);    // reply + counts toward max_bad_commands
+    void bad(std::string_view line);    // reply + counts toward the bad-command limit
+    // A refusal that is no protocol error once logged in (a message that
+    // is gone): counts only in AUTHORIZATION.
+    void refuse(std::string_view line);
+    // RFC 2595 §4: after STLS nothing the client said before counts.
+    void forget_client_state();
     void login_failed();
     void login_succeeded(std::string user);
     void request(action a);
@@ -202,8 +218,14 @@ private:
     proto::login_throttle throttle_;
     std::vector<message_info> messages_;
     std::vector<bool> deleted_;
-    std::optional<std::uint64_t> top_lines_;  // of the RETR/TOP under way
-    std::size_t loading_ = 0;
+    struct retrieval {  // the RETR/TOP under way (retrieval.cpp)
+        std::size_t index = 0;
+        std::uint64_t offset = 0;  // of the next range
+        std::size_t range = 0;     // its size, as asked for
+        bool top = false;
+        message_encoder encoder;
+    };
+    std::optional<retrieval> retrieval_;
     unsigned bad_commands_ = 0;
     bool eof_ = false;
     session_summary summary_;

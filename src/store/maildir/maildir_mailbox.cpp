@@ -7,6 +7,7 @@
 #include "common/errors.hpp"
 #include "store/maildir/index_files.hpp"
 #include "store/maildir/layout.hpp"
+#include "store/maildir/message_file.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/uid_file.hpp"
 
@@ -205,6 +206,18 @@ result<std::string> maildir_mailbox::read(std::uint32_t uid, std::uint64_t offse
     auto now = current_file(uid);
     if (!now) return now.error();
     return fs_.read_range(dir_ / *now, offset, length);
+}
+
+result<std::unique_ptr<message_reader>> maildir_mailbox::open_message(std::uint32_t uid, read_mode mode) {
+    if (&fs_ != &durable::real_file_system()) return mailbox::open_message(uid, mode);
+    auto it = files_.find(uid);
+    if (it == files_.end()) return make_error_code(errc::not_found);
+    auto file = message_file::open(dir_ / it->second.file, mode);
+    if (file || file.error() != errc::not_found || mode == read_mode::cached_only) return file;
+    // Another client moved it between new/ and cur/ or changed its flags.
+    auto now = current_file(uid);
+    if (!now) return now.error();
+    return message_file::open(dir_ / *now, mode);
 }
 
 result<std::uint32_t> maildir_mailbox::keyword_bits(const std::vector<std::string>& names, bool allocate) {

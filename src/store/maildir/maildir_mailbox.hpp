@@ -25,6 +25,9 @@ public:
     result<mailbox_snapshot> sync() override;
     result<bool> changed_since_sync() override;
     result<std::string> read(std::uint32_t uid, std::uint64_t offset, std::size_t length) override;
+    // The file held open (message_file.hpp); through read() on a file system
+    // other than the real one (tests that inject faults).
+    result<std::unique_ptr<message_reader>> open_message(std::uint32_t uid, read_mode mode) override;
     // Renames the files; call sync() afterwards for the new MODSEQs.
     std::error_code store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,
                                 const std::vector<std::string>& keywords) override;

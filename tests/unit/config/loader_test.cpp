@@ -47,6 +47,7 @@ idle_timeout = 900
 auth_failure_delay_ms = 50
 max_auth_failure_delay_ms = 400
 max_bad_commands = 3
+max_bad_commands_after_login = 7
 max_auth_failures = 2
 
 [[listener]]
@@ -83,6 +84,7 @@ mechanisms = []
     EXPECT_EQ(l.auth_failure_delay, std::chrono::milliseconds(50));
     EXPECT_EQ(l.max_auth_failure_delay, std::chrono::milliseconds(400));
     EXPECT_EQ(l.max_bad_commands, 3u);
+    EXPECT_EQ(l.max_bad_commands_after_login, 7u);
     EXPECT_EQ(l.max_auth_failures, 2u);
     EXPECT_EQ(l.source_line, 10);
 
@@ -103,7 +105,7 @@ mechanisms = []
     EXPECT_EQ(m.max_auth_failure_delay, defaults.max_auth_failure_delay);
     EXPECT_EQ(m.max_bad_commands, defaults.max_bad_commands);
     EXPECT_EQ(m.max_auth_failures, defaults.max_auth_failures);
-    EXPECT_EQ(m.source_line, 27);
+    EXPECT_EQ(m.source_line, 28);
 }
 
 TEST(config_loader, empty_document_is_the_embedded_defaults) {
@@ -166,6 +168,7 @@ TEST(config_loader, listener_limits_default_to_the_engine_limits) {
     const pop3::limits p;
     const auto& pl = r.cfg->listeners[0];
     EXPECT_EQ(pl.max_bad_commands, p.max_bad_commands);
+    EXPECT_EQ(pl.max_bad_commands_after_login, p.max_bad_commands_after_login);
     EXPECT_EQ(pl.max_auth_failures, p.max_auth_failures);
     EXPECT_EQ(pl.idle_timeout, p.autologout);
     EXPECT_EQ(pl.auth_failure_delay, p.auth_failure_delay);
@@ -671,6 +674,7 @@ TEST(config_loader, docs_and_example_mention_every_key) {
                           "auth_failure_delay_ms",
                           "max_auth_failure_delay_ms",
                           "max_bad_commands",
+                          "max_bad_commands_after_login",
                           "max_auth_failures",
                           "trusted_networks",
                           "max_message_bytes",

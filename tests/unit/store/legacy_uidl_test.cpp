@@ -58,7 +58,10 @@ TEST_F(store_legacy_uidl, EveryUidlIsUnchanged) {
             EXPECT_EQ((*listing)[i].uid, want[i].uidl) << i;
             EXPECT_EQ((*listing)[i].size, want[i].size) << i;
         }
-        EXPECT_EQ(drop.read(1).value(), "Subject: m3\n\nbody 3\n");
+        auto reader = drop.open_message(1, store::read_mode::may_block).value();
+        std::string body(64, '\0');
+        body.resize(reader->read(body).value());
+        EXPECT_EQ(body, "Subject: m3\n\nbody 3\n");
     }
 }
 

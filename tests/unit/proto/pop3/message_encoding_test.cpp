@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace mailroom::pop3 {
 namespace {
@@ -58,6 +59,66 @@ TEST(Pop3MessageEncoding, Top) {
     EXPECT_EQ(encode(m, 3), "H1: a\r\nH2: b\r\n\r\nl1\r\nl2\r\n..l3\r\n.\r\n");
     EXPECT_EQ(encode(m, 100), encode(m));
     EXPECT_EQ(encode("H: only\n", 0), "H: only\r\n.\r\n");
+}
+
+// The encoder fed in pieces gives what it gives for the whole message.
+std::string encode_in_pieces(std::string_view raw, std::vector<std::size_t> cuts,
+                             std::optional<std::uint64_t> lines = std::nullopt) {
+    message_encoder enc(lines);
+    std::string out;
+    std::size_t from = 0;
+    cuts.push_back(raw.size());
+    for (auto cut : cuts) {
+        enc.append(out, raw.substr(from, cut - from));
+        from = cut;
+    }
+    enc.finish(out);
+    return out;
+}
+
+const std::vector<std::string> tricky{"a\r\nb\r\n",
+                                      "a\rb\r\r\n.\r\n",
+                                      "\r",
+                                      "\r\n",
+                                      ".",
+                                      "..\n.\r\n\r\n.x",
+                                      "H: a\r\n\r\n.b\rc\n\r\nd\r",
+                                      "no end\r\r",
+                                      "\n\n\n",
+                                      ".\n.\n.\n",
+                                      std::string("x\0.\n", 4)};
+
+TEST(Pop3MessageEncoding, EverySplitGivesTheWholeResult) {
+    for (const auto& m : tricky)
+        for (std::optional<std::uint64_t> lines :
+             {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{0}, std::optional<std::uint64_t>{1}}) {
+            const auto whole = encode(m, lines);
+            for (std::size_t i = 0; i <= m.size(); ++i)
+                for (std::size_t j = i; j <= m.size(); ++j)
+                    EXPECT_EQ(encode_in_pieces(m, {i, j}, lines), whole)
+                        << testing::PrintToString(m) << " " << i << "," << j;
+            std::vector<std::size_t> bytes;
+            for (std::size_t i = 1; i < m.size(); ++i) bytes.push_back(i);
+            EXPECT_EQ(encode_in_pieces(m, bytes, lines), whole) << testing::PrintToString(m) << " per byte";
+        }
+}
+
+TEST(Pop3MessageEncoding, CrAtARangeEndIsDecidedByTheNextByte) {
+    EXPECT_EQ(encode_in_pieces("a\r\nb", {2}), "a\r\nb\r\n.\r\n");  // CRLF split: one line end
+    EXPECT_EQ(encode_in_pieces("a\rb\n", {2}), "a\rb\r\n.\r\n");    // bare CR: content
+    EXPECT_EQ(encode_in_pieces("a\r", {2}), "a\r\r\n.\r\n");        // CR at the very end: content
+}
+
+TEST(Pop3MessageEncoding, TopIsDoneAfterItsLinesAndIgnoresTheRest) {
+    message_encoder enc(1);
+    std::string out;
+    enc.append(out, "H: x\n\nl1\n");
+    EXPECT_FALSE(enc.done());  // done only once a byte of the next line shows it is not wanted
+    enc.append(out, "l2\nl3\n");
+    EXPECT_TRUE(enc.done());
+    enc.append(out, "more\n");
+    enc.finish(out);
+    EXPECT_EQ(out, "H: x\r\n\r\nl1\r\n.\r\n");
 }
 
 TEST(Pop3MessageEncoding, MultiMegabyteRandomContentRoundTrips) {

@@ -76,9 +76,30 @@ TEST(Pop3ServerSession, LargeMessageIsSentByteExact) {
     EXPECT_EQ(drain_replies(s), "+OK Logged in.\r\n");
 
     s.feed("RETR 1\r\n");
-    EXPECT_EQ(expect_action<load_message>(s).index, 0u);
-    s.message_loaded(raw);
-    auto out = drain_replies(s);
+    // Streamed in ranges: each asked for only after the previous reply was
+    // taken, the next starting where the last ended; at most one range of
+    // output is ever queued.
+    std::string out;
+    std::uint64_t offset = 0;
+    std::size_t ranges = 0, most_queued = 0;
+    for (;;) {
+        auto r = expect_action<read_message>(s);
+        ASSERT_EQ(r.index, 0u);
+        ASSERT_EQ(r.offset, offset);
+        ASSERT_LE(r.max_bytes, limits{}.message_range_bytes);
+        const auto piece = std::string_view(raw).substr(std::min<std::size_t>(raw.size(), offset), r.max_bytes);
+        s.message_data(piece);
+        offset += piece.size();
+        ++ranges;
+        auto sent = expect_action<send_reply>(s).bytes;  // then, unless at the end, the next read_message
+        most_queued = std::max(most_queued, sent.size());
+        out += sent;
+        if (piece.size() < r.max_bytes) break;
+    }
+    EXPECT_FALSE(s.next_action());
+    EXPECT_EQ(offset, raw.size());
+    EXPECT_GE(ranges, raw.size() / limits{}.message_range_bytes);
+    EXPECT_LE(most_queued, 2 * limits{}.message_range_bytes + 64);
     const std::string head = "+OK " + std::to_string(wire_size) + " octets\r\n";
     ASSERT_EQ(out.substr(0, head.size()), head);
     // Undo dot-stuffing and CRLF: the original bytes come back.
