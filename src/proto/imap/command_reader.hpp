@@ -1,0 +1,130 @@
+// imap::command_reader: frames client commands out of the session's
+// input_buffer, incrementally (any split, down to one byte at a time):
+// tag, command name and the argument tree, with quoted strings, literals
+// {n} / {n+} / {n-} (RFC 9051 §4.3, RFC 7888) and literal8 ~{n} (RFC 3516).
+// Bounded by imap::limits everywhere. It stops at every literal header and
+// asks the engine, which checks the size for the command *before* sending
+// "+" (RFC 9051 §7.5). Knows no command's grammar: command_parser does.
+// Used by the IMAP session engine; the engine reads AUTHENTICATE response
+// lines and IDLE's DONE from the input_buffer itself, between commands.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/common/input_buffer.hpp"
+#include "proto/imap/argument.hpp"
+#include "proto/imap/limits.hpp"
+
+namespace mailroom::imap {
+
+// One complete command, arguments lexed but not interpreted.
+struct raw_command {
+    std::string tag;
+    std::string name;  // as sent; compare with proto::keyword_equals
+    std::vector<argument> args;
+};
+
+// A literal header was read; the reader waits for accept_literal() or
+// refuse_literal() and consumes no input until then.
+struct literal_request {
+    std::uint64_t size = 0;
+    bool synchronizing = true;  // {n}: the client waits for "+"; {n+}/{n-} are sent anyway
+    bool binary = false;        // literal8 ~{n}
+    std::string_view tag;       // of the command it belongs to
+    std::string_view command;   // its name (APPEND, LOGIN, ...)
+    // The literal is an APPEND message: a top-level argument of APPEND after
+    // the mailbox, or the text of a CATENATE TEXT part (RFC 4469 §5). It is
+    // bounded by max_message_bytes, other literals by max_literal_bytes.
+    bool message = false;
+    // The limit that applies (max_message_bytes or max_literal_bytes);
+    // size > limit means the engine must refuse it.
+    std::uint64_t limit = 0;
+};
+
+enum class reader_error {
+    syntax,              // not the grammar of tokens (tagged BAD)
+    bad_tag,             // missing or invalid tag (untagged BAD)
+    line_too_long,       // over max_line_bytes (BYE: the end of the line was not seen)
+    command_too_long,    // over max_command_bytes (tagged BAD, rest of the command skipped)
+    too_deep,            // lists nested over max_nesting_depth
+    too_many_arguments,  // over max_arguments
+    literal_refused,     // the engine refused a literal (see refuse_literal)
+    literal_too_large,   // a non-synchronizing literal larger than max_discard_bytes (BYE)
+    bad_literal,         // unparsable or 8-bit/NUL in a place that forbids it
+};
+
+struct reader_failure {
+    reader_error what = reader_error::syntax;
+    std::string tag;   // empty when no valid tag was read: answer untagged "* BAD"
+    std::string text;  // human text for the BAD/BYE line, safe to echo
+    // The stream cannot be resynchronised: answer "* BYE" and close.
+    bool fatal = false;
+};
+
+class command_reader {
+public:
+    // in: the session's buffer, whose max_line_bytes should be lim.max_line_bytes.
+    command_reader(proto::input_buffer& in, const limits& lim);
+
+    enum class status {
+        need_more,       // feed more input, then call next() again
+        command,         // command() holds a complete command
+        literal_wanted,  // literal() describes it: accept_literal() or refuse_literal()
+        error,           // failure() says what; the reader is ready for the next command
+    };
+    // Reads as far as the buffered input allows. After `command` or `error`
+    // the next call starts a new command.
+    status next();
+
+    const raw_command& command() const noexcept { return cmd_; }
+    raw_command take_command() noexcept;  // moves the command out
+    const literal_request& literal() const noexcept { return lit_; }
+    const reader_failure& failure() const noexcept { return fail_; }
+    // The arguments read so far while a literal is wanted (APPEND: the
+    // mailbox, flags and date before the message).
+    const std::vector<argument>& arguments_so_far() const noexcept;
+
+    // After literal_wanted. accept: the engine sent "+ ..." for a
+    // synchronizing literal (or nothing for a non-synchronizing one) and
+    // the octets are read. refuse: the engine answers the command with a
+    // tagged NO/BAD itself; for {n} the client sends nothing more of the
+    // command (RFC 9051 §7.5), for {n+}/{n-} the octets and the rest of the
+    // command are read and discarded (RFC 7888 §4), or, over
+    // max_discard_bytes, next() reports a fatal literal_too_large error.
+    void accept_literal();
+    void refuse_literal();
+
+    // Forgets any partial command (STARTTLS: the read-ahead is dropped too,
+    // by the engine clearing the input_buffer).
+    void reset() noexcept;
+    // True between commands (nothing of a command read yet).
+    bool idle() const noexcept;
+
+private:
+    enum class phase { start, in_line, literal_wait, literal_read, discard_literal, skip_line };
+    status lex_line(std::string_view line);
+    status fail(reader_error what, std::string text, bool fatal);
+    status skip_rest(std::string_view rest_of_line, reader_error what, std::string text);
+    void finish_literal();
+
+    proto::input_buffer& in_;
+    const limits& lim_;
+    phase phase_ = phase::start;
+    raw_command cmd_;
+    literal_request lit_;
+    reader_failure fail_;
+    std::vector<std::vector<argument>*> stack_;  // open lists, innermost last
+    std::string literal_data_;
+    std::uint64_t literal_left_ = 0;
+    std::size_t command_bytes_ = 0;
+    std::size_t arguments_ = 0;
+    unsigned messages_ = 0;
+    bool glue_next_ = false;  // the next token follows a literal or ")" without SP
+    bool pending_failure_ = false;
+};
+
+}  // namespace mailroom::imap
