@@ -40,9 +40,10 @@ void apply_service_defaults(listener& l) {
         return;
     }
     if (l.service == service_kind::imap) {
+        const imap::limits r;
         const imap::session_limits i;
-        l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(i.autologout);
-        l.max_bad_commands = i.max_bad_commands;
+        l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(r.autologout);
+        l.max_bad_commands = r.max_bad_commands;
         l.max_auth_failures = i.max_auth_failures;
         l.auth_failure_delay = i.auth_failure_delay;
         l.max_auth_failure_delay = i.max_auth_failure_delay;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
+#include "proto/imap/limits.hpp"
 #include "proto/imap/session_limits.hpp"
 #include "proto/pop3/limits.hpp"
 #include "proto/smtp/limits.hpp"
@@ -50,7 +51,7 @@ struct listener {
 // Sets l's limits (idle timeout, bad commands, auth failures and their
 // delays) to the defaults of l.service's engine: POP3 10 bad commands and 5
 // failed logins, 10 minutes; SMTP 20 and 3, 5 minutes; IMAP 20 and 5, 30
-// minutes (proto/imap/session_limits.hpp).
+// minutes (proto/imap/limits.hpp, session_limits.hpp).
 void apply_service_defaults(listener& l);
 
 // Outbound delivery ([delivery] and its subtables). Plain values; the
