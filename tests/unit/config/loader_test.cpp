@@ -196,19 +196,19 @@ TEST(config_loader, imap_listener_limits_default_to_the_imap_engine) {
     auto r = parse("[[listener]]\nname = \"i\"\nservice = \"imap\"\nport = 2143\ntls = \"implicit\"\n", "t.toml");
     ASSERT_TRUE(r.cfg) << first_error(r);
     const auto& l = r.cfg->listeners.at(0);
-    const imap::limits r;
+    const imap::limits engine;
     const imap::session_limits i;
     EXPECT_EQ(l.service, service_kind::imap);
     EXPECT_EQ(l.tls, tls_mode::implicit);
-    EXPECT_EQ(l.idle_timeout, r.autologout);
+    EXPECT_EQ(l.idle_timeout, engine.autologout);
     EXPECT_GE(l.idle_timeout, std::chrono::minutes(30));
-    EXPECT_EQ(l.max_bad_commands, r.max_bad_commands);
+    EXPECT_EQ(l.max_bad_commands, engine.max_bad_commands);
     EXPECT_EQ(l.max_auth_failures, i.max_auth_failures);
     EXPECT_EQ(l.auth_failure_delay, i.auth_failure_delay);
     EXPECT_EQ(l.max_auth_failure_delay, i.max_auth_failure_delay);
     for (const auto& d : embedded_defaults().listeners) {
         if (d.service != service_kind::imap) continue;
-        EXPECT_EQ(d.max_bad_commands, r.max_bad_commands) << d.name;
+        EXPECT_EQ(d.max_bad_commands, engine.max_bad_commands) << d.name;
     }
 }
 
