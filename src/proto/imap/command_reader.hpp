@@ -61,6 +61,7 @@ struct reader_failure {
     reader_error what = reader_error::syntax;
     std::string tag;   // empty when no valid tag was read: answer untagged "* BAD"
     std::string text;  // human text for the BAD/BYE line, safe to echo
+    std::string code;  // response code for the line, e.g. "TOOBIG" (RFC 7888 §4), or empty
     // The stream cannot be resynchronised: answer "* BYE" and close.
     bool fatal = false;
 };
@@ -106,25 +107,31 @@ public:
 
 private:
     enum class phase { start, in_line, literal_wait, literal_read, discard_literal, skip_line };
+    enum class after { open, space, token, close };  // what the lexer saw last
     status lex_line(std::string_view line);
+    status lex_arguments(std::string_view line, std::size_t pos);
     status fail(reader_error what, std::string text, bool fatal);
-    status skip_rest(std::string_view rest_of_line, reader_error what, std::string text);
-    void finish_literal();
+    status skip_rest(std::string_view line, reader_error what, std::string text);
+    std::vector<argument>& current() noexcept;
+    bool message_literal_here() const noexcept;
+    status add_literal_request(std::uint64_t size, bool sync, bool binary);
+    status finish_literal();
+    void clear_command() noexcept;
 
     proto::input_buffer& in_;
     const limits& lim_;
     phase phase_ = phase::start;
+    after last_ = after::open;
     raw_command cmd_;
     literal_request lit_;
     reader_failure fail_;
     std::vector<std::vector<argument>*> stack_;  // open lists, innermost last
     std::string literal_data_;
     std::uint64_t literal_left_ = 0;
-    std::size_t command_bytes_ = 0;
+    std::uint64_t command_bytes_ = 0;  // of the command so far, message literals excluded
     std::size_t arguments_ = 0;
     unsigned messages_ = 0;
-    bool glue_next_ = false;  // the next token follows a literal or ")" without SP
-    bool pending_failure_ = false;
+    bool pending_failure_ = false;  // refuse_literal() left a fatal failure for next()
 };
 
 }  // namespace mailroom::imap
