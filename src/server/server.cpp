@@ -23,6 +23,7 @@
 #include "net/tls_context.hpp"
 #include "server/connection_steps.hpp"
 #include "server/control_socket.hpp"
+#include "server/imap_connection.hpp"
 #include "server/networks.hpp"
 #include "server/outbound.hpp"
 #include "server/pop3_connection.hpp"
@@ -65,6 +66,7 @@ constexpr service_row service_table[] = {
     {config::service_kind::pop3, 'P', "-ERR [SYS/TEMP] Too many connections, try again later.\r\n", &serve_pop3},
     {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
     {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+    {config::service_kind::imap, 'I', "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n", &serve_imap},
 };
 
 const service_row& service_for(config::service_kind kind) {
