@@ -137,6 +137,13 @@ public:
     // Set (from any thread) when the selected mailbox has changed.
     bool take_change() { return changed_->exchange(false); }
 
+    // Changes made by other processes (`mailroom inject`, another MDA) are
+    // not on the bus: while idling, the store is asked once a second.
+    asio::awaitable<bool> changed_elsewhere() {
+        if (!store_open_) co_return false;
+        co_return co_await net::offload(svc_.storage_pool, [this] { return boxes_.changed_since_sync(); });
+    }
+
 private:
     // Store calls on the storage pool; the store is made on the first one.
     template <class F>
@@ -174,8 +181,9 @@ private:
 
 // The read loop of net::run_engine, plus the one input IMAP has that is
 // not the peer's: while the session idles, reads wait at most a second, so
-// a change of the selected mailbox is told within a second (issue #11);
-// otherwise it is told with the next command. The autologout deadline
+// a change of the selected mailbox (on the change bus, or found by a cheap
+// stat of the Maildir) is told within a second (issue #11); otherwise it is
+// told with the next command. The autologout deadline
 // counts from the last byte received, whatever the read waits.
 template <class Driver>
 asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol) {
@@ -204,7 +212,12 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
                 deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
                 engine.feed({buf.data(), n});
                 break;
-            case net::read_status::timeout: break;  // the loop checks the deadline and the changes
+            case net::read_status::timeout:  // the loop checks the deadline and the changes
+                if (engine.idling() && engine.current_state() == imap::state::selected) {
+                    const bool changed = co_await protocol.changed_elsewhere();  // own statement: g++ 12
+                    if (changed) engine.mailbox_changed();
+                }
+                break;
             case net::read_status::eof:
             case net::read_status::error: engine.feed_eof(); break;
         }

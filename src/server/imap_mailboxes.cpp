@@ -92,4 +92,10 @@ result<imap::mailbox_info> imap_mailboxes::sync() {
     return info_of(*snap);
 }
 
+bool imap_mailboxes::changed_since_sync() {
+    if (!box_) return false;
+    auto changed = box_->changed_since_sync();
+    return !changed || *changed;  // an error: let the sync find out
+}
+
 }  // namespace mailroom::server

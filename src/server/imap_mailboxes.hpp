@@ -36,6 +36,9 @@ public:
     // Closes the selected mailbox; with expunge, removes its \Deleted messages first.
     std::error_code close(bool expunge);
     result<imap::mailbox_info> sync();
+    // A stat or two: may the selected mailbox have changed (by another
+    // program, which the change bus does not see) since the last sync?
+    bool changed_since_sync();
 
     // The change-bus key of the selected mailbox (empty: none).
     std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
