@@ -52,7 +52,7 @@ enum class reader_error {
     command_too_long,    // over max_command_bytes (tagged BAD, rest of the command skipped)
     too_deep,            // lists nested over max_nesting_depth
     too_many_arguments,  // over max_arguments
-    literal_refused,     // the engine refused a literal (see refuse_literal)
+    literal_refused,     // never produced by the reader: the engine answers the literals it refuses itself
     literal_too_large,   // a non-synchronizing literal larger than max_discard_bytes (BYE)
     bad_literal,         // unparsable or 8-bit/NUL in a place that forbids it
 };

@@ -20,10 +20,17 @@ std::optional<std::string> charset(cursor& c) {
     return a->text;
 }
 
-std::optional<search_key> program(cursor& c, const limits& lim) {
-    auto p = parse_search_program(c.rest(), search_limits_of(lim));
-    if (p) c.skip(c.rest().size());
-    return p;
+// The search program to the end of the arguments, into cmd.program.
+template <class Command>
+outcome with_program(cursor& c, const limits& lim, Command cmd) {
+    auto p = parse_search(c.rest(), search_limits_of(lim));
+    if (!p.program) {
+        if (p.too_complex) return bad("Search program too complex", parse_failure_kind::too_complex);
+        return bad("Invalid search program");
+    }
+    c.skip(c.rest().size());
+    cmd.program = std::move(*p.program);
+    return ok(std::move(cmd));
 }
 
 struct sort_name {
@@ -89,10 +96,7 @@ outcome parse_search(context& x) {
         cmd.charset = charset(x.c);
         if (!cmd.charset) return bad("Invalid CHARSET");
     }
-    auto p = program(x.c, x.lim);
-    if (!p) return bad("Invalid search program");
-    cmd.program = std::move(*p);
-    return ok(std::move(cmd));
+    return with_program(x.c, x.lim, std::move(cmd));
 }
 
 // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
@@ -193,10 +197,7 @@ outcome parse_sort(context& x) {
     auto cs = charset(x.c);
     if (!cs) return bad("SORT needs a charset");
     cmd.charset = std::move(*cs);
-    auto p = program(x.c, x.lim);
-    if (!p) return bad("Invalid search program");
-    cmd.program = std::move(*p);
-    return ok(std::move(cmd));
+    return with_program(x.c, x.lim, std::move(cmd));
 }
 
 // thread = ["UID" SP] "THREAD" SP thread-alg SP search-criteria (RFC 5256 §5)
@@ -209,10 +210,7 @@ outcome parse_thread(context& x) {
     auto cs = charset(x.c);
     if (!cs) return bad("THREAD needs a charset");
     cmd.charset = std::move(*cs);
-    auto p = program(x.c, x.lim);
-    if (!p) return bad("Invalid search program");
-    cmd.program = std::move(*p);
-    return ok(std::move(cmd));
+    return with_program(x.c, x.lim, std::move(cmd));
 }
 
 }  // namespace mailroom::imap::detail

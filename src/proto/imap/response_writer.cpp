@@ -16,6 +16,32 @@ void append_decimal(std::string& out, std::uint64_t n) {
 
 enum class string_form { quoted, literal, literal8 };
 
+// Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates,
+// nothing above U+10FFFF. utf8-quoted allows only that (RFC 6855 §3).
+bool is_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (c < 0x80) n = 0;
+        else if (c >= 0xc2 && c <= 0xdf) n = 1;
+        else if (c == 0xe0) n = 2, lo = 0xa0;
+        else if (c == 0xed) n = 2, hi = 0x9f;
+        else if (c >= 0xe1 && c <= 0xef) n = 2;
+        else if (c == 0xf0) n = 3, lo = 0x90;
+        else if (c >= 0xf1 && c <= 0xf3) n = 3;
+        else if (c == 0xf4) n = 3, hi = 0x8f;
+        else return false;
+        if (n > 0 && i + n >= s.size()) return false;  // truncated sequence
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 // RFC 9051 §9: quoted = DQUOTE *QUOTED-CHAR DQUOTE, QUOTED-CHAR is any
 // TEXT-CHAR (no CR, LF, NUL) with " and \ escaped; 8-bit only as
 // utf8-quoted (RFC 6855 §3). Long strings go as literals too: a literal is
@@ -23,11 +49,14 @@ enum class string_form { quoted, literal, literal8 };
 string_form form_of(std::string_view s, string_style style) noexcept {
     if (s.size() > 1024) return s.find('\0') != std::string_view::npos ? string_form::literal8 : string_form::literal;
     string_form f = string_form::quoted;
+    bool eight_bit = false;
     for (const char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
         if (c == 0) return string_form::literal8;
-        if (c == '\r' || c == '\n' || (c >= 0x80 && !style.utf8_quoted)) f = string_form::literal;
+        if (c == '\r' || c == '\n') f = string_form::literal;
+        eight_bit = eight_bit || c >= 0x80;
     }
+    if (eight_bit && (!style.utf8_quoted || !is_utf8(s))) f = string_form::literal;
     return f;
 }
 

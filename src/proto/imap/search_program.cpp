@@ -65,7 +65,10 @@ public:
     explicit program_parser(const search_limits& lim) : lim_(lim) {}
 
     std::optional<search_key> key(detail::cursor& c, unsigned depth) {
-        if (depth > lim_.max_depth || ++keys_ > lim_.max_keys) return std::nullopt;
+        if (depth > lim_.max_depth || ++keys_ > lim_.max_keys) {
+            too_complex_ = true;
+            return std::nullopt;
+        }
         const argument* a = c.peek();
         if (!a || a->glued) return std::nullopt;
         if (a->kind == argument_kind::list) {  // "(" search-key *(SP search-key) ")"
@@ -81,7 +84,7 @@ public:
                 return operands(c, spec, depth);
             }
         // sequence-set as a key, "$" included (RFC 5182 §2.1).
-        auto set = parse_sequence_set(a->text, lim_.max_sequence_ranges);
+        auto set = sequence(a->text);
         if (!set) return std::nullopt;
         c.next();
         search_key k;
@@ -103,7 +106,16 @@ public:
         return node;
     }
 
+    bool too_complex() const noexcept { return too_complex_; }
+
 private:
+    std::optional<sequence_set> sequence(std::string_view text) {
+        auto set = parse_sequence_set(text, lim_.max_sequence_ranges);
+        // Well-formed but over the range limit: too complex, not a syntax error.
+        if (!set && parse_sequence_set(text, SIZE_MAX)) too_complex_ = true;
+        return set;
+    }
+
     std::optional<search_key> operands(detail::cursor& c, const key_spec& spec, unsigned depth) {
         search_key k;
         k.op = spec.op;
@@ -146,7 +158,7 @@ private:
             }
             case operand::set: {
                 auto a = c.atom();
-                auto set = a ? parse_sequence_set(*a, lim_.max_sequence_ranges) : std::nullopt;
+                auto set = a ? sequence(*a) : std::nullopt;
                 if (!set) return std::nullopt;
                 k.set = std::move(*set);
                 return k;
@@ -192,14 +204,22 @@ private:
 
     const search_limits& lim_;
     std::size_t keys_ = 0;
+    bool too_complex_ = false;
 };
 
 }  // namespace
 
-std::optional<search_key> parse_search_program(std::span<const argument> args, const search_limits& lim) {
+search_parse_result parse_search(std::span<const argument> args, const search_limits& lim) {
     detail::cursor c(args);
     program_parser p(lim);
-    return p.all_of(c, 0);
+    search_parse_result out;
+    out.program = p.all_of(c, 0);
+    out.too_complex = !out.program && p.too_complex();
+    return out;
+}
+
+std::optional<search_key> parse_search_program(std::span<const argument> args, const search_limits& lim) {
+    return parse_search(args, lim).program;
 }
 
 }  // namespace mailroom::imap

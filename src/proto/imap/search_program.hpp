@@ -91,4 +91,12 @@ struct search_limits {
 // caller's. nullopt on a syntax error or an exceeded limit.
 std::optional<search_key> parse_search_program(std::span<const argument> args, const search_limits& lim);
 
+// The same, telling a syntax error from an exceeded limit (the engine
+// answers both with BAD, the text differs).
+struct search_parse_result {
+    std::optional<search_key> program;
+    bool too_complex = false;  // set with no program: max_depth, max_keys or max_sequence_ranges
+};
+search_parse_result parse_search(std::span<const argument> args, const search_limits& lim);
+
 }  // namespace mailroom::imap
