@@ -91,10 +91,8 @@ std::string run(std::string_view input, std::size_t chunk, std::uint8_t policy, 
                     // The policy bits decide, literal by literal, whether the
                     // engine refuses even a literal within the limit.
                     const bool refuse = (policy >> (literal_no++ % 8)) & 1;
-                    if (l.size <= l.limit && !refuse)
-                        r.accept_literal();
-                    else
-                        r.refuse_literal();
+                    if (l.size <= l.limit && !refuse) r.accept_literal();
+                    else r.refuse_literal();
                     break;
                 }
                 case command_reader::status::error:

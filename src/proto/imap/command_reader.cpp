@@ -82,6 +82,7 @@ void command_reader::clear_command() noexcept {
     command_bytes_ = 0;
     arguments_ = 0;
     messages_ = 0;
+    message_bytes_ = 0;
     last_ = after::open;
 }
 
@@ -175,6 +176,7 @@ status command_reader::next() {
 }
 
 status command_reader::lex_line(std::string_view line) {
+    if (phase_ == phase::start) clear_command();  // the previous command and its counts
     command_bytes_ += line.size() + 2;
     if (phase_ == phase::in_line) {
         if (command_bytes_ > lim_.max_command_bytes)
@@ -311,7 +313,10 @@ status command_reader::add_literal_request(std::uint64_t size, bool sync, bool b
     lit_.command = cmd_.name;
     lit_.message = message_literal_here();
     if (lit_.message) {
-        lit_.limit = messages_ < lim_.max_append_messages ? lim_.max_message_bytes : 0;
+        const std::uint64_t room = message_bytes_ < lim_.max_append_total_bytes
+                                       ? lim_.max_append_total_bytes - message_bytes_
+                                       : 0;
+        lit_.limit = messages_ < lim_.max_append_messages ? std::min(lim_.max_message_bytes, room) : 0;
     } else {
         const std::uint64_t room = command_bytes_ < lim_.max_command_bytes ? lim_.max_command_bytes - command_bytes_
                                                                            : 0;
@@ -323,8 +328,12 @@ status command_reader::add_literal_request(std::uint64_t size, bool sync, bool b
 
 void command_reader::accept_literal() {
     if (phase_ != phase::literal_wait) return;
-    if (lit_.message) ++messages_;
-    else command_bytes_ += lit_.size;
+    if (lit_.message) {
+        ++messages_;
+        message_bytes_ += lit_.size;
+    } else {
+        command_bytes_ += lit_.size;
+    }
     literal_data_.clear();
     literal_data_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(lit_.size, 1u << 20)));
     literal_left_ = lit_.size;

@@ -7,6 +7,16 @@
 // "+" (RFC 9051 §7.5). Knows no command's grammar: command_parser does.
 // Used by the IMAP session engine; the engine reads AUTHENTICATE response
 // lines and IDLE's DONE from the input_buffer itself, between commands.
+//
+//   in.append(bytes);
+//   for (;;) switch (reader.next()) {
+//     case need_more: return;                       // wait for input
+//     case literal_wanted:                          // size vs literal().limit
+//       if (fits) { if (sync) send("+ Ready"); reader.accept_literal(); }
+//       else { send(tag NO [TOOBIG] / BAD); reader.refuse_literal(); } break;
+//     case command: run(parse_command(reader.take_command(), lim)); break;
+//     case error: send(fatal ? "* BYE" : tag-or-* BAD); if (fatal) close; break;
+//   }
 #pragma once
 
 #include <cstddef>
@@ -37,11 +47,14 @@ struct literal_request {
     std::string_view tag;       // of the command it belongs to
     std::string_view command;   // its name (APPEND, LOGIN, ...)
     // The literal is an APPEND message: a top-level argument of APPEND after
-    // the mailbox, or the text of a CATENATE TEXT part (RFC 4469 §5). It is
+    // the mailbox, the text of a CATENATE TEXT part (RFC 4469 §5) or the
+    // literal8 of UTF8 (...) (RFC 6855 §4). It is
     // bounded by max_message_bytes, other literals by max_literal_bytes.
     bool message = false;
-    // The limit that applies (max_message_bytes or max_literal_bytes);
-    // size > limit means the engine must refuse it.
+    // The limit that applies: max_message_bytes (less for the later
+    // messages of a MULTIAPPEND, see max_append_total_bytes; 0 past
+    // max_append_messages) or max_literal_bytes (less when the command is
+    // near max_command_bytes). size > limit means the engine must refuse it.
     std::uint64_t limit = 0;
 };
 
@@ -131,7 +144,8 @@ private:
     std::uint64_t command_bytes_ = 0;  // of the command so far, message literals excluded
     std::size_t arguments_ = 0;
     unsigned messages_ = 0;
-    bool pending_failure_ = false;  // refuse_literal() left a fatal failure for next()
+    std::uint64_t message_bytes_ = 0;  // of the APPEND messages accepted so far
+    bool pending_failure_ = false;     // refuse_literal() left a fatal failure for next()
 };
 
 }  // namespace mailroom::imap

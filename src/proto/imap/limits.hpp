@@ -21,8 +21,11 @@ struct limits {
     std::uint64_t max_literal_bytes = 64 * 1024;
     // One APPEND/CATENATE message literal; advertised by APPENDLIMIT (RFC 7889).
     std::uint64_t max_message_bytes = 35u << 20;
-    // RFC 3502 MULTIAPPEND: messages in one APPEND command.
+    // RFC 3502 MULTIAPPEND: messages in one APPEND command, and their octets
+    // together: the reader holds a whole command in memory, so one APPEND
+    // never buffers more than this (the engine sends NO [TOOBIG] beyond it).
     unsigned max_append_messages = 1000;
+    std::uint64_t max_append_total_bytes = 64u << 20;
     unsigned max_nesting_depth = 16;          // parenthesised lists inside one another
     std::size_t max_arguments = 10000;        // tokens of one command, at every depth
     std::size_t max_tag_bytes = 64;           // RFC 9051 §9 sets none; tags are echoed back

@@ -93,6 +93,13 @@ TEST(ImapCommandReader, LiteralLimits) {
             {"a LOGIN {101+}\r\n", {"literal 101 nonsync tag=a", "error literal_too_large tag= fatal [TOOBIG]"}},
         },
         d);
+    // MULTIAPPEND: the messages together stay within max_append_total_bytes.
+    d.lim.max_append_total_bytes = 30;
+    check({{"a APPEND INBOX {20}\r\n01234567890123456789 {11}\r\nb APPEND INBOX {20}\r\n01234567890123456789 {10}\r\n"
+            "0123456789\r\n",
+            {"literal 20 sync message tag=a", "literal 11 sync message tag=a", "literal 20 sync message tag=b",
+             "literal 10 sync message tag=b", "command b APPEND INBOX {20}01234567890123456789 {10}0123456789"}}},
+          d);
     d.lim.max_append_messages = 1;
     check({{"a APPEND INBOX {1}\r\nx {1}\r\nb NOOP\r\n",
             {"literal 1 sync message tag=a", "literal 1 sync message tag=a", "command b NOOP"}}},
@@ -164,6 +171,29 @@ TEST(ImapCommandReader, StructuralLimits) {
              {"literal 20 sync tag=a", "literal 20 sync tag=a", "error command_too_long tag=a", "command b NOOP"}},
         },
         d);
+}
+
+// Limits count per command: a long pipelined session never adds up, and a
+// command left in place (command(), not take_command()) is replaced.
+TEST(ImapCommandReader, CountsStartAgainWithEachCommand) {
+    limits lim;
+    lim.max_command_bytes = 40;
+    lim.max_arguments = 3;
+    lim.max_append_messages = 1;
+    lim.max_append_total_bytes = 5;
+    proto::input_buffer in(lim.max_line_bytes);
+    command_reader r(in, lim);
+    for (int i = 0; i < 100; ++i) {
+        in.append("t" + std::to_string(i) + " APPEND INBOX {5}\r\n");
+        ASSERT_EQ(r.next(), command_reader::status::literal_wanted) << i;
+        ASSERT_EQ(r.literal().limit, 5u) << i;
+        r.accept_literal();
+        in.append("hello\r\n");
+        ASSERT_EQ(r.next(), command_reader::status::command) << i;
+        EXPECT_EQ(r.command().tag, "t" + std::to_string(i));
+        ASSERT_EQ(r.command().args.size(), 2u) << i;
+        EXPECT_EQ(r.command().args[1].text, "hello");
+    }
 }
 
 TEST(ImapCommandReader, ArgumentsSoFarAndReset) {
