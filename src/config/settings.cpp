@@ -40,6 +40,16 @@ void apply_service_defaults(listener& l) {
         l.max_auth_failure_delay = p.max_auth_failure_delay;
         return;
     }
+    if (l.service == service_kind::imap) {
+        const imap::limits r;
+        const imap::session_limits i;
+        l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(r.autologout);
+        l.max_bad_commands = r.max_bad_commands;
+        l.max_auth_failures = i.max_auth_failures;
+        l.auth_failure_delay = i.auth_failure_delay;
+        l.max_auth_failure_delay = i.max_auth_failure_delay;
+        return;
+    }
     const smtp::limits m;
     l.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(m.command_timeout);
     l.max_bad_commands = m.max_bad_commands;
@@ -55,12 +65,14 @@ settings embedded_defaults() {
     s.hostname = machine_host_name();
     s.data_dir = "mailroom-data";
     // DESIGN.md "Default ports": the unprivileged stand-ins for 110, 995,
-    // 25, 587 and 465.
+    // 25, 587, 465, 143 and 993.
     s.listeners = {default_listener("pop3", 1110, tls_mode::starttls),
                    default_listener("pop3s", 1995, tls_mode::implicit),
                    default_listener("smtp", 2525, tls_mode::starttls, service_kind::smtp),
                    default_listener("submission", 5587, tls_mode::starttls, service_kind::submission),
-                   default_listener("submissions", 4465, tls_mode::implicit, service_kind::submission)};
+                   default_listener("submissions", 4465, tls_mode::implicit, service_kind::submission),
+                   default_listener("imap", 1143, tls_mode::starttls, service_kind::imap),
+                   default_listener("imaps", 1993, tls_mode::implicit, service_kind::imap)};
     return s;
 }
 

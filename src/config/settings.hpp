@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
+#include "proto/imap/limits.hpp"
+#include "proto/imap/session_limits.hpp"
 #include "proto/pop3/limits.hpp"
 #include "proto/smtp/limits.hpp"
 
 namespace mailroom::config {
 
-enum class service_kind { pop3, smtp, submission };  // smtp: MX role; submission: 587/465 (AUTH required)
+enum class service_kind { pop3, smtp, submission, imap };  // smtp: MX role; submission: 587/465 (AUTH required)
 enum class tls_mode { none, starttls, implicit };
 
 struct listener {
@@ -56,7 +58,8 @@ struct listener {
 
 // Sets l's limits (idle timeout, bad commands, auth failures and their
 // delays) to the defaults of l.service's engine: POP3 10 bad commands and 5
-// failed logins, 10 minutes; SMTP 20 and 3, 5 minutes.
+// failed logins, 10 minutes; SMTP 20 and 3, 5 minutes; IMAP 20 and 5, 30
+// minutes (proto/imap/limits.hpp, session_limits.hpp).
 void apply_service_defaults(listener& l);
 
 // Outbound delivery ([delivery] and its subtables). Plain values; the
@@ -127,6 +130,7 @@ struct settings {
 };
 
 // The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995
+// (implicit TLS), SMTP, submission, IMAP on :1143 (STARTTLS) and :1993
 // (implicit TLS), data in ./mailroom-data (DESIGN.md "Default ports").
 settings embedded_defaults();
 

@@ -138,6 +138,7 @@ std::optional<service_kind> service_from(std::string_view word) {
     if (word == "pop3") return service_kind::pop3;
     if (word == "smtp") return service_kind::smtp;
     if (word == "submission") return service_kind::submission;
+    if (word == "imap") return service_kind::imap;
     return std::nullopt;
 }
 

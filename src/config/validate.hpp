@@ -19,7 +19,7 @@ inline constexpr auto sasl_mechanisms = sasl_mechanism_names;  // common/sasl_me
 inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                             "error", "critical", "off"};
 inline constexpr std::array<std::string_view, 3> tls_modes{"none", "starttls", "implicit"};
-inline constexpr std::array<std::string_view, 3> services{"pop3", "smtp", "submission"};
+inline constexpr std::array<std::string_view, 4> services{"pop3", "smtp", "submission", "imap"};
 inline constexpr std::array<std::string_view, 4> address_orders{"ipv6_first", "ipv4_first", "ipv6_only", "ipv4_only"};
 
 // ASCII case mapping (configuration values are ASCII by the rules below).

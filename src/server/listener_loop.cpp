@@ -14,6 +14,7 @@
 
 #include "net/byte_stream.hpp"
 #include "server/connection_steps.hpp"
+#include "server/imap_connection.hpp"
 #include "server/pop3_connection.hpp"
 #include "server/smtp_connection.hpp"
 
@@ -52,6 +53,7 @@ constexpr service_row service_table[] = {
      }},
     {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
     {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+    {config::service_kind::imap, 'I', "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n", &serve_imap},
 };
 
 const service_row& service_for(config::service_kind kind) {

@@ -119,7 +119,7 @@ TEST(config_loader, empty_document_is_the_embedded_defaults) {
     EXPECT_TRUE(r.cfg->tls_key.empty());
     EXPECT_EQ(r.cfg->log_level, "info");
     EXPECT_EQ(r.cfg->pop_before_smtp_window, std::chrono::seconds(600));
-    ASSERT_EQ(r.cfg->listeners.size(), 5u);
+    ASSERT_EQ(r.cfg->listeners.size(), 7u);
     EXPECT_EQ(r.cfg->listeners[0].name, "pop3");
     EXPECT_EQ(r.cfg->listeners[1].name, "pop3s");
     EXPECT_EQ(r.cfg->listeners[2].name, "smtp");
@@ -129,7 +129,7 @@ TEST(config_loader, embedded_defaults_match_the_design) {
     const auto d = embedded_defaults();
     EXPECT_FALSE(d.hostname.empty());
     EXPECT_EQ(d.data_dir, "mailroom-data");
-    ASSERT_EQ(d.listeners.size(), 5u);
+    ASSERT_EQ(d.listeners.size(), 7u);
     struct expected {
         std::string name;
         std::uint16_t port;
@@ -140,9 +140,11 @@ TEST(config_loader, embedded_defaults_match_the_design) {
                              {"pop3s", 1995, tls_mode::implicit, service_kind::pop3},
                              {"smtp", 2525, tls_mode::starttls, service_kind::smtp},
                              {"submission", 5587, tls_mode::starttls, service_kind::submission},
-                             {"submissions", 4465, tls_mode::implicit, service_kind::submission}};
+                             {"submissions", 4465, tls_mode::implicit, service_kind::submission},
+                             {"imap", 1143, tls_mode::starttls, service_kind::imap},
+                             {"imaps", 1993, tls_mode::implicit, service_kind::imap}};
     const listener defaults;
-    for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t i = 0; i < 7; ++i) {
         const auto& l = d.listeners[i];
         EXPECT_EQ(l.name, want[i].name);
         EXPECT_EQ(l.service, want[i].service);
@@ -152,7 +154,10 @@ TEST(config_loader, embedded_defaults_match_the_design) {
         EXPECT_FALSE(l.plaintext_auth);
         EXPECT_EQ(l.mechanisms, defaults.mechanisms);
         EXPECT_EQ(l.max_connections, defaults.max_connections);
-        EXPECT_EQ(l.idle_timeout, l.service == service_kind::pop3 ? defaults.idle_timeout : std::chrono::seconds(300));
+        const auto idle = l.service == service_kind::pop3   ? defaults.idle_timeout
+                          : l.service == service_kind::imap ? std::chrono::seconds(1800)
+                                                            : std::chrono::seconds(300);
+        EXPECT_EQ(l.idle_timeout, idle);
         EXPECT_EQ(l.source_line, 0);
     }
 }
@@ -182,8 +187,32 @@ TEST(config_loader, listener_limits_default_to_the_engine_limits) {
         EXPECT_EQ(l.max_message_bytes, m.max_message_bytes) << l.name;
         EXPECT_EQ(l.max_recipients, m.max_recipients) << l.name;
     }
-    for (const auto& l : embedded_defaults().listeners)
+    for (const auto& l : embedded_defaults().listeners) {
+        if (l.service == service_kind::imap) continue;
         EXPECT_EQ(l.max_bad_commands, l.service == service_kind::pop3 ? p.max_bad_commands : m.max_bad_commands);
+    }
+}
+
+// IMAP listeners take proto/imap/limits.hpp's and session_limits.hpp's values: RFC 9051 §5.4
+// wants an autologout of at least 30 minutes.
+TEST(config_loader, imap_listener_limits_default_to_the_imap_engine) {
+    auto r = parse("[[listener]]\nname = \"i\"\nservice = \"imap\"\nport = 2143\ntls = \"implicit\"\n", "t.toml");
+    ASSERT_TRUE(r.cfg) << first_error(r);
+    const auto& l = r.cfg->listeners.at(0);
+    const imap::limits engine;
+    const imap::session_limits i;
+    EXPECT_EQ(l.service, service_kind::imap);
+    EXPECT_EQ(l.tls, tls_mode::implicit);
+    EXPECT_EQ(l.idle_timeout, engine.autologout);
+    EXPECT_GE(l.idle_timeout, std::chrono::minutes(30));
+    EXPECT_EQ(l.max_bad_commands, engine.max_bad_commands);
+    EXPECT_EQ(l.max_auth_failures, i.max_auth_failures);
+    EXPECT_EQ(l.auth_failure_delay, i.auth_failure_delay);
+    EXPECT_EQ(l.max_auth_failure_delay, i.max_auth_failure_delay);
+    for (const auto& d : embedded_defaults().listeners) {
+        if (d.service != service_kind::imap) continue;
+        EXPECT_EQ(d.max_bad_commands, engine.max_bad_commands) << d.name;
+    }
 }
 
 TEST(config_loader, dependent_limits_follow_the_given_one_when_left_out) {
@@ -265,8 +294,8 @@ TEST(config_loader, each_error_at_its_line_and_column) {
          "1:13: 'log_level' must be one of trace, debug, info, warn, error, critical, off; not 'INFO'"},
         {"tls mode", "[[listener]]\nname = \"a\"\ntls = \"sometimes\"\n",
          "3:7: 'tls' must be one of none, starttls, implicit; not 'sometimes'"},
-        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap\"\n",
-         "3:11: 'service' must be one of pop3, smtp, submission; not 'imap'"},
+        {"service", "[[listener]]\nname = \"a\"\nservice = \"imap4\"\n",
+         "3:11: 'service' must be one of pop3, smtp, submission, imap; not 'imap4'"},
         // addresses and ports
         {"host name as address", "[[listener]]\nname = \"a\"\naddress = \"localhost\"\n",
          "3:11: 'address' must be an IPv4 or IPv6 address, not 'localhost'"},

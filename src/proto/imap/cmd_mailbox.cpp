@@ -1,0 +1,295 @@
+// imap::session handlers on the mail store's folders (RFC 9051 §6.3, §6.4):
+// LIST (with CHILDREN's \HasChildren/\HasNoChildren), CREATE, DELETE,
+// RENAME, STATUS, SELECT/EXAMINE, CLOSE, UNSELECT, CHECK, and the answers to
+// their storage requests. The hierarchy delimiter is '.' (Maildir++).
+#include <algorithm>
+
+#include "common/errors.hpp"
+#include "proto/common/keyword.hpp"
+#include "proto/imap/response_writer.hpp"
+#include "proto/imap/session.hpp"
+
+namespace mailroom::imap {
+namespace {
+
+constexpr char delimiter = '.';
+
+// RFC 9051 §5.1: INBOX is case-insensitive; every other name is exact.
+std::string canonical(std::string_view name) {
+    if (proto::keyword_equals(name, "INBOX")) return "INBOX";
+    return std::string(name);
+}
+
+// RFC 9051 §6.3.9: "*" matches anything, "%" anything but the delimiter.
+bool matches(std::string_view pattern, std::string_view name) {
+    if (pattern.empty()) return name.empty();
+    const char p = pattern.front();
+    if (p == '*' || p == '%') {
+        for (std::size_t i = 0; i <= name.size(); ++i) {
+            if (matches(pattern.substr(1), name.substr(i))) return true;
+            if (i < name.size() && p == '%' && name[i] == delimiter) return false;
+        }
+        return false;
+    }
+    return !name.empty() && name.front() == p && matches(pattern.substr(1), name.substr(1));
+}
+
+bool has_children(const std::vector<std::string>& folders, const std::string& name) {
+    return std::any_of(folders.begin(), folders.end(), [&](const std::string& f) {
+        return f.size() > name.size() + 1 && f.compare(0, name.size(), name) == 0 && f[name.size()] == delimiter;
+    });
+}
+
+// The wildcards of a pattern make matching exponential in their number:
+// bounded, as a hostile client could send thousands.
+constexpr std::ptrdiff_t max_wildcards = 16;
+
+}  // namespace
+
+void session::cmd_list(const command& c) {
+    const auto& l = std::get<list_command>(c.args);
+    // LIST-EXTENDED (RFC 5258) is not announced, so its forms are refused.
+    if (l.extended || l.patterns.size() != 1) return bad("LIST-EXTENDED is not supported.");
+    if (l.patterns[0].empty()) {
+        // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
+        untagged("LIST (\\Noselect) \".\" \"\"");
+        return ok("", "LIST completed.");
+    }
+    const auto& p = l.patterns[0];
+    if (std::count_if(p.begin(), p.end(), [](char ch) { return ch == '*' || ch == '%'; }) > max_wildcards)
+        return bad("Too many wildcards.");
+    listing_ = l;
+    request(list_folders{});
+    wait_for(awaiting::folders);
+}
+
+void session::folders_listed(result<std::vector<std::string>> folders) {
+    if (awaiting_ != awaiting::folders) return;
+    awaiting_ = awaiting::nothing;
+    if (!folders) {
+        no("UNAVAILABLE", "Unable to list mailboxes. Try again later.");
+    } else {
+        write_list(*folders);
+        ok("", "LIST completed.");
+    }
+    listing_.reset();
+    process();
+}
+
+void session::write_list(const std::vector<std::string>& folders) {
+    // The reference is prepended to the pattern (RFC 9051 §6.3.9), INBOX
+    // matched case-insensitively.
+    std::string pattern = listing_->reference + listing_->patterns[0];
+    if (proto::keyword_prefix(pattern, "INBOX") &&
+        (pattern.size() == 5 || pattern[5] == delimiter || pattern[5] == '*' || pattern[5] == '%'))
+        pattern.replace(0, 5, "INBOX");
+    for (const auto& f : folders) {
+        if (!matches(pattern, f)) continue;
+        std::string line = "* LIST (";
+        line += has_children(folders, f) ? "\\HasChildren" : "\\HasNoChildren";
+        line += ") \".\" ";
+        append_astring(line, f);
+        line += "\r\n";
+        request(send_reply{std::move(line)});
+    }
+}
+
+void session::cmd_create(const command& c) {
+    std::string name = canonical(std::get<create_command>(c.args).mailbox);
+    // RFC 9051 §6.3.4: a trailing delimiter says the name will have children.
+    if (!name.empty() && name.back() == delimiter) name.pop_back();
+    if (name == "INBOX") return no("ALREADYEXISTS", "Mailbox already exists.");
+    if (name.empty()) return bad("Empty mailbox name.");
+    request(change_folder{folder_operation::create, std::move(name), {}});
+    wait_for(awaiting::folder_change);
+}
+
+void session::cmd_delete(const command& c) {
+    std::string name = canonical(std::get<delete_command>(c.args).mailbox);
+    if (name == "INBOX") return no("CANNOT", "INBOX cannot be deleted.");  // RFC 9051 §6.3.5
+    if (state_ == state::selected && name == summary_.mailbox)
+        return no("INUSE", "Mailbox is selected; close it first.");
+    request(change_folder{folder_operation::remove, std::move(name), {}});
+    wait_for(awaiting::folder_change);
+}
+
+void session::cmd_rename(const command& c) {
+    const auto& r = std::get<rename_command>(c.args);
+    std::string from = canonical(r.from), to = canonical(r.to);
+    // Renaming INBOX moves its messages (RFC 9051 §6.3.6): not this round.
+    if (from == "INBOX") return no("CANNOT", "Renaming INBOX is not supported.");
+    if (to == "INBOX") return no("ALREADYEXISTS", "Mailbox already exists.");
+    request(change_folder{folder_operation::rename, std::move(from), std::move(to)});
+    wait_for(awaiting::folder_change);
+}
+
+void session::folder_changed(std::error_code ec) {
+    if (awaiting_ != awaiting::folder_change) return;
+    awaiting_ = awaiting::nothing;
+    if (!ec) ok("", "Completed.");
+    else if (ec == errc::already_exists) no("ALREADYEXISTS", "Mailbox already exists.");
+    else if (ec == errc::not_found) no("NONEXISTENT", "Mailbox does not exist.");
+    else if (ec == errc::invalid_argument) no("CANNOT", "Invalid mailbox name.");
+    else no("SERVERBUG", "Internal error; try again later.");
+    process();
+}
+
+void session::cmd_status(const command& c) {
+    const auto& s = std::get<status_command>(c.args);
+    pending_mailbox_ = canonical(s.mailbox);
+    status_items_ = s.items;
+    request(mailbox_status{pending_mailbox_});
+    wait_for(awaiting::status);
+}
+
+void session::status_ready(result<mailbox_info> info) {
+    if (awaiting_ != awaiting::status) return;
+    awaiting_ = awaiting::nothing;
+    if (!info) {
+        if (info.error() == errc::not_found || info.error() == errc::invalid_argument)
+            no("NONEXISTENT", "Mailbox does not exist.");
+        else no("UNAVAILABLE", "Unable to open the mailbox. Try again later.");
+        return process();
+    }
+    std::string line = "* STATUS ";
+    append_astring(line, pending_mailbox_);
+    line += " (";
+    bool first = true;
+    auto item = [&](std::string_view name, std::uint64_t v) {
+        if (!first) line += ' ';
+        first = false;
+        line += name;
+        line += ' ';
+        line += std::to_string(v);
+    };
+    for (auto i : status_items_) {
+        switch (i) {
+            case status_item::messages: item("MESSAGES", info->messages); break;
+            case status_item::recent: item("RECENT", 0); break;  // \Recent is not kept (RFC 9051 drops it)
+            case status_item::uidnext: item("UIDNEXT", info->uidnext); break;
+            case status_item::uidvalidity: item("UIDVALIDITY", info->uidvalidity); break;
+            case status_item::unseen: item("UNSEEN", info->unseen); break;
+            case status_item::deleted: item("DELETED", info->deleted); break;
+            case status_item::size: item("SIZE", info->size); break;
+            case status_item::highestmodseq: item("HIGHESTMODSEQ", info->highest_modseq); break;
+            case status_item::appendlimit: item("APPENDLIMIT", lim_.max_message_bytes); break;
+        }
+    }
+    line += ")\r\n";
+    request(send_reply{std::move(line)});
+    ok("", "STATUS completed.");
+    process();
+}
+
+void session::cmd_select(const command& c) {
+    const auto& s = std::get<select_command>(c.args);
+    if (s.condstore || s.qresync) return bad("CONDSTORE and QRESYNC are not supported.");
+    pending_mailbox_ = canonical(s.mailbox);
+    pending_read_only_ = s.examine;
+    if (state_ == state::selected) {
+        // RFC 9051 §6.3.2: the selected mailbox is closed without expunge.
+        select_after_close_ = true;
+        request(close_mailbox{false});
+        return wait_for(awaiting::close);
+    }
+    finish_select();
+}
+
+void session::finish_select() {
+    request(open_mailbox{pending_mailbox_, pending_read_only_});
+    wait_for(awaiting::open);
+}
+
+void session::mailbox_opened(result<mailbox_info> info) {
+    if (awaiting_ != awaiting::open) return;
+    awaiting_ = awaiting::nothing;
+    if (!info) {
+        state_ = state::authenticated;  // RFC 9051 §6.3.2: a failed SELECT leaves none selected
+        if (info.error() == errc::not_found || info.error() == errc::invalid_argument)
+            no("NONEXISTENT", "Mailbox does not exist.");
+        else no("UNAVAILABLE", "Unable to open the mailbox. Try again later.");
+        return process();
+    }
+    state_ = state::selected;
+    read_only_ = pending_read_only_;
+    changed_ = false;
+    view_ = *info;
+    summary_.mailbox = pending_mailbox_;
+    ++summary_.selects;
+    write_selected(*info);
+    ok(read_only_ ? "READ-ONLY" : "READ-WRITE", read_only_ ? "EXAMINE completed." : "SELECT completed.");
+    process();
+}
+
+void session::write_selected(const mailbox_info& info) {
+    // RFC 9051 §6.3.2 (and RFC 3501 §6.3.1 for the rev1 responses).
+    untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
+    untagged(read_only_ ? "OK [PERMANENTFLAGS ()] No permanent flags permitted."
+                        : "OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.");
+    untagged(std::to_string(info.messages) + " EXISTS");
+    if (!rev2_) {
+        untagged("0 RECENT");  // \Recent is not kept: no message is recent to this session
+        if (info.first_unseen) untagged("OK [UNSEEN " + std::to_string(info.first_unseen) + "] First unseen.");
+    }
+    untagged("OK [UIDVALIDITY " + std::to_string(info.uidvalidity) + "] UIDs valid.");
+    untagged("OK [UIDNEXT " + std::to_string(info.uidnext) + "] Predicted next UID.");
+}
+
+void session::cmd_close(const command&) {
+    // RFC 9051 §6.4.1: CLOSE expunges \Deleted messages, unless read-only.
+    request(close_mailbox{!read_only_});
+    wait_for(awaiting::close);
+}
+
+void session::cmd_unselect(const command&) {
+    request(close_mailbox{false});  // RFC 3691: as CLOSE, without the expunge
+    wait_for(awaiting::close);
+}
+
+void session::cmd_check(const command&) { ok("", "CHECK completed."); }  // RFC 3501 §6.4.1
+
+void session::mailbox_closed(std::error_code ec) {
+    if (awaiting_ != awaiting::close) return;
+    awaiting_ = awaiting::nothing;
+    state_ = state::authenticated;
+    changed_ = false;
+    if (select_after_close_) {
+        select_after_close_ = false;
+        // RFC 9051 §7.1: [CLOSED] marks where the old mailbox's responses end.
+        if (rev2_) untagged("OK [CLOSED] Previous mailbox closed.");
+        finish_select();
+        return process();
+    }
+    if (ec) no("UNAVAILABLE", "Unable to close the mailbox cleanly.");
+    else ok("", "Completed.");
+    process();
+}
+
+void session::mailbox_synced(result<mailbox_info> info) {
+    if (awaiting_ != awaiting::sync) return;
+    awaiting_ = awaiting::nothing;
+    changed_ = false;
+    if (info) write_changes(*info);
+    const auto next = after_sync_;
+    after_sync_ = after_sync::nothing;
+    if (next == after_sync::noop) ok("", "NOOP completed.");
+    if (next == after_sync::deferred && deferred_) {
+        auto c = std::move(*deferred_);
+        deferred_.reset();
+        run(*deferred_row_, c);
+    }
+    process();
+}
+
+void session::write_changes(const mailbox_info& info) {
+    // New messages only: EXISTS never shrinks without EXPUNGE responses,
+    // and those need the UID list the selected state brings next round.
+    if (info.messages > view_.messages) untagged(std::to_string(info.messages) + " EXISTS");
+    if (info.messages >= view_.messages) {
+        const auto told = view_.messages;
+        view_ = info;
+        view_.messages = std::max(told, info.messages);
+    }
+}
+
+}  // namespace mailroom::imap

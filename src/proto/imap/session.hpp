@@ -1,0 +1,264 @@
+// imap::session: the IMAP server protocol (RFC 9051 IMAP4rev2, RFC 3501
+// IMAP4rev1) as a state machine that knows nothing of sockets, files, TLS
+// or passwords - states not authenticated / authenticated / selected /
+// logout, a command table checked before any handler, and the extensions
+// STARTTLS, LOGINDISABLED, SASL-IR, LITERAL+, ENABLE, ID, NAMESPACE, IDLE,
+// UNSELECT, CHILDREN. Bytes go in with feed(); requests come out of
+// next_action(), one at a time, each answered through the matching method
+// before the session reads more input. Commands are framed by D's
+// command_reader and typed by parse_command. Called by
+// server/imap_connection.cpp and the transcript tests (tests/transcripts/imap/).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "common/action_queue.hpp"
+#include "common/result.hpp"
+#include "common/sasl_mechanisms.hpp"
+#include "common/secret.hpp"
+#include "proto/common/actions.hpp"
+#include "proto/common/command_table.hpp"
+#include "proto/common/input_buffer.hpp"
+#include "proto/common/login_throttle.hpp"
+#include "proto/common/sasl_dialogue.hpp"
+#include "proto/imap/command.hpp"
+#include "proto/imap/command_reader.hpp"
+#include "proto/imap/limits.hpp"
+#include "proto/imap/session_limits.hpp"
+
+namespace mailroom::imap {
+
+// RFC 9051 §3. `closed`: the connection is to be closed (after logout, a
+// BYE or a failure); the driver stops there.
+enum class state { not_authenticated, authenticated, selected, logout, closed };
+
+// What this listener allows; fixed for the connection except tls_active.
+struct listener_policy {
+    bool tls_active = false;        // implicit-TLS listener: true from the start
+    bool starttls_offered = false;  // listener tls=starttls and a certificate exists
+    bool plaintext_auth = false;    // LOGIN, AUTHENTICATE PLAIN/LOGIN allowed without TLS
+    // Configured SASL mechanisms, upper case, in the order AUTH= lists them.
+    std::vector<std::string> sasl_mechanisms = default_sasl_mechanisms();
+    std::string implementation = "mailroom";  // greeting text, ID "name"
+};
+
+// ---- requests (actions) ----------------------------------------------------
+
+using proto::close_connection;
+using proto::close_reason;
+using proto::pause;
+using proto::sasl_abort;
+using proto::sasl_begin;
+using proto::sasl_continue;
+using proto::send_reply;
+using proto::start_tls;
+struct verify_login {
+    std::string user;
+    secret password;
+};  // LOGIN; answer: login_done()
+// The mail store's folders, for LIST (and CHILDREN); answer: folders_listed().
+struct list_folders {};
+enum class folder_operation { create, remove, rename };
+struct change_folder {
+    folder_operation op = folder_operation::create;
+    std::string name;
+    std::string new_name;  // rename only
+};                         // answer: folder_changed()
+// SELECT / EXAMINE: the session's mailbox from now on; answer: mailbox_opened().
+struct open_mailbox {
+    std::string name;
+    bool read_only = false;
+};
+// STATUS of a mailbox other than (or equal to) the selected one; answer: status_ready().
+struct mailbox_status {
+    std::string name;
+};
+// CLOSE (expunge: remove \Deleted messages first, RFC 9051 §6.4.1), UNSELECT
+// (no expunge), or a SELECT replacing the mailbox. answer: mailbox_closed().
+struct close_mailbox {
+    bool expunge = false;
+};
+// Brings the selected mailbox's view up to date (after mailbox_changed(),
+// NOOP, IDLE); answer: mailbox_synced().
+struct sync_mailbox {};
+
+using action =
+    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
+                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection>;
+
+// ---- answers -----------------------------------------------------------------
+
+using proto::login_status;
+struct login_verdict {
+    login_status status = login_status::bad_credentials;
+    std::string user;  // canonical address when ok
+};
+
+// What SELECT, STATUS and a sync report of a mailbox.
+struct mailbox_info {
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t uidnext = 1;
+    std::uint32_t messages = 0;
+    std::uint32_t unseen = 0;        // messages without \Seen
+    std::uint32_t first_unseen = 0;  // sequence number of the first, 0: none
+    std::uint32_t deleted = 0;       // messages with \Deleted
+    std::uint64_t size = 0;          // RFC822.SIZE total (STATUS SIZE)
+    std::uint64_t highest_modseq = 0;
+};
+
+// Counts for the session's closing log line.
+struct session_summary {
+    std::string user;
+    std::string mechanism;  // LOGIN or the SASL mechanism
+    std::string mailbox;    // the last one selected
+    unsigned selects = 0;
+    unsigned auth_failures = 0;
+    unsigned commands = 0;
+};
+
+class session {
+public:
+    session(listener_policy policy, const limits& lim, const session_limits& slim);
+
+    void feed(std::string_view bytes);  // any split: whole, per line, per byte
+    void feed_eof();
+    void timed_out();  // the autologout timer (RFC 9051 §5.4)
+    // Unsolicited: the selected mailbox may have changed (store/change_bus).
+    // Reported at once while idling, otherwise after the next command.
+    void mailbox_changed();
+
+    void tls_started();
+    void login_done(login_verdict v);
+    void sasl_challenge(std::string challenge_b64);
+    void sasl_done(login_status status, std::string user, std::optional<std::string> final_b64);
+    void folders_listed(result<std::vector<std::string>> folders);  // "INBOX" first, '.' hierarchy
+    // errc::already_exists, errc::not_found, errc::invalid_argument are the
+    // client's errors; anything else a server failure.
+    void folder_changed(std::error_code ec);
+    void mailbox_opened(result<mailbox_info> info);  // errc::not_found: no such mailbox
+    void status_ready(result<mailbox_info> info);
+    void mailbox_closed(std::error_code ec);
+    void mailbox_synced(result<mailbox_info> info);
+
+    std::optional<action> next_action();  // nullopt: wants more input
+    state current_state() const noexcept { return state_; }
+    bool idling() const noexcept { return idling_; }
+    const session_summary& summary() const noexcept { return summary_; }
+    const listener_policy& policy() const noexcept { return policy_; }
+    bool rev2_enabled() const noexcept { return rev2_; }
+    // RFC 9051 §5.4 autologout: the driver's read deadline.
+    std::chrono::milliseconds idle_timeout() const noexcept { return lim_.autologout; }
+
+    // The CAPABILITY list as sent now (for the state and the TLS state).
+    std::string capabilities() const;
+
+    // The command table (commands.cpp). Public for the table's own use.
+    enum flag : unsigned {
+        plaintext_policy = 1,  // carries a password: refused without TLS unless plaintext_auth
+        ends_pipeline = 2,     // STARTTLS: nothing after it in the same read may run
+    };
+    using handler = void (session::*)(const command&);
+    struct command_row {
+        std::string_view name;
+        handler run;
+        std::uint32_t states;
+        unsigned flags;
+    };
+
+private:
+    // The one answer the session waits for; no input is read meanwhile.
+    enum class awaiting { nothing, tls, login, sasl, folders, folder_change, open, status, close, sync };
+
+    void process();
+    void read_commands();
+    void handle_literal();
+    void handle_failure();
+    void handle_command(raw_command raw);
+    void handle_sasl_line(std::string_view line);
+    void handle_idle_line(std::string_view line);
+    static std::span<const command_row> commands();
+    static const command_row* find(std::string_view name);
+
+    // any state (cmd_any.cpp)
+    void cmd_capability(const command& c);
+    void cmd_noop(const command& c);
+    void cmd_logout(const command& c);
+    void cmd_id(const command& c);
+    // not authenticated (cmd_login.cpp)
+    void cmd_starttls(const command& c);
+    void cmd_login(const command& c);
+    void cmd_authenticate(const command& c);
+    // authenticated and selected (cmd_any.cpp, cmd_mailbox.cpp)
+    void cmd_enable(const command& c);
+    void cmd_namespace(const command& c);
+    void cmd_idle(const command& c);
+    void cmd_list(const command& c);
+    void cmd_lsub(const command& c);
+    void cmd_create(const command& c);
+    void cmd_delete(const command& c);
+    void cmd_rename(const command& c);
+    void cmd_status(const command& c);
+    void cmd_select(const command& c);
+    void cmd_close(const command& c);
+    void cmd_unselect(const command& c);
+    void cmd_check(const command& c);
+
+    // After a sync: what the session was doing.
+    enum class after_sync { nothing, noop, deferred };
+    void run(const command_row& row, const command& c);
+    void login_succeeded(std::string user);
+    void login_failed();
+    void write_list(const std::vector<std::string>& folders);
+    void write_selected(const mailbox_info& info);
+    void write_changes(const mailbox_info& info);
+    void finish_select();
+
+    // Output. The tag is the current command's.
+    void untagged(std::string_view line);                   // "* " + line + CRLF
+    void ok(std::string_view code, std::string_view text);  // tagged OK; resets the bad-command count
+    void no(std::string_view code, std::string_view text);  // tagged NO
+    void bad(std::string_view text);                        // tagged BAD, counted
+    void bad_tagged(const std::string& tag, std::string_view text);
+    void bye(std::string_view text, close_reason why);  // "* BYE text", then close
+    void bye_silently();                                // the peer has gone: close
+    void request(action a);
+    void wait_for(awaiting what) { awaiting_ = what; }
+
+    listener_policy policy_;
+    limits lim_;
+    proto::input_buffer in_;
+    command_reader reader_;
+    state state_ = state::not_authenticated;
+    awaiting awaiting_ = awaiting::nothing;
+    action_queue<action, send_reply> out_;
+    proto::sasl_dialogue sasl_;
+    proto::login_throttle throttle_;
+    std::string tag_;              // of the command under way
+    std::string mechanism_;        // of the login under way
+    std::string pending_mailbox_;  // SELECT/EXAMINE/STATUS under way
+    std::vector<status_item> status_items_;
+    std::optional<list_command> listing_;  // LIST/LSUB under way
+    std::optional<command> deferred_;      // waits for the sync that mailbox_changed() asked for
+    const command_row* deferred_row_ = nullptr;
+    after_sync after_sync_ = after_sync::nothing;
+    bool pending_read_only_ = false;
+    bool select_after_close_ = false;  // SELECT while selected: close first
+    bool read_only_ = false;
+    bool idling_ = false;
+    bool changed_ = false;  // mailbox_changed() not yet reported
+    bool rev2_ = false;     // ENABLE IMAP4rev2 (RFC 9051 §6.3.1)
+    mailbox_info view_;     // what the client was told of the selected mailbox
+    unsigned bad_commands_ = 0;
+    bool eof_ = false;
+    session_summary summary_;
+};
+
+}  // namespace mailroom::imap

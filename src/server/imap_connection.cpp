@@ -1,0 +1,241 @@
+#include "server/imap_connection.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <memory>
+
+#include "common/errors.hpp"
+#include "common/log_field.hpp"
+#include "net/offload.hpp"
+#include "proto/imap/session.hpp"
+#include "server/connection_driver.hpp"
+#include "server/connection_steps.hpp"
+#include "server/imap_mailboxes.hpp"
+#include "server/login_check.hpp"
+#include "server/sasl_runner.hpp"
+
+namespace mailroom::server {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+imap::listener_policy policy_for(const config::listener& lc, const auth_offer& offer) {
+    imap::listener_policy p;
+    p.tls_active = lc.tls == config::tls_mode::implicit;
+    p.starttls_offered = lc.tls == config::tls_mode::starttls;
+    p.plaintext_auth = lc.plaintext_auth;
+    p.sasl_mechanisms = offer.mechanisms;
+    return p;
+}
+
+imap::limits limits_for(const config::listener& lc) {
+    imap::limits l;
+    l.max_bad_commands = lc.max_bad_commands;
+    l.autologout = lc.idle_timeout;  // the listener's override of RFC 9051 §5.4's 30 minutes
+    return l;
+}
+
+imap::session_limits session_limits_for(const config::listener& lc) {
+    imap::session_limits l;
+    l.max_auth_failures = lc.max_auth_failures;
+    l.auth_failure_delay = lc.auth_failure_delay;
+    l.max_auth_failure_delay = lc.max_auth_failure_delay;
+    return l;
+}
+
+// IMAP's own actions (login, folders, the selected mailbox); the shared
+// ones are connection_driver's. One per connection, in serve_imap's frame.
+class imap_protocol {
+public:
+    imap_protocol(net::byte_stream& peer, services& svc, const std::string& id, imap::session& engine)
+        : peer_(peer), svc_(svc), id_(id), engine_(engine) {}
+
+    asio::awaitable<bool> on(imap::verify_login& a) {
+        // The POP3 password check is the one for every protocol: the same
+        // cost for unknown users, never which part was wrong.
+        pop3::login_credentials cred = pop3::password_login{a.user, std::move(a.password)};
+        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(svc_, cred); });
+        attempted_user_ = a.user;
+        log_login(verdict.status, verdict.user, "LOGIN");
+        engine_.login_done({verdict.status, std::move(verdict.user)});
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::list_folders&) {
+        auto folders = co_await storage([&] { return boxes_.list(); });
+        if (!folders) spdlog::error("{} list failed error=\"{}\"", id_, folders.error().message());
+        engine_.folders_listed(std::move(folders));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::change_folder& a) {
+        auto ec = co_await storage([&] { return boxes_.change(a); });
+        const char* op = a.op == imap::folder_operation::create   ? "create"
+                         : a.op == imap::folder_operation::remove ? "delete"
+                                                                  : "rename";
+        if (!ec) spdlog::info("{} {} mailbox={}", id_, op, log_field(a.name));
+        engine_.folder_changed(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::mailbox_status& a) {
+        auto info = co_await storage([&] { return boxes_.status(a.name); });
+        engine_.status_ready(std::move(info));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::open_mailbox& a) {
+        subscription_.reset();
+        auto info = co_await storage([&] { return boxes_.select(a.name); });
+        if (info) {
+            spdlog::info("{} select mailbox={} messages={} read_only={}", id_, log_field(a.name), info->messages,
+                         a.read_only ? "yes" : "no");
+            if (svc_.mailbox_events) {
+                changed_->store(false);
+                // Runs on the publisher's thread: only a flag the read loop polls.
+                subscription_ = svc_.mailbox_events->subscribe(boxes_.event_key(),
+                                                               [flag = changed_] { flag->store(true); });
+            }
+        } else if (info.error() != errc::not_found && info.error() != errc::invalid_argument) {
+            spdlog::error("{} select failed mailbox={} error=\"{}\"", id_, log_field(a.name), info.error().message());
+        }
+        engine_.mailbox_opened(std::move(info));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::close_mailbox& a) {
+        subscription_.reset();
+        auto ec = co_await storage([&] { return boxes_.close(a.expunge); });
+        if (ec) spdlog::error("{} close failed error=\"{}\"", id_, ec.message());
+        engine_.mailbox_closed(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::sync_mailbox&) {
+        auto info = co_await storage([&] { return boxes_.sync(); });
+        engine_.mailbox_synced(std::move(info));
+        co_return true;
+    }
+
+    // A SASL login (the user name is known only once it succeeded).
+    void log_auth(imap::login_status status, const std::string& user, const std::string& mech) {
+        attempted_user_.clear();
+        log_login(status, user, mech);
+    }
+
+    std::string summary() const {
+        const auto& s = engine_.summary();
+        return fmt::format("user={} selects={} commands={} auth_failures={}", s.user.empty() ? "-" : log_field(s.user),
+                           s.selects, s.commands, s.auth_failures);
+    }
+
+    // Set (from any thread) when the selected mailbox has changed.
+    bool take_change() { return changed_->exchange(false); }
+
+    // Changes made by other processes (`mailroom inject`, another MDA) are
+    // not on the bus: while idling, the store is asked once a second.
+    asio::awaitable<bool> changed_elsewhere() {
+        if (!store_open_) co_return false;
+        co_return co_await net::offload(svc_.storage_pool, [this] { return boxes_.changed_since_sync(); });
+    }
+
+private:
+    // Store calls on the storage pool; the store is made on the first one.
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F&>> storage(F f) {
+        return net::offload(svc_.storage_pool, [this, f = std::move(f)]() mutable -> std::invoke_result_t<F&> {
+            if (!store_open_) {
+                if (auto ec = boxes_.open_store(svc_.mail_root, engine_user_)) return ec;
+                store_open_ = true;
+            }
+            return f();
+        });
+    }
+
+    void log_login(imap::login_status status, const std::string& user, const std::string& mech) {
+        const char* what = status == imap::login_status::ok                  ? "login"
+                           : status == imap::login_status::temporary_failure ? "login tempfail"
+                                                                             : "login failed";
+        if (status == imap::login_status::ok) engine_user_ = user;
+        spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
+                     log_field(status == imap::login_status::ok ? user : attempted_user_), mech,
+                     peer_.tls_active() ? "yes" : "no", peer_.peer_address());
+    }
+
+    net::byte_stream& peer_;
+    services& svc_;
+    const std::string& id_;
+    imap::session& engine_;
+    std::string attempted_user_;
+    std::string engine_user_;  // the logged-in user, for the store
+    bool store_open_ = false;
+    imap_mailboxes boxes_{svc_.mailbox_events};
+    std::shared_ptr<std::atomic<bool>> changed_ = std::make_shared<std::atomic<bool>>(false);
+    store::change_bus::subscription subscription_;
+};
+
+// The read loop of net::run_engine, plus the one input IMAP has that is
+// not the peer's: while the session idles, reads wait at most a second, so
+// a change of the selected mailbox (on the change bus, or found by a cheap
+// stat of the Maildir) is told within a second (issue #11); otherwise it is
+// told with the next command. The autologout deadline
+// counts from the last byte received, whatever the read waits.
+template <class Driver>
+asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol) {
+    std::array<char, 4096> buf;  // one read is never larger
+    auto deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
+    for (;;) {
+        while (auto act = engine.next_action()) {
+            const bool go_on = co_await driver(*act);  // not in an if condition: g++ 12
+            if (!go_on) co_return;
+        }
+        if (engine.current_state() == imap::state::closed) co_return;
+        if (protocol.take_change()) {
+            engine.mailbox_changed();
+            continue;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+            engine.timed_out();
+            continue;
+        }
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + 1ms;
+        if (engine.idling()) wait = std::min<std::chrono::milliseconds>(wait, 1s);
+        auto [status, n] = co_await peer.read_some(asio::buffer(buf), wait);
+        switch (status) {
+            case net::read_status::data:
+                deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
+                engine.feed({buf.data(), n});
+                break;
+            case net::read_status::timeout:  // the loop checks the deadline and the changes
+                if (engine.idling() && engine.current_state() == imap::state::selected) {
+                    const bool changed = co_await protocol.changed_elsewhere();  // own statement: g++ 12
+                    if (changed) engine.mailbox_changed();
+                }
+                break;
+            case net::read_status::eof:
+            case net::read_status::error: engine.feed_eof(); break;
+        }
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&,
+                                 const std::string& id) {
+    const auto offer = co_await auth_offer_for(lc, svc);
+    imap::session engine(policy_for(lc, offer), limits_for(lc), session_limits_for(lc));
+    sasl_runner sasl(svc);
+    imap_protocol protocol(peer, svc, id, engine);
+    connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
+    co_await run_imap(peer, engine, driver, protocol);
+    spdlog::info("{} disconnect reason={} {}", id, driver.close_reason(), protocol.summary());
+    co_await peer.shutdown(std::chrono::seconds(5));
+}
+
+}  // namespace mailroom::server

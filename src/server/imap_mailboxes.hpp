@@ -1,0 +1,57 @@
+// server::imap_mailboxes: what an IMAP session holds of a user's mail store
+// - the store itself (Maildir++, made on first use), the selected mailbox
+// and the calls the IMAP driver makes for LIST, CREATE/DELETE/RENAME,
+// STATUS, SELECT, CLOSE and syncs. Blocking: every call runs on the storage
+// pool. One per connection, owned by imap_connection.cpp.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "durable/file_system.hpp"
+#include "proto/imap/session.hpp"
+#include "store/change_bus.hpp"
+#include "store/mail_store.hpp"
+#include "store/maildir/maildir_store.hpp"
+
+namespace mailroom::server {
+
+class imap_mailboxes {
+public:
+    explicit imap_mailboxes(store::change_bus* events = nullptr,
+                            durable::file_system& fs = durable::real_file_system());
+
+    // The user's store, INBOX made where missing. Called once after login.
+    std::error_code open_store(const std::filesystem::path& mail_root, const std::string& user);
+
+    result<std::vector<std::string>> list();
+    std::error_code change(const imap::change_folder& c);
+    result<imap::mailbox_info> status(const std::string& name);
+    // Selects `name` (the previous one is closed first).
+    result<imap::mailbox_info> select(const std::string& name);
+    // Closes the selected mailbox; with expunge, removes its \Deleted messages first.
+    std::error_code close(bool expunge);
+    result<imap::mailbox_info> sync();
+    // A stat or two: may the selected mailbox have changed (by another
+    // program, which the change bus does not see) since the last sync?
+    bool changed_since_sync();
+
+    // The change-bus key of the selected mailbox (empty: none).
+    std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
+
+private:
+    store::change_bus* events_;
+    durable::file_system& fs_;
+    std::optional<store::maildir::maildir_store> store_;
+    std::unique_ptr<store::mailbox> box_;
+    std::vector<store::message_record> view_;  // of the selected mailbox, as of the last sync
+};
+
+// What SELECT and STATUS report of a snapshot.
+imap::mailbox_info info_of(const store::mailbox_snapshot& snap);
+
+}  // namespace mailroom::server

@@ -1,0 +1,298 @@
+// Replays tests/transcripts/imap/*.txt against imap::session, whole and
+// with every client write split into single bytes (format: README.md, "IMAP").
+#include "proto/imap/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "transcript_file.hpp"
+
+namespace mailroom::imap {
+namespace {
+
+using test::transcript_line;
+
+std::string render(const action& a) {
+    struct visitor {
+        std::string operator()(const send_reply&) const { return "send_reply"; }
+        std::string operator()(const start_tls&) const { return "start_tls"; }
+        std::string operator()(const verify_login& v) const {
+            return "verify_login " + v.user + " " + std::string(v.password.reveal());
+        }
+        std::string operator()(const sasl_begin& b) const {
+            std::string s = "sasl_begin " + b.mechanism;
+            if (b.initial_response_b64) s += " " + (b.initial_response_b64->empty() ? "=" : *b.initial_response_b64);
+            return s;
+        }
+        std::string operator()(const sasl_continue& c) const {
+            return c.response_b64.empty() ? "sasl_continue" : "sasl_continue " + c.response_b64;
+        }
+        std::string operator()(const sasl_abort&) const { return "sasl_abort"; }
+        std::string operator()(const pause& p) const { return "pause " + std::to_string(p.delay.count()) + "ms"; }
+        std::string operator()(const list_folders&) const { return "list_folders"; }
+        std::string operator()(const change_folder& c) const {
+            switch (c.op) {
+                case folder_operation::create: return "create " + c.name;
+                case folder_operation::remove: return "delete " + c.name;
+                case folder_operation::rename: return "rename " + c.name + " " + c.new_name;
+            }
+            return "?";
+        }
+        std::string operator()(const open_mailbox& o) const {
+            return "open_mailbox " + o.name + (o.read_only ? " read_only" : "");
+        }
+        std::string operator()(const mailbox_status& s) const { return "mailbox_status " + s.name; }
+        std::string operator()(const close_mailbox& c) const {
+            return c.expunge ? "close_mailbox expunge" : "close_mailbox";
+        }
+        std::string operator()(const sync_mailbox&) const { return "sync_mailbox"; }
+        std::string operator()(const close_connection& c) const {
+            return std::string("close ") + proto::reason_name(c.why);
+        }
+    };
+    return std::visit(visitor{}, a);
+}
+
+const char* state_name(state s) {
+    switch (s) {
+        case state::not_authenticated: return "not_authenticated";
+        case state::authenticated: return "authenticated";
+        case state::selected: return "selected";
+        case state::logout: return "logout";
+        case state::closed: return "closed";
+    }
+    return "?";
+}
+
+bool flag(const std::string& v) {
+    if (v == "true") return true;
+    if (v == "false") return false;
+    throw std::runtime_error("expected true or false, got " + v);
+}
+
+std::vector<std::string> split_commas(const std::string& v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// "messages=3 uidnext=4 ..." after the first word.
+mailbox_info info_from(const std::vector<std::pair<std::string, std::string>>& kv) {
+    mailbox_info i;
+    for (std::size_t k = 1; k < kv.size(); ++k) {
+        const auto& [key, v] = kv[k];
+        const auto n = std::stoull(v);
+        if (key == "uidvalidity") i.uidvalidity = static_cast<std::uint32_t>(n);
+        else if (key == "uidnext") i.uidnext = static_cast<std::uint32_t>(n);
+        else if (key == "messages") i.messages = static_cast<std::uint32_t>(n);
+        else if (key == "unseen") i.unseen = static_cast<std::uint32_t>(n);
+        else if (key == "first_unseen") i.first_unseen = static_cast<std::uint32_t>(n);
+        else if (key == "deleted") i.deleted = static_cast<std::uint32_t>(n);
+        else if (key == "size") i.size = n;
+        else if (key == "highest_modseq") i.highest_modseq = n;
+        else throw std::runtime_error("unknown mailbox key " + key);
+    }
+    return i;
+}
+
+class replay {
+public:
+    replay(const std::vector<transcript_line>& lines, bool per_byte) : lines_(lines), per_byte_(per_byte) {}
+
+    void run() {
+        std::size_t i = 0;
+        for (; i < lines_.size() && lines_[i].tag == "!"; ++i) setup(lines_[i]);
+        session_.emplace(policy_, limits_, session_limits_);
+        while (i < lines_.size()) {
+            const auto& l = lines_[i];
+            if (l.tag == "C" || l.tag == "B") {
+                std::string write;
+                for (; i < lines_.size() && (lines_[i].tag == "C" || lines_[i].tag == "B"); ++i) {
+                    write += test::unescape(lines_[i].text);
+                    if (lines_[i].tag == "C") write += "\r\n";
+                }
+                test::feed_write(*session_, write, per_byte_);
+                continue;
+            }
+            step(l);
+            if (::testing::Test::HasFatalFailure()) return;
+            ++i;
+        }
+        pull();
+        EXPECT_EQ(out_, "") << "server output nobody expected, at end of transcript";
+        EXPECT_FALSE(held_) << "action nobody expected at end: " << render(*held_);
+    }
+
+private:
+    void setup(const transcript_line& l) {
+        auto kv = test::key_values(l.text);
+        if (kv.empty()) throw std::runtime_error("empty setup line");
+        const std::string what = kv[0].first;
+        for (std::size_t k = 1; k < kv.size(); ++k) {
+            const auto& [key, v] = kv[k];
+            if (what == "listener") {
+                if (key == "tls") {
+                    if (v != "implicit" && v != "starttls" && v != "none") throw std::runtime_error("bad tls=" + v);
+                    policy_.tls_active = v == "implicit";
+                    policy_.starttls_offered = v == "starttls";
+                } else if (key == "plaintext_auth") policy_.plaintext_auth = flag(v);
+                else if (key == "mechanisms") policy_.sasl_mechanisms = split_commas(v);
+                else throw std::runtime_error("unknown listener key " + key);
+            } else if (what == "limits") {
+                const auto n = std::stoull(v);
+                if (key == "max_bad_commands") limits_.max_bad_commands = static_cast<unsigned>(n);
+                else if (key == "max_line_bytes") limits_.max_line_bytes = n;
+                else if (key == "max_literal_bytes") limits_.max_literal_bytes = n;
+                else if (key == "max_auth_failures") session_limits_.max_auth_failures = static_cast<unsigned>(n);
+                else if (key == "auth_failure_delay_ms")
+                    session_limits_.auth_failure_delay = std::chrono::milliseconds(n);
+                else if (key == "max_auth_failure_delay_ms")
+                    session_limits_.max_auth_failure_delay = std::chrono::milliseconds(n);
+                else throw std::runtime_error("unknown limits key " + key);
+            } else {
+                throw std::runtime_error("unknown setup " + what);
+            }
+        }
+    }
+
+    // Moves the session's replies into out_, up to the first other action.
+    void pull() {
+        while (!held_) {
+            auto a = session_->next_action();
+            if (!a) return;
+            if (auto* r = std::get_if<send_reply>(&*a)) out_ += r->bytes;
+            else held_ = std::move(a);
+        }
+    }
+
+    void step(const transcript_line& l) {
+        const std::string at = "transcript line " + std::to_string(l.number) + ": ";
+        if (l.tag == "S") {
+            pull();
+            auto crlf = out_.find("\r\n");
+            if (crlf == std::string::npos) {
+                FAIL() << at << "expected S: " << l.text << "\n  but the server sent "
+                       << (out_.empty() ? "nothing" : "an unterminated " + out_)
+                       << (held_ ? "; next action: " + render(*held_) : "");
+            }
+            EXPECT_EQ(out_.substr(0, crlf), test::unescape(l.text)) << at;
+            out_.erase(0, crlf + 2);
+        } else if (l.tag == "A") {
+            pull();
+            ASSERT_EQ(out_, "") << at << "server output before the expected action " << l.text;
+            ASSERT_TRUE(held_) << at << "expected action " << l.text << " but the session wants input";
+            EXPECT_EQ(render(*held_), l.text) << at;
+            held_.reset();
+        } else if (l.tag == "R") {
+            answer(l);
+        } else if (l.tag == "X") {
+            if (l.text == "eof") session_->feed_eof();
+            else if (l.text == "timeout") session_->timed_out();
+            else if (l.text == "changed") session_->mailbox_changed();
+            else FAIL() << at << "unknown X: " << l.text;
+        } else if (l.tag == "=") {
+            check(l, at);
+        } else {
+            FAIL() << at << "unknown tag " << l.tag;
+        }
+    }
+
+    void answer(const transcript_line& l) {
+        std::vector<std::string> words;  // base64 data has '=': split on spaces only
+        std::stringstream ss(l.text);
+        for (std::string w; ss >> w;) words.push_back(w);
+        const std::string what = words.empty() ? "" : words[0];
+        const std::string arg1 = words.size() > 1 ? words[1] : "";
+        const std::string arg2 = words.size() > 2 ? words[2] : "";
+        auto status_of = [](const std::string& how) {
+            return how == "ok"     ? login_status::ok
+                   : how == "temp" ? login_status::temporary_failure
+                                   : login_status::bad_credentials;
+        };
+        auto info = [&]() -> result<mailbox_info> {
+            if (arg1 == "missing") return make_error_code(errc::not_found);
+            if (arg1 == "fail") return make_error_code(errc::storage_failure);
+            return info_from(test::key_values(l.text));
+        };
+        auto ec_of = [](const std::string& how) -> std::error_code {
+            if (how == "ok") return {};
+            if (how == "exists") return make_error_code(errc::already_exists);
+            if (how == "missing") return make_error_code(errc::not_found);
+            if (how == "invalid") return make_error_code(errc::invalid_argument);
+            return make_error_code(errc::storage_failure);
+        };
+        if (what == "tls_started") session_->tls_started();
+        else if (what == "login") session_->login_done({status_of(arg1), arg2});
+        else if (what == "challenge") session_->sasl_challenge(arg1);
+        else if (what == "sasl") {
+            std::optional<std::string> final_data;
+            if (words.size() > 3) final_data = words[3];
+            session_->sasl_done(status_of(arg1), arg2, final_data);
+        } else if (what == "folders") {
+            if (arg1 == "fail") session_->folders_listed(make_error_code(errc::storage_failure));
+            else session_->folders_listed(split_commas(l.text.substr(l.text.find(' ') + 1)));  // names may have spaces
+        } else if (what == "folder") session_->folder_changed(ec_of(arg1));
+        else if (what == "opened") session_->mailbox_opened(info());
+        else if (what == "status") session_->status_ready(info());
+        else if (what == "synced") session_->mailbox_synced(info());
+        else if (what == "closed") session_->mailbox_closed(ec_of(arg1));
+        else ADD_FAILURE() << "line " << l.number << ": unknown answer " << l.text;
+    }
+
+    void check(const transcript_line& l, const std::string& at) {
+        auto kv = test::key_values(l.text);
+        if (kv.empty()) return;
+        if (kv[0].first == "state") {
+            EXPECT_EQ(state_name(session_->current_state()), kv.at(1).first) << at;
+            return;
+        }
+        const auto& s = session_->summary();
+        for (std::size_t k = 1; k < kv.size(); ++k) {
+            const auto& [key, v] = kv[k];
+            if (key == "user") EXPECT_EQ(s.user, v) << at;
+            else if (key == "mechanism") EXPECT_EQ(s.mechanism, v) << at;
+            else if (key == "mailbox") EXPECT_EQ(s.mailbox, v) << at;
+            else if (key == "selects") EXPECT_EQ(std::to_string(s.selects), v) << at;
+            else if (key == "auth_failures") EXPECT_EQ(std::to_string(s.auth_failures), v) << at;
+            else if (key == "rev2") EXPECT_EQ(session_->rev2_enabled() ? "true" : "false", v) << at;
+            else ADD_FAILURE() << at << "unknown summary key " << key;
+        }
+    }
+
+    const std::vector<transcript_line>& lines_;
+    bool per_byte_;
+    listener_policy policy_{.tls_active = false,
+                            .starttls_offered = true,
+                            .plaintext_auth = false,
+                            .sasl_mechanisms = {"PLAIN", "LOGIN", "SCRAM-SHA-256"},
+                            .implementation = "mailroom"};
+    limits limits_;
+    session_limits session_limits_;
+    std::optional<session> session_;
+    std::string out_;
+    std::optional<action> held_;
+};
+
+using test::transcript_case;
+
+class ImapTranscript : public ::testing::TestWithParam<transcript_case> {};
+
+TEST_P(ImapTranscript, Replays) {
+    auto lines = test::read_transcript(GetParam().file);
+    replay(lines, GetParam().per_byte).run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, ImapTranscript,
+                         ::testing::ValuesIn(test::transcript_cases(MAILROOM_IMAP_TRANSCRIPT_DIR)),
+                         [](const ::testing::TestParamInfo<transcript_case>& param_info) {
+                             return test::transcript_case_name(param_info.param);
+                         });
+
+TEST(ImapTranscriptSuite, HasFiles) { EXPECT_GE(test::transcript_cases(MAILROOM_IMAP_TRANSCRIPT_DIR).size(), 15u); }
+
+}  // namespace
+}  // namespace mailroom::imap
