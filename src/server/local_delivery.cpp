@@ -12,7 +12,7 @@ namespace mailroom::server {
 
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
                                 store::change_bus* events, std::string_view header,
-                                const std::vector<std::string>& recipients, std::string_view message) {
+                                const std::vector<std::string>& recipients, const queue::message_source& message) {
     if (recipients.empty()) return {};
     // One commit for all mailboxes of the message, flushed together with
     // whatever other sessions commit at the same time; each copy streamed
@@ -30,7 +30,7 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
         auto w = box.begin_append("INBOX");
         std::error_code ec = w ? std::error_code{} : w.error();
         if (!ec) ec = (*w)->write(header);
-        if (!ec) ec = (*w)->write(message);
+        if (!ec) ec = message.copy_to([&](std::string_view piece) { return (*w)->write(piece); });
         if (!ec) {
             auto p = (*w)->finish(0);
             if (p) staged.push_back(std::move(*p));

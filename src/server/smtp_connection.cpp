@@ -20,6 +20,7 @@
 #include "server/local_delivery.hpp"
 #include "server/sasl_runner.hpp"
 #include "server/smtp_policy.hpp"
+#include "server/staged_body.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -83,8 +84,8 @@ queue::envelope message_envelope(const smtp::transaction_info& tx, std::string c
 class smtp_protocol {
 public:
     smtp_protocol(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
-                  const std::string& id, smtp::server_session& engine)
-        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(engine) {}
+                  const std::string& id, smtp::server_session& engine, staged_body& body)
+        : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(engine), body_(body) {}
 
     void log_auth(smtp::auth_status status, const std::string& user, const std::string& mech) {
         spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
@@ -135,8 +136,33 @@ public:
         co_return true;
     }
 
+    // The text as it arrives. While a write to the staged file runs on the
+    // storage pool this coroutine waits, so the socket is not read: the
+    // client is held back by TCP, not by our memory.
+    asio::awaitable<bool> on(smtp::message_data& a) {
+        if (body_.needs_io(a.bytes.size())) co_await net::offload(svc_.storage_pool, [&] { body_.append(a.bytes); });
+        else body_.append(a.bytes);  // a failure is kept and answered at the end of data
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::discard_message&) {
+        co_await drop_body();
+        co_return true;
+    }
+
+    asio::awaitable<void> drop_body() {
+        if (body_.needs_io_to_clear()) co_await net::offload(svc_.storage_pool, [&] { body_.clear(); });
+        else body_.clear();
+    }
+
     asio::awaitable<bool> on(smtp::queue_message& a) {
         const std::string qid = new_queue_id(svc_);
+        if (const auto staging = body_.error()) {
+            spdlog::error("{} {} staging failed error=\"{}\"", id_, qid, staging.message());
+            co_await drop_body();
+            engine_.message_queued(make_error_code(errc::storage_failure));
+            co_return true;
+        }
         mail::received_info r;
         r.helo = a.tx.helo;
         r.client_address = peer_.peer_address();
@@ -149,12 +175,14 @@ public:
         r.auth_user = a.tx.auth_user;
         r.smtputf8 = a.tx.params.smtputf8;
         r.when = svc_.clk.now();
-        std::string message = mail::received_header(r);
-        message += a.message;
+        const std::string received = mail::received_header(r);
+        const queue::prefixed_source message(received, body_);
         const auto msg = message_envelope(a.tx, peer_.peer_address(), svc_.clk.now());
         auto done = co_await net::offload(svc_.storage_pool, [&] {
             const std::string log_id = id_ + " " + qid;
-            return accept_message(acceptance_context_of(svc_), msg, message, log_id);
+            auto out = accept_message(acceptance_context_of(svc_), msg, message, log_id);
+            body_.clear();  // copied into the queue and the mailboxes (or refused)
+            return out;
         });
         if (!done) {
             spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, done.error().message());
@@ -164,7 +192,7 @@ public:
         std::string to;
         for (const auto& rc : msg.recipients) to += (to.empty() ? "" : ",") + log_field(rc.address);
         spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, log_field(a.tx.sender), to,
-                     message.size(), a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
+                     received.size() + a.size, a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
                      done->queued_as.empty() ? "-" : done->queued_as);
         engine_.message_queued(qid);
         schedule(svc_, std::move(*done));
@@ -177,6 +205,7 @@ public:
     const network_list& trusted_;
     const std::string& id_;
     smtp::server_session& engine_;
+    staged_body& body_;
 };
 
 }  // namespace
@@ -186,9 +215,13 @@ asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener&
     const auto offer = co_await auth_offer_for(lc, svc);
     smtp::server_session engine(policy_for(lc, svc, offer), limits_for(lc));
     sasl_runner sasl(svc);
-    smtp_protocol protocol(peer, lc, svc, trusted, id, engine);
+    // A message being received is staged in the spool's tmp/ once large.
+    staged_body body(durable::real_file_system(), svc.spool.staging_directory());
+    smtp_protocol protocol(peer, lc, svc, trusted, id, engine, body);
     connection_driver driver(session_io{peer, id, svc.tls, sasl}, engine, protocol);
     co_await driver.run();
+    // A connection dropped mid-message: its staged file goes, off the event loop.
+    co_await protocol.drop_body();
 }
 
 }  // namespace mailroom::server
