@@ -79,7 +79,8 @@ void add_inject(CLI::App& app) {
             if (!s) throw cli_error("not a valid sender address: " + *o->sender);
             sender = *s;
         }
-        server::staged_body message(durable::real_file_system(), staging_directory(cfg));
+        const auto staging = staging_directory(cfg);
+        server::staged_body message(durable::real_file_system(), staging);
         stage_stdin(message);
         if (message.size() == 0) throw cli_error("empty message on standard input");
 

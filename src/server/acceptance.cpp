@@ -183,9 +183,11 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
     return out;
 }
 
-void schedule(services& svc, accepted&& a) {
-    if (!svc.outbound) return;
-    for (auto& env : a.to_schedule) svc.outbound->add(std::move(env));
+void schedule(delivery::scheduler* outbound, accepted&& a) {
+    if (!outbound) return;
+    for (auto& env : a.to_schedule) outbound->add(std::move(env));
 }
+
+void schedule(services& svc, accepted&& a) { schedule(svc.outbound, std::move(a)); }
 
 }  // namespace mailroom::server

@@ -21,6 +21,10 @@
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
 
+namespace mailroom::delivery {
+class scheduler;
+}
+
 namespace mailroom::server {
 
 struct services;
@@ -92,6 +96,7 @@ inline result<accepted> accept_message(const acceptance_context& ctx, const queu
 }
 
 // Hands what accept_message queued to outbound delivery (if running).
+void schedule(delivery::scheduler* outbound, accepted&& a);
 void schedule(services& svc, accepted&& a);
 
 }  // namespace mailroom::server

@@ -47,10 +47,10 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
     return uids ? std::error_code{} : uids.error();
 }
 
-std::string new_queue_id(services& svc) {
+std::string new_queue_id(const clock& clk, random_source& rnd) {
     static std::atomic<std::uint32_t> counter{0};
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(svc.clk.now().time_since_epoch()).count();
-    const auto mix = static_cast<std::uint32_t>(svc.rnd.next_u64()) ^ (counter.fetch_add(1) * 0x9e3779b9u);
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(clk.now().time_since_epoch()).count();
+    const auto mix = static_cast<std::uint32_t>(rnd.next_u64()) ^ (counter.fetch_add(1) * 0x9e3779b9u);
     return fmt::format("{:08x}{:08x}", static_cast<std::uint32_t>(secs), mix);
 }
 

@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
 #include "queue/message_source.hpp"
-#include "server/services.hpp"
 #include "store/change_bus.hpp"
 
 namespace mailroom::server {
@@ -32,6 +32,6 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
 
 // A new queue id: 16 lower-case hex digits, unique in this process and
 // unlikely to repeat across restarts (time, counter, random).
-std::string new_queue_id(services& svc);
+std::string new_queue_id(const clock& clk, random_source& rnd);
 
 }  // namespace mailroom::server

@@ -22,8 +22,8 @@ std::string staging_name() {
 
 }  // namespace
 
-staged_body::staged_body(durable::file_system& fs, std::filesystem::path staging_dir, std::size_t memory_bytes)
-    : fs_(fs), dir_(std::move(staging_dir)), memory_bytes_(memory_bytes) {}
+staged_body::staged_body(durable::file_system& fs, const std::filesystem::path& staging_dir, std::size_t memory_bytes)
+    : fs_(fs), dir_(staging_dir), memory_bytes_(memory_bytes) {}
 
 staged_body::~staged_body() { clear(); }
 

@@ -28,8 +28,11 @@ public:
     // Pieces read back from the file.
     static constexpr std::size_t read_piece_bytes = 64 * 1024;
 
-    staged_body(durable::file_system& fs, std::filesystem::path staging_dir,
+    // staging_dir must outlive the body (the spool's; not copied: an idle
+    // connection holds one of these).
+    staged_body(durable::file_system& fs, const std::filesystem::path& staging_dir,
                 std::size_t memory_bytes = default_memory_bytes);
+    staged_body(durable::file_system&, std::filesystem::path&&, std::size_t = 0) = delete;  // would dangle
     ~staged_body() override;
     staged_body(const staged_body&) = delete;
     staged_body& operator=(const staged_body&) = delete;
@@ -53,7 +56,7 @@ private:
     std::error_code spill();
 
     durable::file_system& fs_;
-    std::filesystem::path dir_;
+    const std::filesystem::path& dir_;
     std::size_t memory_bytes_;
     std::string memory_;  // the text while it is small
     std::unique_ptr<durable::appendable_file> file_;
