@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 from benchlib import report  # noqa: E402
 from benchlib.idle_memory import measure_idle  # noqa: E402
 from benchlib.load_point import PointFailed, run_point, SMTP_SOURCE  # noqa: E402
+from benchlib.process_group import ProcessGroup  # noqa: E402
 from benchlib.servers import Mailroom, ReferenceStack  # noqa: E402
 
 REPO = os.path.dirname(HERE)
@@ -76,6 +77,9 @@ def parse_args(argv):
     ap.add_argument("--reuse-connections", action="store_true",
                     help="smtp-source -d: several messages per session")
     ap.add_argument("--binary", default=DEFAULT_BIN, help="mailroom binary")
+    ap.add_argument("--before", metavar="BIN",
+                    help="also run this mailroom binary (named 'before'), interleaved with --binary, "
+                         "e.g. --servers mailroom --before OLD to compare two builds")
     ap.add_argument("--ref-base-port", type=int, help="reference stack base port (default: first free from 21000)")
     ap.add_argument("--no-cgroup", action="store_true",
                     help="count CPU from /proc instead of a cgroup v2 per server")
@@ -100,6 +104,25 @@ def log(msg):
     print(msg, flush=True)
 
 
+class BeforeMailroom(Mailroom):
+    """A second mailroom build in the same run; its binary is chosen at
+    start (Mailroom takes $MAILROOM_BIN, which the CLI calls also read)."""
+    name = "before"
+
+    def __init__(self, binary, max_connections, use_cgroup, current):
+        super().__init__(binary, max_connections, use_cgroup=False)
+        self.group = ProcessGroup("before", use_cgroup)  # its own cgroup, beside "mailroom"'s
+        self.binary, self.current = binary, current
+        os.environ["MAILROOM_BIN"] = current
+
+    def start(self):
+        os.environ["MAILROOM_BIN"] = self.binary
+        try:
+            super().start()
+        finally:
+            os.environ["MAILROOM_BIN"] = self.current
+
+
 def dump_logs(server, lines=40):
     for path in server.logs:
         try:
@@ -122,6 +145,8 @@ def main(argv):
     servers = []
     if "mailroom" in a.servers:
         servers.append(Mailroom(a.binary, max(a.idle_mailroom + 100, 1000), use_cgroup))
+    if a.before:
+        servers.append(BeforeMailroom(a.before, max(a.idle_mailroom + 100, 1000), use_cgroup, a.binary))
     if "postfix" in a.servers:
         servers.append(ReferenceStack(a.ref_base_port, use_cgroup))
     started = []
@@ -137,7 +162,7 @@ def main(argv):
             log("started %s on %s:%d (CPU by %s)" % (s.name, s.host, s.port, s.group.method))
         # Idle memory first: on fresh servers no idle smtpd can be reused.
         for s in servers:
-            k = a.idle_mailroom if s.name == "mailroom" else a.idle_postfix
+            k = a.idle_postfix if s.name == "postfix" else a.idle_mailroom
             idle[s.name] = measure_idle(s, k)
             log("idle %s: %d connections, %.1f KiB Pss each"
                 % (s.name, k, idle[s.name].pss_kib_per_conn))

@@ -2,7 +2,9 @@
 // their split, and every answer the driver gives come from the input.
 // Invariants: replies are whole CRLF lines with a 3-digit code; a message
 // is queued only after DATA's CRLF.CRLF or BDAT LAST, with at least one
-// accepted recipient; nothing is asked of a closed session.
+// accepted recipient, and its size is the message_data sent for it, which
+// never exceeds the limit nor comes in pieces over max_body_piece; nothing
+// is asked of a closed session.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -47,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lim.max_bad_commands = 1 + in.byte() % 30;
     server_session s(policy, lim);
 
+    std::uint64_t body = 0;  // message_data octets since the last queue/discard
     int steps = 0;
     while (!in.done() && ++steps < 10000) {
         while (auto a = s.next_action()) {
@@ -58,8 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<check_recipient>(*a)) {
                 auto b = in.byte();
                 s.recipient_checked(b % 3 ? verdict{} : verdict{550, "5.1.1", "unknown"});
+            } else if (auto* d = std::get_if<message_data>(&*a)) {
+                if (d->bytes.empty() || d->bytes.size() > server_session::max_body_piece) std::abort();
+                body += d->bytes.size();
+                if (body > lim.max_message_bytes) std::abort();
+            } else if (std::holds_alternative<discard_message>(*a)) {
+                body = 0;
             } else if (auto* q = std::get_if<queue_message>(&*a)) {
-                if (q->tx.recipients.empty() || q->message.size() > lim.max_message_bytes) std::abort();
+                if (q->tx.recipients.empty() || q->size != body || body > lim.max_message_bytes) std::abort();
+                body = 0;
                 auto b = in.byte();
                 if (b % 4 == 0) s.message_queued(make_error_code(errc::storage_failure));
                 else s.message_queued(std::string("id"));

@@ -4,10 +4,13 @@
 // honoured when they lead to local mailboxes only; one with a remote target
 // is refused (the CLI has no queue runner: send it through SMTP). With
 // --sender the copies get Return-Path: <S>; without, they are stored as given.
+// Standard input is staged as SMTP bodies are (server/staged_body.hpp): in
+// memory while small, then in the queue's tmp/, so memory stays bounded.
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -16,26 +19,40 @@
 #include "durable/file_system.hpp"
 #include "server/acceptance.hpp"
 #include "server/server.hpp"
+#include "server/staged_body.hpp"
 
 namespace mailroom::cli {
 namespace {
 
 constexpr std::size_t max_inject_bytes = 64u << 20;  // far above any SIZE we advertise
 
-std::string read_stdin_bounded() {
-    std::string data;
-    char buf[65536];
+// Where the body is staged: the queue's tmp/ (emptied by `serve` at start),
+// made private if this is the first use of the data directory.
+std::filesystem::path staging_directory(const config::settings& cfg) {
+    const auto dir = cfg.data_dir / "queue" / "tmp";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw cli_error("cannot create " + dir.string() + ": " + ec.message());
+        for (const auto& d : {dir.parent_path(), dir})
+            std::filesystem::permissions(d, std::filesystem::perms::owner_all, ec);
+    }
+    return dir;
+}
+
+void stage_stdin(server::staged_body& body) {
+    std::string buf(64 * 1024, '\0');
     for (;;) {
-        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
             throw cli_error(std::string("cannot read standard input: ") + std::strerror(errno));
         }
-        if (data.size() + static_cast<std::size_t>(n) > max_inject_bytes) throw cli_error("message larger than 64 MiB");
-        data.append(buf, static_cast<std::size_t>(n));
+        if (body.size() + static_cast<std::size_t>(n) > max_inject_bytes) throw cli_error("message larger than 64 MiB");
+        if (auto ec = body.append(std::string_view(buf.data(), static_cast<std::size_t>(n))))
+            throw cli_error("cannot stage the message: " + ec.message());
     }
-    return data;
 }
 
 }  // namespace
@@ -62,8 +79,10 @@ void add_inject(CLI::App& app) {
             if (!s) throw cli_error("not a valid sender address: " + *o->sender);
             sender = *s;
         }
-        auto message = read_stdin_bounded();
-        if (message.empty()) throw cli_error("empty message on standard input");
+        const auto staging = staging_directory(cfg);
+        server::staged_body message(durable::real_file_system(), staging);
+        stage_stdin(message);
+        if (message.size() == 0) throw cli_error("empty message on standard input");
 
         const auto root = server::mail_root(cfg);
         durable::group_commit commits(durable::real_file_system());

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <mutex>
 
 #include "common/clock.hpp"
 #include "common/errors.hpp"
+#include "queue/detail/checksum.hpp"
 #include "queue/detail/record.hpp"
 
 namespace mailroom::queue {
@@ -25,6 +27,41 @@ std::error_code make_durable_directory(durable::file_system& fs, const std::file
     if (!made) return made.error();
     if (*made) return fs.sync_directory(parent.empty() ? std::filesystem::path(".") : parent);
     return {};
+}
+
+// The message file written from `message` through a 64 KiB buffer, its
+// size and checksum counted on the way; unsynced, as durable::stage_file.
+result<durable::staged_file> stage_message(durable::file_system& fs, const std::filesystem::path& tmp,
+                                           const std::filesystem::path& final_name, const message_source& message,
+                                           detail::message_digest& digest) {
+    constexpr std::size_t buffer_bytes = 64 * 1024;
+    auto file = fs.create_exclusive(tmp);
+    if (!file) return file.error();
+    std::string buffer;
+    buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(message.size(), buffer_bytes)));
+    digest = {0, detail::checksum_start};
+    auto ec = message.copy_to([&](std::string_view piece) -> std::error_code {
+        digest.size += piece.size();
+        digest.checksum = detail::checksum(piece, digest.checksum);
+        if (buffer.size() + piece.size() <= buffer_bytes) {
+            buffer += piece;
+            return {};
+        }
+        if (!buffer.empty()) {
+            if (auto e = (*file)->write_all(buffer)) return e;
+            buffer.clear();
+        }
+        if (piece.size() >= buffer_bytes) return (*file)->write_all(piece);
+        buffer += piece;
+        return {};
+    });
+    if (!ec && !buffer.empty()) ec = (*file)->write_all(buffer);
+    if (ec) {
+        file->reset();
+        fs.unlink(tmp);
+        return ec;
+    }
+    return durable::staged_file{std::move(*file), tmp, final_name};
 }
 
 }  // namespace
@@ -55,16 +92,22 @@ spool::spool(detail::layout where, durable::file_system& fs, std::unique_ptr<dur
 spool::~spool() = default;
 
 result<std::string> spool::enqueue(envelope env, std::string_view message) {
+    return enqueue(std::move(env), memory_source(message));
+}
+
+result<std::string> spool::enqueue(envelope env, const message_source& message) {
     if (env.recipients.empty()) return make_error_code(errc::invalid_argument);
     std::shared_lock gate(recovering_);
     env.id = ids_.next(std::chrono::system_clock::now());
     durable::commit c;
-    auto data = durable::stage_file(fs_, where_.tmp / (env.id + ".msg"), where_.message(env.id), message);
+    detail::message_digest digest;
+    auto data = stage_message(fs_, where_.tmp / (env.id + ".msg"), where_.message(env.id), message, digest);
     if (!data) return data.error();
     c.files.push_back(std::move(*data));
     auto record = durable::stage_file(fs_, where_.tmp / (env.id + ".env"), where_.envelope(env.id),
-                                      detail::serialize_record(env, detail::digest_of(message)));
+                                      detail::serialize_record(env, digest));
     if (!record) {
+        c.files.front().file.reset();
         fs_.unlink(c.files.front().tmp);
         return record.error();
     }

@@ -58,6 +58,7 @@
 #include "queue/detail/layout.hpp"
 #include "queue/detail/queue_id.hpp"
 #include "queue/envelope.hpp"
+#include "queue/message_source.hpp"
 
 namespace mailroom::queue {
 
@@ -73,6 +74,13 @@ public:
     // durable. errc::invalid_argument without recipients. On error nothing of
     // the message stays in the queue. Blocking; thread-safe.
     result<std::string> enqueue(envelope env, std::string_view message);
+    // The same, the message copied from `message` piece by piece (bounded
+    // memory whatever its size).
+    result<std::string> enqueue(envelope env, const message_source& message);
+
+    // Where callers stage data on its way into the queue (an SMTP body
+    // being received): tmp/, emptied by recover() at every start.
+    const std::filesystem::path& staging_directory() const noexcept { return where_.tmp; }
 
     // Every complete queued message, sorted by id; cleans up leftovers as
     // described above. Call at start, before handing the spool to others:

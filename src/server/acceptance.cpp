@@ -21,6 +21,11 @@ bool is_domain_literal(std::string_view address) {
     return at != std::string_view::npos && at + 1 < address.size() && address[at + 1] == '[';
 }
 
+// More than mail::dsn_limits quotes of a message (whole up to 50 000
+// octets, else a header of at most 64 KiB), so a prefix this long gives the
+// notice the same text as the whole message would.
+constexpr std::size_t notice_quote_bytes = 128 * 1024;
+
 // NOTIFY for the target of an alias: SUCCESS is answered here.
 unsigned notify_for_target(unsigned notify) {
     if (notify == 0) return 0;
@@ -121,8 +126,8 @@ result<std::vector<storage::resolution>> resolve_recipients(storage::directory& 
     return out;
 }
 
-result<accepted> accept_message(const acceptance_context& ctx, const queue::envelope& msg, std::string_view message,
-                                std::string_view log_id) {
+result<accepted> accept_message(const acceptance_context& ctx, const queue::envelope& msg,
+                                const queue::message_source& message, std::string_view log_id) {
     std::vector<std::string> addresses;
     for (const auto& r : msg.recipients) addresses.push_back(r.address);
     auto where = resolve_recipients(ctx.users, addresses);
@@ -163,7 +168,12 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
     if (ctx.success_notices && !notify.empty() && !msg.sender.empty() && ctx.spool) {
         auto delivered = remote_envelope(msg, std::move(notify));
         delivered.id = std::string(log_id);
-        auto queued = queue_delivered_notice(*ctx.spool, ctx.clk, ctx.rnd, ctx.hostname, std::move(delivered), message);
+        // The notice quotes the whole message only up to 50 000 octets, else
+        // its header (at most 64 KiB: mail/dsn.hpp): this much tells which.
+        auto head = queue::read_head(message, notice_quote_bytes);
+        auto queued = head ? queue_delivered_notice(*ctx.spool, ctx.clk, ctx.rnd, ctx.hostname, std::move(delivered),
+                                                    *head)
+                           : result<std::optional<queue::envelope>>(head.error());
         if (!queued) spdlog::error("{} cannot queue the delivery notice: {}", log_id, queued.error().message());
         else if (*queued) {
             spdlog::info("{} delivery notice queued as {} to=<{}>", log_id, (*queued)->id, log_field(msg.sender));
@@ -173,9 +183,11 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
     return out;
 }
 
-void schedule(services& svc, accepted&& a) {
-    if (!svc.outbound) return;
-    for (auto& env : a.to_schedule) svc.outbound->add(std::move(env));
+void schedule(delivery::scheduler* outbound, accepted&& a) {
+    if (!outbound) return;
+    for (auto& env : a.to_schedule) outbound->add(std::move(env));
 }
+
+void schedule(services& svc, accepted&& a) { schedule(svc.outbound, std::move(a)); }
 
 }  // namespace mailroom::server

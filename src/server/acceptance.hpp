@@ -16,9 +16,14 @@
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
 #include "queue/envelope.hpp"
+#include "queue/message_source.hpp"
 #include "queue/spool.hpp"
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
+
+namespace mailroom::delivery {
+class scheduler;
+}
 
 namespace mailroom::server {
 
@@ -81,10 +86,17 @@ struct accepted {
 // copy and nothing stays queued. errc::not_found when a recipient leads
 // nowhere, errc::unsupported when remote recipients come without a spool.
 // `log_id` names the message in log lines.
-result<accepted> accept_message(const acceptance_context& ctx, const queue::envelope& msg, std::string_view message,
-                                std::string_view log_id);
+// `message` is read piece by piece, once for the queue and once for each
+// mailbox, so it may be a staged file of any size.
+result<accepted> accept_message(const acceptance_context& ctx, const queue::envelope& msg,
+                                const queue::message_source& message, std::string_view log_id);
+inline result<accepted> accept_message(const acceptance_context& ctx, const queue::envelope& msg,
+                                       std::string_view message, std::string_view log_id) {
+    return accept_message(ctx, msg, queue::memory_source(message), log_id);
+}
 
 // Hands what accept_message queued to outbound delivery (if running).
+void schedule(delivery::scheduler* outbound, accepted&& a);
 void schedule(services& svc, accepted&& a);
 
 }  // namespace mailroom::server

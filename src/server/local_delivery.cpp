@@ -12,7 +12,7 @@ namespace mailroom::server {
 
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
                                 store::change_bus* events, std::string_view header,
-                                const std::vector<std::string>& recipients, std::string_view message) {
+                                const std::vector<std::string>& recipients, const queue::message_source& message) {
     if (recipients.empty()) return {};
     // One commit for all mailboxes of the message, flushed together with
     // whatever other sessions commit at the same time; each copy streamed
@@ -30,7 +30,7 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
         auto w = box.begin_append("INBOX");
         std::error_code ec = w ? std::error_code{} : w.error();
         if (!ec) ec = (*w)->write(header);
-        if (!ec) ec = (*w)->write(message);
+        if (!ec) ec = message.copy_to([&](std::string_view piece) { return (*w)->write(piece); });
         if (!ec) {
             auto p = (*w)->finish(0);
             if (p) staged.push_back(std::move(*p));
@@ -47,10 +47,10 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
     return uids ? std::error_code{} : uids.error();
 }
 
-std::string new_queue_id(services& svc) {
+std::string new_queue_id(const clock& clk, random_source& rnd) {
     static std::atomic<std::uint32_t> counter{0};
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(svc.clk.now().time_since_epoch()).count();
-    const auto mix = static_cast<std::uint32_t>(svc.rnd.next_u64()) ^ (counter.fetch_add(1) * 0x9e3779b9u);
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(clk.now().time_since_epoch()).count();
+    const auto mix = static_cast<std::uint32_t>(rnd.next_u64()) ^ (counter.fetch_add(1) * 0x9e3779b9u);
     return fmt::format("{:08x}{:08x}", static_cast<std::uint32_t>(secs), mix);
 }
 

@@ -12,9 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
-#include "server/services.hpp"
+#include "queue/message_source.hpp"
 #include "store/change_bus.hpp"
 
 namespace mailroom::server {
@@ -23,13 +24,14 @@ namespace mailroom::server {
 // on error no mailbox keeps a copy.
 // `mail_root` is DATA/mail; `commits` the shared group commit; `events`
 // (may be null) is told of each mailbox that got a copy; `header`
-// is put before the message (its Return-Path:, or "").
+// is put before the message (its Return-Path:, or ""). The message is
+// copied piece by piece into each mailbox's tmp/ (memory stays bounded).
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
                                 store::change_bus* events, std::string_view header,
-                                const std::vector<std::string>& recipients, std::string_view message);
+                                const std::vector<std::string>& recipients, const queue::message_source& message);
 
 // A new queue id: 16 lower-case hex digits, unique in this process and
 // unlikely to repeat across restarts (time, counter, random).
-std::string new_queue_id(services& svc);
+std::string new_queue_id(const clock& clk, random_source& rnd);
 
 }  // namespace mailroom::server

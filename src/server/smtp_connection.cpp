@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -20,19 +21,20 @@
 #include "server/local_delivery.hpp"
 #include "server/sasl_runner.hpp"
 #include "server/smtp_policy.hpp"
+#include "server/staged_body.hpp"
 
 namespace mailroom::server {
 namespace {
 
 namespace asio = boost::asio;
 
-smtp::listener_policy policy_for(const config::listener& lc, services& svc, const auth_offer& offer) {
+smtp::listener_policy policy_for(const config::listener& lc, const std::string& hostname, const auth_offer& offer) {
     smtp::listener_policy p;
     p.submission = lc.service == config::service_kind::submission;
     p.tls_active = lc.tls == config::tls_mode::implicit;
     p.starttls_offered = lc.tls == config::tls_mode::starttls;
     p.plaintext_auth = lc.plaintext_auth;
-    p.hostname = svc.cfg.hostname;
+    p.hostname = hostname;
     p.sasl_mechanisms = offer.mechanisms;
     p.auth_offered = !p.sasl_mechanisms.empty();
     return p;
@@ -82,8 +84,8 @@ queue::envelope message_envelope(const smtp::transaction_info& tx, std::string c
 // shared ones are connection_driver's. One per connection.
 class smtp_protocol {
 public:
-    smtp_protocol(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list& trusted,
-                  const std::string& id, smtp::server_session& engine)
+    smtp_protocol(net::byte_stream& peer, const config::listener& lc, const smtp_services& svc,
+                  const network_list& trusted, const std::string& id, smtp::server_session& engine)
         : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(engine) {}
 
     void log_auth(smtp::auth_status status, const std::string& user, const std::string& mech) {
@@ -112,8 +114,8 @@ public:
         const auto who = facts(a.auth_user);
         smtp::verdict v;
         if (sender_check_needs_directory(who, a.address))
-            v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_, who, a.address); });
-        else v = check_sender(svc_, who, a.address);
+            v = co_await net::offload(svc_.pool, [&] { return check_sender(svc_.policy, who, a.address); });
+        else v = check_sender(svc_.policy, who, a.address);
         if (!v.accepted())
             spdlog::info("{} sender refused from=<{}> code={} ip={}", id_, log_field(a.address), v.code,
                          peer_.peer_address());
@@ -126,8 +128,10 @@ public:
         // case); otherwise on the worker pool, where waiting is harmless.
         const auto who = facts(a.auth_user);
         smtp::verdict v;
-        if (auto now = check_recipient_now(svc_, trusted_, who, a.address)) v = std::move(*now);
-        else v = co_await net::offload(svc_.pool, [&] { return check_recipient(svc_, trusted_, who, a.address); });
+        if (auto now = check_recipient_now(svc_.policy, trusted_, who, a.address)) v = std::move(*now);
+        else
+            v = co_await net::offload(svc_.pool,
+                                      [&] { return check_recipient(svc_.policy, trusted_, who, a.address); });
         if (!v.accepted())
             spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, log_field(a.address), v.code,
                          peer_.peer_address());
@@ -135,12 +139,40 @@ public:
         co_return true;
     }
 
+    // The text as it arrives. While a write to the staged file runs on the
+    // storage pool this coroutine waits, so the socket is not read: the
+    // client is held back by TCP, not by our memory.
+    asio::awaitable<bool> on(smtp::message_data& a) {
+        auto& body = body_of();
+        if (body.needs_io(a.bytes.size())) co_await net::offload(svc_.storage_pool, [&] { body.append(a.bytes); });
+        else body.append(a.bytes);  // a failure is kept and answered at the end of data
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(smtp::discard_message&) {
+        co_await drop_body();
+        co_return true;
+    }
+
+    asio::awaitable<void> drop_body() {
+        if (!body_) co_return;
+        if (body_->needs_io_to_clear()) co_await net::offload(svc_.storage_pool, [&] { body_->clear(); });
+        else body_->clear();
+    }
+
     asio::awaitable<bool> on(smtp::queue_message& a) {
-        const std::string qid = new_queue_id(svc_);
+        const std::string qid = new_queue_id(svc_.clk, svc_.rnd);
+        auto& body = body_of();
+        if (const auto staging = body.error()) {
+            spdlog::error("{} {} staging failed error=\"{}\"", id_, qid, staging.message());
+            co_await drop_body();
+            engine_.message_queued(make_error_code(errc::storage_failure));
+            co_return true;
+        }
         mail::received_info r;
         r.helo = a.tx.helo;
         r.client_address = peer_.peer_address();
-        r.by_host = svc_.cfg.hostname;
+        r.by_host = svc_.hostname;
         r.queue_id = qid;
         if (a.tx.recipients.size() == 1) r.recipient = a.tx.recipients.front().address;
         r.esmtp = a.tx.esmtp;
@@ -149,12 +181,14 @@ public:
         r.auth_user = a.tx.auth_user;
         r.smtputf8 = a.tx.params.smtputf8;
         r.when = svc_.clk.now();
-        std::string message = mail::received_header(r);
-        message += a.message;
+        const std::string received = mail::received_header(r);
+        const queue::prefixed_source message(received, body);
         const auto msg = message_envelope(a.tx, peer_.peer_address(), svc_.clk.now());
         auto done = co_await net::offload(svc_.storage_pool, [&] {
             const std::string log_id = id_ + " " + qid;
-            return accept_message(acceptance_context_of(svc_), msg, message, log_id);
+            auto out = accept_message(svc_.acceptance, msg, message, log_id);
+            body.clear();  // copied into the queue and the mailboxes (or refused)
+            return out;
         });
         if (!done) {
             spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, done.error().message());
@@ -164,31 +198,54 @@ public:
         std::string to;
         for (const auto& rc : msg.recipients) to += (to.empty() ? "" : ",") + log_field(rc.address);
         spdlog::info("{} {} accepted from=<{}> to={} size={} user={} queue={}", id_, qid, log_field(a.tx.sender), to,
-                     message.size(), a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
+                     received.size() + a.size, a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
                      done->queued_as.empty() ? "-" : done->queued_as);
         engine_.message_queued(qid);
-        schedule(svc_, std::move(*done));
+        schedule(svc_.outbound, std::move(*done));
         co_return true;
     }
 
     net::byte_stream& peer_;
     const config::listener& lc_;
-    services& svc_;
+    const smtp_services& svc_;
     const network_list& trusted_;
     const std::string& id_;
     smtp::server_session& engine_;
+    // The message being received; made at the first one, so an idle
+    // connection does not carry it.
+    staged_body& body_of() {
+        if (!body_) body_ = std::make_unique<staged_body>(durable::real_file_system(), svc_.staging_dir);
+        return *body_;
+    }
+    std::unique_ptr<staged_body> body_;
 };
 
 }  // namespace
 
+smtp_services smtp_services_of(services& svc) {
+    return {svc.cfg.hostname,
+            svc.pool,
+            svc.storage_pool,
+            svc.clk,
+            svc.rnd,
+            {svc.users, svc.pop_before_smtp, svc.clk},
+            acceptance_context_of(svc),
+            svc.spool.staging_directory(),
+            svc.outbound};
+}
+
 asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener& lc, services& svc,
                                  const network_list& trusted, const std::string& id) {
     const auto offer = co_await auth_offer_for(lc, svc);
-    smtp::server_session engine(policy_for(lc, svc, offer), limits_for(lc));
+    smtp::server_session engine(policy_for(lc, svc.cfg.hostname, offer), limits_for(lc));
     sasl_runner sasl(svc);
-    smtp_protocol protocol(peer, lc, svc, trusted, id, engine);
+    // A message being received is staged in the spool's tmp/ once large.
+    const auto own = smtp_services_of(svc);
+    smtp_protocol protocol(peer, lc, own, trusted, id, engine);
     connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
     co_await driver.run();
+    // A connection dropped mid-message: its staged file goes, off the event loop.
+    co_await protocol.drop_body();
 }
 
 }  // namespace mailroom::server

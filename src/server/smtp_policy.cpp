@@ -25,7 +25,7 @@ smtp::verdict local_verdict(const storage::resolution& where) {
 
 // Any other domain: relaying, for authenticated, trusted or (where the
 // listener turns it on) POP-before-SMTP clients only (no open relay).
-smtp::verdict relay_verdict(services& svc, const network_list& trusted, const client_facts& c) {
+smtp::verdict relay_verdict(const policy_services& svc, const network_list& trusted, const client_facts& c) {
     const bool may_relay = !c.auth_user.empty() || trusted.contains(c.address) ||
                            (c.pop_before_smtp && svc.pop_before_smtp.allowed(c.address, svc.clk.now()));
     if (!may_relay) return refuse(554, "5.7.1", "Relay access denied");
@@ -38,7 +38,7 @@ bool sender_check_needs_directory(const client_facts& c, std::string_view sender
     return c.submission && !sender.empty();
 }
 
-smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender) {
+smtp::verdict check_sender(const policy_services& svc, const client_facts& c, std::string_view sender) {
     if (!c.submission) return {};
     // The user's own address, or an alias that lists the user (RFC 6409 §8.1).
     auto owned = sender.empty() ? result<bool>(false) : svc.users.owns_address(c.auth_user, sender);
@@ -47,7 +47,7 @@ smtp::verdict check_sender(services& svc, const client_facts& c, std::string_vie
     return {};
 }
 
-smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
+smtp::verdict check_recipient(const policy_services& svc, const network_list& trusted, const client_facts& c,
                               std::string_view recipient) {
     if (!is_domain_literal(recipient)) {
         // One read transaction answers both questions: is the domain ours,
@@ -67,8 +67,8 @@ smtp::verdict check_recipient(services& svc, const network_list& trusted, const 
     return relay_verdict(svc, trusted, c);
 }
 
-std::optional<smtp::verdict> check_recipient_now(services& svc, const network_list& trusted, const client_facts& c,
-                                                 std::string_view recipient) {
+std::optional<smtp::verdict> check_recipient_now(const policy_services& svc, const network_list& trusted,
+                                                 const client_facts& c, std::string_view recipient) {
     if (is_domain_literal(recipient)) return relay_verdict(svc, trusted, c);
     auto where = svc.users.resolve_now(recipient);
     if (!where) return std::nullopt;

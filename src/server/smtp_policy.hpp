@@ -11,11 +11,20 @@
 
 #include "common/result.hpp"
 
+#include "common/clock.hpp"
 #include "proto/smtp/server_session.hpp"
 #include "server/networks.hpp"
-#include "server/services.hpp"
+#include "storage/directory.hpp"
+#include "storage/pop_before_smtp.hpp"
 
 namespace mailroom::server {
+
+// What the answers look up, and nothing more.
+struct policy_services {
+    storage::directory& users;
+    storage::pop_before_smtp& pop_before_smtp;
+    const clock& clk;
+};
 
 struct client_facts {
     std::string address;           // peer IP
@@ -27,7 +36,7 @@ struct client_facts {
 // Submission: the sender must be the authenticated user or an alias that
 // lists the user (RFC 6409 §8.1); the null sender is nobody's. Receiving:
 // any well-formed sender.
-smtp::verdict check_sender(services& svc, const client_facts& c, std::string_view sender);
+smtp::verdict check_sender(const policy_services& svc, const client_facts& c, std::string_view sender);
 // Whether check_sender asks the user directory (blocking, worker pool): only
 // for a submission client naming a sender; otherwise it answers at once.
 bool sender_check_needs_directory(const client_facts& c, std::string_view sender);
@@ -35,12 +44,12 @@ bool sender_check_needs_directory(const client_facts& c, std::string_view sender
 // Local domains: a user, alias or catch-all (550 5.1.1 otherwise). Other
 // domains: relaying, allowed only to authenticated, POP-before-SMTP or
 // trusted clients (554 5.7.1 otherwise: no open relay).
-smtp::verdict check_recipient(services& svc, const network_list& trusted, const client_facts& c,
+smtp::verdict check_recipient(const policy_services& svc, const network_list& trusted, const client_facts& c,
                               std::string_view recipient);
 // The same answer without blocking (userdb::resolve_now), for the event
 // loop; nullopt when it cannot be had at once: then call check_recipient on
 // the worker pool.
-std::optional<smtp::verdict> check_recipient_now(services& svc, const network_list& trusted, const client_facts& c,
-                                                 std::string_view recipient);
+std::optional<smtp::verdict> check_recipient_now(const policy_services& svc, const network_list& trusted,
+                                                 const client_facts& c, std::string_view recipient);
 
 }  // namespace mailroom::server

@@ -230,6 +230,20 @@ class AdminTest(unittest.TestCase):
         # Stored as given (Maildir, LF) or as CRLF: either way the same content.
         self.assertIn(stored.replace(b"\r\n", b"\n"), (msg, msg.replace(b"\r\n", b"\n")))
 
+    def test_inject_large_message_is_streamed(self):
+        # 8 MiB: staged in queue/tmp (not held in memory), stored whole,
+        # the staged file gone afterwards.
+        self.cli("domain", "add", DOMAIN)
+        self.cli("user", "add", "big@" + DOMAIN, stdin=b"big-pw-1\n")
+        msg = b"Subject: big\n\n" + (b"y" * 998 + b"\n") * 8400
+        self.cli("inject", "big@" + DOMAIN, stdin=msg)
+        new = os.path.join(self.data, "mail", DOMAIN, "big", "new")
+        files = os.listdir(new)
+        self.assertEqual(len(files), 1)
+        with open(os.path.join(new, files[0]), "rb") as f:
+            self.assertEqual(f.read(), msg)
+        self.assertEqual(os.listdir(os.path.join(self.data, "queue", "tmp")), [])
+
     def test_inject_through_aliases(self):
         # Local aliases are honoured; one with a remote target is refused
         # whole (no copy for the local target either); --sender adds

@@ -129,6 +129,55 @@ class SmtpTest(DeliveryChecks, harness.ServerTestCase):
         # poplib unstuffs, so the body must come back exactly.
         self.assert_delivered(ALICE, body, via=b"with UTF8SMTP id ")
 
+    def test_large_messages_are_streamed_and_a_dropped_one_leaves_nothing(self):
+        # Far above the 128 KiB a connection keeps in memory: staged in the
+        # spool's tmp/ on the way, by DATA and by BDAT, and copied whole.
+        line = b"x" * 998 + b"\r\n"
+        big = b"Subject: big\r\n\r\n" + b".dot first\r\n" + line * 3000  # ~3 MiB
+        with smtplib.SMTP(*self.srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            s.ehlo("c")
+            self.assertEqual(s.sendmail("tester@remote.example", [DAVE.address], big), {})
+        self.assert_delivered(DAVE, big)
+        sock, reply = self.raw_session()
+        try:
+            sock.sendall(b"EHLO c\r\n")
+            reply()
+            sock.sendall(b"MAIL FROM:<tester@remote.example>\r\nRCPT TO:<" + DAVE.address.encode() + b">\r\n")
+            reply()
+            reply()
+            half = len(big) // 2
+            sock.sendall(b"BDAT %d\r\n" % half + big[:half])
+            self.assertTrue(reply().startswith(b"250 2.0.0 %d octets" % half))
+            sock.sendall(b"BDAT %d LAST\r\n" % (len(big) - half) + big[half:])
+            self.assertTrue(reply().startswith(b"250 2.0.0 Ok: queued as "))
+            sock.sendall(b"QUIT\r\n")
+            reply()
+        finally:
+            sock.close()
+        self.assert_delivered(DAVE, big)
+        staging = os.path.join(self.srv.data_dir, "queue", "tmp")
+        self.assertEqual(os.listdir(staging), [])
+        # Dropped in the middle of the text: no message, no staged file.
+        sock, reply = self.raw_session()
+        try:
+            sock.sendall(b"EHLO c\r\nMAIL FROM:<tester@remote.example>\r\nRCPT TO:<"
+                         + DAVE.address.encode() + b">\r\nDATA\r\n")
+            for _ in range(4):
+                reply()
+            sock.sendall(big[:2 * 1024 * 1024])
+            deadline = time.monotonic() + 10
+            while not os.listdir(staging) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertNotEqual(os.listdir(staging), [], "a 2 MiB body is staged on disk")
+        finally:
+            sock.shutdown(socket.SHUT_RDWR)  # the reader's makefile() keeps the fd open
+            sock.close()
+        deadline = time.monotonic() + 10
+        while os.listdir(staging) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(os.listdir(staging), [])
+        self.assertEqual(self.fetch_all(DAVE), [])
+
     # ---------------------------------------------------------- submission
     def test_submission_requires_auth_and_owned_sender(self):
         with smtplib.SMTP(*self.srv.addr("submission"), timeout=NET_TIMEOUT) as s:

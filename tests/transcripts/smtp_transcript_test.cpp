@@ -6,6 +6,8 @@
 //            auth_failure_delay_ms=N max_auth_failure_delay_ms=N max_command_line=N max_text_line=N
 //   A: check_sender <addr> [user] | check_recipient <addr> [user] |
 //      queue_message <from> <to,to> [BODY=..] [SMTPUTF8] [user=U] [tls] text-with-escapes
+//      (the text is what message_data brought since the last queue or
+//      discard_message: both are taken in silently, each piece checked)
 //   R: accept | refuse CODE ENH text... | queued ID | queue_failed temp|perm |
 //      tls_started | challenge B64 | sasl ok USER [final] | sasl bad | sasl temp
 #include "proto/smtp/server_session.hpp"
@@ -38,8 +40,9 @@ std::string escape(std::string_view s) {
     return out;
 }
 
-std::string render(const action& a) {
+std::string render(const action& a, std::string_view body = {}) {
     struct visitor {
+        std::string_view body;
         std::string operator()(const send_reply&) const { return "send_reply"; }
         std::string operator()(const start_tls&) const { return "start_tls"; }
         std::string operator()(const sasl_begin& b) const {
@@ -65,8 +68,11 @@ std::string render(const action& a) {
             if (q.tx.params.smtputf8) s += " SMTPUTF8";
             if (!q.tx.auth_user.empty()) s += " user=" + q.tx.auth_user;
             if (q.tx.tls) s += " tls";
-            return s + " " + escape(q.message);
+            if (q.size != body.size()) s += " size=" + std::to_string(q.size) + "?";
+            return s + " " + escape(body);
         }
+        std::string operator()(const message_data& d) const { return "message_data " + escape(d.bytes); }
+        std::string operator()(const discard_message&) const { return "discard_message"; }
         std::string operator()(const pause& p) const { return "pause " + std::to_string(p.delay.count()) + "ms"; }
         std::string operator()(const close_connection& c) const {
             switch (c.why) {
@@ -81,7 +87,7 @@ std::string render(const action& a) {
             return "close ?";
         }
     };
-    return std::visit(visitor{}, a);
+    return std::visit(visitor{body}, a);
 }
 
 const char* state_name(state s) {
@@ -174,7 +180,13 @@ private:
             auto a = session_->next_action();
             if (!a) return;
             if (auto* r = std::get_if<send_reply>(&*a)) out_ += r->bytes;
-            else held_ = std::move(a);
+            else if (auto* d = std::get_if<message_data>(&*a)) {
+                EXPECT_FALSE(d->bytes.empty()) << "empty message_data";
+                EXPECT_LE(d->bytes.size(), server_session::max_body_piece);
+                body_ += d->bytes;
+            } else if (std::holds_alternative<discard_message>(*a)) {
+                body_.clear();
+            } else held_ = std::move(a);
         }
     }
 
@@ -193,7 +205,8 @@ private:
             pull();
             ASSERT_EQ(out_, "") << at << "server output before the expected action " << l.text;
             ASSERT_TRUE(held_) << at << "expected action " << l.text << " but the session wants input";
-            EXPECT_EQ(render(*held_), l.text) << at;
+            EXPECT_EQ(render(*held_, body_), l.text) << at;
+            if (std::holds_alternative<queue_message>(*held_)) body_.clear();
             last_action_ = held_->index();
             held_.reset();
         } else if (l.tag == "R") {
@@ -254,6 +267,7 @@ private:
 
     const std::vector<transcript_line>& lines_;
     bool per_byte_;
+    std::string body_;  // message_data since the last queue_message / discard_message
     listener_policy policy_{.submission = false,
                             .tls_active = false,
                             .starttls_offered = true,

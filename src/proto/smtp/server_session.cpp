@@ -1,6 +1,7 @@
 #include "proto/smtp/server_session.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/errors.hpp"
 #include "proto/common/auth_policy.hpp"
@@ -92,28 +93,48 @@ void server_session::handle_line(std::string_view line) {
 
 // ---- DATA and BDAT ---------------------------------------------------------------
 
+void server_session::send_body(std::string piece) {
+    body_sent_ = true;
+    request(message_data{std::move(piece)});
+}
+
+// The text leaves in pieces as it is decoded: the decoder is fed at most
+// what fits in the current piece (less the CR it may hold back), so no
+// piece exceeds max_body_piece.
 void server_session::feed_data() {
-    const auto used = data_->feed(in_.raw());
-    in_.consume(used);
+    using problem = data_decoder::problem;
+    while (in_.buffered() > 0 && !data_->done()) {
+        const auto room = max_body_piece - 1 - data_->output_bytes();
+        in_.consume(data_->feed(in_.raw().substr(0, room)));
+        if (data_->verdict() != problem::none) data_->take_output();  // refused at the end: keep nothing
+        else if (data_->output_bytes() >= max_body_piece - 1) send_body(data_->take_output());
+    }
     if (!data_->done()) return;
-    auto problem = data_->verdict();
-    auto message = data_->take_message();
+    const auto verdict = data_->verdict();
+    if (verdict == problem::none && data_->output_bytes() > 0) send_body(data_->take_output());
+    const auto size = data_->received_bytes();
     data_.reset();
-    finish_message(std::move(message), problem);
+    finish_message(verdict, size);
 }
 
 void server_session::feed_chunk() {
-    const auto got = in_.take(chunk_left_);  // raw mode: the chunk's octets, whatever they are
+    auto got = in_.take(chunk_left_);  // raw mode: the chunk's octets, whatever they are
+    chunk_left_ -= got.size();
     if (!discard_chunk_ && !chunk_too_big_) {
-        if (chunks_.size() + got.size() > lim_.max_message_bytes) {
-            chunk_too_big_ = true;
-            chunks_.clear();
-            chunks_.shrink_to_fit();
+        if (body_size_ + got.size() > lim_.max_message_bytes) {
+            chunk_too_big_ = true;  // RFC 3030 §2: the chunk is still read to its end
+            body_.clear();
+            body_.shrink_to_fit();
         } else {
-            chunks_.append(got);
+            body_size_ += got.size();
+            while (!got.empty()) {
+                const auto n = std::min(got.size(), max_body_piece - body_.size());
+                body_.append(got.substr(0, n));
+                got.remove_prefix(n);
+                if (body_.size() == max_body_piece) send_body(std::exchange(body_, std::string()));
+            }
         }
     }
-    chunk_left_ -= got.size();
     if (chunk_left_ > 0) return;  // state stays bdat
     if (discard_chunk_) {         // refused BDAT: its reply is already out
         discard_chunk_ = false;
@@ -127,13 +148,12 @@ void server_session::feed_chunk() {
         reset_transaction();
         return reply(552, "5.3.4", "Message size exceeds fixed limit");
     }
-    if (!chunk_last_) return ok(250, "2.0.0", std::to_string(chunks_.size()) + " octets received so far");
-    auto message = std::move(chunks_);
-    chunks_.clear();
-    finish_message(std::move(message), data_decoder::problem::none);
+    if (!chunk_last_) return ok(250, "2.0.0", std::to_string(body_size_) + " octets received so far");
+    if (!body_.empty()) send_body(std::exchange(body_, std::string()));
+    finish_message(data_decoder::problem::none, body_size_);
 }
 
-void server_session::finish_message(std::string message, data_decoder::problem problem) {
+void server_session::finish_message(data_decoder::problem problem, std::uint64_t size) {
     state_ = state::rcpt;
     switch (problem) {
         case data_decoder::problem::none: break;
@@ -155,7 +175,8 @@ void server_session::finish_message(std::string message, data_decoder::problem p
     tx_.auth_user = auth_user_;
     tx_.tls = policy_.tls_active;
     tx_.esmtp = esmtp_;
-    request(queue_message{std::move(tx_), std::move(message)});
+    request(queue_message{std::move(tx_), size});
+    body_sent_ = false;  // the driver owns the text now
     tx_ = {};
     awaiting_ = awaiting::queue;
 }
@@ -315,7 +336,10 @@ void server_session::reset_transaction() {
     tx_ = {};
     pending_rcpt_.reset();
     data_.reset();
-    chunks_.clear();
+    if (body_sent_) request(discard_message{});  // the driver drops what it stored
+    body_sent_ = false;
+    body_.clear();
+    body_size_ = 0;
     chunk_left_ = 0;
     chunk_last_ = false;
     chunk_too_big_ = false;

@@ -89,14 +89,25 @@ struct transaction_info {
     bool tls = false;
     bool esmtp = true;  // EHLO (vs HELO)
 };
-// End of data: queue it durably. answer: message_queued()
+// The message text as it arrives, in order: after DATA dot-unstuffed
+// with CRLF line ends, after BDAT the chunks' octets; pieces of at most
+// server_session::max_body_piece octets. No answer: the driver stores it
+// (and remembers a failure for queue_message). The message is every piece
+// since the last queue_message or discard_message.
+struct message_data {
+    std::string bytes;
+};
+// The text sent so far is refused (over SIZE, bare line ends, a long line)
+// or abandoned (RSET after BDAT chunks): drop it. No answer.
+struct discard_message {};
+// End of data: queue the message durably. answer: message_queued()
 struct queue_message {
     transaction_info tx;
-    std::string message;
+    std::uint64_t size = 0;  // octets sent in message_data
 };
 
 using action = std::variant<send_reply, start_tls, sasl_begin, sasl_continue, sasl_abort, check_sender, check_recipient,
-                            queue_message, pause, close_connection>;
+                            message_data, discard_message, queue_message, pause, close_connection>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -121,6 +132,9 @@ struct session_summary {
 
 class server_session {
 public:
+    // The largest message_data piece: the text the session holds at once.
+    static constexpr std::size_t max_body_piece = 64 * 1024;
+
     server_session(listener_policy policy, const limits& lim);
 
     void feed(std::string_view bytes);
@@ -173,9 +187,10 @@ private:
     void cmd_bdat(const command& c);
     void cmd_starttls(const command& c);
     void cmd_auth(const command& c);
-    void finish_message(std::string message, data_decoder::problem problem);
+    void finish_message(data_decoder::problem problem, std::uint64_t size);
     void feed_data();
     void feed_chunk();
+    void send_body(std::string piece);
 
     bool plaintext_allowed() const { return proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth); }
     std::vector<std::string> offered_mechanisms() const;
@@ -202,7 +217,9 @@ private:
     transaction_info tx_;
     std::optional<recipient_info> pending_rcpt_;
     std::optional<data_decoder> data_;
-    std::string chunks_;            // BDAT data so far
+    std::string body_;              // BDAT text not yet sent (under max_body_piece)
+    std::uint64_t body_size_ = 0;   // BDAT octets of this message so far
+    bool body_sent_ = false;        // message_data sent since the last queue/discard
     std::uint64_t chunk_left_ = 0;  // octets of the current BDAT chunk still to read
     bool chunk_last_ = false;
     bool chunk_too_big_ = false;

@@ -177,6 +177,7 @@ TEST(smtp_client_session, delivers_to_our_own_server) {
     client.no_more_messages();
 
     std::vector<std::string> queued;
+    std::string body;  // message_data since the last queue_message
     std::map<std::string, std::vector<recipient_outcome>> results;
     bool client_closed = false;
     bool server_closed = false;
@@ -188,8 +189,11 @@ TEST(smtp_client_session, delivers_to_our_own_server) {
             else if (auto* cr = std::get_if<check_recipient>(&*a))
                 server.recipient_checked(cr->address == "ghost@example.test" ? verdict{550, "5.1.1", "unknown"}
                                                                              : verdict{});
+            else if (auto* d = std::get_if<message_data>(&*a)) body += d->bytes;
+            else if (std::holds_alternative<discard_message>(*a)) body.clear();
             else if (auto* q = std::get_if<queue_message>(&*a)) {
-                queued.push_back(q->message);
+                EXPECT_EQ(q->size, body.size());
+                queued.push_back(std::exchange(body, std::string()));
                 EXPECT_TRUE(q->tx.tls);
                 EXPECT_EQ(q->tx.auth_user, "a@out.example.test");
                 server.message_queued(std::string("Q") + std::to_string(queued.size()));

@@ -24,7 +24,7 @@ decoded decode(const std::string& in, std::size_t split = 0, std::uint64_t max =
         used = d.feed(std::string_view(in).substr(0, split));
         if (!d.done()) used += d.feed(std::string_view(in).substr(split));
     }
-    return {d.done(), used, d.verdict(), d.take_message()};
+    return {d.done(), used, d.verdict(), d.take_output()};
 }
 
 void expect_same_at_every_split(const std::string& in) {
@@ -96,6 +96,42 @@ TEST(smtp_data_decoder, every_split_gives_the_same_result) {
     expect_same_at_every_split(odd);
     expect_same_at_every_split(".\r\n");
     expect_same_at_every_split("a\r\n..\r\n.\r\n");
+}
+
+// The text taken out as it comes, after every piece, is the message; the
+// decoder never holds more than one piece of it (and a CR it held back).
+TEST(smtp_data_decoder, output_taken_as_it_comes_is_the_message) {
+    std::string in;
+    for (int i = 0; i < 300; ++i)
+        in += (i % 7 == 0 ? ".." : "") + std::string(static_cast<std::size_t>(i % 97), 'a') + "\r\n";
+    in += ".\r\n";
+    const auto whole = decode(in);
+    ASSERT_TRUE(whole.done);
+    for (std::size_t piece : {1u, 2u, 7u, 100u, 4096u}) {
+        data_decoder d(1 << 20, 1000);
+        std::string got;
+        for (std::size_t at = 0; at < in.size() && !d.done(); at += piece) {
+            d.feed(std::string_view(in).substr(at, piece));
+            EXPECT_LE(d.output_bytes(), piece + 1) << piece;  // + a CR held back from the last piece
+            got += d.take_output();
+        }
+        EXPECT_EQ(got, whole.message) << piece;
+    }
+}
+
+// A line over both limits at once: the first problem is the one an octet
+// by octet reading meets first, whole or split.
+TEST(smtp_data_decoder, first_problem_is_the_octet_by_octet_one) {
+    for (std::uint64_t max : {4u, 9u, 10u, 11u, 30u}) {
+        for (std::size_t line : {8u, 12u, 13u, 1000u}) {
+            const std::string in = "ab\r\n" + std::string(15, 'x') + "\r\n.\r\n";
+            data_decoder bytewise(max, line);
+            for (char c : in) bytewise.feed(std::string_view(&c, 1));
+            EXPECT_EQ(decode(in, 0, max, line).verdict, bytewise.verdict()) << max << " " << line;
+            for (std::size_t k = 1; k < in.size(); ++k)
+                EXPECT_EQ(decode(in, k, max, line).verdict, bytewise.verdict()) << max << " " << line << " " << k;
+        }
+    }
 }
 
 }  // namespace
