@@ -14,6 +14,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     maildir::maildir_store st(mailroom::durable::real_file_system(), argv[1]);
+    if (std::string_view(argv[2]) == "--folders") {
+        auto folders = st.list_folders();
+        auto subs = st.subscriptions();
+        if (!folders || !subs) {
+            std::cerr << "folders: " << (folders ? subs.error() : folders.error()).message() << "\n";
+            return 1;
+        }
+        for (const auto& f : *folders) std::cout << "folder " << f << "\n";
+        for (const auto& f : *subs) std::cout << "subscribed " << f << "\n";
+        return 0;
+    }
     auto box = st.open(argv[2]);
     if (!box) {
         std::cerr << "open: " << box.error().message() << "\n";

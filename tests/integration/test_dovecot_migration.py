@@ -114,6 +114,23 @@ class DovecotMigration(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.maildir, "mailroom-uidlist")))
         self.assertEqual(self.dump(), (uidvalidity, next_uid, msgs))
 
+    def test_folders_and_subscriptions_dovecot_made(self):
+        m = self.dovecot()
+        for name in ["Sent", "Archive.2020", "Entw&APw-rfe", "&U,BTFw-"]:
+            self.ok(m.create(name))
+        for name in ["Sent", "Archive.2020", "Entw&APw-rfe"]:
+            self.ok(m.subscribe(name))
+        self.ok(m.append("Entw&APw-rfe", r"(\Seen Draft1)", None, b"Subject: d\r\n\r\ndraft\r\n"))
+        want = self.dovecot_view(m, "Entw&APw-rfe")
+        m.logout()
+        out = subprocess.run([STORE_DUMP, self.maildir, "--folders"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        self.assertEqual([l[7:] for l in lines if l.startswith("folder ")],
+                         ["INBOX", "Archive.2020", "Entwürfe", "Sent", "台北"])
+        self.assertEqual([l[11:] for l in lines if l.startswith("subscribed ")], ["Sent", "Archive.2020", "Entwürfe"])
+        self.assertEqual(self.dump("Entwürfe"), want)
+
     def test_a_message_dovecot_never_numbered_gets_the_next_uid(self):
         m = self.dovecot()
         self.ok(m.append("INBOX", r"(\Seen)", None, b"Subject: one\r\n\r\n1\r\n"))
