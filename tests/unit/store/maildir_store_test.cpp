@@ -255,7 +255,7 @@ TEST_F(store_maildir, CopyKeepsKeywordsAndAppendTakesThem) {
     ASSERT_EQ(s.messages.size(), 1u);
     EXPECT_EQ(s.messages[0].flags, flagged);
     EXPECT_EQ(s.messages[0].keywords, (std::vector<std::string>{"$Forwarded", "Work"}));
-    EXPECT_EQ(slurp(st.root() / ".Archive" / "dovecot-keywords"), "0 Other\n1 Work\n2 $Forwarded\n");
+    EXPECT_EQ(slurp(st.root() / ".Archive" / "dovecot-keywords"), "0 Other\n1 $Forwarded\n2 Work\n");
     ASSERT_EQ(names_in(st.root() / ".Archive" / "cur").size(), 1u);
     EXPECT_TRUE(names_in(st.root() / ".Archive" / "cur")[0].ends_with(":2,Fbc"));
     // An APPEND with keywords only: in cur/, no system flag.
