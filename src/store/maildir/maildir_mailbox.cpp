@@ -28,8 +28,10 @@ std::string info_letters(std::string_view file) {
 
 }  // namespace
 
-maildir_mailbox::maildir_mailbox(durable::file_system& fs, fs::path dir, change_bus* bus)
-    : fs_(fs), dir_(std::move(dir)), bus_(bus), blobs_(fs_, dir_) {}
+maildir_mailbox::maildir_mailbox(durable::file_system& fs, fs::path dir, change_bus* bus, mailbox_watcher* watcher)
+    : fs_(fs), dir_(std::move(dir)), bus_(bus), blobs_(fs_, dir_) {
+    if (watcher) watch_ = watcher->watch_mailbox(dir_, event_key());
+}
 
 result<maildir_mailbox::stamps> maildir_mailbox::read_stamps() {
     stamps s;

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "durable/file_system.hpp"
 #include "store/change_bus.hpp"
 #include "store/mail_store.hpp"
+#include "store/mailbox_watcher.hpp"
 #include "store/maildir/blob_cache.hpp"
 #include "store/maildir/index_files.hpp"
 
@@ -22,7 +24,9 @@ namespace mailroom::store::maildir {
 
 class maildir_mailbox final : public mailbox {
 public:
-    maildir_mailbox(durable::file_system& fs, std::filesystem::path dir, change_bus* bus);
+    // With a watcher, other programs' changes publish on the bus while it is open.
+    maildir_mailbox(durable::file_system& fs, std::filesystem::path dir, change_bus* bus,
+                    mailbox_watcher* watcher = nullptr);
 
     result<mailbox_snapshot> sync() override;
     result<bool> changed_since_sync() override;
@@ -57,6 +61,7 @@ private:
     index_cache cache_;                     // as of the last sync
     std::uint32_t next_uid_ = 1;
     blob_cache blobs_;
+    std::unique_ptr<mailbox_watcher::watch> watch_;
     stamps seen_;
 };
 

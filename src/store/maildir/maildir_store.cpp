@@ -91,8 +91,8 @@ std::error_code make_directories_durably(durable::file_system& fs, const fs::pat
     return {};
 }
 
-maildir_store::maildir_store(durable::file_system& fs, fs::path root, change_bus* bus)
-    : fs_(fs), root_(std::move(root)), bus_(bus) {}
+maildir_store::maildir_store(durable::file_system& fs, fs::path root, change_bus* bus, mailbox_watcher* watcher)
+    : fs_(fs), root_(std::move(root)), bus_(bus), watcher_(watcher) {}
 
 std::error_code maildir_store::create() { return make_maildir(fs_, root_); }
 
@@ -262,7 +262,7 @@ result<std::unique_ptr<mailbox>> maildir_store::open(std::string_view folder) {
     auto st = fs_.stat(*dir / "cur");
     if (!st) return st.error();
     remove_stale_tmp(fs_, *dir);
-    return std::unique_ptr<mailbox>(std::make_unique<maildir_mailbox>(fs_, *dir, bus_));
+    return std::unique_ptr<mailbox>(std::make_unique<maildir_mailbox>(fs_, *dir, bus_, watcher_));
 }
 
 result<std::unique_ptr<message_writer>> maildir_store::begin_append(std::string_view folder) {
