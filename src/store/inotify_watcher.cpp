@@ -100,6 +100,16 @@ void inotify_watcher::run(const std::shared_ptr<state>& s) {
     alignas(inotify_event) std::array<char, 16 * 1024> buf;
     std::set<std::string> marked;
     bool overflow = false;
+    // One event per marked mailbox (every watched one after a queue overflow).
+    auto publish = [&s](std::set<std::string>& keys, bool& all) {
+        if (all) {
+            std::lock_guard l(s->mutex);
+            for (const auto& [wd, d] : s->dirs) keys.insert(d.key);
+        }
+        for (const auto& key : keys) s->bus.publish(key);
+        keys.clear();
+        all = false;
+    };
     int timeout = -1;  // -1: no window open
     auto window_end = std::chrono::steady_clock::now();
     for (;;) {
@@ -124,22 +134,25 @@ void inotify_watcher::run(const std::shared_ptr<state>& s) {
                     off += sizeof(inotify_event) + e->len;
                 }
             }
+            // Quiet until now: publish at once, then hold further events for a window.
             if (timeout < 0 && (!marked.empty() || overflow)) {
+                publish(marked, overflow);
                 window_end = std::chrono::steady_clock::now() + s->window;
                 timeout = static_cast<int>(s->window.count());
+                continue;
             }
+        }
+        // A steady stream of events must not hold the window open forever.
+        if (timeout < 0 || std::chrono::steady_clock::now() < window_end) continue;
+        // The window has ended: one event per mailbox marked during it, and
+        // another window if there were any (a burst keeps being coalesced).
+        if (marked.empty() && !overflow) {
+            timeout = -1;
             continue;
         }
-        if (timeout < 0) continue;
-        // The window has ended: one event per marked mailbox.
-        if (overflow) {
-            std::lock_guard l(s->mutex);
-            for (const auto& [wd, d] : s->dirs) marked.insert(d.key);
-        }
-        for (const auto& key : marked) s->bus.publish(key);
-        marked.clear();
-        overflow = false;
-        timeout = -1;
+        publish(marked, overflow);
+        window_end = std::chrono::steady_clock::now() + s->window;
+        timeout = static_cast<int>(s->window.count());
     }
 }
 

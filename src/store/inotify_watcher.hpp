@@ -1,9 +1,10 @@
 // store::inotify_watcher: mailbox_watcher on Linux inotify. One inotify
 // instance and one thread for the process; a watch per new/ and cur/
 // directory, counted by the mailboxes that hold it. Events are coalesced:
-// the first one of a quiet spell opens a window (coalesce_window) during
-// which more events only mark their mailboxes; at its end each marked key
-// is published once on the bus. A queue overflow publishes every key.
+// the first one after a quiet spell is published at once and opens a
+// window (coalesce_window) during which more events only mark their
+// mailboxes; at its end each marked key is published once (and, if there
+// were any, another window opens). A queue overflow publishes every key.
 // Made once by the server's wiring; the bus must outlive it.
 #pragma once
 
