@@ -1,0 +1,23 @@
+// Parses a stored message (LF line ends) into its ENVELOPE and MIME tree with
+// exact byte ranges. GMime reads the Content-* fields; the boundaries are
+// found here because GMime does not report where its parts begin and end,
+// and IMAP sections and sizes need exactly that. Never fails: broken input
+// still gives a structure, as Dovecot's message-parser does. Called by the
+// mailbox index when it caches a message, by FETCH/SEARCH on a cache miss.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "mail/mime/structure.hpp"
+
+namespace mailroom::mime {
+
+struct parse_limits {
+    unsigned max_depth = 40;         // nested multiparts/messages; deeper ones become leaves
+    std::size_t max_parts = 10'000;  // parts in a message; the rest are left unsplit
+};
+
+message_structure parse_message(std::string_view stored, const parse_limits& limits = {});
+
+}  // namespace mailroom::mime
