@@ -6,7 +6,8 @@
 #include "cli/options.hpp"
 #include "common/errors.hpp"
 #include "server/server.hpp"
-#include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
+#include "store/special_use.hpp"
 
 namespace mailroom::cli {
 namespace {
@@ -39,8 +40,11 @@ void add(const user_opts& o) {
         throw cli_error("domain " + domain + " is not local; add it first: mailroom domain add " + domain);
     throw_on_error(db->add_user(make_record(address, o.legacy)), "cannot add " + address,
                    {{errc::already_exists, "user " + address + " exists already (use user passwd)"}});
-    storage::maildir box(storage::mailbox_path(server::mail_root(cfg), address));
-    if (auto e = box.create()) throw cli_error("user added, but cannot create the mailbox: " + e.message());
+    store::maildir::maildir_store box(durable::real_file_system(),
+                                      store::maildir::mailbox_path(server::mail_root(cfg), address));
+    auto e = box.create();
+    if (!e) e = store::create_special_folders(box);  // RFC 6154: Sent, Drafts, Trash, Junk, Archive
+    if (e) throw cli_error("user added, but cannot create the mailbox: " + e.message());
     std::cout << "added " << address << (o.legacy ? " (legacy secret kept for APOP and CRAM-MD5)" : "") << "\n";
 }
 
@@ -59,7 +63,7 @@ void del(const user_opts& o) {
     throw_on_error(db->remove_user(address), "cannot delete " + address,
                    {{errc::not_found, "no such user: " + address}});
     std::cout << "deleted " << address << "; its mailbox "
-              << storage::mailbox_path(server::mail_root(cfg), address).string() << " is kept\n";
+              << store::maildir::mailbox_path(server::mail_root(cfg), address).string() << " is kept\n";
 }
 
 void list(const user_opts& o) {

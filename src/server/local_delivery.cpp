@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 
-#include "storage/maildir.hpp"  // mailbox_path
 #include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
@@ -26,7 +25,7 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
         }
     };
     for (const auto& r : recipients) {
-        store::maildir::maildir_store box(fs, storage::mailbox_path(mail_root, r), events);
+        store::maildir::maildir_store box(fs, store::maildir::mailbox_path(mail_root, r), events);
         auto w = box.begin_append("INBOX");
         std::error_code ec = w ? std::error_code{} : w.error();
         if (!ec) ec = (*w)->write(header);

@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "common/errors.hpp"
-#include "storage/maildir.hpp"
 #include "store/maildir/layout.hpp"
 #include "store/maildir/maildir_store.hpp"
 
@@ -19,7 +18,7 @@ pop3_maildrop::pop3_maildrop(store::change_bus* events, durable::file_system& fs
 
 result<std::vector<pop3::message_info>> pop3_maildrop::open(const std::filesystem::path& mail_root,
                                                             const std::string& user) {
-    store::maildir::maildir_store st(fs_, storage::mailbox_path(mail_root, user), events_);
+    store::maildir::maildir_store st(fs_, store::maildir::mailbox_path(mail_root, user), events_);
     if (auto ec = st.create()) return ec;
     auto lock = fs_.lock_exclusive(st.root() / store::maildir::pop3_lock_file);
     if (!lock) return lock.error();

@@ -87,15 +87,27 @@ struct pending_append {
     std::string event_key;
 };
 
+// Folder names are UTF-8 with '.' between hierarchy levels ("Archive.2020");
+// "INBOX" in any case is the inbox. A backend stores them as it must (Maildir:
+// modified UTF-7, store/mutf7.hpp); a name it cannot store is
+// errc::invalid_argument.
 class mail_store {
 public:
     virtual ~mail_store() = default;
 
-    // "INBOX" first, then the other folders ('.'-separated hierarchy).
+    // "INBOX" first, then the other folders, sorted.
     virtual result<std::vector<std::string>> list_folders() = 0;
     virtual std::error_code create_folder(std::string_view name) = 0;  // errc::already_exists
-    virtual std::error_code delete_folder(std::string_view name) = 0;  // not INBOX; with its messages
+    // Not INBOX; with its messages. Its children stay (RFC 9051 §6.3.4).
+    virtual std::error_code delete_folder(std::string_view name) = 0;
+    // With its children ("from.x" becomes "to.x") and their subscriptions.
     virtual std::error_code rename_folder(std::string_view from, std::string_view to) = 0;
+
+    // RFC 9051 §6.3.7-8: names kept whether or not the folder exists (a
+    // deleted folder stays subscribed); in the order subscribed.
+    virtual result<std::vector<std::string>> subscriptions() = 0;
+    virtual std::error_code subscribe(std::string_view name) = 0;    // already subscribed: no error
+    virtual std::error_code unsubscribe(std::string_view name) = 0;  // not subscribed: no error
 
     virtual result<std::unique_ptr<mailbox>> open(std::string_view folder) = 0;  // errc::not_found
     virtual result<std::unique_ptr<message_writer>> begin_append(std::string_view folder) = 0;

@@ -4,6 +4,10 @@
 //   mailroom-uidlist            UIDVALIDITY, next UID, base name -> UID (storage/uidlist.hpp;
 //                               the format of every release so far, plus appended "+" lines)
 //   dovecot-keywords            keyword names (index_files.hpp); the letters are in file names
+//   dovecot-uidlist             Dovecot's UID list, read only while mailroom-uidlist is missing or
+//                               empty (dovecot_uidlist.hpp): a Maildir Dovecot served keeps its
+//                               UIDVALIDITY and UIDs. Ours wins when both exist: once we have
+//                               written ours, Dovecot's is what it was when we took over.
 //   mailroom-index              cache: MODSEQ, internal date, sizes, info last seen
 //   .mailroom-index.lock        flock: held for one sync or one UID append, never longer
 //   .mailroom-pop3.lock         flock: held by a POP3 session for its life (RFC 1939 §8); IMAP

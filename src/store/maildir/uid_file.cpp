@@ -5,6 +5,7 @@
 
 #include "common/errors.hpp"
 #include "durable/group_commit.hpp"
+#include "store/maildir/dovecot_uidlist.hpp"
 #include "store/maildir/layout.hpp"
 
 namespace mailroom::store::maildir {
@@ -39,6 +40,13 @@ result<loaded_uidlist> load_uidlist(durable::file_system& fs, const fs::path& di
     if (text)
         if (auto parsed = storage::uidlist::parse(*text))
             return loaded_uidlist{std::move(*parsed), parsed->appended > 0, false};
+    // Never written (or only created by append_uid): a Maildir Dovecot
+    // served keeps Dovecot's UIDs; a damaged list of ours never falls back.
+    if (!text || text->empty()) {
+        auto dovecot = read_dovecot_uidlist(fs, dir);
+        if (!dovecot) return dovecot.error();
+        if (*dovecot) return loaded_uidlist{std::move(**dovecot), true, false};
+    }
     // A missing or unreadable list starts a new UID space.
     std::uint32_t old = 0;
     if (text && text->starts_with("V")) std::from_chars(text->data() + 1, text->data() + text->size(), old);
@@ -57,6 +65,8 @@ std::uint32_t append_uid(durable::file_system& fs, const fs::path& dir, std::str
         if (!size) return 0;
         std::uint32_t next = 1;
         if (*size == 0) {
+            // Dovecot's list is taken over by the first sync, not here.
+            if (fs.stat(dir / dovecot_uidlist_file)) return 0;
             // A new mailbox: the header is not synced either; if it is lost,
             // the next sync starts the list afresh before anyone saw a UID.
             if ((*file)->append("V" + std::to_string(fresh_uidvalidity(0)) + " N1\n")) return 0;

@@ -9,8 +9,8 @@
 
 #include "common/errors.hpp"
 #include "durable/file_system.hpp"
-#include "storage/maildir.hpp"
 #include "storage/sqlite/userdb.hpp"
+#include "store/maildir/maildir_store.hpp"
 #include "support/fixed_env.hpp"
 #include "support/temp_dir.hpp"
 
@@ -92,7 +92,7 @@ protected:
     }
 
     std::size_t mails_of(const std::string& address) {
-        const auto dir = storage::mailbox_path(root_, address) / "new";
+        const auto dir = store::maildir::mailbox_path(root_, address) / "new";
         if (!std::filesystem::exists(dir)) return 0;
         return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
     }
@@ -132,7 +132,7 @@ TEST_F(server_accept, alias_with_a_remote_target_queues_it_with_the_message_opti
 TEST_F(server_accept, a_failed_local_part_withdraws_the_queued_copy) {
     // A file where ann's Maildir should be: staging fails.
     std::filesystem::create_directories(root_ / "here.test");
-    std::ofstream(storage::mailbox_path(root_, "ann@here.test")) << "in the way";
+    std::ofstream(store::maildir::mailbox_path(root_, "ann@here.test")) << "in the way";
     auto done = accept_message(ctx(), message({rcpt("team@here.test")}), "Subject: x\r\n\r\nbody\r\n", "t2");
     EXPECT_FALSE(done);
     auto queued = spool_->recover();
@@ -159,7 +159,7 @@ TEST_F(server_accept, local_copy_starts_with_return_path_unless_asked_not_to) {
     plain.return_path = false;
     ASSERT_TRUE(accept_message(plain, message({rcpt("ann@here.test")}), "Subject: y\r\n\r\nbody\r\n", "t6"));
     std::vector<std::string> heads;
-    for (const auto& f : std::filesystem::directory_iterator(storage::mailbox_path(root_, "ann@here.test") / "new")) {
+    for (const auto& f : std::filesystem::directory_iterator(store::maildir::mailbox_path(root_, "ann@here.test") / "new")) {
         std::ifstream in(f.path());
         std::string line;
         std::getline(in, line);

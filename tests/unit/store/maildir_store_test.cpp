@@ -239,5 +239,10 @@ TEST_F(store_maildir, CopyKeepsFlagsAndGivesNewUids) {
     EXPECT_EQ(archive->read(2, 0, 100).value(), "first\n");
 }
 
+TEST(store_mailbox_path, DomainThenLocalPart) {
+    EXPECT_EQ(mailbox_path("/data/mail", "alice@example.test"), fs::path("/data/mail/example.test/alice"));
+    EXPECT_EQ(mailbox_path("/data/mail", "a@b@example.test"), fs::path("/data/mail/example.test/a@b"));
+}
+
 }  // namespace
 }  // namespace mailroom::store::maildir
