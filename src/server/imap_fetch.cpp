@@ -64,7 +64,7 @@ const mime::message_structure* message_fetcher::structure(store::mailbox& box, s
                                                           std::error_code& ec) {
     for (const auto& [u, s] : cache_)
         if (u == uid) return &s;
-    if (stored.empty() && stored_size) {
+    if (stored.size() < stored_size) {  // nothing, or only a header, read so far
         auto bytes = box.read(uid, 0, stored_size);
         if (!bytes) {
             ec = bytes.error();
@@ -85,9 +85,12 @@ result<imap::fetched_message> message_fetcher::fetch(store::mailbox& box, std::u
     sources_.assign(items.size(), source{});
     imap::fetched_message out;
     std::string stored;  // read only when something needs the bytes themselves
-    auto need_bytes = [&]() -> std::error_code {
-        if (!stored.empty() || !stored_size) return {};
-        auto bytes = box.read(uid, 0, stored_size);
+    // The first `n` octets of the message (all of it by default): HEADER.FIELDS
+    // of the message itself needs its header only.
+    auto need_bytes = [&](std::uint64_t n = ~std::uint64_t{0}) -> std::error_code {
+        n = std::min(n, stored_size);
+        if (stored.size() >= n) return {};
+        auto bytes = box.read(uid, 0, n);
         if (!bytes) return bytes.error();
         stored = std::move(*bytes);
         return {};
@@ -149,14 +152,20 @@ result<imap::fetched_message> message_fetcher::fetch(store::mailbox& box, std::u
                     const auto spec = to_mime(i);
                     if (spec.text == mime::section_text::header_fields ||
                         spec.text == mime::section_text::header_fields_not)
-                        if (auto ec = need_bytes()) return ec;
+                        if (auto ec = need_bytes(spec.part.empty() ? m->body.header_length : ~std::uint64_t{0}))
+                            return ec;
                     auto located = mime::locate_section(*m, stored, spec);
                     if (!located) {
                         // RFC 9051 §6.4.5: a part that does not exist is sent empty.
                         v.what = imap::fetched_value::kind::literal;
                         break;
                     }
-                    if (!stored.empty() && located->size < read_piece) {
+                    const bool held = !located->ranges.empty() && [&] {
+                        for (const auto& r : located->ranges)
+                            if (r.offset + r.length > stored.size()) return false;
+                        return true;
+                    }();
+                    if (held && located->size < read_piece) {
                         src.in_memory = true;
                         src.memory = mime::section_bytes(stored, *located);
                     } else {

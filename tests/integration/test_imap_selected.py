@@ -95,6 +95,9 @@ class SelectedTest(harness.ServerTestCase):
         self.assertIn(b"{0}", data[0][0])
         typ, data = c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (Subject Message-ID)])")
         self.assertEqual(literal(data), b"Subject: crlf\r\nMessage-ID: <crlf@example.test>\r\n\r\n")
+        for _ in range(2):  # the second time from the cached structure and the header alone
+            typ, data = c.fetch("4", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+            self.assertEqual(literal(data), b"Subject: big\r\n\r\n")
         typ, data = c.fetch("2", "(ENVELOPE FLAGS UID INTERNALDATE)")
         self.assertRegex(data[0], rb'ENVELOPE \(NIL "lf only" \(\(NIL NIL "sender" "example.test"\)\)')
         self.assertRegex(data[0], rb'INTERNALDATE "\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d \+0000"')
