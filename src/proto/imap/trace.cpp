@@ -32,7 +32,7 @@ void append_argument(std::string& out, const argument& a) {
             out.push_back('"');
             break;
         case argument_kind::literal:  // the size only: literals are messages and secrets
-            out += (a.binary ? "~{" : "{") + std::to_string(a.text.size()) + "}";
+            out += (a.binary ? "~{" : "{") + std::to_string(a.streamed ? a.streamed_size : a.text.size()) + "}";
             break;
         case argument_kind::list:
             out.push_back('(');
@@ -54,15 +54,14 @@ std::string trace_command(const raw_command& cmd, std::size_t max_bytes) {
     append_printable(out, cmd.name);
     // Which argument is a secret: LOGIN user *password*, AUTHENTICATE mech *ir*.
     const bool masked = proto::keyword_equals(cmd.name, "LOGIN") || proto::keyword_equals(cmd.name, "AUTHENTICATE");
-    for (std::size_t i = 0; i < cmd.args.size(); ++i) {
+    for (std::size_t i = 0; i < cmd.args.size() && out.size() <= max_bytes; ++i) {
         out.push_back(' ');
         if (masked && i >= 1) out += "********";
         else append_argument(out, cmd.args[i]);
-        if (out.size() > max_bytes) {
-            out.resize(max_bytes);
-            out += "...";
-            break;
-        }
+    }
+    if (out.size() > max_bytes) {
+        out.resize(max_bytes);
+        out += "...";
     }
     return out;
 }
