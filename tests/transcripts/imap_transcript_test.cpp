@@ -14,6 +14,46 @@ namespace {
 
 using test::transcript_line;
 
+std::string join(const std::vector<std::uint32_t>& ns) {
+    std::string s;
+    for (const auto n : ns) s += (s.empty() ? "" : ",") + std::to_string(n);
+    return s.empty() ? "-" : s;
+}
+
+// "msgs=1:S:5,2::6,3:SD:7": uid:flags:modseq, flags S A F D T, keywords
+// after a '+' ("4:S+Work+$Label:8").
+std::vector<message_state> messages_from(const std::string& v) {
+    std::vector<message_state> out;
+    std::stringstream ss(v);
+    for (std::string item; std::getline(ss, item, ',');) {
+        if (item.empty() || item == "-") continue;
+        message_state m;
+        std::stringstream is(item);
+        std::string uid, flags, modseq;
+        std::getline(is, uid, ':');
+        std::getline(is, flags, ':');
+        std::getline(is, modseq, ':');
+        m.uid = static_cast<std::uint32_t>(std::stoul(uid));
+        m.modseq = modseq.empty() ? 1 : std::stoull(modseq);
+        m.internal_date = 1700000000 + m.uid;
+        m.size = 100 + m.uid;
+        std::stringstream fs(flags);
+        std::string letters;
+        std::getline(fs, letters, '+');
+        for (const char c : letters) {
+            if (c == 'S') m.flags |= flag_seen;
+            else if (c == 'A') m.flags |= flag_answered;
+            else if (c == 'F') m.flags |= flag_flagged;
+            else if (c == 'D') m.flags |= flag_deleted;
+            else if (c == 'T') m.flags |= flag_draft;
+            else throw std::runtime_error("unknown flag letter in " + item);
+        }
+        for (std::string kw; std::getline(fs, kw, '+');) m.keywords.push_back(kw);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 std::string render(const action& a) {
     struct visitor {
         std::string operator()(const send_reply&) const { return "send_reply"; }
@@ -48,6 +88,19 @@ std::string render(const action& a) {
             return c.expunge ? "close_mailbox expunge" : "close_mailbox";
         }
         std::string operator()(const sync_mailbox&) const { return "sync_mailbox"; }
+        std::string operator()(const fetch_message& f) const {
+            return "fetch_message " + std::to_string(f.uid) + " items=" + std::to_string(f.items.size());
+        }
+        std::string operator()(const stream_body& b) const { return "stream_body " + std::to_string(b.item); }
+        std::string operator()(const store_flags& f) const {
+            const char* how = f.mode == store_mode::replace ? "replace" : f.mode == store_mode::add ? "add" : "remove";
+            std::string s = std::string("store_flags ") + how + " " + join(f.uids) +
+                            " flags=" + std::to_string(f.flags);
+            for (const auto& k : f.keywords) s += " " + k;
+            if (f.unchangedsince) s += " unchangedsince=" + std::to_string(*f.unchangedsince);
+            return s;
+        }
+        std::string operator()(const expunge_messages& e) const { return "expunge_messages " + join(e.uids); }
         std::string operator()(const close_connection& c) const {
             return std::string("close ") + proto::reason_name(c.why);
         }
@@ -85,7 +138,7 @@ mailbox_info info_from(const std::vector<std::pair<std::string, std::string>>& k
     mailbox_info i;
     for (std::size_t k = 1; k < kv.size(); ++k) {
         const auto& [key, v] = kv[k];
-        const auto n = std::stoull(v);
+        const auto n = key == "msgs" ? 0 : std::stoull(v);
         if (key == "uidvalidity") i.uidvalidity = static_cast<std::uint32_t>(n);
         else if (key == "uidnext") i.uidnext = static_cast<std::uint32_t>(n);
         else if (key == "messages") i.messages = static_cast<std::uint32_t>(n);
@@ -94,8 +147,20 @@ mailbox_info info_from(const std::vector<std::pair<std::string, std::string>>& k
         else if (key == "deleted") i.deleted = static_cast<std::uint32_t>(n);
         else if (key == "size") i.size = n;
         else if (key == "highest_modseq") i.highest_modseq = n;
+        else if (key == "msgs") i.view = messages_from(v);
         else throw std::runtime_error("unknown mailbox key " + key);
     }
+    // Without msgs=: messages UIDs 1..n, no flags.
+    bool listed = false;
+    for (const auto& [key, v] : kv) listed |= key == "msgs";
+    if (!listed)
+        for (std::uint32_t u = 1; u <= i.messages; ++u) {
+            message_state m;
+            m.uid = u;
+            m.modseq = 1;
+            i.view.push_back(m);
+        }
+    else i.messages = static_cast<std::uint32_t>(i.view.size());
     return i;
 }
 
@@ -240,7 +305,60 @@ private:
         else if (what == "status") session_->status_ready(info());
         else if (what == "synced") session_->mailbox_synced(info());
         else if (what == "closed") session_->mailbox_closed(ec_of(arg1));
-        else ADD_FAILURE() << "line " << l.number << ": unknown answer " << l.text;
+        else if (what == "fetched") session_->message_fetched(fetched(l.text));
+        else if (what == "stored") {
+            if (arg1 == "fail") return session_->flags_stored(make_error_code(errc::storage_failure));
+            store_outcome o;
+            for (const auto& [key, v] : test::key_values(l.text)) {
+                if (key == "msgs") o.view = messages_from(v);
+                else if (key == "modified") o.modified = uids_from(v);
+            }
+            session_->flags_stored(std::move(o));
+        } else if (what == "expunged") {
+            if (arg1 == "fail") return session_->messages_expunged(make_error_code(errc::storage_failure));
+            std::vector<message_state> view;
+            for (const auto& [key, v] : test::key_values(l.text))
+                if (key == "msgs") view = messages_from(v);
+            session_->messages_expunged(std::move(view));
+        } else ADD_FAILURE() << "line " << l.number << ": unknown answer " << l.text;
+    }
+
+    static std::vector<std::uint32_t> uids_from(const std::string& v) {
+        std::vector<std::uint32_t> out;
+        for (const auto& s : split_commas(v)) out.push_back(static_cast<std::uint32_t>(std::stoul(s)));
+        return out;
+    }
+
+    // "fetched missing" / "fetched fail" / "fetched unknown_cte" /
+    // "fetched lit 12 ; text (NIL) ; lit8 3 ; nil": the values in order.
+    static result<fetched_message> fetched(const std::string& text) {
+        std::string rest = text.substr(
+            std::min(text.size(), text.find(' ') == std::string::npos ? text.size() : text.find(' ') + 1));
+        if (rest == "missing") return make_error_code(errc::not_found);
+        if (rest == "fail") return make_error_code(errc::storage_failure);
+        fetched_message m;
+        if (rest == "unknown_cte") {
+            m.unknown_cte = true;
+            return m;
+        }
+        for (std::size_t pos = 0; pos <= rest.size();) {
+            auto end = rest.find(" ; ", pos);
+            if (end == std::string::npos) end = rest.size();
+            const std::string v = rest.substr(pos, end - pos);
+            fetched_value fv;
+            if (v == "nil") fv.what = fetched_value::kind::nil;
+            else if (v.starts_with("lit ") || v.starts_with("lit8 ")) {
+                fv.what = fetched_value::kind::literal;
+                fv.binary = v.starts_with("lit8 ");
+                fv.size = std::stoull(v.substr(v.find(' ') + 1));
+            } else if (v.starts_with("text ")) {
+                fv.what = fetched_value::kind::text;
+                fv.text = test::unescape(v.substr(5));
+            } else throw std::runtime_error("bad fetched value " + v);
+            m.values.push_back(std::move(fv));
+            pos = end + 3;
+        }
+        return m;
     }
 
     void check(const transcript_line& l, const std::string& at) {

@@ -214,6 +214,7 @@ void session::mailbox_opened(result<mailbox_info> info) {
     read_only_ = pending_read_only_;
     changed_ = false;
     view_ = *info;
+    selected_.reset(std::move(info->view));
     summary_.mailbox = pending_mailbox_;
     ++summary_.selects;
     write_selected(*info);
@@ -253,6 +254,7 @@ void session::mailbox_closed(std::error_code ec) {
     awaiting_ = awaiting::nothing;
     state_ = state::authenticated;
     changed_ = false;
+    selected_.clear();
     if (select_after_close_) {
         select_after_close_ = false;
         // RFC 9051 §7.1: [CLOSED] marks where the old mailbox's responses end.
@@ -282,14 +284,9 @@ void session::mailbox_synced(result<mailbox_info> info) {
 }
 
 void session::write_changes(const mailbox_info& info) {
-    // New messages only: EXISTS never shrinks without EXPUNGE responses,
-    // and those need the UID list the selected state brings next round.
-    if (info.messages > view_.messages) untagged(std::to_string(info.messages) + " EXISTS");
-    if (info.messages >= view_.messages) {
-        const auto told = view_.messages;
-        view_ = info;
-        view_.messages = std::max(told, info.messages);
-    }
+    // EXPUNGE, EXISTS and others' flag changes (H1: cmd_store.cpp).
+    view_ = info;
+    tell_update(selected_.sync(info.view, expunge_allowed()), {});
 }
 
 }  // namespace mailroom::imap

@@ -53,6 +53,11 @@ std::span<const session::command_row> session::commands() {
         {"CLOSE", &session::cmd_close, sel, 0},
         {"UNSELECT", &session::cmd_unselect, sel, 0},
         {"CHECK", &session::cmd_check, sel, 0},
+        // the selected state (H1)
+        {"UID", &session::cmd_uid, sel, 0},
+        {"FETCH", &session::cmd_fetch, sel, 0},
+        {"STORE", &session::cmd_store, sel, 0},
+        {"EXPUNGE", &session::cmd_expunge, sel, 0},
     };
     return table;
 }

@@ -32,6 +32,7 @@
 #include "proto/imap/command.hpp"
 #include "proto/imap/command_reader.hpp"
 #include "proto/imap/limits.hpp"
+#include "proto/imap/selected_view.hpp"
 #include "proto/imap/session_limits.hpp"
 
 namespace mailroom::imap {
@@ -90,9 +91,38 @@ struct close_mailbox {
 // NOOP, IDLE); answer: mailbox_synced().
 struct sync_mailbox {};
 
-using action =
-    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
-                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection>;
+// ---- the selected state: FETCH, STORE, EXPUNGE (engineer H1) ----
+// One message's items that need the message itself (ENVELOPE, BODY[...],
+// BINARY...); answer: message_fetched(), values in the order of `items`.
+struct fetch_message {
+    std::uint32_t uid = 0;
+    std::vector<fetch_item> items;
+};
+// No answer: the driver sends the literal bytes of value `item` of the last
+// message_fetched() (exactly its announced size), by ranges of the file.
+struct stream_body {
+    std::size_t item = 0;
+};
+// STORE (and FETCH's implicit \Seen); answer: flags_stored(). With
+// unchangedsince, messages whose MODSEQ is higher are left alone and named
+// in store_outcome::modified (RFC 7162 §3.1.3).
+struct store_flags {
+    std::vector<std::uint32_t> uids;
+    store_mode mode = store_mode::add;
+    std::uint8_t flags = 0;  // message_flag bits
+    std::vector<std::string> keywords;
+    std::optional<std::uint64_t> unchangedsince;
+};
+// EXPUNGE / UID EXPUNGE: removes these (\Deleted) messages through the
+// store; answer: messages_expunged().
+struct expunge_messages {
+    std::vector<std::uint32_t> uids;
+};
+// ---- end of the selected state's actions (H1) ----
+
+using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
+                            list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
+                            close_connection, fetch_message, stream_body, store_flags, expunge_messages>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -112,6 +142,27 @@ struct mailbox_info {
     std::uint32_t deleted = 0;       // messages with \Deleted
     std::uint64_t size = 0;          // RFC822.SIZE total (STATUS SIZE)
     std::uint64_t highest_modseq = 0;
+    std::vector<message_state> view;  // SELECT and syncs: every message, ascending UID (H1)
+};
+
+// ---- answers of the selected state (H1) ----
+// A value of fetch_message: rendered text (ENVELOPE, BODYSTRUCTURE, a
+// number), NIL (a section that does not exist), or a literal the driver
+// streams on stream_body (binary: literal8, RFC 3516 §4.3).
+struct fetched_value {
+    enum class kind { text, literal, nil };
+    kind what = kind::nil;
+    std::string text;
+    std::uint64_t size = 0;
+    bool binary = false;
+};
+struct fetched_message {
+    std::vector<fetched_value> values;
+    bool unknown_cte = false;  // BINARY of an unknown transfer encoding: NO [UNKNOWN-CTE]
+};
+struct store_outcome {
+    std::vector<message_state> view;      // the mailbox after the change
+    std::vector<std::uint32_t> modified;  // UIDs refused by UNCHANGEDSINCE
 };
 
 // Counts for the session's closing log line.
@@ -147,6 +198,11 @@ public:
     void status_ready(result<mailbox_info> info);
     void mailbox_closed(std::error_code ec);
     void mailbox_synced(result<mailbox_info> info);
+    // The selected state (H1): errc::not_found for a message expunged meanwhile.
+    void message_fetched(result<fetched_message> m);
+    void flags_stored(result<store_outcome> r);
+    void messages_expunged(result<std::vector<message_state>> view);
+    const selected_view& view() const noexcept { return selected_; }
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -175,7 +231,22 @@ public:
 
 private:
     // The one answer the session waits for; no input is read meanwhile.
-    enum class awaiting { nothing, tls, login, sasl, folders, folder_change, open, status, close, sync };
+    enum class awaiting {
+        nothing,
+        tls,
+        login,
+        sasl,
+        folders,
+        folder_change,
+        open,
+        status,
+        close,
+        sync,
+        fetch_seen,
+        fetch,
+        store,
+        expunge  // the selected state (H1)
+    };
 
     void process();
     void read_commands();
@@ -210,6 +281,31 @@ private:
     void cmd_close(const command& c);
     void cmd_unselect(const command& c);
     void cmd_check(const command& c);
+    // the selected state (H1: cmd_fetch.cpp, cmd_store.cpp)
+    void cmd_uid(const command& c);
+    void cmd_fetch(const command& c);
+    void cmd_store(const command& c);
+    void cmd_expunge(const command& c);
+    struct fetch_run {
+        bool uid = false;
+        std::vector<fetch_item> items;    // as the response lists them
+        std::vector<fetch_item> storage;  // those the driver answers
+        std::vector<std::uint32_t> seqs;
+        std::vector<bool> flags_changed;  // by the implicit \Seen: FLAGS joins the response
+        std::size_t next = 0;
+        bool expunged = false, unknown_cte = false, failed = false;
+    };
+    struct store_run {
+        store_command cmd;
+        std::vector<std::uint32_t> seqs;
+    };
+    void fetch_continue();
+    void write_fetch(std::uint32_t seq, bool flags_changed, const fetched_message* data);
+    void tell_update(const view_update& u, const std::vector<std::uint32_t>& quiet);
+    bool expunge_allowed() const;
+    std::optional<fetch_run> fetch_;
+    std::optional<store_run> store_;
+    selected_view selected_;
 
     // After a sync: what the session was doing.
     enum class after_sync { nothing, noop, deferred };
