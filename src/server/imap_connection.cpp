@@ -59,7 +59,7 @@ public:
         // The POP3 password check is the one for every protocol: the same
         // cost for unknown users, never which part was wrong.
         pop3::login_credentials cred = pop3::password_login{a.user, std::move(a.password)};
-        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(svc_, cred); });
+        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(login_services_of(svc_), cred); });
         attempted_user_ = a.user;
         log_login(verdict.status, verdict.user, "LOGIN");
         engine_.login_done({verdict.status, std::move(verdict.user)});
@@ -275,6 +275,7 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
                     if (changed) engine.mailbox_changed();
                 }
                 break;
+            case net::read_status::would_block: break;  // read_now() only; read_some() waits
             case net::read_status::eof:
             case net::read_status::error: engine.feed_eof(); break;
         }
