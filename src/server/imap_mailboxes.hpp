@@ -40,6 +40,9 @@ public:
     // program, which the change bus does not see) since the last sync?
     bool changed_since_sync();
 
+    // The selected mailbox (nullptr: none), for SEARCH/SORT/THREAD (H2).
+    store::mailbox* selected_box() noexcept { return box_.get(); }
+
     // The change-bus key of the selected mailbox (empty: none).
     std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
 
