@@ -136,6 +136,57 @@ public:
         co_return true;
     }
 
+    // ---- the selected state (H1) ----
+    asio::awaitable<bool> on(imap::fetch_message& a) {
+        auto m = co_await storage([&] { return boxes_.fetch(a); });
+        if (!m && m.error() != errc::not_found)
+            spdlog::error("{} fetch failed uid={} error=\"{}\"", id_, a.uid, m.error().message());
+        literal_left_.clear();
+        if (m)
+            for (const auto& v : m->values) literal_left_.push_back(v.size);
+        engine_.message_fetched(std::move(m));
+        co_return true;
+    }
+
+    // The literal's bytes by chunks read on the storage pool; exactly the
+    // announced size, or the connection is closed (its framing is lost).
+    asio::awaitable<bool> on(imap::stream_body& a) {
+        constexpr std::size_t chunk = 64 * 1024;
+        const std::uint64_t announced = a.item < literal_left_.size() ? literal_left_[a.item] : 0;
+        std::uint64_t sent = 0;
+        for (;;) {
+            auto bytes = co_await storage([&] { return boxes_.body_chunk(a.item, chunk); });
+            if (!bytes) {
+                spdlog::error("{} fetch read failed error=\"{}\"", id_, bytes.error().message());
+                co_return false;
+            }
+            if (bytes->empty()) break;
+            sent += bytes->size();
+            const bool written = co_await peer_.write_all(*bytes, engine_.idle_timeout());  // own statement: g++ 12
+            if (!written) co_return false;
+        }
+        if (sent != announced) {
+            spdlog::error("{} fetch literal short sent={} announced={}", id_, sent, announced);
+            co_return false;
+        }
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::store_flags& a) {
+        auto r = co_await storage([&] { return boxes_.store(a); });
+        if (!r) spdlog::error("{} store failed error=\"{}\"", id_, r.error().message());
+        engine_.flags_stored(std::move(r));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::expunge_messages& a) {
+        std::sort(a.uids.begin(), a.uids.end());
+        auto r = co_await storage([&] { return boxes_.expunge(a.uids); });
+        if (!r) spdlog::error("{} expunge failed error=\"{}\"", id_, r.error().message());
+        engine_.messages_expunged(std::move(r));
+        co_return true;
+    }
+
     // A SASL login (the user name is known only once it succeeded).
     void log_auth(imap::login_status status, const std::string& user, const std::string& mech) {
         attempted_user_.clear();
@@ -191,6 +242,7 @@ private:
     imap_mailboxes boxes_{svc_.mailbox_events};
     std::shared_ptr<std::atomic<bool>> changed_ = std::make_shared<std::atomic<bool>>(false);
     store::change_bus::subscription subscription_;
+    std::vector<std::uint64_t> literal_left_;  // H1: sizes of the last fetch_message's values
 };
 
 // The read loop of net::run_engine, plus the one input IMAP has that is
@@ -203,6 +255,7 @@ template <class Driver>
 asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol) {
     std::array<char, 4096> buf;  // one read is never larger
     auto deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
+    auto next_stat = std::chrono::steady_clock::now();  // H1: of changed_elsewhere()
     for (;;) {
         while (auto act = engine.next_action()) {
             const bool go_on = co_await driver(*act);  // not in an if condition: g++ 12
@@ -219,7 +272,9 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
             continue;
         }
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + 1ms;
-        if (engine.idling()) wait = std::min<std::chrono::milliseconds>(wait, 1s);
+        // H1: the change bus's flag is looked at four times a second (a
+        // delivery is told well within the second), the Maildir stat once.
+        if (engine.idling()) wait = std::min<std::chrono::milliseconds>(wait, 250ms);
         auto [status, n] = co_await peer.read_some(asio::buffer(buf), wait);
         switch (status) {
             case net::read_status::data:
@@ -227,7 +282,9 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
                 engine.feed({buf.data(), n});
                 break;
             case net::read_status::timeout:  // the loop checks the deadline and the changes
-                if (engine.idling() && engine.current_state() == imap::state::selected) {
+                if (engine.idling() && engine.current_state() == imap::state::selected &&
+                    std::chrono::steady_clock::now() >= next_stat) {
+                    next_stat = std::chrono::steady_clock::now() + 1s;
                     const bool changed = co_await protocol.changed_elsewhere();  // own statement: g++ 12
                     if (changed) engine.mailbox_changed();
                 }

@@ -1,7 +1,9 @@
 #include "server/imap_mailboxes.hpp"
 
+#include <algorithm>
+
 #include "common/errors.hpp"
-#include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
 
 namespace mailroom::server {
 
@@ -21,13 +23,33 @@ imap::mailbox_info info_of(const store::mailbox_snapshot& snap) {
         if (m.flags & store::deleted) ++i.deleted;
         i.size += m.crlf_size;
     }
+    i.view = view_of(snap.messages);
     return i;
+}
+
+std::vector<imap::message_state> view_of(const std::vector<store::message_record>& messages) {
+    static_assert(int{store::seen} == int{imap::flag_seen} && int{store::answered} == int{imap::flag_answered} &&
+                  int{store::flagged} == int{imap::flag_flagged} && int{store::deleted} == int{imap::flag_deleted} &&
+                  int{store::draft} == int{imap::flag_draft});  // the bits are passed as they are
+    std::vector<imap::message_state> out;
+    out.reserve(messages.size());
+    for (const auto& m : messages) {
+        imap::message_state s;
+        s.uid = m.uid;
+        s.flags = m.flags;
+        s.keywords = m.keywords;
+        s.modseq = m.modseq;
+        s.internal_date = m.internal_date;
+        s.size = m.crlf_size;
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 imap_mailboxes::imap_mailboxes(store::change_bus* events, durable::file_system& fs) : events_(events), fs_(fs) {}
 
 std::error_code imap_mailboxes::open_store(const std::filesystem::path& mail_root, const std::string& user) {
-    store_.emplace(fs_, storage::mailbox_path(mail_root, user), events_);
+    store_.emplace(fs_, store::maildir::mailbox_path(mail_root, user), events_);
     return store_->create();
 }
 
@@ -65,6 +87,7 @@ result<imap::mailbox_info> imap_mailboxes::select(const std::string& name) {
     if (!snap) return snap.error();
     box_ = std::move(*box);
     view_ = snap->messages;
+    fetcher_.forget();
     return info_of(*snap);
 }
 
@@ -96,6 +119,72 @@ bool imap_mailboxes::changed_since_sync() {
     if (!box_) return false;
     auto changed = box_->changed_since_sync();
     return !changed || *changed;  // an error: let the sync find out
+}
+
+}  // namespace mailroom::server
+
+namespace mailroom::server {
+
+result<imap::fetched_message> imap_mailboxes::fetch(const imap::fetch_message& f) {
+    if (!box_) return make_error_code(errc::not_found);
+    auto it = std::lower_bound(view_.begin(), view_.end(), f.uid,
+                               [](const store::message_record& m, std::uint32_t u) { return m.uid < u; });
+    if (it == view_.end() || it->uid != f.uid) {
+        // Delivered after the last sync of this connection's store view.
+        if (auto snap = box_->sync()) view_ = std::move(snap->messages);
+        else return snap.error();
+        it = std::lower_bound(view_.begin(), view_.end(), f.uid,
+                              [](const store::message_record& m, std::uint32_t u) { return m.uid < u; });
+        if (it == view_.end() || it->uid != f.uid) return make_error_code(errc::not_found);
+    }
+    return fetcher_.fetch(*box_, f.uid, it->size, it->crlf_size, f.items);
+}
+
+result<std::string> imap_mailboxes::body_chunk(std::size_t item, std::size_t max) {
+    if (!box_) return make_error_code(errc::not_found);
+    return fetcher_.next_chunk(*box_, item, max);
+}
+
+result<imap::store_outcome> imap_mailboxes::store(const imap::store_flags& s) {
+    if (!box_) return make_error_code(errc::not_found);
+    auto snap = box_->sync();
+    if (!snap) return snap.error();
+    imap::store_outcome out;
+    std::vector<std::uint32_t> uids;
+    for (const auto uid : s.uids) {
+        auto it = std::lower_bound(snap->messages.begin(), snap->messages.end(), uid,
+                                   [](const store::message_record& m, std::uint32_t u) { return m.uid < u; });
+        if (it == snap->messages.end() || it->uid != uid) continue;  // expunged meanwhile
+        // RFC 7162 §3.1.3: changed since the client's MODSEQ: left alone.
+        if (s.unchangedsince && it->modseq > *s.unchangedsince) out.modified.push_back(uid);
+        else uids.push_back(uid);
+    }
+    const auto how = s.mode == imap::store_mode::replace ? store::flag_change::replace
+                     : s.mode == imap::store_mode::add   ? store::flag_change::add
+                                                         : store::flag_change::remove;
+    if (!uids.empty())
+        if (auto ec = box_->store_flags(uids, how, s.flags, s.keywords)) return ec;
+    auto after = box_->sync();
+    if (!after) return after.error();
+    view_ = std::move(after->messages);
+    out.view = view_of(view_);
+    return out;
+}
+
+result<std::vector<imap::message_state>> imap_mailboxes::expunge(const std::vector<std::uint32_t>& uids) {
+    if (!box_) return make_error_code(errc::not_found);
+    // The flags as they are now: another session may have set or cleared \Deleted.
+    auto snap = box_->sync();
+    if (!snap) return snap.error();
+    std::vector<std::uint32_t> doomed;
+    for (const auto& m : snap->messages)
+        if ((m.flags & store::deleted) && std::binary_search(uids.begin(), uids.end(), m.uid)) doomed.push_back(m.uid);
+    if (!doomed.empty())
+        if (auto ec = box_->expunge(doomed)) return ec;  // publishes "mailbox changed" (POP3 and others see it)
+    auto after = box_->sync();
+    if (!after) return after.error();
+    view_ = std::move(after->messages);
+    return view_of(view_);
 }
 
 }  // namespace mailroom::server

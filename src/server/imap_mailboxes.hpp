@@ -14,6 +14,7 @@
 #include "common/result.hpp"
 #include "durable/file_system.hpp"
 #include "proto/imap/session.hpp"
+#include "server/imap_fetch.hpp"
 #include "store/change_bus.hpp"
 #include "store/mail_store.hpp"
 #include "store/maildir/maildir_store.hpp"
@@ -43,6 +44,14 @@ public:
     // The selected mailbox (nullptr: none), for SEARCH/SORT/THREAD (H2).
     store::mailbox* selected_box() noexcept { return box_.get(); }
 
+    // The selected state (H1): FETCH values and their literals' chunks,
+    // STORE (UNCHANGEDSINCE checked against the store's MODSEQ), EXPUNGE of
+    // those of `uids` that have \Deleted now; each returns the fresh view.
+    result<imap::fetched_message> fetch(const imap::fetch_message& f);
+    result<std::string> body_chunk(std::size_t item, std::size_t max);
+    result<imap::store_outcome> store(const imap::store_flags& s);
+    result<std::vector<imap::message_state>> expunge(const std::vector<std::uint32_t>& uids);
+
     // The change-bus key of the selected mailbox (empty: none).
     std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
 
@@ -52,9 +61,12 @@ private:
     std::optional<store::maildir::maildir_store> store_;
     std::unique_ptr<store::mailbox> box_;
     std::vector<store::message_record> view_;  // of the selected mailbox, as of the last sync
+    message_fetcher fetcher_;                  // H1
 };
 
 // What SELECT and STATUS report of a snapshot.
 imap::mailbox_info info_of(const store::mailbox_snapshot& snap);
+// The engine's copy of the store's messages.
+std::vector<imap::message_state> view_of(const std::vector<store::message_record>& messages);
 
 }  // namespace mailroom::server

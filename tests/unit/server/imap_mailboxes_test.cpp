@@ -10,7 +10,7 @@
 #include "../store/store_helpers.hpp"
 #include "common/errors.hpp"
 #include "durable/group_commit.hpp"
-#include "storage/maildir.hpp"
+#include "store/maildir/maildir_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mailroom::server {
@@ -22,8 +22,8 @@ class ImapMailboxes : public ::testing::Test {
 protected:
     // The user's store as delivery sees it (the same Maildir imap_mailboxes opens).
     store::maildir::maildir_store delivery_store() {
-        return store::maildir::maildir_store(durable::real_file_system(), storage::mailbox_path(dir_.path(), user),
-                                             &bus_);
+        return store::maildir::maildir_store(durable::real_file_system(),
+                                             store::maildir::mailbox_path(dir_.path(), user), &bus_);
     }
     void deliver(std::string_view text, std::string_view folder = "INBOX", store::flag_set flags = 0) {
         auto s = delivery_store();
