@@ -103,7 +103,9 @@ std::string render(const action& a) {
         }
         std::string operator()(const expunge_messages& e) const { return "expunge_messages " + join(e.uids); }
         std::string operator()(const search_messages& q) const {  // H2
-            const char* kind = q.kind == search_kind::search ? "search" : q.kind == search_kind::sort ? "sort" : "thread";
+            const char* kind = q.kind == search_kind::search ? "search"
+                               : q.kind == search_kind::sort ? "sort"
+                                                             : "thread";
             return std::string("search_messages ") + kind + " view=" + std::to_string(q.view.size()) +
                    " saved=" + join(q.saved);
         }

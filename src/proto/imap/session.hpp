@@ -125,10 +125,10 @@ struct expunge_messages {
 // over the copy of the view it carries; answer: messages_searched().
 // ---- end of H2's actions ----
 
-using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
-                            list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
-                            close_connection, fetch_message, stream_body, store_flags, expunge_messages,
-                            search_messages>;
+using action =
+    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
+                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection,
+                 fetch_message, stream_body, store_flags, expunge_messages, search_messages>;
 
 // ---- answers -----------------------------------------------------------------
 
