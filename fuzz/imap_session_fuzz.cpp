@@ -67,7 +67,8 @@ struct client_count {
             if (!line.starts_with("* ") || line.size() < 3 || line[2] < '0' || line[2] > '9') continue;
             std::uint64_t n = 0;
             std::size_t i = 2;
-            for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) n = n * 10 + static_cast<unsigned>(line[i] - '0');
+            for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i)
+                n = n * 10 + static_cast<unsigned>(line[i] - '0');
             const auto word = line.substr(i);
             if (word == " EXISTS") count = n;
             else if (word == " EXPUNGE") {
