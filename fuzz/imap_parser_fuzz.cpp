@@ -4,7 +4,8 @@
 // Invariants: the same events at any split of the input (whole vs the
 // input's chunk size); a literal is only read when accepted and within its
 // limit; a parse gives a command or a failure, never both; every string the
-// reader returned survives response_writer -> command_reader unchanged.
+// reader returned survives response_writer -> command_reader unchanged;
+// a trace line is printable and bounded.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "proto/imap/command_parser.hpp"
 #include "proto/imap/command_reader.hpp"
 #include "proto/imap/response_writer.hpp"
+#include "proto/imap/trace.hpp"
 
 namespace {
 
@@ -103,7 +105,14 @@ std::string run(std::string_view input, std::size_t chunk, std::uint8_t policy, 
                     raw_command raw = r.take_command();
                     if (raw.tag.empty() || raw.name.empty()) std::abort();
                     std::vector<std::string> strings;
-                    if (deep_checks) collect_strings(raw.args, strings);
+                    if (deep_checks) {
+                        collect_strings(raw.args, strings);
+                        const std::string trace = trace_command(raw, 200);
+                        if (trace.size() > 203) std::abort();
+                        for (const char c : trace)
+                            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+                                std::abort();
+                    }
                     const std::string tag = raw.tag;
                     auto parsed = parse_command(std::move(raw), lim);
                     if (parsed.cmd.has_value() == parsed.failure.has_value()) std::abort();

@@ -46,7 +46,7 @@ result<std::vector<std::uint32_t>> copy_messages(mailbox& from, const std::vecto
             if (auto ec = (*w)->write(*bytes)) return ec;
             if (bytes->size() < chunk) break;
         }
-        auto p = (*w)->finish(it->flags);
+        auto p = (*w)->finish_with_keywords(it->flags, it->keywords);
         if (!p) return p.error();
         staged.push_back(std::move(*p));
     }

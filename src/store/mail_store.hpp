@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "common/errors.hpp"
 #include "common/result.hpp"
 #include "durable/group_commit.hpp"
 
@@ -31,6 +33,12 @@ struct message_record {
     std::int64_t internal_date = 0;     // seconds since the epoch (delivery time)
     std::uint64_t size = 0;             // octets as stored
     std::uint64_t crlf_size = 0;        // octets with every line end CRLF (RFC822.SIZE, POP3 LIST)
+};
+
+// A run of UIDs, first <= last (a sequence-set piece, RFC 9051 §9 "seq-range").
+struct uid_range {
+    std::uint32_t first = 0, last = 0;
+    friend bool operator==(const uid_range&, const uid_range&) = default;
 };
 
 struct mailbox_snapshot {
@@ -64,6 +72,22 @@ public:
     // Removes the messages durably; unknown UIDs are ignored.
     virtual std::error_code expunge(const std::vector<std::uint32_t>& uids) = 0;
 
+    // RFC 7162 §3.2.5.2 (QRESYNC, VANISHED (EARLIER)): the UIDs expunged
+    // with a MODSEQ above modseq, as of the last sync, ascending. Where the
+    // kept history does not reach back to modseq (a rebuilt index, or very
+    // old), every UID below UIDNEXT that is not in the mailbox: more than
+    // vanished, which RFC 7162 §3.2.10 allows, never less.
+    virtual std::vector<uid_range> vanished_since(std::uint64_t modseq) const = 0;
+
+    // Opaque data a reader derived from message uid (engine F: envelope,
+    // BODYSTRUCTURE, ... serialised) kept beside the index so FETCH and
+    // SEARCH need not reopen the file. A cache: rebuildable, possibly lost,
+    // dropped with the message. key: 1-32 of [a-z0-9._-]; a blob is at
+    // most max_cached_blob_bytes (else errc::invalid_argument).
+    static constexpr std::size_t max_cached_blob_bytes = 1 << 20;
+    virtual result<std::optional<std::string>> cached_blob(std::uint32_t uid, std::string_view key) = 0;
+    virtual std::error_code cache_blob(std::uint32_t uid, std::string_view key, std::string_view blob) = 0;
+
     // Where changes of this mailbox are published (change_bus key).
     virtual std::string event_key() const = 0;
 };
@@ -77,6 +101,9 @@ public:
     virtual std::error_code write(std::string_view chunk) = 0;
     // Ends the message. Nothing is visible until commit_appends().
     virtual result<pending_append> finish(flag_set flags) = 0;
+    // The same with keywords too (APPEND's flag list; COPY and MOVE keep
+    // them). A backend without keywords: errc::not_supported unless empty.
+    virtual result<pending_append> finish_with_keywords(flag_set flags, const std::vector<std::string>& keywords);
 };
 
 // A staged message: a file to commit, and what the backend does once it is
@@ -91,6 +118,12 @@ struct pending_append {
 // "INBOX" in any case is the inbox. A backend stores them as it must (Maildir:
 // modified UTF-7, store/mutf7.hpp); a name it cannot store is
 // errc::invalid_argument.
+inline result<pending_append> message_writer::finish_with_keywords(flag_set flags,
+                                                                   const std::vector<std::string>& keywords) {
+    if (!keywords.empty()) return make_error_code(errc::unsupported);
+    return finish(flags);
+}
+
 class mail_store {
 public:
     virtual ~mail_store() = default;

@@ -146,6 +146,11 @@ class AdminTest(unittest.TestCase):
         listed = self.cli("user", "list").stdout.decode().split()
         self.assertEqual(sorted(listed), ["ann@" + DOMAIN, "ben@" + DOMAIN])
         self.assertTrue(os.path.isdir(os.path.join(self.data, "mail", DOMAIN, "ann", "new")))
+        # RFC 6154 special-use folders, subscribed in Dovecot's format.
+        for folder in ["Sent", "Drafts", "Trash", "Junk", "Archive"]:
+            self.assertTrue(os.path.isdir(os.path.join(self.data, "mail", DOMAIN, "ann", "." + folder, "cur")))
+        with open(os.path.join(self.data, "mail", DOMAIN, "ann", "subscriptions")) as f:
+            self.assertEqual(f.read(), "V\t2\n\nINBOX\nSent\nDrafts\nTrash\nJunk\nArchive\n")
         # Twice, unknown domain, no password: errors.
         p = self.cli("user", "add", "ann@" + DOMAIN, stdin=b"x\n", check=False)
         self.assertNotEqual(p.returncode, 0)

@@ -13,8 +13,9 @@ constexpr std::array<std::string_view, 12> month_names{"Jan", "Feb", "Mar", "Apr
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+// 1 to 4 digits (every field of a date is): longer runs would overflow.
 std::optional<int> digits(std::string_view s) {
-    if (s.empty()) return std::nullopt;
+    if (s.empty() || s.size() > 4) return std::nullopt;
     int n = 0;
     for (const char c : s) {
         if (!is_digit(c)) return std::nullopt;
@@ -31,9 +32,10 @@ int days_in_month(int year, int month) noexcept {
 
 // "d-Mon-yyyy" with the day already stripped of its padding.
 std::optional<date> parse_parts(std::string_view day, std::string_view mon, std::string_view year) {
+    if (day.size() > 2 || year.size() != 4) return std::nullopt;
     const auto d = digits(day);
     const auto y = digits(year);
-    if (!d || !y || day.size() > 2 || year.size() != 4) return std::nullopt;
+    if (!d || !y) return std::nullopt;
     int m = 0;
     for (std::size_t i = 0; i < month_names.size(); ++i)
         if (proto::keyword_equals(mon, month_names[i])) m = static_cast<int>(i) + 1;

@@ -54,15 +54,14 @@ std::string trace_command(const raw_command& cmd, std::size_t max_bytes) {
     append_printable(out, cmd.name);
     // Which argument is a secret: LOGIN user *password*, AUTHENTICATE mech *ir*.
     const bool masked = proto::keyword_equals(cmd.name, "LOGIN") || proto::keyword_equals(cmd.name, "AUTHENTICATE");
-    for (std::size_t i = 0; i < cmd.args.size(); ++i) {
+    for (std::size_t i = 0; i < cmd.args.size() && out.size() <= max_bytes; ++i) {
         out.push_back(' ');
         if (masked && i >= 1) out += "********";
         else append_argument(out, cmd.args[i]);
-        if (out.size() > max_bytes) {
-            out.resize(max_bytes);
-            out += "...";
-            break;
-        }
+    }
+    if (out.size() > max_bytes) {
+        out.resize(max_bytes);
+        out += "...";
     }
     return out;
 }

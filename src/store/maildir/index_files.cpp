@@ -79,22 +79,93 @@ std::string serialize_keywords(const std::vector<std::string>& names) {
     return out;
 }
 
+std::vector<uid_range> to_ranges(const std::vector<std::uint32_t>& ascending) {
+    std::vector<uid_range> out;
+    for (auto uid : ascending) {
+        if (!out.empty() && out.back().last + 1 == uid) out.back().last = uid;
+        else out.push_back({uid, uid});
+    }
+    return out;
+}
+
+std::string serialize_uid_set(const std::vector<uid_range>& ranges) {
+    std::string out;
+    for (const auto& r : ranges) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(r.first);
+        if (r.last != r.first) out += ':' + std::to_string(r.last);
+    }
+    return out;
+}
+
+std::optional<std::vector<uid_range>> parse_uid_set(std::string_view text) {
+    std::vector<uid_range> out;
+    if (text.empty()) return std::nullopt;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        auto piece = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        if (comma != std::string_view::npos && text.empty()) return std::nullopt;
+        auto colon = piece.find(':');
+        auto first = number<std::uint32_t>(piece.substr(0, colon));
+        auto last = colon == std::string_view::npos ? first : number<std::uint32_t>(piece.substr(colon + 1));
+        if (!first || !last || *first == 0 || *last < *first || (colon != std::string_view::npos && *last == *first))
+            return std::nullopt;
+        if (!out.empty() && *first <= out.back().last + 1) return std::nullopt;  // canonical: ascending, apart
+        out.push_back({*first, *last});
+    }
+    return out;
+}
+
+void index_cache::add_expunged(std::uint64_t modseq, const std::vector<std::uint32_t>& uids) {
+    if (uids.empty()) return;
+    expunged.push_back({modseq, to_ranges(uids)});
+    while (expunged.size() > max_expunge_records) {
+        expunge_floor = expunged.front().modseq;
+        expunged.erase(expunged.begin());
+    }
+}
+
 std::optional<index_cache> index_cache::parse(std::string_view text) {
     index_cache out;
     bool header = true;
+    unsigned version = 0;
     const bool ok = for_each_line(text, [&](std::string_view line) {
         if (header) {
             header = false;
-            if (field(line) != "mailroom-index" || field(line) != "1") return false;
+            if (field(line) != "mailroom-index") return false;
+            auto ver = field(line);
+            version = ver == "1" ? 1 : ver == "2" ? 2 : 0;
+            if (!version) return false;
             auto v = field(line), m = field(line);
-            if (!v || !m || !v->starts_with("V") || !m->starts_with("M") || !line.empty()) return false;
+            if (!v || !m || !v->starts_with("V") || !m->starts_with("M")) return false;
             auto vv = number<std::uint32_t>(v->substr(1));
             auto mm = number<std::uint64_t>(m->substr(1));
             if (!vv || !mm) return false;
             out.uidvalidity = *vv;
             out.highest_modseq = *mm;
+            out.expunge_floor = *mm;  // version 1 kept no expunges
+            if (version == 2) {
+                auto e = field(line);
+                if (!e || !e->starts_with("E")) return false;
+                auto ee = number<std::uint64_t>(e->substr(1));
+                if (!ee || *ee > *mm) return false;
+                out.expunge_floor = *ee;
+            }
+            return line.empty();
+        }
+        if (version == 2 && line.starts_with("x ")) {
+            line.remove_prefix(2);
+            auto modseq = next_number<std::uint64_t>(line);
+            auto set = parse_uid_set(line);
+            const std::uint64_t after = out.expunged.empty() ? out.expunge_floor : out.expunged.back().modseq;
+            if (!modseq || *modseq <= after || *modseq > out.highest_modseq || !set ||
+                out.expunged.size() >= max_expunge_records)
+                return false;
+            out.expunged.push_back({*modseq, std::move(*set)});
             return true;
         }
+        if (!out.expunged.empty()) return false;  // messages come first
         auto uid = next_number<std::uint32_t>(line);
         auto modseq = next_number<std::uint64_t>(line);
         auto date = next_number<std::int64_t>(line);
@@ -113,11 +184,13 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
 }
 
 std::string index_cache::serialize() const {
-    std::string out = "mailroom-index 1 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) + "\n";
+    std::string out = "mailroom-index 2 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
+                      " E" + std::to_string(expunge_floor) + "\n";
     for (const auto& [uid, m] : messages)
         out += std::to_string(uid) + " " + std::to_string(m.modseq) + " " + std::to_string(m.internal_date) + " " +
                std::to_string(m.size) + " " + std::to_string(m.crlf_size) + " " + (m.info.empty() ? "-" : m.info) +
                "\n";
+    for (const auto& x : expunged) out += "x " + std::to_string(x.modseq) + " " + serialize_uid_set(x.uids) + "\n";
     return out;
 }
 

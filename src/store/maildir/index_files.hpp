@@ -3,8 +3,12 @@
 //                      name's info means the keyword (Dovecot's format, so
 //                      Dovecot and we read each other's keywords).
 //   mailroom-index     a cache, rebuildable at any time:
-//                        "mailroom-index 1 V<uidvalidity> M<highest modseq>"
+//                        "mailroom-index 2 V<uidvalidity> M<highest modseq> E<expunge floor>"
 //                        "<uid> <modseq> <internal date> <size> <crlf size> <info letters or ->"
+//                        "x <modseq> <uid set>" per sync that found messages gone
+//                          (RFC 7162 VANISHED), ascending modseq, all above the floor:
+//                          what was expunged at or below it is forgotten.
+//                      Version 1 (no E, no x lines) is read with floor = highest modseq.
 // Parsers return nullopt for damaged text; the caller rebuilds.
 #pragma once
 
@@ -14,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "store/mail_store.hpp"
 
 namespace mailroom::store::maildir {
 
@@ -31,13 +37,32 @@ struct cached_message {
     std::string info;  // the info letters last seen ("" for none)
 };
 
+struct expunge_record {
+    std::uint64_t modseq = 0;
+    std::vector<uid_range> uids;  // ascending, neither overlapping nor adjacent
+};
+
+constexpr std::size_t max_expunge_records = 1000;  // older ones raise the floor
+
 struct index_cache {
     std::uint32_t uidvalidity = 0;
     std::uint64_t highest_modseq = 0;
+    std::uint64_t expunge_floor = 0;  // expunges at or below it are not in `expunged`
     std::map<std::uint32_t, cached_message> messages;
+    std::vector<expunge_record> expunged;  // ascending modseq
+
+    // Records uids (ascending) as expunged at modseq, forgetting the oldest
+    // record beyond max_expunge_records.
+    void add_expunged(std::uint64_t modseq, const std::vector<std::uint32_t>& uids);
 
     static std::optional<index_cache> parse(std::string_view text);
     std::string serialize() const;
 };
+
+// "1:3,5" for ranges as expunge_record keeps them; parse is strict (canonical only).
+std::string serialize_uid_set(const std::vector<uid_range>& ranges);
+std::optional<std::vector<uid_range>> parse_uid_set(std::string_view text);
+// Ascending UIDs as canonical ranges.
+std::vector<uid_range> to_ranges(const std::vector<std::uint32_t>& ascending);
 
 }  // namespace mailroom::store::maildir

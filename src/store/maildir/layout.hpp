@@ -8,7 +8,11 @@
 //                               empty (dovecot_uidlist.hpp): a Maildir Dovecot served keeps its
 //                               UIDVALIDITY and UIDs. Ours wins when both exist: once we have
 //                               written ours, Dovecot's is what it was when we took over.
-//   mailroom-index              cache: MODSEQ, internal date, sizes, info last seen
+//   mailroom-index              cache: MODSEQ, internal date, sizes, info last seen, expunge
+//                               MODSEQs for VANISHED (index_files.hpp)
+//   mailroom-blobs              cache: readers' opaque per-message data (blob_cache.hpp)
+//   subscriptions               (root only) Dovecot's format (subscriptions.hpp)
+//   ..deleted.<unique>/         (root only) a deleted folder being emptied; never listed
 //   .mailroom-index.lock        flock: held for one sync or one UID append, never longer
 //   .mailroom-pop3.lock         flock: held by a POP3 session for its life (RFC 1939 §8); IMAP
 //                               and delivery never take it

@@ -6,6 +6,7 @@
 
 #include "common/errors.hpp"
 #include "store/maildir/index_files.hpp"
+#include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/uid_file.hpp"
@@ -25,20 +26,12 @@ std::string info_letters(std::string_view file) {
     return colon == std::string_view::npos ? std::string() : std::string(file.substr(colon + 3));
 }
 
-result<std::vector<std::string>> load_keywords(durable::file_system& fs, const fs::path& dir) {
-    auto text = fs.read_file(dir / keywords_file);
-    if (!text) {
-        if (text.error() == errc::not_found) return std::vector<std::string>{};
-        return text.error();
-    }
-    // A damaged file: its letters stay in the names, unnamed until repaired.
-    return parse_keywords(*text).value_or(std::vector<std::string>{});
-}
-
 }  // namespace
 
-maildir_mailbox::maildir_mailbox(durable::file_system& fs, fs::path dir, change_bus* bus)
-    : fs_(fs), dir_(std::move(dir)), bus_(bus) {}
+maildir_mailbox::maildir_mailbox(durable::file_system& fs, fs::path dir, change_bus* bus, mailbox_watcher* watcher)
+    : fs_(fs), dir_(std::move(dir)), bus_(bus), blobs_(fs_, dir_) {
+    if (watcher) watch_ = watcher->watch_mailbox(dir_, event_key());
+}
 
 result<maildir_mailbox::stamps> maildir_mailbox::read_stamps() {
     stamps s;
@@ -117,6 +110,7 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
     index_cache cache;
     cache.uidvalidity = list.uidvalidity;
     cache.highest_modseq = old ? old->highest_modseq : 0;
+    if (old) cache.expunge_floor = old->expunge_floor, cache.expunged = std::move(old->expunged);
     bool cache_changed = !old;
     auto bump = [&] {
         cache.highest_modseq = std::max(cache.highest_modseq + 1, now_us());
@@ -164,12 +158,15 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         snap.messages.push_back(std::move(r));
         cache.messages.emplace(uid, std::move(m));
     }
-    if (old)
+    if (old) {
+        std::vector<std::uint32_t> gone;
         for (const auto& [uid, m] : old->messages)
-            if (!cache.messages.count(uid)) {
-                bump();  // an expunge is a change of the mailbox (RFC 7162 §3.2.10)
-                break;
-            }
+            if (!cache.messages.count(uid)) gone.push_back(uid);
+        // An expunge is a change of the mailbox (RFC 7162 §3.2.10), kept per UID for VANISHED.
+        if (!gone.empty()) cache.add_expunged(bump(), gone);
+    } else {
+        cache.expunge_floor = cache.highest_modseq;  // a new index knows of no expunge before now
+    }
 
     std::vector<std::pair<std::string, std::string>> writes;
     if (loaded->must_rewrite) writes.emplace_back(uidlist_file, list.serialize());
@@ -178,9 +175,34 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         if (auto ec = replace_durably(fs_, dir_, writes)) return ec;
     snap.next_uid = list.next_uid;
     snap.highest_modseq = cache.highest_modseq;
+    next_uid_ = list.next_uid;
+    cache_ = std::move(cache);
     files_ = std::move(by_uid);
     seen_ = *stamps_now;
     return snap;
+}
+
+std::vector<uid_range> maildir_mailbox::vanished_since(std::uint64_t modseq) const {
+    std::vector<uid_range> out;
+    if (modseq < cache_.expunge_floor) {  // forgotten: every UID not here
+        std::uint32_t next = 1;
+        for (const auto& [uid, m] : cache_.messages) {
+            if (uid > next) out.push_back({next, uid - 1});
+            next = uid + 1;
+        }
+        if (next < next_uid_) out.push_back({next, next_uid_ - 1});
+        return out;
+    }
+    for (const auto& x : cache_.expunged)
+        if (x.modseq > modseq) out.insert(out.end(), x.uids.begin(), x.uids.end());
+    std::sort(out.begin(), out.end(), [](const uid_range& a, const uid_range& b) { return a.first < b.first; });
+    std::vector<uid_range> merged;
+    for (const auto& r : out) {
+        if (!merged.empty() && r.first <= merged.back().last + 1)
+            merged.back().last = std::max(merged.back().last, r.last);
+        else merged.push_back(r);
+    }
+    return merged;
 }
 
 result<std::string> maildir_mailbox::current_file(std::uint32_t uid) {
@@ -207,40 +229,9 @@ result<std::string> maildir_mailbox::read(std::uint32_t uid, std::uint64_t offse
     return fs_.read_range(dir_ / *now, offset, length);
 }
 
-result<std::uint32_t> maildir_mailbox::keyword_bits(const std::vector<std::string>& names, bool allocate) {
-    if (names.empty()) return 0u;
-    for (const auto& n : names)
-        if (!valid_keyword(n)) return make_error_code(errc::invalid_argument);
-    auto lock = fs_.lock_wait(dir_ / index_lock_file);
-    if (!lock) return lock.error();
-    auto known = load_keywords(fs_, dir_);
-    if (!known) return known.error();
-    std::uint32_t bits = 0;
-    bool added = false;
-    for (const auto& n : names) {
-        auto it = std::find(known->begin(), known->end(), n);
-        if (it == known->end()) {
-            if (!allocate) continue;
-            it = std::find(known->begin(), known->end(), std::string());
-            if (it == known->end()) {
-                if (known->size() >= max_keywords) return make_error_code(errc::limit_exceeded);
-                known->emplace_back();
-                it = known->end() - 1;
-            }
-            *it = n;
-            added = true;
-        }
-        bits |= 1u << (it - known->begin());
-    }
-    // The name must be durable before any file name uses its letter.
-    if (added)
-        if (auto ec = replace_durably(fs_, dir_, {{keywords_file, serialize_keywords(*known)}})) return ec;
-    return bits;
-}
-
 std::error_code maildir_mailbox::store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,
                                              const std::vector<std::string>& keywords) {
-    auto bits = keyword_bits(keywords, how != flag_change::remove);
+    auto bits = keyword_bits(fs_, dir_, keywords, how != flag_change::remove);
     if (!bits) return bits.error();
     bool changed = false;
     std::set<std::string> dirs;
@@ -297,6 +288,16 @@ std::error_code maildir_mailbox::expunge(const std::vector<std::uint32_t>& uids)
         if (auto ec = fs_.sync_directory(dir_ / sub)) return ec;
     publish();
     return {};
+}
+
+result<std::optional<std::string>> maildir_mailbox::cached_blob(std::uint32_t uid, std::string_view key) {
+    if (!files_.count(uid)) return make_error_code(errc::not_found);
+    return blobs_.get(cache_.uidvalidity, uid, key);
+}
+
+std::error_code maildir_mailbox::cache_blob(std::uint32_t uid, std::string_view key, std::string_view blob) {
+    if (!files_.count(uid)) return make_error_code(errc::not_found);
+    return blobs_.put(cache_.uidvalidity, uid, key, blob);
 }
 
 void maildir_mailbox::publish() {

@@ -9,18 +9,24 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "durable/file_system.hpp"
 #include "store/change_bus.hpp"
 #include "store/mail_store.hpp"
+#include "store/mailbox_watcher.hpp"
+#include "store/maildir/blob_cache.hpp"
+#include "store/maildir/index_files.hpp"
 
 namespace mailroom::store::maildir {
 
 class maildir_mailbox final : public mailbox {
 public:
-    maildir_mailbox(durable::file_system& fs, std::filesystem::path dir, change_bus* bus);
+    // With a watcher, other programs' changes publish on the bus while it is open.
+    maildir_mailbox(durable::file_system& fs, std::filesystem::path dir, change_bus* bus,
+                    mailbox_watcher* watcher = nullptr);
 
     result<mailbox_snapshot> sync() override;
     result<bool> changed_since_sync() override;
@@ -29,6 +35,9 @@ public:
     std::error_code store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,
                                 const std::vector<std::string>& keywords) override;
     std::error_code expunge(const std::vector<std::uint32_t>& uids) override;
+    std::vector<uid_range> vanished_since(std::uint64_t modseq) const override;
+    result<std::optional<std::string>> cached_blob(std::uint32_t uid, std::string_view key) override;
+    std::error_code cache_blob(std::uint32_t uid, std::string_view key, std::string_view blob) override;
     std::string event_key() const override { return dir_.string(); }
 
 private:
@@ -43,14 +52,16 @@ private:
     result<std::vector<found>> list_files();
     result<stamps> read_stamps();
     result<std::string> current_file(std::uint32_t uid);  // follows a rename by another program
-    // Keyword numbers for names, allocating free ones (durably) if allocate.
-    result<std::uint32_t> keyword_bits(const std::vector<std::string>& names, bool allocate);
     void publish();
 
     durable::file_system& fs_;
     std::filesystem::path dir_;
     change_bus* bus_;
     std::map<std::uint32_t, found> files_;  // as of the last sync
+    index_cache cache_;                     // as of the last sync
+    std::uint32_t next_uid_ = 1;
+    blob_cache blobs_;
+    std::unique_ptr<mailbox_watcher::watch> watch_;
     stamps seen_;
 };
 

@@ -1,8 +1,10 @@
 #include "store/maildir/maildir_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/errors.hpp"
+#include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
 #include "store/maildir/maildir_mailbox.hpp"
 #include "store/maildir/message_writer.hpp"
@@ -55,6 +57,21 @@ std::error_code make_maildir(durable::file_system& fs, const fs::path& dir) {
     return {};
 }
 
+// A file in tmp/ untouched for 36 hours is a leftover of a crashed
+// delivery (the Maildir rule, as qmail and Dovecot apply it). Best effort:
+// a failure here never stops the open. An unknown mtime (0) is left alone.
+void remove_stale_tmp(durable::file_system& fs, const fs::path& dir) {
+    constexpr auto stale = std::chrono::hours(36);
+    auto names = fs.list_directory(dir / "tmp");
+    if (!names) return;
+    const auto cutoff = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            (std::chrono::system_clock::now() - stale).time_since_epoch())
+                            .count();
+    for (const auto& n : *names)
+        if (auto st = fs.stat(dir / "tmp" / n); st && !st->directory && st->mtime_ns != 0 && st->mtime_ns < cutoff)
+            fs.unlink(dir / "tmp" / n);
+}
+
 }  // namespace
 
 fs::path mailbox_path(const fs::path& mail_root, std::string_view address) {
@@ -74,8 +91,8 @@ std::error_code make_directories_durably(durable::file_system& fs, const fs::pat
     return {};
 }
 
-maildir_store::maildir_store(durable::file_system& fs, fs::path root, change_bus* bus)
-    : fs_(fs), root_(std::move(root)), bus_(bus) {}
+maildir_store::maildir_store(durable::file_system& fs, fs::path root, change_bus* bus, mailbox_watcher* watcher)
+    : fs_(fs), root_(std::move(root)), bus_(bus), watcher_(watcher) {}
 
 std::error_code maildir_store::create() { return make_maildir(fs_, root_); }
 
@@ -244,7 +261,8 @@ result<std::unique_ptr<mailbox>> maildir_store::open(std::string_view folder) {
         if (auto ec = create()) return ec;
     auto st = fs_.stat(*dir / "cur");
     if (!st) return st.error();
-    return std::unique_ptr<mailbox>(std::make_unique<maildir_mailbox>(fs_, *dir, bus_));
+    remove_stale_tmp(fs_, *dir);
+    return std::unique_ptr<mailbox>(std::make_unique<maildir_mailbox>(fs_, *dir, bus_, watcher_));
 }
 
 result<std::unique_ptr<message_writer>> maildir_store::begin_append(std::string_view folder) {
@@ -258,7 +276,7 @@ result<std::unique_ptr<message_writer>> maildir_store::begin_append(std::string_
         w = streaming_writer::start(fs_, *dir, dir->string());
     }
     if (!w) return w.error();
-    return std::unique_ptr<message_writer>(std::move(*w));
+    return std::unique_ptr<message_writer>(std::make_unique<keyword_writer>(fs_, *dir, std::move(*w)));
 }
 
 }  // namespace mailroom::store::maildir

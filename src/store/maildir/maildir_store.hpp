@@ -18,12 +18,15 @@
 #include "durable/file_system.hpp"
 #include "store/change_bus.hpp"
 #include "store/mail_store.hpp"
+#include "store/mailbox_watcher.hpp"
 
 namespace mailroom::store::maildir {
 
 class maildir_store final : public mail_store {
 public:
-    maildir_store(durable::file_system& fs, std::filesystem::path root, change_bus* bus = nullptr);
+    // watcher (if any): open mailboxes are watched for other programs' changes.
+    maildir_store(durable::file_system& fs, std::filesystem::path root, change_bus* bus = nullptr,
+                  mailbox_watcher* watcher = nullptr);
 
     // Makes INBOX (root, tmp/, new/, cur/) where missing, each new directory
     // fsync'd into its parent.
@@ -54,6 +57,7 @@ private:
     durable::file_system& fs_;
     std::filesystem::path root_;
     change_bus* bus_;
+    mailbox_watcher* watcher_;
 };
 
 // DATA/mail/<domain>/<local>: the Maildir of a canonical address.

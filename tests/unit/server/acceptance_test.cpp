@@ -159,7 +159,8 @@ TEST_F(server_accept, local_copy_starts_with_return_path_unless_asked_not_to) {
     plain.return_path = false;
     ASSERT_TRUE(accept_message(plain, message({rcpt("ann@here.test")}), "Subject: y\r\n\r\nbody\r\n", "t6"));
     std::vector<std::string> heads;
-    for (const auto& f : std::filesystem::directory_iterator(store::maildir::mailbox_path(root_, "ann@here.test") / "new")) {
+    for (const auto& f :
+         std::filesystem::directory_iterator(store::maildir::mailbox_path(root_, "ann@here.test") / "new")) {
         std::ifstream in(f.path());
         std::string line;
         std::getline(in, line);

@@ -118,6 +118,40 @@ TEST(store_failure, SyncFlagsAndExpungeFailingAtEveryOperation) {
     }
 }
 
+// A copy keeping keywords, failing at every operation: the copy is there
+// with its keywords or not at all; the source is untouched.
+TEST(store_failure, CopyWithKeywordsFailingAtEveryOperation) {
+    for (std::uint64_t n = 1; n < max_operations; ++n) {
+        mailroom::test::temp_dir tmp;
+        const auto root = tmp.path() / "box";
+        const auto before = prepare(root);
+        {
+            maildir_store st(durable::real_file_system(), root);
+            ASSERT_TRUE(!st.create_folder("Archive"));
+        }
+        failing_file_system ffs(durable::real_file_system(), n);
+        maildir_store st(ffs, root);
+        durable::group_commit gc(ffs);
+        std::error_code ec;
+        if (auto box = st.open("INBOX"); !box) ec = box.error();
+        else if (auto uids = copy_messages(**box, {2}, st, "Archive", gc, nullptr); !uids) ec = uids.error();
+        expect_same_messages(real_sync(root), before, n);
+        maildir_store after(durable::real_file_system(), root);
+        auto archive = after.open("Archive").value()->sync().value();
+        EXPECT_TRUE(store::test::names_in(root / ".Archive" / "tmp").empty()) << n;
+        if (!ec) {
+            ASSERT_EQ(archive.messages.size(), 1u) << n;
+        }
+        ASSERT_LE(archive.messages.size(), 1u) << n;
+        if (!archive.messages.empty()) {
+            EXPECT_EQ(archive.messages[0].flags, seen) << n;
+            EXPECT_EQ(archive.messages[0].keywords, std::vector<std::string>{"Work"}) << n;
+        }
+        if (!ffs.failed()) break;
+        ASSERT_LT(n + 1, max_operations);
+    }
+}
+
 // A power cut at every instant (memory_file_system keeps only what was
 // synced): an acknowledged append survives, and UIDs a sync returned are
 // the UIDs after the restart.

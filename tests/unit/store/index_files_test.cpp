@@ -23,16 +23,63 @@ TEST(store_index_files, CacheRoundTripsAndRejectsDamage) {
     c.highest_modseq = 90;
     c.messages[1] = {10, 1600000000, 5, 6, "S"};
     c.messages[3] = {90, 1600000001, 7, 9, ""};
+    c.expunge_floor = 20;
+    c.add_expunged(40, {2});
+    c.add_expunged(80, {4, 5, 6, 9});
     const auto text = c.serialize();
-    EXPECT_EQ(text, "mailroom-index 1 V7 M90\n1 10 1600000000 5 6 S\n3 90 1600000001 7 9 -\n");
+    EXPECT_EQ(text,
+              "mailroom-index 2 V7 M90 E20\n1 10 1600000000 5 6 S\n3 90 1600000001 7 9 -\n"
+              "x 40 2\nx 80 4:6,9\n");
     auto back = index_cache::parse(text);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->serialize(), text);
-    for (const char* bad : {"", "mailroom-index 1 V7 M90", "mailroom-index 2 V7 M90\n", "mailroom-index 1 V7\n",
-                            "mailroom-index 1 V7 M9\n1 10 0 0 0 -\n", "mailroom-index 1 V7 M90\n0 1 0 0 0 -\n",
+    // Version 1 (before expunges were kept): read, with nothing remembered.
+    auto v1 = index_cache::parse("mailroom-index 1 V7 M90\n1 10 1600000000 5 6 S\n");
+    ASSERT_TRUE(v1);
+    EXPECT_EQ(v1->expunge_floor, 90u);
+    EXPECT_TRUE(v1->expunged.empty());
+    for (const char* bad : {"",
+                            "mailroom-index 1 V7 M90",
+                            "mailroom-index 2 V7 M90\n",
+                            "mailroom-index 1 V7\n",
+                            "mailroom-index 3 V7 M90 E1\n",
+                            "mailroom-index 2 V7 M90 E91\n",
+                            "mailroom-index 2 V7 M90 E20\nx 20 1\n",
+                            "mailroom-index 2 V7 M90 E20\nx 91 1\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 1\nx 40 2\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 1\n1 10 0 0 0 -\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 2:1\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 1,2\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 0\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 1,\n",
+                            "mailroom-index 2 V7 M90 E20\nx 40 3:3\n",
+                            "mailroom-index 1 V7 M90\nx 40 1\n",
+                            "mailroom-index 1 V7 M9\n1 10 0 0 0 -\n",
+                            "mailroom-index 1 V7 M90\n0 1 0 0 0 -\n",
                             "mailroom-index 1 V7 M90\n1 1 0 0 0 S\n1 1 0 0 0 S\n",
-                            "mailroom-index 1 V7 M90\n1 1 0 0 0 S:\n", "mailroom-index 1 V7 M90\n1 1 0 0 0\n"})
+                            "mailroom-index 1 V7 M90\n1 1 0 0 0 S:\n",
+                            "mailroom-index 1 V7 M90\n1 1 0 0 0\n"})
         EXPECT_FALSE(index_cache::parse(bad)) << bad;
+}
+
+TEST(store_index_files, ExpungeHistoryIsBoundedByRaisingTheFloor) {
+    index_cache c;
+    c.highest_modseq = 1 << 20;
+    for (std::uint64_t m = 1; m <= max_expunge_records + 5; ++m) c.add_expunged(m, {static_cast<std::uint32_t>(m)});
+    EXPECT_EQ(c.expunged.size(), max_expunge_records);
+    EXPECT_EQ(c.expunge_floor, 5u);
+    EXPECT_EQ(c.expunged.front().modseq, 6u);
+    auto back = index_cache::parse(c.serialize());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->expunged.size(), max_expunge_records);
+}
+
+TEST(store_index_files, UidSets) {
+    EXPECT_EQ(serialize_uid_set(to_ranges({1, 2, 3, 7, 9, 10})), "1:3,7,9:10");
+    EXPECT_EQ(parse_uid_set("1:3,7,9:10"), to_ranges({1, 2, 3, 7, 9, 10}));
+    EXPECT_EQ(parse_uid_set("4294967294:4294967295"), (std::vector<uid_range>{{4294967294u, 4294967295u}}));
+    for (const char* bad : {"", ",", "1,", "a", "1:", ":1", "3:1", "1:1", "1,2", "1:3,2", "0", "1::2", "4294967296"})
+        EXPECT_FALSE(parse_uid_set(bad)) << bad;
 }
 
 TEST(store_index_files, InfoLettersMapToFlagsAndKeywords) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <fstream>
 
 #include "common/errors.hpp"
 #include "store/change_bus.hpp"
@@ -187,10 +188,12 @@ TEST_F(store_maildir, ExpungedUidsAreNeverGivenAgain) {
     EXPECT_GT(s1.highest_modseq, s0.highest_modseq);
     // Removed by another program: noticed at the next sync.
     fs::remove(st.root() / "new" / names_in(st.root() / "new").back());
-    EXPECT_EQ(sync(*box).messages.size(), 1u);
+    auto left = sync(*box);
+    ASSERT_EQ(left.messages.size(), 1u);
     EXPECT_EQ(append(st, commits, "new\n", "INBOX", 0, 1 << 20, &bus).value(), 4u);
     EXPECT_EQ(events, 2);
-    ASSERT_TRUE(!box->store_flags({1}, flag_change::add, deleted, {}));
+    // (Which one is left depends on how the names sort: "M<usecs>" is not zero-padded.)
+    ASSERT_TRUE(!box->store_flags({left.messages[0].uid}, flag_change::add, deleted, {}));
     EXPECT_EQ(events, 3);
 }
 
@@ -237,6 +240,78 @@ TEST_F(store_maildir, CopyKeepsFlagsAndGivesNewUids) {
     EXPECT_EQ(s.messages[0].size, 200001u);
     EXPECT_EQ(archive->read(1, 0, 300000).value(), std::string(200000, 'x') + "\n");
     EXPECT_EQ(archive->read(2, 0, 100).value(), "first\n");
+}
+
+TEST_F(store_maildir, CopyKeepsKeywordsAndAppendTakesThem) {
+    append(st, commits, "tagged\n").value();
+    ASSERT_TRUE(!st.create_folder("Archive"));
+    // The destination knows other keywords already: letters are its own.
+    std::ofstream(st.root() / ".Archive" / "dovecot-keywords") << "0 Other\n";
+    auto box = inbox();
+    sync(*box);
+    ASSERT_TRUE(!box->store_flags({1}, flag_change::add, flagged, {"Work", "$Forwarded"}));
+    ASSERT_TRUE(copy_messages(*box, {1}, st, "Archive", commits, &bus));
+    auto s = st.open("Archive").value()->sync().value();
+    ASSERT_EQ(s.messages.size(), 1u);
+    EXPECT_EQ(s.messages[0].flags, flagged);
+    EXPECT_EQ(s.messages[0].keywords, (std::vector<std::string>{"$Forwarded", "Work"}));
+    EXPECT_EQ(slurp(st.root() / ".Archive" / "dovecot-keywords"), "0 Other\n1 $Forwarded\n2 Work\n");
+    ASSERT_EQ(names_in(st.root() / ".Archive" / "cur").size(), 1u);
+    EXPECT_TRUE(names_in(st.root() / ".Archive" / "cur")[0].ends_with(":2,Fbc"));
+    // An APPEND with keywords only: in cur/, no system flag.
+    auto w = st.begin_append("INBOX").value();
+    ASSERT_TRUE(!w->write("appended\n"));
+    auto p = w->finish_with_keywords(0, {"Later"});
+    ASSERT_TRUE(p);
+    std::vector<pending_append> one;
+    one.push_back(std::move(*p));
+    ASSERT_TRUE(commit_appends(commits, std::move(one), nullptr));
+    auto in = sync(*box);
+    ASSERT_EQ(in.messages.size(), 2u);
+    EXPECT_EQ(in.messages[1].keywords, std::vector<std::string>{"Later"});
+    auto bad = st.begin_append("INBOX").value();
+    EXPECT_EQ(bad->finish_with_keywords(0, {"\\Seen"}).error(), errc::invalid_argument);
+}
+
+TEST_F(store_maildir, VanishedSinceGivesTheUidsExpungedAfterAModseq) {
+    for (int i = 0; i < 6; ++i) append(st, commits, "m\n").value();
+    auto box = inbox();
+    const auto m0 = sync(*box).highest_modseq;
+    EXPECT_TRUE(box->vanished_since(m0).empty());
+    ASSERT_TRUE(!box->expunge({2, 3}));
+    const auto m1 = sync(*box).highest_modseq;
+    EXPECT_GT(m1, m0);
+    ASSERT_TRUE(!box->expunge({5}));
+    fs::remove(st.root() / "cur" / "x");  // nothing
+    const auto m2 = sync(*box).highest_modseq;
+    EXPECT_EQ(box->vanished_since(m0), (std::vector<uid_range>{{2, 3}, {5, 5}}));
+    EXPECT_EQ(box->vanished_since(m1), (std::vector<uid_range>{{5, 5}}));
+    EXPECT_TRUE(box->vanished_since(m2).empty());
+    // Kept in the index: another process (a new mailbox object) knows it too.
+    auto other = st.open("INBOX").value();
+    other->sync().value();
+    EXPECT_EQ(other->vanished_since(m0), (std::vector<uid_range>{{2, 3}, {5, 5}}));
+    // A lost index forgets: every UID not present is reported, never fewer.
+    fs::remove(st.root() / "mailroom-index");
+    auto rebuilt = st.open("INBOX").value();
+    const auto m3 = rebuilt->sync().value().highest_modseq;
+    EXPECT_GT(m3, m2);
+    EXPECT_EQ(rebuilt->vanished_since(m0), (std::vector<uid_range>{{2, 3}, {5, 5}}));
+    EXPECT_EQ(rebuilt->vanished_since(m2), (std::vector<uid_range>{{2, 3}, {5, 5}}));
+    EXPECT_TRUE(rebuilt->vanished_since(m3).empty());
+}
+
+TEST_F(store_maildir, OpenRemovesTmpFilesOlderThan36Hours) {
+    ASSERT_TRUE(!st.create());
+    const auto old = st.root() / "tmp" / "1.M1P1.crashed";
+    const auto young = st.root() / "tmp" / "2.M1P1.writing";
+    std::ofstream(old) << "half";
+    std::ofstream(young) << "in progress";
+    fs::last_write_time(old, fs::file_time_type::clock::now() - std::chrono::hours(37));
+    fs::last_write_time(young, fs::file_time_type::clock::now() - std::chrono::hours(35));
+    inbox();
+    EXPECT_FALSE(fs::exists(old));
+    EXPECT_TRUE(fs::exists(young));
 }
 
 TEST(store_mailbox_path, DomainThenLocalPart) {

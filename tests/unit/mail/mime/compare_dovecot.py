@@ -5,7 +5,7 @@ PREAUTH mode on a throw-away Maildir holding the same files, and both answers
 are parsed into values (so quoted vs literal strings do not matter) and
 compared. Skipped (exit 77) when Dovecot is not installed.
 usage: compare_dovecot.py RENDER_SAMPLE_BINARY"""
-import glob, os, pwd, shutil, subprocess, sys, tempfile
+import glob, os, pwd, shutil, subprocess, sys, tempfile, threading
 
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,12 +104,27 @@ def main():
         script = b"a SELECT INBOX\r\nb FETCH 1:* (RFC822.SIZE BODYSTRUCTURE BODY ENVELOPE %s)\r\nc LOGOUT\r\n" % (
             b" ".join(sections))
         env = {"USER": user, "HOME": tmp, "PATH": "/usr/bin:/bin"}
-        dv = subprocess.run([DOVECOT_IMAP, "-c", conf], input=script, capture_output=True, env=env,
-                            preexec_fn=preexec, timeout=60)
-        theirs = fetch_responses(dv.stdout)
+        # stdin stays open until LOGOUT is answered: Dovecot drops pending
+        # output when it sees the client's end of input.
+        dv = subprocess.Popen([DOVECOT_IMAP, "-c", conf], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env, preexec_fn=preexec)
+        watchdog = threading.Timer(60, dv.kill)
+        watchdog.start()
+        dv.stdin.write(script)
+        dv.stdin.flush()
+        answer = b""
+        while b"\r\nc OK" not in answer:
+            chunk = dv.stdout.read1(65536)
+            if not chunk:
+                break
+            answer += chunk
+        dv.stdin.close()
+        dv.wait()
+        watchdog.cancel()
+        theirs = fetch_responses(answer)
         if len(theirs) != len(files):
-            print("dovecot answered %d of %d messages:\n%s\n%s" % (len(theirs), len(files), dv.stdout[-2000:],
-                                                                    dv.stderr[-2000:]))
+            print("dovecot answered %d of %d messages:\n%s\n%s" % (len(theirs), len(files), answer[-2000:],
+                                                                    dv.stderr.read()[-2000:]))
             return 1
         ours = fetch_responses(subprocess.run([ours_bin] + files, capture_output=True, check=True).stdout)
         failures = 0

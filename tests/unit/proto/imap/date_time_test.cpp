@@ -15,7 +15,8 @@ TEST(ImapDate, SearchDates) {
     EXPECT_EQ(parse_date("31-Dec-1999"), (date{1999, 12, 31}));
     for (const std::string bad :
          {"29-Feb-2023", "29-Feb-1900", "31-Apr-2024", "0-Jan-2024", "32-Jan-2024", "001-Jan-2024", "1-Jan-24",
-          "1-Jan-20245", "1-Foo-2024", "1 Jan 2024", "1-Jan-", "-Jan-2024", "", "1-January-2024", "a-Jan-2024"})
+          "1-Jan-20245", "1-Foo-2024", "1 Jan 2024", "1-Jan-", "-Jan-2024", "", "1-January-2024", "a-Jan-2024",
+          "1-Jan-99999999999999999999", "99999999999999999999-Jan-2024"})
         EXPECT_FALSE(parse_date(bad)) << bad;
 }
 

@@ -28,6 +28,10 @@ TEST(ImapTrace, LiteralsBySizeAndControlsEscaped) {
               "a5 SEARCH TEXT \"" + std::string(64, 'x') + "...\"");
     const auto cut = traced("a6 FETCH 1 (FLAGS UID ENVELOPE BODYSTRUCTURE)\r\n", 20);
     EXPECT_EQ(cut, "a6 FETCH 1 (FLAGS UI...");
+    std::string escaped = "a7 ";
+    for (int i = 0; i < 30; ++i) escaped += "\\x5c";
+    EXPECT_EQ(traced("a7 " + std::string(30, '\\') + "\r\n", 20), escaped.substr(0, 20) + "...")
+        << "the command name is bounded too";
 }
 
 }  // namespace
