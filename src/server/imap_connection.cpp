@@ -15,6 +15,7 @@
 #include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
 #include "server/imap_mailboxes.hpp"
+#include "server/imap_search/run.hpp"
 #include "server/login_check.hpp"
 #include "server/sasl_runner.hpp"
 
@@ -119,6 +120,19 @@ public:
     asio::awaitable<bool> on(imap::sync_mailbox&) {
         auto info = co_await storage([&] { return boxes_.sync(); });
         engine_.mailbox_synced(std::move(info));
+        co_return true;
+    }
+
+    // SEARCH, SORT, THREAD (H2): evaluated over the request's view on the storage pool.
+    asio::awaitable<bool> on(imap::search_messages& a) {
+        auto found = co_await storage([&]() -> result<imap::search_outcome> {
+            auto* box = boxes_.selected_box();
+            if (!box) return make_error_code(errc::not_found);
+            imap_search::store_source source(*box);
+            return imap_search::run_search(a, source);
+        });
+        if (!found) spdlog::error("{} search failed error=\"{}\"", id_, found.error().message());
+        engine_.messages_searched(std::move(found));
         co_return true;
     }
 

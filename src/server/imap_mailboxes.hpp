@@ -41,6 +41,9 @@ public:
     // program, which the change bus does not see) since the last sync?
     bool changed_since_sync();
 
+    // The selected mailbox (nullptr: none), for SEARCH/SORT/THREAD (H2).
+    store::mailbox* selected_box() noexcept { return box_.get(); }
+
     // The selected state (H1): FETCH values and their literals' chunks,
     // STORE (UNCHANGEDSINCE checked against the store's MODSEQ), EXPUNGE of
     // those of `uids` that have \Deleted now; each returns the fresh view.

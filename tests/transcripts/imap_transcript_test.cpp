@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <sstream>
 
 #include "common/errors.hpp"
@@ -101,6 +102,11 @@ std::string render(const action& a) {
             return s;
         }
         std::string operator()(const expunge_messages& e) const { return "expunge_messages " + join(e.uids); }
+        std::string operator()(const search_messages& q) const {  // H2
+            const char* kind = q.kind == search_kind::search ? "search" : q.kind == search_kind::sort ? "sort" : "thread";
+            return std::string("search_messages ") + kind + " view=" + std::to_string(q.view.size()) +
+                   " saved=" + join(q.saved);
+        }
         std::string operator()(const close_connection& c) const {
             return std::string("close ") + proto::reason_name(c.why);
         }
@@ -320,7 +326,43 @@ private:
             for (const auto& [key, v] : test::key_values(l.text))
                 if (key == "msgs") view = messages_from(v);
             session_->messages_expunged(std::move(view));
+        } else if (what == "searched") {  // H2: "searched 2,4" (sequence numbers) / "searched -" / "searched fail"
+            if (arg1 == "fail") return session_->messages_searched(make_error_code(errc::storage_failure));
+            search_outcome o;
+            if (arg1 != "-") o.seqs = uids_from(arg1);
+            session_->messages_searched(std::move(o));
+        } else if (what == "threads") {  // H2: "threads (1 2 (3)(4))(5)", sequence numbers
+            search_outcome o;
+            const std::string t = l.text.substr(l.text.find(' ') + 1);
+            std::size_t at = 0;
+            while (at < t.size() && t[at] == '(') o.threads.push_back(thread_of(t, at));
+            session_->messages_searched(std::move(o));
         } else ADD_FAILURE() << "line " << l.number << ": unknown answer " << l.text;
+    }
+
+    // One RFC 5256 thread-list at t[at] == '(' (H2's answers).
+    static thread_node thread_of(const std::string& t, std::size_t& at) {
+        ++at;  // '('
+        thread_node root;
+        thread_node* tail = &root;
+        bool first = true;
+        while (at < t.size() && t[at] != ')') {
+            if (t[at] == ' ') {
+                ++at;
+            } else if (t[at] == '(') {
+                tail->children.push_back(thread_of(t, at));
+            } else {
+                std::size_t end = at;
+                while (end < t.size() && std::isdigit(static_cast<unsigned char>(t[end]))) ++end;
+                const auto n = static_cast<std::uint32_t>(std::stoul(t.substr(at, end - at)));
+                at = end;
+                if (first) root.seq = n;
+                else tail = &tail->children.emplace_back(thread_node{n, {}});
+                first = false;
+            }
+        }
+        ++at;  // ')'
+        return root;
     }
 
     static std::vector<std::uint32_t> uids_from(const std::string& v) {

@@ -10,6 +10,7 @@ namespace mailroom::imap {
 std::string session::capabilities() const {
     // Only what this engine implements; the list grows with the commands.
     std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ ENABLE IDLE NAMESPACE ID UNSELECT CHILDREN";
+    caps += " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // H2
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);

@@ -23,7 +23,10 @@ std::string flag_list(const message_state& m) {
     return s;
 }
 
-void selected_view::reset(std::vector<message_state> messages) { messages_ = std::move(messages); }
+void selected_view::reset(std::vector<message_state> messages) {
+    messages_ = std::move(messages);
+    saved_.clear();
+}
 
 std::uint32_t selected_view::seq_of_uid(std::uint32_t uid) const noexcept {
     auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
@@ -33,6 +36,12 @@ std::uint32_t selected_view::seq_of_uid(std::uint32_t uid) const noexcept {
 }
 
 std::optional<std::vector<std::uint32_t>> selected_view::resolve(const sequence_set& set, bool uid) const {
+    if (set.saved) {  // RFC 5182 §2.1: "$", less the messages expunged since
+        std::vector<std::uint32_t> seqs;
+        for (const auto u : saved_)
+            if (const auto seq = seq_of_uid(u)) seqs.push_back(seq);
+        return seqs;
+    }
     std::vector<bool> in(messages_.size(), false);
     for (const auto& r : set.ranges) {
         if (uid) {

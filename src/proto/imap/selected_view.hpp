@@ -48,7 +48,7 @@ struct view_update {
 class selected_view {
 public:
     void reset(std::vector<message_state> messages);
-    void clear() { messages_.clear(); }
+    void clear() { messages_.clear(), saved_.clear(); }
 
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(messages_.size()); }
     const message_state& at(std::uint32_t seq) const { return messages_.at(seq - 1); }
@@ -66,8 +66,14 @@ public:
     // allow_expunge false, messages gone from the store stay as `gone`.
     view_update sync(const std::vector<message_state>& fresh, bool allow_expunge);
 
+    // RFC 5182 (H2): the UIDs SEARCH ... RETURN (SAVE) kept as "$", ascending;
+    // empty after reset() and clear() (a new SELECT). resolve() reads it for "$".
+    void save(std::vector<std::uint32_t> uids) { saved_ = std::move(uids); }
+    const std::vector<std::uint32_t>& saved() const noexcept { return saved_; }
+
 private:
     std::vector<message_state> messages_;
+    std::vector<std::uint32_t> saved_;
 };
 
 }  // namespace mailroom::imap

@@ -58,6 +58,10 @@ std::span<const session::command_row> session::commands() {
         {"FETCH", &session::cmd_fetch, sel, 0},
         {"STORE", &session::cmd_store, sel, 0},
         {"EXPUNGE", &session::cmd_expunge, sel, 0},
+        // SEARCH, SORT, THREAD (H2)
+        {"SEARCH", &session::cmd_search, sel, 0},
+        {"SORT", &session::cmd_sort, sel, 0},
+        {"THREAD", &session::cmd_thread, sel, 0},
     };
     return table;
 }

@@ -32,6 +32,7 @@
 #include "proto/imap/command.hpp"
 #include "proto/imap/command_reader.hpp"
 #include "proto/imap/limits.hpp"
+#include "proto/imap/search_result.hpp"
 #include "proto/imap/selected_view.hpp"
 #include "proto/imap/session_limits.hpp"
 
@@ -119,10 +120,15 @@ struct expunge_messages {
     std::vector<std::uint32_t> uids;
 };
 // ---- end of the selected state's actions (H1) ----
+// ---- SEARCH, SORT, THREAD (engineer H2) ----
+// search_messages (search_result.hpp): the driver evaluates the program
+// over the copy of the view it carries; answer: messages_searched().
+// ---- end of H2's actions ----
 
 using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
                             list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
-                            close_connection, fetch_message, stream_body, store_flags, expunge_messages>;
+                            close_connection, fetch_message, stream_body, store_flags, expunge_messages,
+                            search_messages>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -203,6 +209,8 @@ public:
     void flags_stored(result<store_outcome> r);
     void messages_expunged(result<std::vector<message_state>> view);
     const selected_view& view() const noexcept { return selected_; }
+    // SEARCH, SORT, THREAD (H2): the matches of the last search_messages.
+    void messages_searched(result<search_outcome> r);
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -245,7 +253,8 @@ private:
         fetch_seen,
         fetch,
         store,
-        expunge  // the selected state (H1)
+        expunge,  // the selected state (H1)
+        search    // SEARCH, SORT, THREAD (H2)
     };
 
     void process();
@@ -304,6 +313,19 @@ private:
     void tell_update(const view_update& u, const std::vector<std::uint32_t>& quiet);
     bool expunge_allowed() const;
     std::optional<fetch_run> fetch_;
+    // SEARCH, SORT, THREAD (H2: cmd_search.cpp)
+    void cmd_search(const command& c);
+    void cmd_sort(const command& c);
+    void cmd_thread(const command& c);
+    struct search_run {
+        search_kind kind = search_kind::search;
+        bool uid = false;
+        search_return ret;
+        bool modseq = false;  // the program has a MODSEQ key (RFC 7162 §3.1.5)
+    };
+    void start_search(search_messages req, search_run run);
+    void write_search(const search_run& run, const std::vector<std::uint32_t>& seqs);
+    std::optional<search_run> search_;
     std::optional<store_run> store_;
     selected_view selected_;
 
