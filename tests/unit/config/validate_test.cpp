@@ -104,7 +104,8 @@ TEST(config_validate, enumerations) {
     EXPECT_FALSE(tls_mode_from("STARTTLS"));
     EXPECT_FALSE(tls_mode_from("tls"));
     EXPECT_EQ(service_from("pop3"), service_kind::pop3);
-    EXPECT_FALSE(service_from("imap"));
+    EXPECT_EQ(service_from("imap"), service_kind::imap);
+    EXPECT_FALSE(service_from("IMAP"));
     for (auto level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) EXPECT_TRUE(is_log_level(level));
     EXPECT_FALSE(is_log_level("warning"));
     EXPECT_FALSE(is_log_level(""));
