@@ -5,7 +5,8 @@
 // input's chunk size); a literal is only read when accepted and within its
 // limit; a parse gives a command or a failure, never both; every string the
 // reader returned survives response_writer -> command_reader unchanged;
-// a trace line is printable and bounded.
+// a trace line is printable and bounded; a streamed literal's octets all
+// reach the engine and none stay in the command.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -47,6 +48,18 @@ void collect_strings(const std::vector<argument>& args, std::vector<std::string>
     }
 }
 
+std::uint64_t streamed_size(const std::vector<argument>& args) {
+    std::uint64_t n = 0;
+    for (const auto& a : args) {
+        if (a.kind == argument_kind::list) n += streamed_size(a.children);
+        if (a.streamed) {
+            if (!a.text.empty()) std::abort();
+            n += a.streamed_size;
+        }
+    }
+    return n;
+}
+
 // Writes s as a string, reads it back as the argument of a command.
 void check_round_trip(const std::string& s, const limits& lim) {
     std::string line = "r X ";
@@ -80,30 +93,49 @@ std::string run(std::string_view input, std::size_t chunk, std::uint8_t policy, 
     std::string log;
     std::size_t pos = 0;
     unsigned literal_no = 0;
+    std::uint64_t streamed = 0;  // octets taken from streamed literals since the last command
     while (pos < input.size()) {
         const std::size_t n = chunk == 0 ? input.size() : std::min(chunk, input.size() - pos);
         in.append(input.substr(pos, n));
         pos += n;
         for (bool more = true; more;) {
+            while (r.literal_streaming()) {
+                const auto octets = r.take_literal_octets();
+                if (octets.empty()) break;
+                streamed += octets.size();
+            }
             switch (r.next()) {
                 case command_reader::status::need_more: more = false; break;
                 case command_reader::status::literal_wanted: {
                     const auto& l = r.literal();
                     log += "L" + std::to_string(l.size) + (l.message ? "m" : "") + ";";
                     // The policy bits decide, literal by literal, whether the
-                    // engine refuses even a literal within the limit.
-                    const bool refuse = (policy >> (literal_no++ % 8)) & 1;
-                    if (l.size <= l.limit && !refuse) r.accept_literal();
-                    else r.refuse_literal();
+                    // engine refuses even a literal within the limit, and
+                    // whether it takes a message literal as a stream.
+                    const unsigned bit = literal_no++ % 4;
+                    const bool refuse = (policy >> bit) & 1;
+                    const bool stream = (policy >> (bit + 4)) & 1;
+                    if (l.size > l.limit || refuse) {
+                        r.refuse_literal();
+                        streamed = 0;  // the engine drops the refused command, streamed parts too
+                    } else if (stream) {
+                        r.accept_literal_streamed();
+                    } else {
+                        r.accept_literal();
+                    }
                     break;
                 }
                 case command_reader::status::error:
+                    streamed = 0;  // a failed command's streamed octets are dropped
                     log += "E" + std::to_string(static_cast<int>(r.failure().what)) + ";";
                     if (r.failure().fatal) return log;
                     break;
                 case command_reader::status::command: {
                     raw_command raw = r.take_command();
                     if (raw.tag.empty() || raw.name.empty()) std::abort();
+                    // Every streamed octet belongs to a streamed literal of this command.
+                    if (streamed_size(raw.args) != streamed) std::abort();
+                    streamed = 0;
                     std::vector<std::string> strings;
                     if (deep_checks) {
                         collect_strings(raw.args, strings);

@@ -5,13 +5,15 @@
 #include "common/errors.hpp"
 #include "mail/mime/binary.hpp"
 #include "mail/mime/parser.hpp"
+#include "mail/mime/serialize.hpp"
 #include "proto/imap/structure_render.hpp"
 
 namespace mailroom::server {
 namespace {
 
-constexpr std::size_t cached_structures = 64;   // per session
-constexpr std::size_t read_piece = 256 * 1024;  // one read of the stored file
+constexpr std::size_t cached_structures = 64;                   // per session
+constexpr std::string_view structure_key = "mime.structure.1";  // serialize()'s format version
+constexpr std::size_t read_piece = 256 * 1024;                  // one read of the stored file
 
 mime::section_spec to_mime(const imap::fetch_item& i) {
     mime::section_spec s;
@@ -64,6 +66,13 @@ const mime::message_structure* message_fetcher::structure(store::mailbox& box, s
                                                           std::error_code& ec) {
     for (const auto& [u, s] : cache_)
         if (u == uid) return &s;
+    if (cache_.size() >= cached_structures) cache_.pop_front();
+    // The store's per-UID cache: parsed once per message, not once per session.
+    if (auto blob = box.cached_blob(uid, structure_key); blob && *blob)
+        if (auto m = mime::deserialize(**blob)) {
+            cache_.emplace_back(uid, std::move(*m));
+            return &cache_.back().second;
+        }
     if (stored.size() < stored_size) {  // nothing, or only a header, read so far
         auto bytes = box.read(uid, 0, stored_size);
         if (!bytes) {
@@ -72,8 +81,10 @@ const mime::message_structure* message_fetcher::structure(store::mailbox& box, s
         }
         stored = std::move(*bytes);
     }
-    if (cache_.size() >= cached_structures) cache_.pop_front();
     cache_.emplace_back(uid, mime::parse_message(stored));
+    const auto blob = mime::serialize(cache_.back().second);
+    // A cache: a structure too large for it, or a failed write, is parsed again next time.
+    if (blob.size() <= store::mailbox::max_cached_blob_bytes) (void)box.cache_blob(uid, structure_key, blob);
     return &cache_.back().second;
 }
 

@@ -1,9 +1,10 @@
 // server::message_fetcher: the driver side of IMAP FETCH - one message's
 // ENVELOPE, BODY/BODYSTRUCTURE, BODY[section]<partial>, BINARY[...] and
-// BINARY.SIZE from the store and the mime library, the structure parsed
-// once per message and kept for the session, and the literals handed out
-// in bounded chunks read by ranges of the file (a 30 MiB BODY[] is never
-// held whole). Blocking: runs on the storage pool. Owned by imap_mailboxes.
+// BINARY.SIZE from the store and the mime library; the structure parsed once
+// per message, kept in the store's blob cache (and for the session); the
+// literals handed out in bounded chunks read by ranges of the file (a 30 MiB
+// BODY[] is never held whole). Blocking: runs on the storage pool. Owned by
+// imap_mailboxes.
 #pragma once
 
 #include <cstdint>

@@ -30,7 +30,7 @@ struct message_record {
     flag_set flags = 0;
     std::vector<std::string> keywords;  // sorted
     std::uint64_t modseq = 0;           // RFC 7162: raised by every change of this message
-    std::int64_t internal_date = 0;     // seconds since the epoch (delivery time)
+    std::int64_t internal_date = 0;     // seconds since the epoch: delivery, or APPEND's date (Maildir: the mtime)
     std::uint64_t size = 0;             // octets as stored
     std::uint64_t crlf_size = 0;        // octets with every line end CRLF (RFC822.SIZE, POP3 LIST)
 };

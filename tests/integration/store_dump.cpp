@@ -1,7 +1,7 @@
 // store_dump: prints what mailroom's store sees in a Maildir, for the
 // integration tests that compare it with what another server (Dovecot)
 // reported. Usage: store_dump <maildir root> <folder>
-// Output: "uidvalidity <n>", "next_uid <n>", then "<uid> <flags> <keywords>"
+// Output: "uidvalidity <n>", "next_uid <n>", then "<uid> <flags> <keywords> <internal date>"
 // per message (flags as \Seen..., keywords comma-separated, "-" for none).
 #include <iostream>
 
@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
         for (auto [bit, name] : names)
             if (m.flags & bit) flags += (flags.empty() ? "" : ",") + std::string(name);
         for (const auto& k : m.keywords) keywords += (keywords.empty() ? "" : ",") + k;
-        std::cout << m.uid << " " << (flags.empty() ? "-" : flags) << " " << (keywords.empty() ? "-" : keywords)
-                  << "\n";
+        std::cout << m.uid << " " << (flags.empty() ? "-" : flags) << " " << (keywords.empty() ? "-" : keywords) << " "
+                  << m.internal_date << "\n";
     }
     return 0;
 }

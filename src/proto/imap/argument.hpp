@@ -6,6 +6,7 @@
 // search_program); knows no command.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ struct argument {
     // No SP before this token: it follows a ")" directly, as in
     // BODY[HEADER.FIELDS (From)]<0.10> where "]<0.10>" is glued to the list.
     bool glued = false;
+    // A literal the engine took as a stream (command_reader::
+    // accept_literal_streamed): text is empty, streamed_size is n.
+    bool streamed = false;
+    std::uint64_t streamed_size = 0;
 
     bool is_string() const noexcept { return kind == argument_kind::quoted || kind == argument_kind::literal; }
     // astring (RFC 9051 §9): atom, quoted or literal.

@@ -113,7 +113,9 @@ struct status_command {
 
 struct catenate_part {  // RFC 4469 §5: URL "imap-url" / TEXT literal
     bool is_url = false;
-    std::string data;  // the URL, or the text (bytes)
+    std::string data;       // the URL, or the text (bytes)
+    bool streamed = false;  // the text went to the engine as a stream (empty data)
+    std::uint64_t streamed_size = 0;
 };
 struct append_message {
     std::vector<std::string> flags;  // as sent ("\Seen", "$Label")
@@ -121,6 +123,10 @@ struct append_message {
     std::string data;     // the message (a literal), empty when catenated
     bool binary = false;  // literal8 (RFC 3516 §4.4): may hold NUL
     std::optional<std::vector<catenate_part>> catenate;
+    // The message went to the engine as a stream (accept_literal_streamed):
+    // data is empty, streamed_size is its length.
+    bool streamed = false;
+    std::uint64_t streamed_size = 0;
 };
 struct append_command {
     std::string mailbox;

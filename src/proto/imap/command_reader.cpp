@@ -139,6 +139,10 @@ status command_reader::next() {
                 if (auto s = finish_literal(); s != status::need_more) return s;
                 continue;
             }
+            case phase::literal_stream:
+                if (literal_left_ > 0) return status::need_more;  // the engine takes them
+                if (auto s = finish_literal(); s != status::need_more) return s;
+                continue;
             case phase::discard_literal: {
                 const auto got = in_.take(literal_left_);
                 if (got.empty()) return status::need_more;
@@ -355,8 +359,45 @@ void command_reader::refuse_literal() {
     phase_ = literal_left_ > 0 ? phase::discard_literal : phase::skip_line;
 }
 
+void command_reader::accept_literal_streamed() {
+    if (phase_ != phase::literal_wait) return;
+    if (!lit_.message) {
+        accept_literal();
+        return;
+    }
+    ++messages_;
+    message_bytes_ += lit_.size;
+    literal_data_.clear();
+    literal_left_ = lit_.size;
+    streamed_nul_ = false;
+    phase_ = phase::literal_stream;
+}
+
+std::string_view command_reader::take_literal_octets() {
+    if (phase_ != phase::literal_stream || literal_left_ == 0) return {};
+    const auto got = in_.take(literal_left_);
+    literal_left_ -= got.size();
+    if (!lit_.binary && got.find('\0') != std::string_view::npos) streamed_nul_ = true;
+    return got;
+}
+
 status command_reader::finish_literal() {
     const bool binary = lit_.binary;
+    if (phase_ == phase::literal_stream) {
+        if (!binary && streamed_nul_) {
+            const status s = fail(reader_error::bad_literal, "NUL in literal (use literal8)", false);
+            phase_ = phase::skip_line;
+            return s;
+        }
+        auto& a = current().emplace_back();
+        a.kind = argument_kind::literal;
+        a.binary = binary;
+        a.streamed = true;
+        a.streamed_size = lit_.size;
+        last_ = after::token;
+        phase_ = phase::in_line;
+        return status::need_more;
+    }
     // RFC 9051 §4.3: a literal carries CHAR8 (no NUL); literal8 may (RFC 3516).
     if (!binary && literal_data_.find('\0') != std::string::npos) {
         const status s = fail(reader_error::bad_literal, "NUL in literal (use literal8)", false);

@@ -112,6 +112,19 @@ public:
     void accept_literal();
     void refuse_literal();
 
+    // Instead of accept_literal(), for a message literal the engine writes
+    // to the store as it arrives (nothing of it is held here). While
+    // literal_streaming(), the engine calls take_literal_octets() after
+    // each append until it returns empty (the view is valid until the next
+    // call on the reader or the buffer); next() returns need_more until
+    // every octet was taken. The argument is then a literal with streamed
+    // set. A NUL in a streamed literal that is not literal8 makes next()
+    // report bad_literal after its last octet: the engine drops what it
+    // wrote. A literal that is not a message is accepted as accept_literal().
+    void accept_literal_streamed();
+    bool literal_streaming() const noexcept { return phase_ == phase::literal_stream; }
+    std::string_view take_literal_octets();
+
     // Forgets any partial command (STARTTLS: the read-ahead is dropped too,
     // by the engine clearing the input_buffer).
     void reset() noexcept;
@@ -119,7 +132,7 @@ public:
     bool idle() const noexcept;
 
 private:
-    enum class phase { start, in_line, literal_wait, literal_read, discard_literal, skip_line };
+    enum class phase { start, in_line, literal_wait, literal_read, literal_stream, discard_literal, skip_line };
     enum class after { open, space, token, close };  // what the lexer saw last
     status lex_line(std::string_view line);
     status lex_arguments(std::string_view line, std::size_t pos);
@@ -146,6 +159,7 @@ private:
     unsigned messages_ = 0;
     std::uint64_t message_bytes_ = 0;  // of the APPEND messages accepted so far
     bool pending_failure_ = false;     // refuse_literal() left a fatal failure for next()
+    bool streamed_nul_ = false;        // a NUL went by in a streamed plain literal
 };
 
 }  // namespace mailroom::imap

@@ -26,6 +26,8 @@ std::optional<std::vector<catenate_part>> catenate_parts(argument& list) {
             return std::nullopt;
         }
         part.data = std::move(data.text);
+        part.streamed = data.streamed;
+        part.streamed_size = data.streamed_size;
         parts.push_back(std::move(part));
     }
     return parts;
@@ -59,6 +61,8 @@ outcome parse_append(context& x) {
         if (data.kind == argument_kind::literal) {
             msg.binary = data.binary;
             msg.data = std::move(data.text);
+            msg.streamed = data.streamed;
+            msg.streamed_size = data.streamed_size;
             ++i;
         } else if (is_keyword(data, "CATENATE") && i + 1 < args.size()) {
             msg.catenate = catenate_parts(args[i + 1]);
@@ -72,6 +76,8 @@ outcome parse_append(context& x) {
                 return bad("Invalid UTF8 message data");
             msg.binary = true;
             msg.data = std::move(list.children[0].text);
+            msg.streamed = list.children[0].streamed;
+            msg.streamed_size = list.children[0].streamed_size;
             i += 2;
         } else {
             return bad("Missing message literal");

@@ -32,7 +32,7 @@ void append_argument(std::string& out, const argument& a) {
             out.push_back('"');
             break;
         case argument_kind::literal:  // the size only: literals are messages and secrets
-            out += (a.binary ? "~{" : "{") + std::to_string(a.text.size()) + "}";
+            out += (a.binary ? "~{" : "{") + std::to_string(a.streamed ? a.streamed_size : a.text.size()) + "}";
             break;
         case argument_kind::list:
             out.push_back('(');

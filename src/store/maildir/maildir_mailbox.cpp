@@ -134,14 +134,15 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
             const auto path = dir_ / f.file;
             auto size = size_field(f.base, ",S=");
             auto crlf = size_field(f.base, ",W=");
-            std::int64_t date = static_cast<std::int64_t>(delivery_time(f.base).first);
-            if (!size || date == 0) {
-                auto st = fs_.stat(path);
-                if (!st && st.error() == errc::not_found) continue;  // removed just now by another program
-                if (!st) return st.error();
-                if (!size) size = st->size;
-                if (date == 0) date = st->mtime_ns / 1000000000;
-            }
+            // INTERNALDATE is the file's mtime, as Dovecot keeps it (an APPEND
+            // with a date sets it), so a Maildir taken over keeps its dates;
+            // the name's delivery time where the mtime is unknown.
+            auto st = fs_.stat(path);
+            if (!st && st.error() == errc::not_found) continue;  // removed just now by another program
+            if (!st) return st.error();
+            if (!size) size = st->size;
+            std::int64_t date = st->mtime_ns != 0 ? st->mtime_ns / 1000000000
+                                                  : static_cast<std::int64_t>(delivery_time(f.base).first);
             if (!crlf) {
                 auto content = fs_.read_file(path);
                 if (!content && content.error() == errc::not_found) continue;

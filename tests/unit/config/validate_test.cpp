@@ -106,6 +106,7 @@ TEST(config_validate, enumerations) {
     EXPECT_EQ(service_from("pop3"), service_kind::pop3);
     EXPECT_EQ(service_from("imap"), service_kind::imap);
     EXPECT_FALSE(service_from("IMAP"));
+    EXPECT_FALSE(service_from("imaps"));  // implicit TLS is the listener's tls key, not a service
     for (auto level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) EXPECT_TRUE(is_log_level(level));
     EXPECT_FALSE(is_log_level("warning"));
     EXPECT_FALSE(is_log_level(""));

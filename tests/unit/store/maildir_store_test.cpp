@@ -161,6 +161,9 @@ TEST_F(store_maildir, FilesOfOtherProgramsAreNumberedAtTheNextSync) {
     EXPECT_FALSE(box->changed_since_sync().value());
     std::ofstream(st.root() / "new" / "1600000000.foreign.host") << "Subject: x\n\nbody\n";
     std::ofstream(st.root() / "cur" / "1600000001.foreign.host:2,S") << "seen\n";
+    // INTERNALDATE is the mtime (an IMAP APPEND with a date sets it), not the name's time.
+    fs::last_write_time(st.root() / "new" / "1600000000.foreign.host",
+                        std::chrono::file_clock::from_sys(std::chrono::sys_seconds(std::chrono::seconds(1500000000))));
     EXPECT_TRUE(box->changed_since_sync().value());
     auto s = sync(*box);
     ASSERT_EQ(s.messages.size(), 3u);
@@ -168,7 +171,7 @@ TEST_F(store_maildir, FilesOfOtherProgramsAreNumberedAtTheNextSync) {
     EXPECT_EQ(s.messages[1].uid, 2u);
     EXPECT_EQ(s.messages[1].size, 17u);
     EXPECT_EQ(s.messages[1].crlf_size, 20u);
-    EXPECT_EQ(s.messages[1].internal_date, 1600000000);
+    EXPECT_EQ(s.messages[1].internal_date, 1500000000);
     EXPECT_EQ(s.messages[2].flags, seen);
     EXPECT_FALSE(box->changed_since_sync().value());
     EXPECT_EQ(append(st, commits, "later\n").value(), 4u);

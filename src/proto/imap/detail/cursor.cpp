@@ -12,7 +12,7 @@ bool cursor::keyword(std::string_view k) noexcept {
 }
 
 std::optional<std::string> astring_of(const argument& a) {
-    if (!a.is_astring() || a.binary) return std::nullopt;
+    if (!a.is_astring() || a.binary || a.streamed) return std::nullopt;
     return a.text;
 }
 
@@ -24,7 +24,7 @@ std::optional<std::string> cursor::astring() {
 }
 
 std::optional<std::string> cursor::string() {
-    if (done() || !args_[pos_].is_string() || args_[pos_].binary) return std::nullopt;
+    if (done() || !args_[pos_].is_string() || args_[pos_].binary || args_[pos_].streamed) return std::nullopt;
     return args_[pos_++].text;
 }
 

@@ -276,6 +276,23 @@ TEST(ImapCommandParser, LimitsAndHelpers) {
     auto deep = parse_command(test::read_one("a SEARCH SEEN DELETED DRAFT\r\n"), lim);
     ASSERT_TRUE(deep.failure);
     EXPECT_EQ(deep.failure->kind, parse_failure_kind::too_complex);
+    // A streamed message reaches APPEND as its size.
+    test::driver d;
+    d.policy = test::literal_policy::stream_messages;
+    d.run("a APPEND INBOX (\\Seen) {5}\r\nhello CATENATE (URL \"/x\" TEXT {3}\r\nabc)\r\n");
+    ASSERT_EQ(d.commands.size(), 1u);
+    auto streamed = parse_command(d.commands[0], limits{});
+    ASSERT_TRUE(streamed.cmd);
+    const auto& append = std::get<append_command>(streamed.cmd->args);
+    ASSERT_EQ(append.messages.size(), 2u);
+    EXPECT_TRUE(append.messages[0].streamed);
+    EXPECT_EQ(append.messages[0].streamed_size, 5u);
+    EXPECT_TRUE(append.messages[0].data.empty());
+    ASSERT_TRUE(append.messages[1].catenate);
+    EXPECT_FALSE((*append.messages[1].catenate)[0].streamed);
+    EXPECT_TRUE((*append.messages[1].catenate)[1].streamed);
+    EXPECT_EQ((*append.messages[1].catenate)[1].streamed_size, 3u);
+    EXPECT_EQ(d.streamed, "helloabc");
     EXPECT_TRUE(is_idle_done("DONE"));
     EXPECT_TRUE(is_idle_done("done"));
     EXPECT_FALSE(is_idle_done("DONE "));

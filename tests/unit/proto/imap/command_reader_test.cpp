@@ -115,6 +115,26 @@ TEST(ImapCommandReader, RefusedLiteralsAreSkipped) {
           d);
 }
 
+TEST(ImapCommandReader, StreamedMessageLiterals) {
+    test::driver d;
+    d.policy = test::literal_policy::stream_messages;
+    const std::string in =
+        "a APPEND {5}\r\nINBOX (\\Seen) {7}\r\nhello\r\n ~{3}\r\nx\0y CATENATE (TEXT {2+}\r\nhi)\r\n"
+        "b APPEND INBOX {4}\r\nn\0ul\r\nc NOOP\r\n"s;
+    const lines want{"literal 5 sync tag=a",
+                     "literal 7 sync message tag=a",
+                     "literal 3 sync binary message tag=a",
+                     "literal 2 nonsync message tag=a",
+                     "command a APPEND {5}INBOX (\\Seen) {7}<streamed> ~{3}<streamed> CATENATE (TEXT {2}<streamed>)",
+                     "literal 4 sync message tag=b",
+                     "error bad_literal tag=b",
+                     "command c NOOP"};
+    EXPECT_EQ(every_split(d, in), want);
+    // The octets went to the engine, in order, nothing of them kept.
+    EXPECT_EQ(d.run(in, 1), want);
+    EXPECT_EQ(d.streamed, "hello\r\nx\0yhin\0ul"s);
+}
+
 TEST(ImapCommandReader, SyntaxErrorsSkipTheCommand) {
     check({
         {"\r\nb NOOP\r\n", {"error bad_tag tag=", "command b NOOP"}},

@@ -20,6 +20,7 @@ inline std::string render(const argument& a) {
         case argument_kind::atom: return out + a.text;
         case argument_kind::quoted: return out + "\"" + a.text + "\"";
         case argument_kind::literal:
+            if (a.streamed) return out + (a.binary ? "~{" : "{") + std::to_string(a.streamed_size) + "}<streamed>";
             return out + (a.binary ? "~{" : "{") + std::to_string(a.text.size()) + "}" + a.text;
         case argument_kind::list: {
             out += "(";
@@ -44,16 +45,20 @@ inline std::string render(const reader_failure& f) {
            (f.code.empty() ? "" : " [" + f.code + "]");
 }
 
-enum class literal_policy { accept_within_limit, refuse_all };
+// stream_messages: message literals through accept_literal_streamed(),
+// their octets gathered in `streamed`.
+enum class literal_policy { accept_within_limit, refuse_all, stream_messages };
 
 struct driver {
     limits lim;
     literal_policy policy = literal_policy::accept_within_limit;
     std::vector<raw_command> commands;
+    std::string streamed;
 
     // chunk 0: whole; otherwise pieces of `chunk` bytes. split > 0: two pieces at split.
     std::vector<std::string> run(std::string_view input, std::size_t chunk = 0, std::size_t split = 0) {
         commands.clear();
+        streamed.clear();
         proto::input_buffer in(lim.max_line_bytes);
         command_reader r(in, lim);
         std::vector<std::string> log;
@@ -66,6 +71,11 @@ struct driver {
             in.append(input.substr(pos, n));
             pos += n;
             for (bool more = true; more && !closed;) {
+                while (r.literal_streaming()) {
+                    const auto octets = r.take_literal_octets();
+                    if (octets.empty()) break;
+                    streamed.append(octets);
+                }
                 switch (r.next()) {
                     case command_reader::status::need_more: more = false; break;
                     case command_reader::status::command:
@@ -77,8 +87,9 @@ struct driver {
                         log.push_back("literal " + std::to_string(l.size) + (l.synchronizing ? " sync" : " nonsync") +
                                       (l.binary ? " binary" : "") + (l.message ? " message" : "") +
                                       " tag=" + std::string(l.tag));
-                        if (policy == literal_policy::accept_within_limit && l.size <= l.limit) r.accept_literal();
-                        else r.refuse_literal();
+                        if (policy == literal_policy::refuse_all || l.size > l.limit) r.refuse_literal();
+                        else if (policy == literal_policy::stream_messages) r.accept_literal_streamed();
+                        else r.accept_literal();
                         break;
                     }
                     case command_reader::status::error:
