@@ -8,8 +8,8 @@
 namespace mailroom::imap_search {
 namespace {
 constexpr std::size_t header_chunk = 16 * 1024;
-constexpr std::size_t max_header_bytes = 1 << 20;  // a longer header is searched up to here
-constexpr std::string_view structure_key = "mime-structure";
+constexpr std::size_t max_header_bytes = 1 << 20;               // a longer header is searched up to here
+constexpr std::string_view structure_key = "mime.structure.1";  // the key and format FETCH (imap_fetch.cpp) uses
 }  // namespace
 
 std::string_view header_block(std::string_view stored) {
