@@ -5,6 +5,8 @@
 // durable, RFC 6851 §3.3). Blocking: called on the storage pool by
 // imap_connection.cpp.
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 
 #include "common/errors.hpp"
 #include "server/imap_mailboxes.hpp"
@@ -33,6 +35,15 @@ result<imap::append_outcome> imap_mailboxes::append(imap::append_messages& a, du
         std::string().swap(m.data);  // written: the memory goes now, not at the end of MULTIAPPEND
         auto p = (*w)->finish_with_keywords(m.flags, m.keywords);
         if (!p) return p.error();
+        if (m.internal_date) {
+            // Maildir's INTERNALDATE is the file's mtime (kept by the rename).
+            std::error_code ec;
+            std::filesystem::last_write_time(p->file.tmp,
+                                             std::filesystem::file_time_type::clock::from_sys(
+                                                 std::chrono::sys_seconds(std::chrono::seconds(*m.internal_date))),
+                                             ec);
+            if (ec) return ec;
+        }
         staged.push_back(std::move(*p));
     }
     // RFC 3502 §6.3.11: all or none; an abandoned writer leaves nothing behind.

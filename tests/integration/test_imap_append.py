@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """APPEND, COPY and MOVE against `mailroom serve` (imaplib, a raw socket
 and curl): what APPEND took comes back from FETCH BODY[] and RFC822.SIZE
-byte for byte (a 3 MiB message too), flags and keywords kept, [APPENDUID]
+byte for byte (a 3 MiB message too), flags, keywords and the date kept, [APPENDUID]
 naming the message, MULTIAPPEND, [TRYCREATE], a literal over APPENDLIMIT
 refused before "+", COPY and MOVE with [COPYUID] and the content and
 keywords of the copies, curl's APPEND (--upload-file) and fetch by UID."""
@@ -79,6 +79,13 @@ class AppendTest(harness.ServerTestCase):
             self.assertIn(b"$Work", raw[0][0] + raw[-1])
             typ, st = c.status("INBOX", "(UIDVALIDITY)")
             self.assertIn(b"UIDVALIDITY " + code.group(1), st[0])
+        # RFC 9051 §6.3.12: the date-time is the INTERNALDATE, its zone kept as an instant
+        typ, data = c.append("INBOX", None, '"07-Dec-2020 11:30:00 +0100"', MESSAGE)
+        uid = re.search(rb"\[APPENDUID \d+ (\d+)\]", data[0]).group(1)
+        c.select("INBOX")
+        typ, data = c.uid("FETCH", uid.decode(), "(INTERNALDATE)")
+        self.assertEqual(typ, "OK", data)
+        self.assertIn(b'INTERNALDATE "07-Dec-2020 10:30:00 +0000"', data[0])
         typ, data = c.append("Nope", None, None, MESSAGE)
         self.assertEqual(typ, "NO")
         c.logout()

@@ -114,6 +114,7 @@ std::string render(const action& a) {
             for (const auto& m : a.messages) {
                 s += " flags=" + std::to_string(m.flags);
                 for (const auto& k : m.keywords) s += "+" + k;
+                if (m.internal_date) s += " date=" + std::to_string(*m.internal_date);
                 s += " ";
                 for (const char c : m.data)
                     s += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);

@@ -6,6 +6,7 @@
 // session::handle_literal); the driver writes through the store and
 // commits each command's messages together. Engineer H3's part.
 #include <algorithm>
+#include <chrono>
 
 #include "common/errors.hpp"
 #include "proto/common/keyword.hpp"
@@ -37,6 +38,14 @@ std::string uid_ranges(const std::vector<std::uint32_t>& ns) {
     return s;
 }
 
+// RFC 9051 §6.3.12: the date-time becomes the message's INTERNALDATE.
+std::int64_t epoch_seconds(const date_time& t) {
+    using namespace std::chrono;
+    const auto day = sys_days(year_month_day(year(t.day.year), month(static_cast<unsigned>(t.day.month)),
+                                             std::chrono::day(static_cast<unsigned>(t.day.day))));
+    return day.time_since_epoch().count() * 86400 + t.hour * 3600 + t.minute * 60 + t.second - t.zone_minutes * 60;
+}
+
 }  // namespace
 
 void session::cmd_append(const command& c) {
@@ -47,6 +56,7 @@ void session::cmd_append(const command& c) {
     req.mailbox = std::move(a.mailbox);
     for (auto& m : a.messages) {
         appended_message out;
+        if (m.internal_date) out.internal_date = epoch_seconds(*m.internal_date);
         for (const auto& f : m.flags) {
             if (auto bit = system_flag_bit(f)) out.flags |= *bit;
             else if (proto::keyword_equals(f, "\\Recent")) continue;  // RFC 3501 §6.3.11: not settable

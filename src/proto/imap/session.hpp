@@ -131,6 +131,7 @@ struct appended_message {
     std::string data;
     std::uint8_t flags = 0;  // message_flag bits
     std::vector<std::string> keywords;
+    std::optional<std::int64_t> internal_date;  // APPEND's date-time, seconds since the epoch
 };
 // APPEND (MULTIAPPEND: several, all or none, RFC 3502 §6.3.11); answer:
 // messages_appended(); errc::not_found: no such mailbox ([TRYCREATE]).
