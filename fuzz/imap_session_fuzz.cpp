@@ -8,7 +8,9 @@
 // selected state (H1): views, fetched values, stores and expunges come from
 // the input too; a client counting EXISTS and EXPUNGE never sees a FETCH or
 // EXPUNGE of a sequence number it does not know, and stream_body names a
-// literal of the message just fetched.
+// literal of the message just fetched. APPEND/COPY/MOVE (H3): appends
+// carry no empty message, copies an ascending, non-empty UID list.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,7 +34,8 @@ bool is_store_request(const action& a) {
            std::holds_alternative<open_mailbox>(a) || std::holds_alternative<mailbox_status>(a) ||
            std::holds_alternative<close_mailbox>(a) || std::holds_alternative<sync_mailbox>(a) ||
            std::holds_alternative<fetch_message>(a) || std::holds_alternative<store_flags>(a) ||
-           std::holds_alternative<expunge_messages>(a);
+           std::holds_alternative<expunge_messages>(a) || std::holds_alternative<append_messages>(a) ||
+           std::holds_alternative<copy_to_mailbox>(a);
 }
 
 // Up to 12 messages, ascending UIDs, flags and MODSEQ from the input.
@@ -189,6 +192,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<expunge_messages>(*a)) {
                 if (in.byte() % 6 == 0) s.messages_expunged(make_error_code(errc::storage_failure));
                 else s.messages_expunged(some_view(in));
+            } else if (auto* ap = std::get_if<append_messages>(&*a)) {  // H3
+                if (ap->messages.empty()) std::abort();
+                for (const auto& m : ap->messages)
+                    if (m.data.empty()) std::abort();
+                const auto v = in.byte();
+                if (v % 4 == 0) s.messages_appended(make_error_code(v & 4 ? errc::not_found : errc::storage_failure));
+                else s.messages_appended(append_outcome{7, std::vector<std::uint32_t>(ap->messages.size(), v % 3)});
+            } else if (auto* cp = std::get_if<copy_to_mailbox>(&*a)) {  // H3
+                if (cp->uids.empty() || !std::is_sorted(cp->uids.begin(), cp->uids.end())) std::abort();
+                if (cp->move && s.current_state() != state::selected) std::abort();
+                const auto v = in.byte();
+                if (v % 4 == 0) s.messages_copied(make_error_code(v & 4 ? errc::not_found : errc::storage_failure));
+                else {
+                    copy_outcome o;
+                    o.uidvalidity = 7;
+                    o.source_uids = cp->uids;
+                    for (std::size_t k = 0; k < cp->uids.size(); ++k) o.uids.push_back(100 + k);
+                    o.view = some_view(in);
+                    s.messages_copied(std::move(o));
+                }
             } else if (std::holds_alternative<start_tls>(*a)) {
                 s.tls_started();
             } else if (std::holds_alternative<close_connection>(*a)) {

@@ -187,6 +187,26 @@ public:
         co_return true;
     }
 
+    // ---- APPEND, COPY, MOVE (H3) ----
+    asio::awaitable<bool> on(imap::append_messages& a) {
+        auto r = co_await storage([&] { return boxes_.append(a, svc_.mailbox_commits); });
+        if (r) spdlog::info("{} append mailbox={} messages={}", id_, log_field(a.mailbox), r->uids.size());
+        else if (r.error() != errc::not_found && r.error() != errc::invalid_argument)
+            spdlog::error("{} append failed mailbox={} error=\"{}\"", id_, log_field(a.mailbox), r.error().message());
+        engine_.messages_appended(std::move(r));
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::copy_to_mailbox& a) {
+        auto r = co_await storage([&] { return boxes_.copy(a, svc_.mailbox_commits); });
+        const char* what = a.move ? "move" : "copy";
+        if (r) spdlog::info("{} {} mailbox={} messages={}", id_, what, log_field(a.mailbox), r->uids.size());
+        else if (r.error() != errc::not_found && r.error() != errc::invalid_argument)
+            spdlog::error("{} {} failed mailbox={} error=\"{}\"", id_, what, log_field(a.mailbox), r.error().message());
+        engine_.messages_copied(std::move(r));
+        co_return true;
+    }
+
     // A SASL login (the user name is known only once it succeeded).
     void log_auth(imap::login_status status, const std::string& user, const std::string& mech) {
         attempted_user_.clear();

@@ -52,6 +52,12 @@ public:
     result<imap::store_outcome> store(const imap::store_flags& s);
     result<std::vector<imap::message_state>> expunge(const std::vector<std::uint32_t>& uids);
 
+    // APPEND, COPY, MOVE (H3, imap_append.cpp): the messages committed in
+    // one group commit; errc::not_found for a missing mailbox. append()
+    // frees each message's bytes once written.
+    result<imap::append_outcome> append(imap::append_messages& a, durable::group_commit& commits);
+    result<imap::copy_outcome> copy(const imap::copy_to_mailbox& c, durable::group_commit& commits);
+
     // The change-bus key of the selected mailbox (empty: none).
     std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
 

@@ -109,6 +109,21 @@ std::string render(const action& a) {
             return std::string("search_messages ") + kind + " view=" + std::to_string(q.view.size()) +
                    " saved=" + join(q.saved);
         }
+        std::string operator()(const append_messages& a) const {  // H3: each message's flags, keywords, bytes
+            std::string s = "append_messages " + a.mailbox;
+            for (const auto& m : a.messages) {
+                s += " flags=" + std::to_string(m.flags);
+                for (const auto& k : m.keywords) s += "+" + k;
+                if (m.internal_date) s += " date=" + std::to_string(*m.internal_date);
+                s += " ";
+                for (const char c : m.data)
+                    s += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);
+            }
+            return s;
+        }
+        std::string operator()(const copy_to_mailbox& c) const {  // H3
+            return std::string(c.move ? "move " : "copy ") + join(c.uids) + " " + c.mailbox;
+        }
         std::string operator()(const close_connection& c) const {
             return std::string("close ") + proto::reason_name(c.why);
         }
@@ -220,6 +235,7 @@ private:
                 if (key == "max_bad_commands") limits_.max_bad_commands = static_cast<unsigned>(n);
                 else if (key == "max_line_bytes") limits_.max_line_bytes = n;
                 else if (key == "max_literal_bytes") limits_.max_literal_bytes = n;
+                else if (key == "max_message_bytes") limits_.max_message_bytes = n;  // H3
                 else if (key == "max_auth_failures") session_limits_.max_auth_failures = static_cast<unsigned>(n);
                 else if (key == "auth_failure_delay_ms")
                     session_limits_.auth_failure_delay = std::chrono::milliseconds(n);
@@ -333,6 +349,19 @@ private:
             search_outcome o;
             if (arg1 != "-") o.seqs = uids_from(arg1);
             session_->messages_searched(std::move(o));
+        } else if (what == "appended") {  // H3: "appended 77 20,21" (uidvalidity, UIDs) / missing / fail
+            if (arg1 == "missing" || arg1 == "fail") return session_->messages_appended(ec_of(arg1));
+            session_->messages_appended(append_outcome{static_cast<std::uint32_t>(std::stoul(arg1)), uids_from(arg2)});
+        } else if (what == "copied") {  // H3: "copied uidvalidity=77 from=3,7 to=20,21 msgs=..." / missing / fail
+            if (arg1 == "missing" || arg1 == "fail") return session_->messages_copied(ec_of(arg1));
+            copy_outcome o;
+            for (const auto& [key, v] : test::key_values(l.text)) {
+                if (key == "uidvalidity") o.uidvalidity = static_cast<std::uint32_t>(std::stoul(v));
+                else if (key == "from") o.source_uids = uids_from(v);
+                else if (key == "to") o.uids = uids_from(v);
+                else if (key == "msgs") o.view = messages_from(v);
+            }
+            session_->messages_copied(std::move(o));
         } else if (what == "threads") {  // H2: "threads (1 2 (3)(4))(5)", sequence numbers
             search_outcome o;
             const std::string t = l.text.substr(l.text.find(' ') + 1);

@@ -11,6 +11,8 @@ std::string session::capabilities() const {
     // Only what this engine implements; the list grows with the commands.
     std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ ENABLE IDLE NAMESPACE ID UNSELECT CHILDREN";
     caps += " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // H2
+    // H3: APPEND, COPY, MOVE (cmd_append.cpp); RFC 7889 §4: the limit for every mailbox.
+    caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);

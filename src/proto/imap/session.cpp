@@ -62,6 +62,10 @@ std::span<const session::command_row> session::commands() {
         {"SEARCH", &session::cmd_search, sel, 0},
         {"SORT", &session::cmd_sort, sel, 0},
         {"THREAD", &session::cmd_thread, sel, 0},
+        // APPEND, COPY, MOVE (H3)
+        {"APPEND", &session::cmd_append, auth, 0},
+        {"COPY", &session::cmd_copy, sel, 0},
+        {"MOVE", &session::cmd_move, sel, 0},
     };
     return table;
 }

@@ -125,10 +125,33 @@ struct expunge_messages {
 // over the copy of the view it carries; answer: messages_searched().
 // ---- end of H2's actions ----
 
-using action =
-    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
-                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection,
-                 fetch_message, stream_body, store_flags, expunge_messages, search_messages>;
+// ---- APPEND, COPY, MOVE (engineer H3) ----
+// One APPEND message: its bytes (CRLF lines, stored as LF), flag bits and keywords.
+struct appended_message {
+    std::string data;
+    std::uint8_t flags = 0;  // message_flag bits
+    std::vector<std::string> keywords;
+    std::optional<std::int64_t> internal_date;  // APPEND's date-time, seconds since the epoch
+};
+// APPEND (MULTIAPPEND: several, all or none, RFC 3502 §6.3.11); answer:
+// messages_appended(); errc::not_found: no such mailbox ([TRYCREATE]).
+struct append_messages {
+    std::string mailbox;
+    std::vector<appended_message> messages;
+};
+// COPY / MOVE of these UIDs of the selected mailbox (ascending) into
+// `mailbox`; answer: messages_copied().
+struct copy_to_mailbox {
+    std::vector<std::uint32_t> uids;
+    std::string mailbox;
+    bool move = false;
+};
+// ---- end of APPEND, COPY, MOVE's actions (H3) ----
+
+using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
+                            list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
+                            close_connection, fetch_message, stream_body, store_flags, expunge_messages,
+                            search_messages, append_messages, copy_to_mailbox>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -171,6 +194,19 @@ struct store_outcome {
     std::vector<std::uint32_t> modified;  // UIDs refused by UNCHANGEDSINCE
 };
 
+// ---- answers of APPEND, COPY, MOVE (H3) ----
+// RFC 4315 §3: the UIDs given, 0 where the store gives them only at the next sync.
+struct append_outcome {
+    std::uint32_t uidvalidity = 0;
+    std::vector<std::uint32_t> uids;
+};
+struct copy_outcome {
+    std::uint32_t uidvalidity = 0;           // of the destination
+    std::vector<std::uint32_t> source_uids;  // those copied (not expunged meanwhile), ascending
+    std::vector<std::uint32_t> uids;         // their new UIDs, in the same order
+    std::vector<message_state> view;         // MOVE: the selected mailbox after the expunge
+};
+
 // Counts for the session's closing log line.
 struct session_summary {
     std::string user;
@@ -211,6 +247,9 @@ public:
     const selected_view& view() const noexcept { return selected_; }
     // SEARCH, SORT, THREAD (H2): the matches of the last search_messages.
     void messages_searched(result<search_outcome> r);
+    // APPEND, COPY, MOVE (H3): errc::not_found for a missing mailbox.
+    void messages_appended(result<append_outcome> r);
+    void messages_copied(result<copy_outcome> r);
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -254,7 +293,9 @@ private:
         fetch,
         store,
         expunge,  // the selected state (H1)
-        search    // SEARCH, SORT, THREAD (H2)
+        search,   // SEARCH, SORT, THREAD (H2)
+        append,
+        copy  // APPEND, COPY, MOVE (H3)
     };
 
     void process();
@@ -295,6 +336,12 @@ private:
     void cmd_fetch(const command& c);
     void cmd_store(const command& c);
     void cmd_expunge(const command& c);
+    // APPEND, COPY, MOVE (H3: cmd_append.cpp, cmd_copy.cpp)
+    void cmd_append(const command& c);
+    void cmd_copy(const command& c);
+    void cmd_move(const command& c);
+    void copy_or_move(const sequence_set& set, bool uid, const std::string& mailbox, bool move);
+    bool moving_ = false;
     struct fetch_run {
         bool uid = false;
         std::vector<fetch_item> items;    // as the response lists them
