@@ -43,7 +43,8 @@ struct session_io {
 template <class A>
 inline constexpr bool is_login_request = std::is_same_v<A, proto::sasl_begin> || requires(const A& a) {
     a.cred;
-} || requires(const A& a) { a.password; };
+}
+|| requires(const A& a) { a.password; };
 
 // sasl_step -> the engines' login status.
 inline proto::login_status status_of(const auth::sasl_step& step) noexcept {

@@ -60,7 +60,8 @@ public:
         // The POP3 password check is the one for every protocol: the same
         // cost for unknown users, never which part was wrong.
         pop3::login_credentials cred = pop3::password_login{a.user, std::move(a.password)};
-        auto verdict = co_await net::offload(svc_.pool, [&] { return check_pop3_login(login_services_of(svc_), cred); });
+        auto verdict = co_await net::offload(svc_.pool,
+                                             [&] { return check_pop3_login(login_services_of(svc_), cred); });
         attempted_user_ = a.user;
         log_login(verdict.status, verdict.user, "LOGIN");
         engine_.login_done({verdict.status, std::move(verdict.user)});
