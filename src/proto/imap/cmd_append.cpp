@@ -15,29 +15,6 @@
 namespace mailroom::imap {
 namespace {
 
-std::optional<std::uint8_t> system_flag_bit(std::string_view f) {
-    if (proto::keyword_equals(f, "\\Seen")) return flag_seen;
-    if (proto::keyword_equals(f, "\\Answered")) return flag_answered;
-    if (proto::keyword_equals(f, "\\Flagged")) return flag_flagged;
-    if (proto::keyword_equals(f, "\\Deleted")) return flag_deleted;
-    if (proto::keyword_equals(f, "\\Draft")) return flag_draft;
-    return std::nullopt;
-}
-
-// "4:6,9" for ascending numbers.
-std::string uid_ranges(const std::vector<std::uint32_t>& ns) {
-    std::string s;
-    for (std::size_t i = 0; i < ns.size();) {
-        std::size_t j = i;
-        while (j + 1 < ns.size() && ns[j + 1] == ns[j] + 1) ++j;
-        if (!s.empty()) s += ',';
-        s += std::to_string(ns[i]);
-        if (j > i) s += ':' + std::to_string(ns[j]);
-        i = j + 1;
-    }
-    return s;
-}
-
 // RFC 9051 §6.3.12: the date-time becomes the message's INTERNALDATE.
 std::int64_t epoch_seconds(const date_time& t) {
     using namespace std::chrono;
@@ -58,7 +35,7 @@ void session::cmd_append(const command& c) {
         appended_message out;
         if (m.internal_date) out.internal_date = epoch_seconds(*m.internal_date);
         for (const auto& f : m.flags) {
-            if (auto bit = system_flag_bit(f)) out.flags |= *bit;
+            if (auto bit = system_flag(f)) out.flags |= *bit;
             else if (proto::keyword_equals(f, "\\Recent")) continue;  // RFC 3501 §6.3.11: not settable
             else if (!f.empty() && f[0] == '\\') return bad("Invalid system flag.");
             else out.keywords.push_back(f);
@@ -101,7 +78,7 @@ void session::messages_appended(result<append_outcome> r) {
                            std::none_of(r->uids.begin(), r->uids.end(), [](std::uint32_t u) { return u == 0; });
     if (all_known) {
         // RFC 4315 §3: MULTIAPPEND's UIDs as a uid-set, in the messages' order.
-        ok("APPENDUID " + std::to_string(r->uidvalidity) + " " + uid_ranges(r->uids), "APPEND completed.");
+        ok("APPENDUID " + std::to_string(r->uidvalidity) + " " + compact_set(r->uids), "APPEND completed.");
     } else {
         ok("", "APPEND completed.");
     }
@@ -152,7 +129,7 @@ void session::messages_copied(result<copy_outcome> r) {
     const bool all_known = !r->uids.empty() && r->uids.size() == r->source_uids.size() &&
                            std::none_of(r->uids.begin(), r->uids.end(), [](std::uint32_t u) { return u == 0; });
     const std::string code = all_known ? "COPYUID " + std::to_string(r->uidvalidity) + " " +
-                                             uid_ranges(r->source_uids) + " " + uid_ranges(r->uids)
+                                             compact_set(r->source_uids) + " " + compact_set(r->uids)
                                        : std::string();
     if (!moving_) {
         ok(code, "COPY completed.");

@@ -22,20 +22,6 @@ bool has_modseq(const search_key& k) {
     return std::any_of(k.children.begin(), k.children.end(), [](const search_key& c) { return has_modseq(c); });
 }
 
-// "1:3,5,7:8" - a sequence-set of ascending numbers (RFC 4731 ALL).
-std::string compact_set(const std::vector<std::uint32_t>& ns) {
-    std::string s;
-    for (std::size_t i = 0; i < ns.size();) {
-        std::size_t j = i;
-        while (j + 1 < ns.size() && ns[j + 1] == ns[j] + 1) ++j;
-        if (!s.empty()) s += ',';
-        s += std::to_string(ns[i]);
-        if (j > i) s += ':' + std::to_string(ns[j]);
-        i = j + 1;
-    }
-    return s;
-}
-
 // RFC 5256 §4: thread-list = "(" (thread-members / thread-nested) ")".
 void render_thread(const thread_node& n, const std::vector<std::uint32_t>& numbers, std::string& out);
 void render_members(const thread_node& n, const std::vector<std::uint32_t>& numbers, std::string& out) {

@@ -10,15 +10,6 @@
 namespace mailroom::imap {
 namespace {
 
-std::optional<std::uint8_t> system_flag(std::string_view f) {
-    if (proto::keyword_equals(f, "\\Seen")) return flag_seen;
-    if (proto::keyword_equals(f, "\\Answered")) return flag_answered;
-    if (proto::keyword_equals(f, "\\Flagged")) return flag_flagged;
-    if (proto::keyword_equals(f, "\\Deleted")) return flag_deleted;
-    if (proto::keyword_equals(f, "\\Draft")) return flag_draft;
-    return std::nullopt;
-}
-
 bool contains(const std::vector<std::uint32_t>& sorted, std::uint32_t n) {
     return std::binary_search(sorted.begin(), sorted.end(), n);
 }

@@ -5,7 +5,18 @@
 #include <algorithm>
 #include <optional>
 
+#include "proto/common/keyword.hpp"
+
 namespace mailroom::imap {
+
+std::optional<std::uint8_t> system_flag(std::string_view name) {
+    if (proto::keyword_equals(name, "\\Seen")) return flag_seen;
+    if (proto::keyword_equals(name, "\\Answered")) return flag_answered;
+    if (proto::keyword_equals(name, "\\Flagged")) return flag_flagged;
+    if (proto::keyword_equals(name, "\\Deleted")) return flag_deleted;
+    if (proto::keyword_equals(name, "\\Draft")) return flag_draft;
+    return std::nullopt;
+}
 
 std::string flag_list(const message_state& m) {
     std::string s = "(";

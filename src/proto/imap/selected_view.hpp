@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/imap/sequence_set.hpp"
@@ -37,6 +39,9 @@ struct message_state {
 
 // "(\Seen \Flagged kw)" - FLAGS' value.
 std::string flag_list(const message_state& m);
+// The bit of a system flag named in STORE or APPEND (any case); nullopt for
+// a keyword or an unknown backslash name.
+std::optional<std::uint8_t> system_flag(std::string_view name);
 
 struct view_update {
     std::vector<std::uint32_t> expunged;  // sequence numbers, in the order to send them

@@ -76,4 +76,17 @@ std::optional<sequence_set> parse_sequence_set(std::string_view text, std::size_
     return set;
 }
 
+std::string compact_set(const std::vector<std::uint32_t>& ascending) {
+    std::string s;
+    for (std::size_t i = 0; i < ascending.size();) {
+        std::size_t j = i;
+        while (j + 1 < ascending.size() && ascending[j + 1] == ascending[j] + 1) ++j;
+        if (!s.empty()) s += ',';
+        s += std::to_string(ascending[i]);
+        if (j > i) s += ':' + std::to_string(ascending[j]);
+        i = j + 1;
+    }
+    return s;
+}
+
 }  // namespace mailroom::imap

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,10 @@ std::optional<sequence_set> parse_sequence_set(std::string_view text, std::size_
 
 // nz-number / number / number64 (RFC 9051 §9): digits only, no sign, no
 // leading "+"; the bound is inclusive. nullopt on overflow or other text.
+// "1:3,5,7:8": ascending numbers written as a sequence-set (ESEARCH ALL,
+// APPENDUID/COPYUID uid-sets).
+std::string compact_set(const std::vector<std::uint32_t>& ascending);
+
 std::optional<std::uint64_t> parse_number(std::string_view text, std::uint64_t max);
 inline std::optional<std::uint32_t> parse_nz_number(std::string_view text) {
     auto n = parse_number(text, 0xffffffffu);
