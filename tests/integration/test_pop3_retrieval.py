@@ -43,6 +43,14 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
+def under_asan(pid):
+    # AddressSanitizer keeps freed ranges in its quarantine and adds shadow
+    # memory, so RSS says nothing about what the server holds there: the
+    # memory bound is checked by the release build's run only.
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 class RetrievalTest(harness.ServerTestCase):
     USERS = [USER, GONE]
 
@@ -67,6 +75,9 @@ class RetrievalTest(harness.ServerTestCase):
             body = r.multiline_raw()
             after = rss_kib(self.srv.pid)
             self.assertEqual(unstuff(body), expected_wire(BIG))
+            if under_asan(self.srv.pid):
+                r.ok("QUIT")
+                return
             self.assertLess(stalled - before, 8 * 1024, "server grew %d KiB while the client did not read"
                             % (stalled - before))
             self.assertLess(after - before, 8 * 1024, "server grew %d KiB over one RETR" % (after - before))
