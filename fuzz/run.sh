@@ -18,7 +18,7 @@ for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_par
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true
   echo "fuzz: $target for ${seconds}s"
-  if ! "$build/$target" -max_total_time="$seconds" -dict="$here/$(dict_of "$target").dict" -print_final_stats=1 \
+  if ! "$build/$target" -max_total_time="$seconds" -dict="$here/${target%%_*}.dict" -print_final_stats=1 \
         -artifact_prefix="$artifacts/${target}-" "$corpus" 2>"$work/$target.log"; then
     tail -n 40 "$work/$target.log"
     status=1
