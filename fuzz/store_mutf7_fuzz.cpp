@@ -1,4 +1,4 @@
-// Fuzzes the modified UTF-7 codec of folder names (store/mutf7.hpp): the
+// Fuzzes the modified UTF-7 codec of folder names (common/mutf7.hpp): the
 // name comes from an IMAP client or a directory another program made.
 // Invariants: nothing crashes; whatever decodes re-encodes to the same
 // octets (the decoder is strict); whatever encodes decodes back to the
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "store/mutf7.hpp"
+#include "common/mutf7.hpp"
 
 namespace {
 
@@ -20,13 +20,13 @@ void check(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    if (auto utf8 = mailroom::store::mutf7_to_utf8(text)) {
-        auto back = mailroom::store::utf8_to_mutf7(*utf8);
+    if (auto utf8 = mailroom::mutf7_to_utf8(text)) {
+        auto back = mailroom::utf8_to_mutf7(*utf8);
         check(back && *back == text);
     }
-    if (auto encoded = mailroom::store::utf8_to_mutf7(text)) {
+    if (auto encoded = mailroom::utf8_to_mutf7(text)) {
         for (char c : *encoded) check(c >= 0x20 && c <= 0x7e);
-        auto back = mailroom::store::mutf7_to_utf8(*encoded);
+        auto back = mailroom::mutf7_to_utf8(*encoded);
         check(back && *back == text);
     }
     return 0;

@@ -121,7 +121,7 @@ struct pending_append {
 
 // Folder names are UTF-8 with '.' between hierarchy levels ("Archive.2020");
 // "INBOX" in any case is the inbox. A backend stores them as it must (Maildir:
-// modified UTF-7, store/mutf7.hpp); a name it cannot store is
+// modified UTF-7, common/mutf7.hpp); a name it cannot store is
 // errc::invalid_argument.
 inline result<pending_append> message_writer::finish_with_keywords(flag_set flags,
                                                                    const std::vector<std::string>& keywords) {

@@ -11,7 +11,7 @@
 #include "store/maildir/names.hpp"
 #include "store/maildir/subscriptions.hpp"
 #include "store/maildir/uid_file.hpp"
-#include "store/mutf7.hpp"
+#include "common/mutf7.hpp"
 
 namespace mailroom::store::maildir {
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
-#include "store/mutf7.hpp"
+#include "common/mutf7.hpp"
 
 #include <cstdint>
 #include <vector>
 
-namespace mailroom::store {
+namespace mailroom {
 namespace {
 
 // RFC 3501 §5.1.3: base64 with ',' instead of '/'.
@@ -159,4 +159,4 @@ std::optional<std::string> mutf7_to_utf8(std::string_view s) {
     return out;
 }
 
-}  // namespace mailroom::store
+}  // namespace mailroom

@@ -1,15 +1,15 @@
-// store::mutf7: IMAP's modified UTF-7 (RFC 3501 §5.1.3, kept by RFC 9051
-// for IMAP4rev1 clients) to and from UTF-8. The store's API takes folder
-// names in UTF-8; Maildir++ directory names and the subscriptions file hold
-// them in modified UTF-7, as Dovecot writes them. The IMAP engine uses the
-// same codec for rev1 clients. Pure functions, no allocation beyond the result.
+// mutf7: IMAP's modified UTF-7 (RFC 3501 §5.1.3, kept by RFC 9051 for
+// IMAP4rev1 clients) to and from UTF-8. The store's API takes folder names
+// in UTF-8; Maildir++ directory names and the subscriptions file hold them in
+// modified UTF-7, as Dovecot writes them; the IMAP engine (proto/imap) uses
+// it for rev1 clients' names. Pure functions, no allocation beyond the result.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace mailroom::store {
+namespace mailroom {
 
 // nullopt if utf8 is not well-formed UTF-8 (overlong forms, surrogates and
 // code points above U+10FFFF are not).
@@ -22,4 +22,4 @@ std::optional<std::string> utf8_to_mutf7(std::string_view utf8);
 // zero leftover bits. So utf8_to_mutf7(*mutf7_to_utf8(x)) == x.
 std::optional<std::string> mutf7_to_utf8(std::string_view mutf7);
 
-}  // namespace mailroom::store
+}  // namespace mailroom

@@ -1,10 +1,10 @@
 // Modified UTF-7 (RFC 3501 §5.1.3): both directions, the RFC's own example,
 // and every kind of input the strict decoder must refuse.
-#include "store/mutf7.hpp"
+#include "common/mutf7.hpp"
 
 #include <gtest/gtest.h>
 
-namespace mailroom::store {
+namespace mailroom {
 namespace {
 
 using namespace std::string_literals;
@@ -83,4 +83,4 @@ TEST(store_mutf7, EveryBmpCharacterRoundTrips) {
 }
 
 }  // namespace
-}  // namespace mailroom::store
+}  // namespace mailroom
