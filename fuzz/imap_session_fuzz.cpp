@@ -27,7 +27,9 @@ namespace {
 using namespace mailroom;
 using namespace mailroom::imap;
 
-const std::vector<std::string> folders{"INBOX", "Sent", "Work", "Work.Projects", "My Folder", "a.b.c.d"};
+const folder_list folders{{"INBOX", "Sent", "Work", "Work.Projects", "My Folder", "a.b.c.d", "Entwürfe"},
+                          {"", "\\Sent", "", "", "", "", ""},
+                          {"INBOX", "Sent", "Gone.Child", "a.b"}};
 
 bool is_store_request(const action& a) {
     return std::holds_alternative<list_folders>(a) || std::holds_alternative<change_folder>(a) ||

@@ -68,8 +68,8 @@ public:
         co_return true;
     }
 
-    asio::awaitable<bool> on(imap::list_folders&) {
-        auto folders = co_await storage([&] { return boxes_.list(); });
+    asio::awaitable<bool> on(imap::list_folders& a) {
+        auto folders = co_await storage([&] { return boxes_.list(a.subscriptions); });
         if (!folders) spdlog::error("{} list failed error=\"{}\"", id_, folders.error().message());
         engine_.folders_listed(std::move(folders));
         co_return true;
@@ -77,9 +77,8 @@ public:
 
     asio::awaitable<bool> on(imap::change_folder& a) {
         auto ec = co_await storage([&] { return boxes_.change(a); });
-        const char* op = a.op == imap::folder_operation::create   ? "create"
-                         : a.op == imap::folder_operation::remove ? "delete"
-                                                                  : "rename";
+        constexpr const char* ops[] = {"create", "delete", "rename", "subscribe", "unsubscribe"};
+        const char* op = ops[static_cast<int>(a.op)];
         if (!ec) spdlog::info("{} {} mailbox={}", id_, op, log_field(a.name));
         engine_.folder_changed(ec);
         co_return true;

@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "store/maildir/maildir_store.hpp"
+#include "store/special_use.hpp"
 
 namespace mailroom::server {
 
@@ -53,9 +54,22 @@ std::error_code imap_mailboxes::open_store(const std::filesystem::path& mail_roo
     return store_->create();
 }
 
-result<std::vector<std::string>> imap_mailboxes::list() {
+result<imap::folder_list> imap_mailboxes::list(bool subscriptions) {
     if (!store_) return make_error_code(errc::storage_failure);
-    return store_->list_folders();
+    imap::folder_list out;
+    auto folders = store_->list_folders();
+    if (!folders) return folders.error();
+    out.folders = std::move(*folders);
+    for (const auto& f : out.folders) {
+        auto use = store::special_use_of(f);  // RFC 6154 §2
+        out.special_use.emplace_back(use ? use->attribute : std::string_view());
+    }
+    if (subscriptions) {
+        auto subs = store_->subscriptions();
+        if (!subs) return subs.error();
+        out.subscribed = std::move(*subs);
+    }
+    return out;
 }
 
 std::error_code imap_mailboxes::change(const imap::change_folder& c) {
@@ -64,6 +78,16 @@ std::error_code imap_mailboxes::change(const imap::change_folder& c) {
         case imap::folder_operation::create: return store_->create_folder(c.name);
         case imap::folder_operation::remove: return store_->delete_folder(c.name);
         case imap::folder_operation::rename: return store_->rename_folder(c.name, c.new_name);
+        case imap::folder_operation::subscribe: {
+            // RFC 9051 §6.3.7: the server may check that the mailbox exists; it does.
+            auto folders = store_->list_folders();
+            if (!folders) return folders.error();
+            const bool inbox = c.name == "INBOX";
+            if (!inbox && std::find(folders->begin(), folders->end(), c.name) == folders->end())
+                return make_error_code(errc::not_found);
+            return store_->subscribe(c.name);
+        }
+        case imap::folder_operation::unsubscribe: return store_->unsubscribe(c.name);
     }
     return make_error_code(errc::invalid_argument);
 }

@@ -1,7 +1,7 @@
 // server::imap_mailboxes: what an IMAP session holds of a user's mail store
 // - the store itself (Maildir++, made on first use), the selected mailbox
-// and the calls the IMAP driver makes for LIST, CREATE/DELETE/RENAME,
-// STATUS, SELECT, CLOSE and syncs. Blocking: every call runs on the storage
+// and the calls the IMAP driver makes for LIST/LSUB, CREATE/DELETE/RENAME,
+// SUBSCRIBE/UNSUBSCRIBE, STATUS, SELECT, CLOSE and syncs. Blocking: every call runs on the storage
 // pool. One per connection, owned by imap_connection.cpp.
 #pragma once
 
@@ -29,7 +29,8 @@ public:
     // The user's store, INBOX made where missing. Called once after login.
     std::error_code open_store(const std::filesystem::path& mail_root, const std::string& user);
 
-    result<std::vector<std::string>> list();
+    // The folders with their special use, and the subscriptions if asked.
+    result<imap::folder_list> list(bool subscriptions);
     std::error_code change(const imap::change_folder& c);
     result<imap::mailbox_info> status(const std::string& name);
     // Selects `name` (the previous one is closed first).

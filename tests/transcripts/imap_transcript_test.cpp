@@ -72,12 +72,16 @@ std::string render(const action& a) {
         }
         std::string operator()(const sasl_abort&) const { return "sasl_abort"; }
         std::string operator()(const pause& p) const { return "pause " + std::to_string(p.delay.count()) + "ms"; }
-        std::string operator()(const list_folders&) const { return "list_folders"; }
+        std::string operator()(const list_folders& l) const {
+            return l.subscriptions ? "list_folders subscriptions" : "list_folders";
+        }
         std::string operator()(const change_folder& c) const {
             switch (c.op) {
                 case folder_operation::create: return "create " + c.name;
                 case folder_operation::remove: return "delete " + c.name;
                 case folder_operation::rename: return "rename " + c.name + " " + c.new_name;
+                case folder_operation::subscribe: return "subscribe " + c.name;
+                case folder_operation::unsubscribe: return "unsubscribe " + c.name;
             }
             return "?";
         }
@@ -323,7 +327,7 @@ private:
             session_->sasl_done(status_of(arg1), arg2, final_data);
         } else if (what == "folders") {
             if (arg1 == "fail") session_->folders_listed(make_error_code(errc::storage_failure));
-            else session_->folders_listed(split_commas(l.text.substr(l.text.find(' ') + 1)));  // names may have spaces
+            else session_->folders_listed(folder_list_from(l.text.substr(l.text.find(' ') + 1)));
         } else if (what == "folder") session_->folder_changed(ec_of(arg1));
         else if (what == "opened") session_->mailbox_opened(info());
         else if (what == "status") session_->status_ready(info());
@@ -394,6 +398,21 @@ private:
         }
         ++at;  // ')'
         return root;
+    }
+
+    // "INBOX,Sent=\\Sent,My Folder ; subscribed INBOX,Gone": names may have
+    // spaces; "=attribute" is a folder's special use.
+    static folder_list folder_list_from(const std::string& text) {
+        folder_list out;
+        const auto cut = text.find(" ; subscribed ");
+        for (auto f : split_commas(text.substr(0, cut))) {
+            const auto eq = f.find('=');
+            out.special_use.push_back(eq == std::string::npos ? "" : test::unescape(f.substr(eq + 1)));
+            out.folders.push_back(test::unescape(f.substr(0, eq)));
+        }
+        if (cut != std::string::npos)
+            for (const auto& s : split_commas(text.substr(cut + 14))) out.subscribed.push_back(test::unescape(s));
+        return out;
     }
 
     static std::vector<std::uint32_t> uids_from(const std::string& v) {

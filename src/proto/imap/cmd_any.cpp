@@ -13,6 +13,7 @@ std::string session::capabilities() const {
     caps += " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // H2
     // H3: APPEND, COPY, MOVE (cmd_append.cpp); RFC 7889 §4: the limit for every mailbox.
     caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
+    caps += " LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT";  // folders (cmd_list.cpp)
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);
@@ -60,6 +61,10 @@ void session::cmd_enable(const command& c) {
         if (proto::keyword_equals(cap, "IMAP4rev2") && !rev2_) {
             rev2_ = true;
             enabled += " IMAP4rev2";
+        } else if (proto::keyword_equals(cap, "UTF8=ACCEPT") && !utf8_accept_) {
+            // RFC 6855 §3: mailbox names and quoted strings in UTF-8 from now on.
+            utf8_accept_ = true;
+            enabled += " UTF8=ACCEPT";
         }
     }
     untagged("ENABLED" + enabled);

@@ -1,7 +1,8 @@
 // imap::session handlers on the mail store's folders (RFC 9051 §6.3, §6.4):
-// LIST (with CHILDREN's \HasChildren/\HasNoChildren), CREATE, DELETE,
-// RENAME, STATUS, SELECT/EXAMINE, CLOSE, UNSELECT, CHECK, and the answers to
-// their storage requests. The hierarchy delimiter is '.' (Maildir++).
+// CREATE, DELETE, RENAME, STATUS, SELECT/EXAMINE, CLOSE, UNSELECT, CHECK,
+// and the answers to their storage requests. Names are decoded by
+// mailbox_arg (cmd_list.cpp, with LIST, LSUB and SUBSCRIBE). The hierarchy
+// delimiter is '.' (Maildir++).
 #include <algorithm>
 
 #include "common/errors.hpp"
@@ -14,98 +15,26 @@ namespace {
 
 constexpr char delimiter = '.';
 
-// RFC 9051 §5.1: INBOX is case-insensitive; every other name is exact.
-std::string canonical(std::string_view name) {
-    if (proto::keyword_equals(name, "INBOX")) return "INBOX";
-    return std::string(name);
-}
-
-// RFC 9051 §6.3.9: "*" matches anything, "%" anything but the delimiter.
-bool matches(std::string_view pattern, std::string_view name) {
-    if (pattern.empty()) return name.empty();
-    const char p = pattern.front();
-    if (p == '*' || p == '%') {
-        for (std::size_t i = 0; i <= name.size(); ++i) {
-            if (matches(pattern.substr(1), name.substr(i))) return true;
-            if (i < name.size() && p == '%' && name[i] == delimiter) return false;
-        }
-        return false;
-    }
-    return !name.empty() && name.front() == p && matches(pattern.substr(1), name.substr(1));
-}
-
-bool has_children(const std::vector<std::string>& folders, const std::string& name) {
-    return std::any_of(folders.begin(), folders.end(), [&](const std::string& f) {
-        return f.size() > name.size() + 1 && f.compare(0, name.size(), name) == 0 && f[name.size()] == delimiter;
-    });
-}
-
-// The wildcards of a pattern make matching exponential in their number:
-// bounded, as a hostile client could send thousands.
-constexpr std::ptrdiff_t max_wildcards = 16;
-
 }  // namespace
 
-void session::cmd_list(const command& c) {
-    const auto& l = std::get<list_command>(c.args);
-    // LIST-EXTENDED (RFC 5258) is not announced, so its forms are refused.
-    if (l.extended || l.patterns.size() != 1) return bad("LIST-EXTENDED is not supported.");
-    if (l.patterns[0].empty()) {
-        // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
-        untagged("LIST (\\Noselect) \".\" \"\"");
-        return ok("", "LIST completed.");
-    }
-    const auto& p = l.patterns[0];
-    if (std::count_if(p.begin(), p.end(), [](char ch) { return ch == '*' || ch == '%'; }) > max_wildcards)
-        return bad("Too many wildcards.");
-    listing_ = l;
-    request(list_folders{});
-    wait_for(awaiting::folders);
-}
-
-void session::folders_listed(result<std::vector<std::string>> folders) {
-    if (awaiting_ != awaiting::folders) return;
-    awaiting_ = awaiting::nothing;
-    if (!folders) {
-        no("UNAVAILABLE", "Unable to list mailboxes. Try again later.");
-    } else {
-        write_list(*folders);
-        ok("", "LIST completed.");
-    }
-    listing_.reset();
-    process();
-}
-
-void session::write_list(const std::vector<std::string>& folders) {
-    // The reference is prepended to the pattern (RFC 9051 §6.3.9), INBOX
-    // matched case-insensitively.
-    std::string pattern = listing_->reference + listing_->patterns[0];
-    if (proto::keyword_prefix(pattern, "INBOX") &&
-        (pattern.size() == 5 || pattern[5] == delimiter || pattern[5] == '*' || pattern[5] == '%'))
-        pattern.replace(0, 5, "INBOX");
-    for (const auto& f : folders) {
-        if (!matches(pattern, f)) continue;
-        std::string line = "* LIST (";
-        line += has_children(folders, f) ? "\\HasChildren" : "\\HasNoChildren";
-        line += ") \".\" ";
-        append_astring(line, f);
-        line += "\r\n";
-        request(send_reply{std::move(line)});
-    }
-}
-
 void session::cmd_create(const command& c) {
-    std::string name = canonical(std::get<create_command>(c.args).mailbox);
+    auto decoded = mailbox_arg(std::get<create_command>(c.args).mailbox);
+    if (!decoded) return;
+    std::string name = std::move(*decoded);
     // RFC 9051 §6.3.4: a trailing delimiter says the name will have children.
     if (!name.empty() && name.back() == delimiter) name.pop_back();
-    if (name == "INBOX") return no("ALREADYEXISTS", "Mailbox already exists.");
+    if (proto::keyword_equals(name, "INBOX")) return no("ALREADYEXISTS", "Mailbox already exists.");
+    // RFC 6154 §3: CREATE-SPECIAL-USE is not offered; the use is the name's.
+    if (!std::get<create_command>(c.args).use.empty()) return no("USEATTR", "Special-use attributes cannot be set.");
     if (name.empty()) return bad("Empty mailbox name.");
     request(change_folder{folder_operation::create, std::move(name), {}});
     wait_for(awaiting::folder_change);
 }
 
 void session::cmd_delete(const command& c) {
-    std::string name = canonical(std::get<delete_command>(c.args).mailbox);
+    auto decoded = mailbox_arg(std::get<delete_command>(c.args).mailbox);
+    if (!decoded) return;
+    std::string name = std::move(*decoded);
     if (name == "INBOX") return no("CANNOT", "INBOX cannot be deleted.");  // RFC 9051 §6.3.5
     if (state_ == state::selected && name == summary_.mailbox)
         return no("INUSE", "Mailbox is selected; close it first.");
@@ -115,7 +44,10 @@ void session::cmd_delete(const command& c) {
 
 void session::cmd_rename(const command& c) {
     const auto& r = std::get<rename_command>(c.args);
-    std::string from = canonical(r.from), to = canonical(r.to);
+    auto decoded_from = mailbox_arg(r.from);
+    auto decoded_to = decoded_from ? mailbox_arg(r.to) : std::nullopt;
+    if (!decoded_to) return;
+    std::string from = std::move(*decoded_from), to = std::move(*decoded_to);
     // Renaming INBOX moves its messages (RFC 9051 §6.3.6): not this round.
     if (from == "INBOX") return no("CANNOT", "Renaming INBOX is not supported.");
     if (to == "INBOX") return no("ALREADYEXISTS", "Mailbox already exists.");
@@ -136,13 +68,23 @@ void session::folder_changed(std::error_code ec) {
 
 void session::cmd_status(const command& c) {
     const auto& s = std::get<status_command>(c.args);
-    pending_mailbox_ = canonical(s.mailbox);
+    auto name = mailbox_arg(s.mailbox);
+    if (!name) return;
+    pending_mailbox_ = std::move(*name);
     status_items_ = s.items;
     request(mailbox_status{pending_mailbox_});
     wait_for(awaiting::status);
 }
 
 void session::status_ready(result<mailbox_info> info) {
+    if (awaiting_ == awaiting::list_status) {
+        // RFC 5819 §2: a mailbox whose status cannot be had is left out.
+        awaiting_ = awaiting::nothing;
+        const auto& run = *listing_;
+        if (info) write_status(run.entries[run.next - 1].name, *info, *run.cmd.return_status);
+        list_continue();
+        return process();
+    }
     if (awaiting_ != awaiting::status) return;
     awaiting_ = awaiting::nothing;
     if (!info) {
@@ -151,8 +93,14 @@ void session::status_ready(result<mailbox_info> info) {
         else no("UNAVAILABLE", "Unable to open the mailbox. Try again later.");
         return process();
     }
+    write_status(pending_mailbox_, *info, status_items_);
+    ok("", "STATUS completed.");
+    process();
+}
+
+void session::write_status(std::string_view mailbox, const mailbox_info& info, const std::vector<status_item>& items) {
     std::string line = "* STATUS ";
-    append_astring(line, pending_mailbox_);
+    append_mailbox(line, mailbox);
     line += " (";
     bool first = true;
     auto item = [&](std::string_view name, std::uint64_t v) {
@@ -162,29 +110,29 @@ void session::status_ready(result<mailbox_info> info) {
         line += ' ';
         line += std::to_string(v);
     };
-    for (auto i : status_items_) {
+    for (auto i : items) {
         switch (i) {
-            case status_item::messages: item("MESSAGES", info->messages); break;
+            case status_item::messages: item("MESSAGES", info.messages); break;
             case status_item::recent: item("RECENT", 0); break;  // \Recent is not kept (RFC 9051 drops it)
-            case status_item::uidnext: item("UIDNEXT", info->uidnext); break;
-            case status_item::uidvalidity: item("UIDVALIDITY", info->uidvalidity); break;
-            case status_item::unseen: item("UNSEEN", info->unseen); break;
-            case status_item::deleted: item("DELETED", info->deleted); break;
-            case status_item::size: item("SIZE", info->size); break;
-            case status_item::highestmodseq: item("HIGHESTMODSEQ", info->highest_modseq); break;
+            case status_item::uidnext: item("UIDNEXT", info.uidnext); break;
+            case status_item::uidvalidity: item("UIDVALIDITY", info.uidvalidity); break;
+            case status_item::unseen: item("UNSEEN", info.unseen); break;
+            case status_item::deleted: item("DELETED", info.deleted); break;
+            case status_item::size: item("SIZE", info.size); break;
+            case status_item::highestmodseq: item("HIGHESTMODSEQ", info.highest_modseq); break;
             case status_item::appendlimit: item("APPENDLIMIT", lim_.max_message_bytes); break;
         }
     }
     line += ")\r\n";
     request(send_reply{std::move(line)});
-    ok("", "STATUS completed.");
-    process();
 }
 
 void session::cmd_select(const command& c) {
     const auto& s = std::get<select_command>(c.args);
     if (s.condstore || s.qresync) return bad("CONDSTORE and QRESYNC are not supported.");
-    pending_mailbox_ = canonical(s.mailbox);
+    auto name = mailbox_arg(s.mailbox);
+    if (!name) return;
+    pending_mailbox_ = std::move(*name);
     pending_read_only_ = s.examine;
     if (state_ == state::selected) {
         // RFC 9051 §6.3.2: the selected mailbox is closed without expunge.

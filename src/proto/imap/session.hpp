@@ -32,6 +32,8 @@
 #include "proto/imap/command.hpp"
 #include "proto/imap/command_reader.hpp"
 #include "proto/imap/limits.hpp"
+#include "proto/imap/mailbox_list.hpp"
+#include "proto/imap/response_writer.hpp"
 #include "proto/imap/search_result.hpp"
 #include "proto/imap/selected_view.hpp"
 #include "proto/imap/session_limits.hpp"
@@ -66,9 +68,14 @@ struct verify_login {
     std::string user;
     secret password;
 };  // LOGIN; answer: login_done()
-// The mail store's folders, for LIST (and CHILDREN); answer: folders_listed().
-struct list_folders {};
-enum class folder_operation { create, remove, rename };
+// The mail store's folders, for LIST and LSUB (and CHILDREN, SPECIAL-USE,
+// \Subscribed); answer: folders_listed() with a folder_list (mailbox_list.hpp).
+struct list_folders {
+    bool subscriptions = false;  // the subscriptions are wanted too
+};
+// Names are UTF-8 (decoded from modified UTF-7 for rev1 clients). SUBSCRIBE
+// of a folder that does not exist is errc::not_found.
+enum class folder_operation { create, remove, rename, subscribe, unsubscribe };
 struct change_folder {
     folder_operation op = folder_operation::create;
     std::string name;
@@ -232,7 +239,7 @@ public:
     void login_done(login_verdict v);
     void sasl_challenge(std::string challenge_b64);
     void sasl_done(login_status status, std::string user, std::optional<std::string> final_b64);
-    void folders_listed(result<std::vector<std::string>> folders);  // "INBOX" first, '.' hierarchy
+    void folders_listed(result<folder_list> folders);
     // errc::already_exists, errc::not_found, errc::invalid_argument are the
     // client's errors; anything else a server failure.
     void folder_changed(std::error_code ec);
@@ -257,6 +264,9 @@ public:
     const session_summary& summary() const noexcept { return summary_; }
     const listener_policy& policy() const noexcept { return policy_; }
     bool rev2_enabled() const noexcept { return rev2_; }
+    // Mailbox names are UTF-8 on the wire (IMAP4rev2 or UTF8=ACCEPT, RFC
+    // 6855 §3), not modified UTF-7.
+    bool utf8_names() const noexcept { return rev2_ || utf8_accept_; }
     // RFC 9051 §5.4 autologout: the driver's read deadline.
     std::chrono::milliseconds idle_timeout() const noexcept { return lim_.autologout; }
 
@@ -284,6 +294,7 @@ private:
         login,
         sasl,
         folders,
+        list_status,  // RFC 5819 RETURN (STATUS): one mailbox's STATUS
         folder_change,
         open,
         status,
@@ -323,6 +334,8 @@ private:
     void cmd_idle(const command& c);
     void cmd_list(const command& c);
     void cmd_lsub(const command& c);
+    void cmd_subscribe(const command& c);
+    void cmd_unsubscribe(const command& c);
     void cmd_create(const command& c);
     void cmd_delete(const command& c);
     void cmd_rename(const command& c);
@@ -381,7 +394,13 @@ private:
     void run(const command_row& row, const command& c);
     void login_succeeded(std::string user);
     void login_failed();
-    void write_list(const std::vector<std::string>& folders);
+    // Folders (cmd_list.cpp, mailbox_name.cpp): names between the wire
+    // form and the store's UTF-8; nullopt after a NO/BAD was sent.
+    std::optional<std::string> mailbox_arg(std::string_view sent);
+    void append_mailbox(std::string& line, std::string_view utf8) const;
+    string_style name_style() const noexcept { return {.utf8_quoted = utf8_names()}; }
+    void list_continue();
+    void write_status(std::string_view mailbox, const mailbox_info& info, const std::vector<status_item>& items);
     void write_selected(const mailbox_info& info);
     void write_changes(const mailbox_info& info);
     void finish_select();
@@ -410,8 +429,15 @@ private:
     std::string mechanism_;        // of the login under way
     std::string pending_mailbox_;  // SELECT/EXAMINE/STATUS under way
     std::vector<status_item> status_items_;
-    std::optional<list_command> listing_;  // LIST/LSUB under way
-    std::optional<command> deferred_;      // waits for the sync that mailbox_changed() asked for
+    struct list_run {  // LIST/LSUB under way (cmd_list.cpp)
+        list_command cmd;
+        bool lsub = false;
+        std::vector<list_entry> entries;  // once the folders are listed
+        std::size_t next = 0;             // the next entry to write
+    };
+    std::optional<list_run> listing_;
+    bool utf8_accept_ = false;         // ENABLE UTF8=ACCEPT (RFC 6855 §3)
+    std::optional<command> deferred_;  // waits for the sync that mailbox_changed() asked for
     const command_row* deferred_row_ = nullptr;
     after_sync after_sync_ = after_sync::nothing;
     bool pending_read_only_ = false;
