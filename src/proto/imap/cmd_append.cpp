@@ -30,7 +30,9 @@ void session::cmd_append(const command& c) {
     // moved into the request, never copied (they may be tens of MiB).
     auto& a = const_cast<append_command&>(std::get<append_command>(c.args));
     append_messages req;
-    req.mailbox = std::move(a.mailbox);
+    auto mailbox = mailbox_arg(a.mailbox);  // modified UTF-7 or UTF-8 (cmd_list.cpp)
+    if (!mailbox) return;
+    req.mailbox = std::move(*mailbox);
     for (auto& m : a.messages) {
         appended_message out;
         if (m.internal_date) out.internal_date = epoch_seconds(*m.internal_date);
@@ -101,7 +103,9 @@ void session::copy_or_move(const sequence_set& set, bool uid, const std::string&
     auto seqs = selected_.resolve(set, uid);
     if (!seqs) return bad("Invalid message sequence set.");
     copy_to_mailbox req;
-    req.mailbox = mailbox;
+    auto decoded = mailbox_arg(mailbox);  // modified UTF-7 or UTF-8 (cmd_list.cpp)
+    if (!decoded) return;
+    req.mailbox = std::move(*decoded);
     req.move = move;
     for (const auto n : *seqs)
         if (!selected_.at(n).gone) req.uids.push_back(selected_.at(n).uid);
