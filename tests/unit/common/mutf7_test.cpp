@@ -31,21 +31,21 @@ const pair_case pairs[] = {
     {"\x7f", "&AH8-"},
 };
 
-TEST(store_mutf7, EncodesAndDecodes) {
+TEST(mutf7, EncodesAndDecodes) {
     for (const auto& c : pairs) {
         EXPECT_EQ(utf8_to_mutf7(c.utf8), c.mutf7) << c.utf8;
         EXPECT_EQ(mutf7_to_utf8(c.mutf7), c.utf8) << c.mutf7;
     }
 }
 
-TEST(store_mutf7, RefusesMalformedUtf8) {
+TEST(mutf7, RefusesMalformedUtf8) {
     for (const auto& bad : {"\xc3"s, "\xc3("s, "\xc0\xaf"s /* overlong '/' */, "\xed\xa0\x80"s /* surrogate */,
                             "\xf4\x90\x80\x80"s /* above U+10FFFF */, "\xff"s, "\x80"s})
         EXPECT_FALSE(utf8_to_mutf7(bad)) << bad;
     EXPECT_EQ(utf8_to_mutf7("a\0b"s), "a&AAA-b");  // NUL is a character like another
 }
 
-TEST(store_mutf7, RefusesWhatNoEncoderWrites) {
+TEST(mutf7, RefusesWhatNoEncoderWrites) {
     for (const auto& bad : {
              "&"s,              // a run never started
              "&AOQ"s,           // a run never ended
@@ -67,7 +67,7 @@ TEST(store_mutf7, RefusesWhatNoEncoderWrites) {
         EXPECT_FALSE(mutf7_to_utf8(bad)) << bad;
 }
 
-TEST(store_mutf7, EveryBmpCharacterRoundTrips) {
+TEST(mutf7, EveryBmpCharacterRoundTrips) {
     for (char32_t c = 1; c < 0x10000; ++c) {
         if (c >= 0xd800 && c <= 0xdfff) continue;
         std::string s;
