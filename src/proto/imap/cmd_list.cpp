@@ -30,21 +30,21 @@ bool is_option(const list_command& l, std::string_view option) {
 
 }  // namespace
 
-std::optional<std::string> session::mailbox_arg(std::string_view sent) {
-    if (utf8_names()) {
-        // RFC 6855 §3: UTF-8 names; one that is not UTF-8 breaks the grammar.
-        if (!utf8_to_mutf7(sent)) {
-            bad("Mailbox name is not valid UTF-8.");
-            return std::nullopt;
-        }
-        return canonical(std::string(sent));
-    }
+std::optional<std::string> session::decoded_mailbox(std::string_view sent) const {
+    // RFC 6855 §3: UTF-8 names (checked: utf8_to_mutf7 refuses what is not UTF-8).
+    if (utf8_names()) return utf8_to_mutf7(sent) ? std::optional(canonical(std::string(sent))) : std::nullopt;
     auto utf8 = mutf7_to_utf8(sent);  // RFC 3501 §5.1.3
-    if (!utf8) {
-        no("", "Mailbox name is not valid mUTF-7.");
-        return std::nullopt;
-    }
+    if (!utf8) return std::nullopt;
     return canonical(std::move(*utf8));
+}
+
+std::optional<std::string> session::mailbox_arg(std::string_view sent) {
+    auto name = decoded_mailbox(sent);
+    if (name) return name;
+    // Not UTF-8 where the grammar says UTF-8: BAD; bad modified UTF-7: NO, as Dovecot.
+    if (utf8_names()) bad("Mailbox name is not valid UTF-8.");
+    else no("", "Mailbox name is not valid mUTF-7.");
+    return std::nullopt;
 }
 
 void session::append_mailbox(std::string& line, std::string_view utf8) const {

@@ -394,8 +394,11 @@ private:
     void run(const command_row& row, const command& c);
     void login_succeeded(std::string user);
     void login_failed();
-    // Folders (cmd_list.cpp, mailbox_name.cpp): names between the wire
-    // form and the store's UTF-8; nullopt after a NO/BAD was sent.
+    // Folders (cmd_list.cpp): a mailbox name as sent (modified UTF-7, or
+    // UTF-8 after IMAP4rev2/UTF8=ACCEPT) to the store's UTF-8, INBOX in any
+    // case as "INBOX"; nullopt if malformed. mailbox_arg also sends the NO
+    // (bad mUTF-7) or BAD (bad UTF-8) then.
+    std::optional<std::string> decoded_mailbox(std::string_view sent) const;
     std::optional<std::string> mailbox_arg(std::string_view sent);
     void append_mailbox(std::string& line, std::string_view utf8) const;
     string_style name_style() const noexcept { return {.utf8_quoted = utf8_names()}; }
