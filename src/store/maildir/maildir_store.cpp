@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/errors.hpp"
+#include "common/mutf7.hpp"
 #include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
 #include "store/maildir/maildir_mailbox.hpp"
@@ -11,7 +12,6 @@
 #include "store/maildir/names.hpp"
 #include "store/maildir/subscriptions.hpp"
 #include "store/maildir/uid_file.hpp"
-#include "common/mutf7.hpp"
 
 namespace mailroom::store::maildir {
 namespace fs = std::filesystem;
