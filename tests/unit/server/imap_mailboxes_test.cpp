@@ -38,19 +38,42 @@ protected:
 
 TEST_F(ImapMailboxes, store_is_made_with_inbox_and_folders_change) {
     ASSERT_FALSE(boxes_.open_store(dir_.path(), user));
-    auto list = boxes_.list();
+    auto list = boxes_.list(false);
     ASSERT_TRUE(list);
-    EXPECT_EQ(*list, std::vector<std::string>{"INBOX"});
+    EXPECT_EQ(list->folders, std::vector<std::string>{"INBOX"});
     EXPECT_FALSE(boxes_.change({imap::folder_operation::create, "Work", {}}));
     EXPECT_FALSE(boxes_.change({imap::folder_operation::create, "Work.Projects", {}}));
     EXPECT_EQ(boxes_.change({imap::folder_operation::create, "Work", {}}), errc::already_exists);
     EXPECT_FALSE(boxes_.change({imap::folder_operation::rename, "Work.Projects", "Work.Done"}));
-    list = boxes_.list();
+    list = boxes_.list(false);
     ASSERT_TRUE(list);
-    EXPECT_EQ(*list, (std::vector<std::string>{"INBOX", "Work", "Work.Done"}));
+    EXPECT_EQ(list->folders, (std::vector<std::string>{"INBOX", "Work", "Work.Done"}));
     EXPECT_FALSE(boxes_.change({imap::folder_operation::remove, "Work.Done", {}}));
     EXPECT_TRUE(boxes_.change({imap::folder_operation::remove, "Work.Done", {}}));
     EXPECT_EQ(boxes_.select("Nope").error(), errc::not_found);
+}
+
+TEST_F(ImapMailboxes, subscriptions_and_special_use_come_with_the_list) {
+    ASSERT_FALSE(boxes_.open_store(dir_.path(), user));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::create, "Sent", {}}));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::create, "Entwürfe", {}}));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::subscribe, "Entwürfe", {}}));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::subscribe, "INBOX", {}}));
+    // RFC 9051 §6.3.7: a folder that does not exist is not subscribed.
+    EXPECT_EQ(boxes_.change({imap::folder_operation::subscribe, "Nope", {}}), errc::not_found);
+    auto list = boxes_.list(true);
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->folders, (std::vector<std::string>{"INBOX", "Entwürfe", "Sent"}));
+    EXPECT_EQ(list->special_use, (std::vector<std::string>{"", "", "\\Sent"}));
+    EXPECT_EQ(list->subscribed, (std::vector<std::string>{"Entwürfe", "INBOX"}));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::unsubscribe, "Entwürfe", {}}));
+    EXPECT_FALSE(boxes_.change({imap::folder_operation::unsubscribe, "Never", {}}));
+    list = boxes_.list(false);
+    ASSERT_TRUE(list);
+    EXPECT_TRUE(list->subscribed.empty());  // not asked for
+    list = boxes_.list(true);
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->subscribed, std::vector<std::string>{"INBOX"});
 }
 
 TEST_F(ImapMailboxes, select_counts_and_sync_sees_new_mail) {
