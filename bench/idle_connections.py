@@ -19,7 +19,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.idle_memory import raise_fd_limit  # noqa: E402
-from benchlib.servers import REPO, harness  # noqa: E402
+from benchlib.servers import REPO, harness, start_server  # noqa: E402
 from benchlib.process_group import ProcessGroup  # noqa: E402
 
 NET_TIMEOUT = 30.0
@@ -93,7 +93,7 @@ def measure(binary, half, use_cgroup, name):
     ctx = harness.tls_client_context()
     socks = []
     try:
-        srv.start()
+        start_server(srv)
         group.adopt(srv.pid)
         plain, tls = srv.addr("pop3"), srv.addr("pop3s")
         for s in [open_plain(plain), open_tls(tls, ctx)]:  # warm-up: one of each kind
