@@ -45,16 +45,19 @@ fuzz:
 # acceptance, POP3 retrieval, idle connections, 50 x 30 MiB memory.
 # Not part of `make test`. Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=
+# An older mailroom binary measured in the same runs: make bench BENCH_BEFORE=/path/to/old/mailroom
+BENCH_BEFORE ?=
+before_arg = $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 bench-deps:
 	@scripts/install-bench-deps
 
 bench: deps bench-deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target mailroom
-	python3 bench/smtp_accept.py $(BENCH_ARGS)
-	python3 bench/pop3_retrieve.py $(filter --quick,$(BENCH_ARGS))
-	python3 bench/idle_connections.py $(filter --quick,$(BENCH_ARGS))
-	python3 bench/big_messages.py $(filter --quick,$(BENCH_ARGS))
+	python3 bench/smtp_accept.py $(BENCH_ARGS) $(before_arg)
+	python3 bench/pop3_retrieve.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
+	python3 bench/idle_connections.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
+	python3 bench/big_messages.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
 
 clean:
 	rm -rf build

@@ -10,7 +10,7 @@ they arrive, so the figure per connection is a small constant (before
 #10: 52.2 MiB per connection for 30 MiB messages; --max-mib-per-connection
 makes a bigger one fail the run).
 
-  python3 bench/big_messages.py [--quick] [--clients 50] [--mib 30] [--bin PATH]
+  python3 bench/big_messages.py [--quick] [--clients 50] [--mib 30] [--bin PATH] [--before PATH]
 """
 
 import argparse
@@ -61,26 +61,17 @@ def send_one(addr, data, errors):
         errors.append(repr(e))
 
 
-def main(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--clients", type=int, default=50)
-    p.add_argument("--mib", type=int, default=30)
-    p.add_argument("--quick", action="store_true", help="same 50 x 30 MiB, one run (it is one run anyway)")
-    p.add_argument("--bin", default=os.path.join(REPO, "build", "release", "src", "cli", "mailroom"))
-    p.add_argument("--no-cgroup", action="store_true")
-    p.add_argument("--max-mib-per-connection", type=float, default=None,
-                   help="fail when the peak above idle per connection is larger")
-    a = p.parse_args(argv)
-    raise_fd_limit(a.clients + 100)
-    server = Mailroom(a.bin, max_connections=a.clients + 10, use_cgroup=not a.no_cgroup)
-    data = body(a.mib, "x")
+def measure(binary, clients, mib, use_cgroup):
+    """C connections at once, one S MiB message each, on a fresh server."""
+    server = Mailroom(binary, max_connections=clients + 10, use_cgroup=use_cgroup)
+    data = body(mib, "x")
     errors, peak = [], [0, 0]
     try:
         server.start()
         time.sleep(1.0)
         idle_pss, idle_rss, _ = server.group.memory_kib()
         threads = [threading.Thread(target=send_one, args=((server.host, server.port), data, errors))
-                   for _ in range(a.clients)]
+                   for _ in range(clients)]
         t0 = time.monotonic()
         for t in threads:
             t.start()
@@ -98,19 +89,53 @@ def main(argv):
     finally:
         server.stop()
         server.cleanup()
-    print("big messages: %d connections x %d MiB at once (mailroom %s), %.1f s" % (a.clients, a.mib, a.bin, wall))
-    print("  server idle: Pss %d KiB, RSS %d KiB" % (idle_pss, idle_rss))
-    print("  server peak: Pss %d KiB, RSS %d KiB; above idle: Pss %.1f MiB (%.2f MiB per connection)"
-          % (peak[0], peak[1], (peak[0] - idle_pss) / 1024, (peak[0] - idle_pss) / 1024 / a.clients))
     # Stored with LF or CRLF line ends, plus a Received: header.
-    bad = [s for s in sizes if s < len(data) - data.count(b"\r\n")]
+    bad = [n for n in sizes if n < len(data) - data.count(b"\r\n")]
+    return dict(binary=binary, wall=wall, idle_pss=idle_pss, idle_rss=idle_rss, peak_pss=peak[0],
+                peak_rss=peak[1], per_connection=(peak[0] - idle_pss) / 1024 / clients, stored=stored,
+                bad=len(bad), left=left, errors=errors)
+
+
+def report(name, clients, mib, r):
+    print("big messages: %d connections x %d MiB at once (%s: %s), %.1f s" % (clients, mib, name, r["binary"],
+                                                                             r["wall"]))
+    print("  server idle: Pss %d KiB, RSS %d KiB" % (r["idle_pss"], r["idle_rss"]))
+    print("  server peak: Pss %d KiB, RSS %d KiB; above idle: Pss %.1f MiB (%.2f MiB per connection)"
+          % (r["peak_pss"], r["peak_rss"], (r["peak_pss"] - r["idle_pss"]) / 1024, r["per_connection"]))
     print("  stored %d of %d messages; %d short; %d staged files left; errors: %d%s"
-          % (stored, a.clients, len(bad), left, len(errors), (" first: " + errors[0]) if errors else ""))
-    per_connection = (peak[0] - idle_pss) / 1024 / a.clients
+          % (r["stored"], clients, r["bad"], r["left"], len(r["errors"]),
+             (" first: " + r["errors"][0]) if r["errors"] else ""))
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--mib", type=int, default=30)
+    p.add_argument("--quick", action="store_true", help="same 50 x 30 MiB, one run (it is one run anyway)")
+    p.add_argument("--bin", default=os.path.join(REPO, "build", "release", "src", "cli", "mailroom"))
+    p.add_argument("--before", metavar="BIN",
+                   help="an older mailroom binary, measured after --bin in the same run (before #10 it "
+                        "held each message whole: about 2.6 GiB for 50 x 30 MiB)")
+    p.add_argument("--no-cgroup", action="store_true")
+    p.add_argument("--max-mib-per-connection", type=float, default=None,
+                   help="fail when the peak above idle per connection is larger")
+    a = p.parse_args(argv)
+    raise_fd_limit(a.clients + 100)
+    runs = [("mailroom", a.bin)] + ([("before", a.before)] if a.before else [])
+    results = {name: measure(binary, a.clients, a.mib, not a.no_cgroup) for name, binary in runs}
+    ok = True
+    for name, _ in runs:
+        r = results[name]
+        report(name, a.clients, a.mib, r)
+        ok = ok and r["stored"] == a.clients and not r["bad"] and not r["errors"] and not r["left"]
+    if a.before:
+        print("  ratio mailroom / before, peak above idle: %.3f"
+              % (results["mailroom"]["per_connection"] / results["before"]["per_connection"]))
+    per_connection = results["mailroom"]["per_connection"]
     too_big = a.max_mib_per_connection is not None and per_connection > a.max_mib_per_connection
     if too_big:
         print("  FAIL: %.2f MiB per connection > %.2f" % (per_connection, a.max_mib_per_connection))
-    return 0 if stored == a.clients and not bad and not errors and not left and not too_big else 1
+    return 0 if ok and not too_big else 1
 
 
 if __name__ == "__main__":

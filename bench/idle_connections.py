@@ -5,7 +5,7 @@ read) opened on a fresh mailroom; the server's Pss and VmRSS before, after
 the cleartext half and after the TLS half give the memory per connection of
 each kind; while all 2K are held, newcomers time their greeting (< 100 ms).
 
-  python3 bench/idle_connections.py [--quick] [--connections 10000] [--bin PATH]
+  python3 bench/idle_connections.py [--quick] [--connections 10000] [--bin PATH] [--before PATH]
 """
 
 import argparse
@@ -19,7 +19,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.idle_memory import raise_fd_limit  # noqa: E402
-from benchlib.servers import REPO, harness  # noqa: E402
+from benchlib.servers import REPO, harness, start_server  # noqa: E402
 from benchlib.process_group import ProcessGroup  # noqa: E402
 
 NET_TIMEOUT = 30.0
@@ -72,6 +72,7 @@ def parse_args(argv):
     p.add_argument("--connections", type=int, default=10000, help="total held, half TLS (default 10000)")
     p.add_argument("--quick", action="store_true", help="1000 connections")
     p.add_argument("--bin", default=os.path.join(REPO, "build", "release", "src", "cli", "mailroom"))
+    p.add_argument("--before", metavar="BIN", help="an older mailroom binary, measured after --bin in the same run")
     p.add_argument("--no-cgroup", action="store_true")
     a = p.parse_args(argv)
     if a.quick:
@@ -79,21 +80,20 @@ def parse_args(argv):
     return a
 
 
-def main(argv):
-    a = parse_args(argv)
-    half = a.connections // 2
-    raise_fd_limit(2 * half + NEWCOMERS + 200)
-    os.environ["MAILROOM_BIN"] = a.bin
+def measure(binary, half, use_cgroup, name):
+    """Holds `half` cleartext and `half` TLS sessions on a fresh server
+    running `binary`; returns its figures (KiB per connection, ms)."""
+    os.environ["MAILROOM_BIN"] = binary
     limit = 2 * half + NEWCOMERS + 100
     common = dict(service="pop3", max_connections=limit, max_connections_per_ip=limit, plaintext_auth=True)
     srv = harness.Server(listeners=[dict(name="pop3", tls="starttls", **common),
                                     dict(name="pop3s", tls="implicit", **common)],
-                         extra_config={"log_level": "warn"}, name="bench-idle")
-    group = ProcessGroup("mailroom-idle", not a.no_cgroup)
+                         extra_config={"log_level": "warn"}, name="bench-idle-" + name)
+    group = ProcessGroup("mailroom-idle-" + name, use_cgroup)
     ctx = harness.tls_client_context()
     socks = []
     try:
-        srv.start()
+        start_server(srv)
         group.adopt(srv.pid)
         plain, tls = srv.addr("pop3"), srv.addr("pop3s")
         for s in [open_plain(plain), open_tls(tls, ctx)]:  # warm-up: one of each kind
@@ -126,18 +126,38 @@ def main(argv):
             s.close()
         srv.stop()
         group.close()
-    print("idle connections: %d cleartext + %d TLS held at once (mailroom %s)" % (half, half, a.bin))
+        srv.cleanup()
+    return dict(binary=binary, open_plain=t1 - t0, open_tls=t2 - t1, alive=alive,
+                plain_pss=(m1[0] - m0[0]) / half, plain_rss=(m1[1] - m0[1]) / half,
+                tls_pss=(m2[0] - m1[0]) / half, tls_rss=(m2[1] - m1[1]) / half,
+                pss_before=m0[0], pss_held=m2[0], p50=statistics.median(lat), worst=max(lat), tries=len(lat))
+
+
+def report(name, half, r):
+    print("idle connections: %d cleartext + %d TLS held at once (%s: %s)" % (half, half, name, r["binary"]))
     print("  opened in %.1f s (cleartext) + %.1f s (TLS); still open at the end: %d"
-          % (t1 - t0, t2 - t1, alive))
-    print("  per cleartext connection: Pss %.1f KiB, RSS %.1f KiB" %
-          ((m1[0] - m0[0]) / half, (m1[1] - m0[1]) / half))
-    print("  per TLS connection:       Pss %.1f KiB, RSS %.1f KiB" %
-          ((m2[0] - m1[0]) / half, (m2[1] - m1[1]) / half))
-    print("  server Pss: %d KiB before, %d KiB with all held" % (m0[0], m2[0]))
-    p50, worst = statistics.median(lat), max(lat)
+          % (r["open_plain"], r["open_tls"], r["alive"]))
+    print("  per cleartext connection: Pss %.1f KiB, RSS %.1f KiB" % (r["plain_pss"], r["plain_rss"]))
+    print("  per TLS connection:       Pss %.1f KiB, RSS %.1f KiB" % (r["tls_pss"], r["tls_rss"]))
+    print("  server Pss: %d KiB before, %d KiB with all held" % (r["pss_before"], r["pss_held"]))
     print("  newcomer greeting while held (%d tries): median %.1f ms, max %.1f ms -> %s (< %.0f ms)"
-          % (len(lat), p50, worst, "MET" if worst < GREETING_TARGET_MS else "MISS", GREETING_TARGET_MS))
-    return 0 if alive == 2 * half else 1
+          % (r["tries"], r["p50"], r["worst"], "MET" if r["worst"] < GREETING_TARGET_MS else "MISS",
+             GREETING_TARGET_MS))
+
+
+def main(argv):
+    a = parse_args(argv)
+    half = a.connections // 2
+    raise_fd_limit(2 * half + NEWCOMERS + 200)
+    runs = [("mailroom", a.bin)] + ([("before", a.before)] if a.before else [])
+    results = {name: measure(binary, half, not a.no_cgroup, name) for name, binary in runs}
+    for name, _ in runs:
+        report(name, half, results[name])
+    if a.before:
+        now, old = results["mailroom"], results["before"]
+        print("  ratio mailroom / before: cleartext Pss %.2f, TLS Pss %.2f, newcomer median %.2f"
+              % (now["plain_pss"] / old["plain_pss"], now["tls_pss"] / old["tls_pss"], now["p50"] / old["p50"]))
+    return 0 if all(r["alive"] == 2 * half for r in results.values()) else 1
 
 
 if __name__ == "__main__":

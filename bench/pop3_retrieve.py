@@ -25,7 +25,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.process_group import ProcessGroup  # noqa: E402
-from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness  # noqa: E402
+from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness, start_server  # noqa: E402
 
 USERS = ["pop%d" % i for i in range(10)]
 PASSWORD = "popbench-pw"
@@ -157,7 +157,7 @@ def start_mailroom(binary, n, use_cgroup, name="mailroom"):
         srv.add_user("%s@%s" % (u, DOMAIN), PASSWORD)
         fill_maildir(os.path.join(srv.data_dir, "mail", DOMAIN, u), u, n)
     group = ProcessGroup(name + "-pop3", use_cgroup)
-    srv.start()
+    start_server(srv)
     group.adopt(srv.pid)
     return dict(name=name, addr=srv.addr("pop3"), group=group, stop=lambda: (srv.stop(), group.close(),
                                                                                    srv.cleanup()))

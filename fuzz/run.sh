@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS (default 20) each, from the seed corpus
+# Runs every fuzz target for SECONDS (the first argument, else $FUZZ_SECONDS, else 10) each, from the seed corpus
 # in fuzz/corpus/<target>/ (copied: the repository is never written), with
 # the protocol's dictionary (<protocol>.dict). A crash fails the run and leaves the input in
 # build/fuzz/artifacts/.
 set -euo pipefail
-seconds="${1:-20}"
+seconds="${1:-${FUZZ_SECONDS:-10}}"
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$here/../build/fuzz/fuzz"
 work="$here/../build/fuzz/work"

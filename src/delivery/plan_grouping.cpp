@@ -38,7 +38,7 @@ std::vector<domain_group> pending_by_domain(const queue::envelope& env) {
 }
 
 smtp::client::outgoing_message to_outgoing(const queue::envelope& env, const std::vector<std::size_t>& indexes,
-                                           std::string content) {
+                                           std::shared_ptr<const smtp::client::stored_content> content) {
     smtp::client::outgoing_message m;
     m.id = env.id;
     m.sender = env.sender;
@@ -51,7 +51,7 @@ smtp::client::outgoing_message to_outgoing(const queue::envelope& env, const std
     m.ret = ret_of(env.ret);
     m.smtputf8 = env.smtputf8;
     m.eight_bit = env.eight_bit;
-    m.content = std::move(content);
+    m.stored = std::move(content);
     return m;
 }
 

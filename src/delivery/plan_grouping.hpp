@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "proto/smtp/client/outgoing_message.hpp"
 #include "queue/envelope.hpp"
+#include "queue/stored_message.hpp"
 
 namespace mailroom::delivery {
 
@@ -24,12 +26,26 @@ struct domain_group {
 // no route can serve: the scheduler records a local failure for it.
 std::vector<domain_group> pending_by_domain(const queue::envelope& env);
 
+// A queued message as the SMTP client's stored content: the session
+// driver reads it in pieces while it sends; local delivery and notices
+// read it as a message_source. Never the whole message in memory.
+class queued_content final : public smtp::client::stored_content {
+public:
+    explicit queued_content(queue::stored_message m) : m_(std::move(m)) {}
+    std::uint64_t size() const noexcept override { return m_.size(); }
+    result<std::string> read(std::uint64_t offset, std::size_t max) const override { return m_.read_at(offset, max); }
+    const queue::message_source& source() const noexcept { return m_; }
+
+private:
+    queue::stored_message m_;
+};
+
 // The transfer of env's recipients at `indexes` (out-of-range ones
-// skipped) with `content`, the queued message as spool::read_message
-// returns it. The spool keeps the bytes exactly as received after DATA:
+// skipped) with `content`, the queued message as spool::open_message
+// gives it. The spool keeps the bytes exactly as received after DATA:
 // CRLF lines, dot-stuffing already removed (smtp::data_decoder), which is
-// what outgoing_message::content expects, so they are passed on unchanged.
+// what outgoing_message::stored expects, so they are passed on unchanged.
 smtp::client::outgoing_message to_outgoing(const queue::envelope& env, const std::vector<std::size_t>& indexes,
-                                           std::string content);
+                                           std::shared_ptr<const smtp::client::stored_content> content);
 
 }  // namespace mailroom::delivery

@@ -167,7 +167,7 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
     std::vector<round_item> items;
     try {
         for (const auto& id : ids) {
-            auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.read_message(id); });
+            auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.open_message(id); });
             if (!read) {
                 spdlog::error("{} cannot read the queued message: {}", id, read.error().message());
                 if (read.error() == errc::not_found) envelopes_.erase(id);
@@ -175,7 +175,7 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
                 reindex(id);
                 continue;
             }
-            items.push_back({envelopes_.at(id), std::move(*read)});
+            items.push_back({envelopes_.at(id), std::make_shared<const queued_content>(std::move(*read))});
         }
         // Each domain once, with every message of the round that has
         // recipients there.
@@ -187,7 +187,7 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
         }
         for (auto& [domain, parts] : by_domain) co_await attempt_domain(domain, parts);
         for (auto& item : items)
-            if (!item.finished) co_await finish_round(std::move(item.env), item.content);
+            if (!item.finished) co_await finish_round(std::move(item.env), item.content->source());
     } catch (const std::exception& e) {
         // What was not written back is redone later.
         spdlog::error("delivery round of {} failed: {}", ids.front(), e.what());
@@ -290,7 +290,7 @@ asio::awaitable<void> scheduler::message_done(connection_batch* batch, std::size
     // the connection ends (RFC 5321 §6.1: the 250 made it the server's).
     if (item.domains != 1 || item.finished) co_return;
     item.finished = true;
-    co_await finish_round(item.env, item.content);
+    co_await finish_round(item.env, item.content->source());
 }
 
 asio::awaitable<void> scheduler::deliver_here(round_part& p) {
@@ -299,7 +299,7 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
     for (auto i : p.indexes) {
         const std::string& rcpt = env.recipients[i].address;
         const auto ec = co_await net::offload(svc_.storage_pool,
-                                              [&] { return svc_.deliver_local(env, i, p.item->content); });
+                                              [&] { return svc_.deliver_local(env, i, p.item->content->source()); });
         const std::vector<std::size_t> one{i};
         if (ec == errc::not_found) record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
         else if (ec) record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
@@ -310,7 +310,7 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
     }
 }
 
-asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, const std::string& content,
+asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, const queue::message_source& content,
                                                     mail::dsn_kind kind, const std::vector<std::size_t>& who,
                                                     sys_clock::time_point now) {
     if (who.empty()) co_return true;
@@ -320,7 +320,15 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
     req.recipients = who;
     req.now = now;
     req.retry_until = queue::give_up_time(cfg_.retry, env.arrived);
-    auto dsn = mail::compose_dsn(req, env, content, svc_.random);
+    // A notice quotes the whole message only when it is small, else its
+    // header: one byte past both limits is all compose_dsn needs to tell.
+    const auto quoted_bytes = std::max(req.limits.max_returned_message_bytes, req.limits.max_returned_header_bytes) + 1;
+    auto original = co_await net::offload(svc_.storage_pool, [&] { return queue::read_head(content, quoted_bytes); });
+    if (!original) {
+        spdlog::error("{} cannot read the queued message for a notification: {}", env.id, original.error().message());
+        co_return false;
+    }
+    auto dsn = mail::compose_dsn(req, env, *original, svc_.random);
     if (!dsn) co_return true;  // `who` named no valid recipient
     auto dsn_env = make_dsn_envelope(env, *dsn, cfg_.hostname, now);
     if (!dsn_env) co_return true;
@@ -335,7 +343,7 @@ asio::awaitable<bool> scheduler::queue_notification(const queue::envelope& env, 
     co_return true;
 }
 
-asio::awaitable<void> scheduler::finish_round(queue::envelope env, const std::string& content) {
+asio::awaitable<void> scheduler::finish_round(queue::envelope env, const queue::message_source& content) {
     const auto now = sys_clock::now();
     // An administrator's request made during the round wins over its results.
     if (const auto request = take_admin_request(env.id)) {

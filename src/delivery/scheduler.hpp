@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "delivery/plan_grouping.hpp"
 #include "delivery/router.hpp"
 #include "delivery/scheduler_index.hpp"
 #include "delivery/transfer.hpp"
@@ -68,7 +69,9 @@ struct scheduler_services {
     // `env`, in a local domain: success, errc::not_found (no such user or
     // alias: bounce) or another error (retried). One recipient at a time, so
     // each gets its own outcome; the envelope, so its DSN options survive.
-    std::function<std::error_code(const queue::envelope& env, std::size_t recipient, const std::string& content)>
+    // `content` is read piece by piece (a queued file of any size).
+    std::function<std::error_code(const queue::envelope& env, std::size_t recipient,
+                                  const queue::message_source& content)>
         deliver_local;
 };
 
@@ -116,9 +119,9 @@ private:
     // One message being attempted: its envelope as the round changes it.
     struct round_item {
         queue::envelope env;
-        std::string content;
-        std::size_t domains = 0;  // pending recipient domains in this round
-        bool finished = false;    // finish_round already ran for it
+        std::shared_ptr<const queued_content> content;  // the queued file, read when used
+        std::size_t domains = 0;                        // pending recipient domains in this round
+        bool finished = false;                          // finish_round already ran for it
     };
     // The recipients of one item in one domain.
     struct round_part {
@@ -151,9 +154,9 @@ private:
                                               smtp::client::message_done done, std::string relay, std::string tls);
     void record_outcome(round_part& part, const smtp::client::message_done& done, const std::string& relay,
                         const std::string& tls, const std::string& remote_mta);
-    boost::asio::awaitable<void> finish_round(queue::envelope env, const std::string& content);
+    boost::asio::awaitable<void> finish_round(queue::envelope env, const queue::message_source& content);
     // Composes and durably queues one DSN; false if it could not be queued.
-    boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const std::string& content,
+    boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const queue::message_source& content,
                                                     mail::dsn_kind kind, const std::vector<std::size_t>& who,
                                                     std::chrono::system_clock::time_point now);
     // Admin helpers (scheduler_admin.cpp); the id is in in_round_ meanwhile.

@@ -96,7 +96,7 @@ asio::awaitable<admin_outcome> scheduler::remove_stored(std::string id) {
 }
 
 asio::awaitable<admin_outcome> scheduler::bounce_stored(std::string id) {
-    auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.read_message(id); });
+    auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.open_message(id); });
     if (!read) {
         spdlog::error("{} cannot read the queued message to bounce it: {}", id, read.error().message());
         if (read.error() != errc::not_found) co_return admin_outcome::failed;

@@ -5,6 +5,8 @@
 
 #include "auth/sasl_client.hpp"
 #include "common/errors.hpp"
+#include "net/offload.hpp"
+#include "proto/smtp/client/mail_commands.hpp"
 
 namespace mailroom::delivery::detail {
 namespace {
@@ -16,6 +18,9 @@ using std::chrono::milliseconds;
 // Limits on our own waits that the engine does not time (TLS, shutdown).
 constexpr std::chrono::seconds tls_handshake_limit{60};
 constexpr std::chrono::seconds shutdown_limit{5};
+// A stored message is read and sent this much at a time: memory per
+// delivery stays about twice this, whatever the message's size.
+constexpr std::size_t content_piece_bytes = 128 * 1024;
 // Used only if the engine waits for input without a timeout (it should not).
 constexpr std::chrono::minutes fallback_reply_limit{5};
 
@@ -137,6 +142,11 @@ private:
             if (!ok) engine_.feed_eof();
             co_return true;
         }
+        if (auto* body = std::get_if<sc::send_content>(&act)) {
+            if (abandoned_) co_return true;
+            co_await send_stored(*body->content);
+            co_return true;
+        }
         if (std::holds_alternative<sc::start_tls>(act)) {
             const bool ok = co_await handshake();
             if (ok) engine_.tls_started();
@@ -169,6 +179,44 @@ private:
             co_return false;
         }
         co_return true;
+    }
+
+    // The body of a stored message, piece by piece, dot-stuffed on the way;
+    // each write is bounded by data_block (progress, not the total: RFC
+    // 5321 §4.5.3.2). A piece that cannot be read ends the session without
+    // the final dot, so the server discards the partial body.
+    asio::awaitable<void> send_stored(const sc::stored_content& content) {
+        if (opt_.trace) opt_.trace("*", "message body: " + std::to_string(content.size()) + " bytes from the queue");
+        sc::dot_stuffer stuffer;
+        std::string out;
+        const std::uint64_t size = content.size();
+        std::uint64_t done = 0;
+        do {
+            out.clear();
+            if (done < size) {
+                auto piece = co_await read_piece(content, done);
+                if (!piece || piece->empty()) {
+                    override_ = {sc::close_reason::connection_lost,
+                                 "cannot read the queued message: " +
+                                     (piece ? std::string("it is shorter than its size") : piece.error().message())};
+                    abandoned_ = true;
+                    engine_.feed_eof();
+                    co_return;
+                }
+                done += piece->size();
+                stuffer.add(*piece, out);
+            }
+            if (done >= size) stuffer.finish(out);
+            if (!co_await stream_.write_all(out, milliseconds(engine_timeouts_.data_block))) {
+                engine_.feed_eof();
+                co_return;
+            }
+        } while (done < size);
+    }
+
+    asio::awaitable<result<std::string>> read_piece(const sc::stored_content& content, std::uint64_t offset) {
+        if (!opt_.storage) co_return content.read(offset, content_piece_bytes);
+        co_return co_await net::offload(*opt_.storage, [&] { return content.read(offset, content_piece_bytes); });
     }
 
     void sasl_start(const std::string& mechanism) {

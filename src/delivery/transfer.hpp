@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,9 @@ struct transfer_options {
     std::string helo_name;
     boost::asio::ssl::context* tls_client = nullptr;  // client context (CA paths for verification)
     std::chrono::seconds connect_timeout{30};
+    // Where the pieces of a stored message (outgoing_message::stored) are
+    // read while it is sent; nullptr: on the calling thread.
+    boost::asio::thread_pool* storage = nullptr;
     // Optional dialogue trace: direction "C" (us) or "S" (server) or "*"
     // (driver notes); AUTH payloads are shown as "********".
     std::function<void(std::string_view direction, std::string_view line)> trace;

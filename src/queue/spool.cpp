@@ -121,6 +121,13 @@ result<std::string> spool::read_message(std::string_view id) const {
     return fs_.read_file(where_.message(id));
 }
 
+result<stored_message> spool::open_message(std::string_view id) const {
+    if (!detail::is_queue_id(id)) return make_error_code(errc::not_found);
+    auto info = fs_.stat(where_.message(id));
+    if (!info) return info.error();
+    return stored_message(fs_, where_.message(id), info->size);
+}
+
 std::error_code spool::update(const envelope& env) {
     if (!detail::is_queue_id(env.id)) return errc::not_found;
     std::shared_lock gate(recovering_);

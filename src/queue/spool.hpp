@@ -27,7 +27,8 @@
 // as RFC 5321 §6.1 accepts.
 //
 // remove() unlinks the .env first, so a crash midway leaves a lone .msg.
-// recover() reads every queued message once to check its size and checksum.
+// recover() reads every queued message once, in pieces, to check its size
+// and checksum.
 //
 // Group commit (durable/group_commit.hpp): each caller writes its files
 // without syncing, then joins the current batch. The leader, whichever
@@ -59,6 +60,7 @@
 #include "queue/detail/queue_id.hpp"
 #include "queue/envelope.hpp"
 #include "queue/message_source.hpp"
+#include "queue/stored_message.hpp"
 
 namespace mailroom::queue {
 
@@ -89,6 +91,9 @@ public:
 
     // The message bytes; errc::not_found if id is not queued.
     result<std::string> read_message(std::string_view id) const;
+    // The same message read in pieces when used (bounded memory whatever
+    // its size); errc::not_found if id is not queued.
+    result<stored_message> open_message(std::string_view id) const;
 
     // Durably replaces the envelope of env.id (recipient states, attempts,
     // next_attempt). errc::not_found if not queued. On error the stored

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "queue/detail/checksum.hpp"
 #include "queue/detail/record.hpp"
 #include "queue/spool.hpp"
 
@@ -60,10 +61,24 @@ result<std::optional<envelope>> spool::recover_one(std::string_view id, bool has
     // operator retry rather than quarantine a good message.
     auto text = fs_.read_file(where_.envelope(id));
     if (!text) return text.error();
-    auto message = fs_.read_file(where_.message(id));
-    if (!message) return message.error();
     auto rec = detail::parse_record(*text);
-    if (!rec || rec->env.id != id || detail::digest_of(*message) != rec->message) {
+    if (!rec || rec->env.id != id) {
+        quarantine(id);
+        return std::optional<envelope>();
+    }
+    auto info = fs_.stat(where_.message(id));
+    if (!info) return info.error();
+    // The message is checked piece by piece: a queue of large messages is
+    // recovered in bounded memory.
+    std::uint64_t sum = detail::checksum_start;
+    const stored_message message(fs_, where_.message(id), info->size);
+    if (info->size == rec->message.size)
+        if (auto ec = message.copy_to([&](std::string_view piece) {
+                sum = detail::checksum(piece, sum);
+                return std::error_code{};
+            }))
+            return ec;
+    if (info->size != rec->message.size || sum != rec->message.checksum) {
         quarantine(id);
         return std::optional<envelope>();
     }

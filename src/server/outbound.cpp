@@ -105,6 +105,7 @@ outbound::outbound(asio::io_context& io, services& svc) {
     transfer.helo_name = cfg.hostname;
     transfer.tls_client = tls_client_.get();
     transfer.connect_timeout = cfg.delivery.connect_timeout;
+    transfer.storage = &svc.storage_pool;  // queued bodies are read there, piece by piece, while sent
 
     delivery::scheduler_services ss{
         svc.spool,
@@ -116,7 +117,7 @@ outbound::outbound(asio::io_context& io, services& svc) {
             auto local = svc.users.has_domain(domain);
             return local && *local;
         },
-        [&svc](const queue::envelope& env, std::size_t recipient, const std::string& content) {
+        [&svc](const queue::envelope& env, std::size_t recipient, const queue::message_source& content) {
             return deliver_queued_locally(svc, env, recipient, content);
         },
     };
@@ -124,7 +125,7 @@ outbound::outbound(asio::io_context& io, services& svc) {
 }
 
 std::error_code deliver_queued_locally(services& svc, const queue::envelope& queued, std::size_t recipient,
-                                       const std::string& content) {
+                                       const queue::message_source& content) {
     // One recipient through the acceptance transaction: remote alias targets
     // become a new queued message (their own attempts and DSNs) with the
     // envelope's options and this recipient's NOTIFY and ORCPT.

@@ -40,6 +40,6 @@ private:
 // the address is no user, alias or catch-all. Remote alias targets are
 // queued as a new message with the envelope's options.
 std::error_code deliver_queued_locally(services& svc, const queue::envelope& queued, std::size_t recipient,
-                                       const std::string& content);
+                                       const queue::message_source& content);
 
 }  // namespace mailroom::server

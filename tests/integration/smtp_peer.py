@@ -28,9 +28,14 @@ class Transaction:
         self.connection = connection
         self.mail = mail            # the MAIL FROM line, without CRLF
         self.rcpts = []             # the RCPT TO lines, without CRLF
-        self.data = b""             # dot-unstuffed, CRLF lines, without the final "."
+        self.parts = []             # the lines of `data`: joined when read (+= on bytes is quadratic)
         self.complete = False       # the final "." arrived
         self.reply = None           # what we answered to it (None: connection lost first)
+
+    @property
+    def data(self):
+        """Dot-unstuffed, CRLF lines, without the final "."."""
+        return b"".join(self.parts)
 
     def __repr__(self):
         return "Transaction(conn=%d %r rcpts=%r %d bytes complete=%s reply=%r)" % (
@@ -164,7 +169,7 @@ class ScriptedPeer:
                         say(answer)
                         txn = None
                     else:
-                        txn.data += line[1:] if line.startswith(b".") else line
+                        txn.parts.append(line[1:] if line.startswith(b".") else line)
                     continue
                 verb = line.split(b" ")[0].split(b":")[0].strip().upper().decode("ascii", "replace")
                 if verb in ("EHLO", "HELO"):

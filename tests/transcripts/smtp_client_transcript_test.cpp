@@ -53,6 +53,9 @@ const char* reason_name(close_reason r) {
 std::string render(const action& a) {
     struct visitor {
         std::string operator()(const send_bytes& s) const { return "send " + s.bytes; }
+        std::string operator()(const send_content& c) const {
+            return "send_content " + std::to_string(c.content->size());
+        }
         std::string operator()(const start_tls&) const { return "start_tls"; }
         std::string operator()(const sasl_start& s) const { return "sasl_start " + s.mechanism; }
         std::string operator()(const sasl_step& s) const { return "sasl_step " + s.challenge_b64; }

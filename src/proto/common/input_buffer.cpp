@@ -9,6 +9,7 @@ void input_buffer::compact() {
     // the buffer holds little more than one read.
     if (pos_ > 0 && pos_ >= buf_.size() / 2) {
         buf_.erase(0, pos_);
+        scan_ -= std::min(scan_, pos_);
         pos_ = 0;
     }
 }
@@ -20,19 +21,26 @@ void input_buffer::append(std::string_view bytes) {
 
 input_buffer::line_result input_buffer::next_line(std::size_t max_line_bytes) {
     for (;;) {
-        const auto lf = buf_.find('\n', pos_);
+        // Search only what earlier calls have not: a long line arriving a
+        // byte at a time costs its length, not its length squared.
+        const std::size_t from = std::max(scan_, pos_);
+        const auto lf = buf_.find('\n', from);
+        bytes_scanned_ += (lf == std::string::npos ? buf_.size() : lf + 1) - from;
+        scan_ = lf == std::string::npos ? buf_.size() : lf;
         if (discarding_) {
             if (lf == std::string::npos) {  // still inside the long line: drop what came
                 buf_.resize(pos_);
+                scan_ = pos_;
                 return {status::need_more, {}};
             }
             discarding_ = false;
-            pos_ = lf + 1;
+            pos_ = scan_ = lf + 1;
             continue;
         }
         if (lf == std::string::npos) {
             if (buf_.size() - pos_ >= max_line_bytes) {  // cannot fit, even with its LF
                 buf_.resize(pos_);
+                scan_ = pos_;
                 discarding_ = true;
                 return {status::too_long, {}};
             }
@@ -40,7 +48,7 @@ input_buffer::line_result input_buffer::next_line(std::size_t max_line_bytes) {
         }
         const std::size_t start = pos_;
         std::size_t len = lf - start;
-        pos_ = lf + 1;
+        pos_ = scan_ = lf + 1;
         if (len + 1 > max_line_bytes) return {status::too_long, {}};
         if (len > 0 && buf_[lf - 1] == '\r') --len;
         return {status::line, std::string_view(buf_).substr(start, len)};
@@ -58,7 +66,7 @@ void input_buffer::consume(std::size_t n) noexcept { pos_ += std::min(n, buffere
 
 void input_buffer::clear() noexcept {
     buf_.clear();
-    pos_ = 0;
+    pos_ = scan_ = 0;
     discarding_ = false;
 }
 

@@ -44,13 +44,18 @@ public:
     void clear() noexcept;
     std::size_t buffered() const noexcept { return buf_.size() - pos_; }
     std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
+    // Bytes next_line() has searched for an LF, in total: each byte once,
+    // however the line is split (tests check the scan is linear).
+    std::uint64_t bytes_scanned() const noexcept { return bytes_scanned_; }
 
 private:
     void compact();
 
     std::size_t max_line_bytes_;
     std::string buf_;
-    std::size_t pos_ = 0;      // start of the unconsumed part of buf_
+    std::size_t pos_ = 0;   // start of the unconsumed part of buf_
+    std::size_t scan_ = 0;  // [pos_, scan_) holds no LF: the next search starts here
+    std::uint64_t bytes_scanned_ = 0;
     bool discarding_ = false;  // inside an over-long line already reported
 };
 

@@ -48,7 +48,11 @@ TEST(delivery_plan_grouping, OutgoingCarriesEnvelopeAndDsnOptions) {
     env.eight_bit = true;
     env.recipients[2].notify = queue::recipient::notify_success | queue::recipient::notify_failure;
     env.recipients[2].orcpt = "rfc822;E@b.test";
-    const std::string content = "Subject: x\r\n\r\n.leading dot already unstuffed\r\n";
+    struct sized final : smtp::client::stored_content {
+        std::uint64_t size() const noexcept override { return 42; }
+        result<std::string> read(std::uint64_t, std::size_t) const override { return std::string(); }
+    };
+    const auto content = std::make_shared<sized>();
     const auto m = to_outgoing(env, {0, 2, 99}, content);
     EXPECT_EQ(m.id, "q0001");
     EXPECT_EQ(m.sender, "alice@here.test");
@@ -62,12 +66,13 @@ TEST(delivery_plan_grouping, OutgoingCarriesEnvelopeAndDsnOptions) {
     EXPECT_EQ(m.ret, smtp::dsn_ret::headers);
     EXPECT_TRUE(m.smtputf8);
     EXPECT_TRUE(m.eight_bit);
-    EXPECT_EQ(m.content, content);
+    EXPECT_EQ(m.stored, content);  // the queued file itself, read while sending
+    EXPECT_EQ(m.content_size(), 42u);
     env.ret = queue::envelope::ret_kind::full;
-    EXPECT_EQ(to_outgoing(env, {0}, "").ret, smtp::dsn_ret::full);
+    EXPECT_EQ(to_outgoing(env, {0}, nullptr).ret, smtp::dsn_ret::full);
     env.ret = queue::envelope::ret_kind::unspecified;
     env.sender = "";
-    const auto bounce = to_outgoing(env, {1}, "");
+    const auto bounce = to_outgoing(env, {1}, nullptr);
     EXPECT_EQ(bounce.ret, smtp::dsn_ret::unspecified);
     EXPECT_EQ(bounce.sender, "");
 }

@@ -54,17 +54,19 @@ struct SchedulerAdmin : public ::testing::Test {
         transfer_options to;
         to.helo_name = cfg.hostname;
         to.connect_timeout = 5s;
-        scheduler_services svc{*spool,
-                               storage,
-                               *resolver,
-                               random,
-                               to,
-                               [](const std::string& d) { return d == "here.test"; },
-                               [this](const queue::envelope& env, std::size_t rcpt, const std::string& content) {
-                                   std::lock_guard lock(mu);
-                                   delivered.push_back({env.sender, {env.recipients.at(rcpt).address}, content});
-                                   return std::error_code();
-                               }};
+        scheduler_services
+            svc{*spool,
+                storage,
+                *resolver,
+                random,
+                to,
+                [](const std::string& d) { return d == "here.test"; },
+                [this](const queue::envelope& env, std::size_t rcpt, const queue::message_source& source) {
+                    auto content = queue::read_head(source, std::size_t(1) << 30);
+                    std::lock_guard lock(mu);
+                    delivered.push_back({env.sender, {env.recipients.at(rcpt).address}, content.value()});
+                    return std::error_code();
+                }};
         sched = std::make_unique<scheduler>(io.get_executor(), cfg, std::move(svc));
     }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -67,6 +68,83 @@ private:
     std::size_t piece_;
     std::size_t fail_at_;
 };
+
+// Forwards to the real file system and records the largest read of a
+// message file (.msg): recover() and open_message() must read in pieces.
+class read_size_probe final : public file_system {
+public:
+    std::size_t largest_message_read = 0;
+
+    result<std::unique_ptr<writable_file>> create_exclusive(const fs::path& p) override {
+        return real().create_exclusive(p);
+    }
+    std::error_code rename(const fs::path& a, const fs::path& b) override { return real().rename(a, b); }
+    std::error_code unlink(const fs::path& p) override { return real().unlink(p); }
+    std::error_code sync_directory(const fs::path& p) override { return real().sync_directory(p); }
+    result<std::string> read_file(const fs::path& p) override { return note(p, real().read_file(p)); }
+    result<std::vector<std::string>> list_directory(const fs::path& p) override { return real().list_directory(p); }
+    result<bool> make_directory(const fs::path& p) override { return real().make_directory(p); }
+    result<std::unique_ptr<directory_lock>> lock_exclusive(const fs::path& p) override {
+        return real().lock_exclusive(p);
+    }
+    result<std::unique_ptr<directory_lock>> lock_wait(const fs::path& p) override { return real().lock_wait(p); }
+    result<std::unique_ptr<durable::appendable_file>> open_append(const fs::path& p) override {
+        return real().open_append(p);
+    }
+    result<std::string> read_range(const fs::path& p, std::uint64_t off, std::size_t n) override {
+        return note(p, real().read_range(p, off, n));
+    }
+    result<durable::file_info> stat(const fs::path& p) override { return real().stat(p); }
+    std::error_code remove_directory(const fs::path& p) override { return real().remove_directory(p); }
+
+private:
+    static file_system& real() { return real_file_system(); }
+    result<std::string> note(const fs::path& p, result<std::string> r) {
+        if (r && p.extension() == ".msg") largest_message_read = std::max(largest_message_read, r->size());
+        return r;
+    }
+};
+
+// A message of several pieces is checked by recover() and read back by
+// open_message() piece by piece; damage past the first piece is still found.
+TEST_F(queue_spool, LargeMessagesAreRecoveredAndReadInPieces) {
+    const auto text = sample_message("large", 5 * stored_message::piece_bytes / 2);
+    std::string good, damaged;
+    {
+        auto s = open();
+        ASSERT_TRUE(s);
+        good = *s->enqueue(sample_envelope(), text);
+        damaged = *s->enqueue(sample_envelope(), text);
+    }
+    auto bytes = text;
+    bytes[2 * stored_message::piece_bytes + 7] ^= 0x20;
+    write_file(dir / "queue" / (damaged + ".msg"), bytes);
+
+    read_size_probe probe;
+    auto opened = spool::open(dir, probe);
+    ASSERT_TRUE(opened);
+    auto& s = **opened;
+    auto found = s.recover();
+    ASSERT_TRUE(found);
+    ASSERT_EQ(found->size(), 1u);
+    EXPECT_EQ(found->front().id, good);
+    EXPECT_TRUE(fs::exists(dir / "corrupt" / (damaged + ".msg")));
+
+    auto message = s.open_message(good);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->size(), text.size());
+    std::string back;
+    std::size_t pieces = 0;
+    EXPECT_FALSE(message->copy_to([&](std::string_view piece) {
+        ++pieces;
+        back += piece;
+        return std::error_code{};
+    }));
+    EXPECT_EQ(back, text);
+    EXPECT_EQ(pieces, 3u);
+    EXPECT_LE(probe.largest_message_read, stored_message::piece_bytes);
+    EXPECT_EQ(s.open_message(damaged).error(), errc::not_found);  // in corrupt/ now
+}
 
 // A message copied in pieces (small ones merged, large ones written as
 // they come) is stored and checksummed as if it had been one string.

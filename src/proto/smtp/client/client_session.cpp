@@ -295,6 +295,14 @@ void client_session::send(std::string bytes, bool body, bool sensitive) {
     out_.emplace_back(send_bytes{std::move(bytes), body, sensitive});
 }
 
+void client_session::send_stored(std::shared_ptr<const stored_content> content) {
+    if (reader_.has_unread_bytes()) {  // as send()
+        spoke_out_of_turn_ = true;
+        return;
+    }
+    out_.emplace_back(send_content{std::move(content)});
+}
+
 void client_session::send_quit(close_reason why) {
     abandon_transaction(reply::local("4.4.0", "session ended during " + std::string(phase_name(current_phase()))));
     fail_queued(delivery_status::temporary, reply::local("4.4.0", "not attempted: the session ended early"));

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,13 @@ struct send_bytes {
     bool message_body = false;  // the DATA body: write it under the data_block timeout per write
     bool sensitive = false;     // AUTH data: a trace shows "********"
 };
+// The DATA body of a message whose content is stored: the driver writes it
+// dot-stuffed (smtp::client::dot_stuffer) with its ending CRLF "." CRLF,
+// under the data_block timeout per write; if it cannot read it all, it must
+// drop the connection (never end the body early) and call feed_eof().
+struct send_content {
+    std::shared_ptr<const stored_content> content;
+};
 struct start_tls {};  // answer: tls_started() or tls_failed()
 struct sasl_start {
     std::string mechanism;
@@ -89,7 +97,7 @@ struct close_connection {
     std::string detail;
 };
 
-using action = std::variant<send_bytes, start_tls, sasl_start, sasl_step, message_done, close_connection>;
+using action = std::variant<send_bytes, send_content, start_tls, sasl_start, sasl_step, message_done, close_connection>;
 
 // What the session waits for; reply_timeout() gives the RFC 5321 §4.5.3.2 limit.
 enum class phase {
@@ -165,6 +173,7 @@ private:
     void after_hello();
     void begin_auth();
     void send(std::string bytes, bool body = false, bool sensitive = false);
+    void send_stored(std::shared_ptr<const stored_content> content);
     void send_quit(close_reason why);
     void refuse_session(delivery_status status, reply response, close_reason why);
     void fail_connection(close_reason why, std::string detail, std::optional<reply> response = std::nullopt);

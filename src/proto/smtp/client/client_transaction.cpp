@@ -64,8 +64,8 @@ bool client_session::refuse_locally(outgoing_message& m) {
         // RFC 6152 §3 allows converting to 7 bit instead; we do not: it
         // rewrites MIME structure and breaks signatures (DKIM, S/MIME).
         why = reply::local("5.6.3", "the message has 8-bit content and the server does not offer 8BITMIME");
-    } else if (caps_.size && caps_.size_limit > 0 && m.content.size() > caps_.size_limit) {
-        why = reply::local("5.3.4", "message size " + std::to_string(m.content.size()) +
+    } else if (caps_.size && caps_.size_limit > 0 && m.content_size() > caps_.size_limit) {
+        why = reply::local("5.3.4", "message size " + std::to_string(m.content_size()) +
                                         " exceeds the server's limit " + std::to_string(caps_.size_limit));
     }
     if (!why) return false;
@@ -143,7 +143,8 @@ void client_session::on_transaction_reply(const reply& r) {
                     return;
                 }
                 tx.pending.emplace_back(expect::data_end, 0);
-                send(dot_stuff(tx.msg.content), true);
+                if (tx.msg.stored) send_stored(tx.msg.stored);
+                else send(dot_stuff(tx.msg.content), true);
                 return;
             }
             // Refused DATA (with no accepted recipient, 503/554 is expected).

@@ -60,7 +60,7 @@ bool needs_smtputf8(const outgoing_message& m) {
 
 std::string mail_command(const outgoing_message& m, const ehlo_capabilities& caps) {
     std::string line = "MAIL FROM:<" + m.sender + ">";
-    if (caps.size) line += " SIZE=" + std::to_string(m.content.size());
+    if (caps.size) line += " SIZE=" + std::to_string(m.content_size());
     // RFC 6531 §3.4: SMTPUTF8 implies 8-bit content is allowed, but say BODY too.
     if (m.eight_bit && caps.eight_bit_mime) line += " BODY=8BITMIME";
     if (needs_smtputf8(m) && caps.smtputf8) line += " SMTPUTF8";
@@ -81,24 +81,37 @@ std::string rcpt_command(const outgoing_recipient& r, const ehlo_capabilities& c
     return line + "\r\n";
 }
 
-std::string dot_stuff(std::string_view content) {
-    std::string out;
-    out.reserve(content.size() + content.size() / 64 + 5);
-    bool line_start = true;
-    for (std::size_t i = 0; i < content.size(); ++i) {
-        const char c = content[i];
-        if (c == '\r' || c == '\n') {
-            if (c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') ++i;
-            out += "\r\n";
-            line_start = true;
+void dot_stuffer::add(std::string_view piece, std::string& out) {
+    out.reserve(out.size() + piece.size() + piece.size() / 64 + 5);
+    for (const char c : piece) {
+        if (after_cr_ && c == '\n') {  // the LF of a CRLF split or not: already written
+            after_cr_ = false;
             continue;
         }
-        if (line_start && c == '.') out += '.';
+        after_cr_ = c == '\r';
+        if (c == '\r' || c == '\n') {
+            out += "\r\n";
+            line_start_ = true;
+            continue;
+        }
+        if (line_start_ && c == '.') out += '.';
         out += c;
-        line_start = false;
+        line_start_ = false;
     }
-    if (!line_start) out += "\r\n";
+}
+
+void dot_stuffer::finish(std::string& out) {
+    if (!line_start_) out += "\r\n";
     out += ".\r\n";
+    line_start_ = true;
+    after_cr_ = false;
+}
+
+std::string dot_stuff(std::string_view content) {
+    std::string out;
+    dot_stuffer d;
+    d.add(content, out);
+    d.finish(out);
     return out;
 }
 

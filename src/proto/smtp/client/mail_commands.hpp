@@ -31,4 +31,16 @@ std::string rcpt_command(const outgoing_recipient& r, const ehlo_capabilities& c
 // (RFC 5321 §4.5.2), and the body ends with CRLF "." CRLF.
 std::string dot_stuff(std::string_view content);
 
+// The same for content that arrives in pieces split anywhere (a CRLF or a
+// line's leading dot across two pieces): add() each piece, then finish().
+class dot_stuffer {
+public:
+    void add(std::string_view piece, std::string& out);  // appends to out
+    void finish(std::string& out);                       // the last line's CRLF if missing, then "." CRLF
+
+private:
+    bool line_start_ = true;
+    bool after_cr_ = false;  // the last byte was CR: an LF next is part of it
+};
+
 }  // namespace mailroom::smtp::client

@@ -3,8 +3,13 @@
 // of each recipient. Plain data; no behaviour.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "common/result.hpp"
 
 #include "proto/smtp/client/reply_reader.hpp"
 #include "proto/smtp/command.hpp"
@@ -17,6 +22,17 @@ struct outgoing_recipient {
     std::string orcpt;    // "rfc822;addr", decoded; "" = none
 };
 
+// Content the engine does not hold: a queued message on disk, which the
+// driver reads in pieces and dot-stuffs as it sends (send_content), so a
+// large message never sits in memory. The engine asks only its size.
+class stored_content {
+public:
+    virtual ~stored_content() = default;
+    virtual std::uint64_t size() const noexcept = 0;
+    // Up to `max` bytes from `offset` (fewer only at the end); blocking.
+    virtual result<std::string> read(std::uint64_t offset, std::size_t max) const = 0;
+};
+
 struct outgoing_message {
     std::string id;      // the queue id; echoed in the result
     std::string sender;  // "" = null reverse-path (bounces)
@@ -25,7 +41,10 @@ struct outgoing_message {
     dsn_ret ret = dsn_ret::unspecified;
     bool smtputf8 = false;   // needs SMTPUTF8 (also implied by a non-ASCII address)
     bool eight_bit = false;  // content has 8-bit octets: needs 8BITMIME
-    std::string content;     // CRLF lines, not dot-stuffed
+    std::string content;     // CRLF lines, not dot-stuffed; empty when `stored` has it
+    std::shared_ptr<const stored_content> stored;
+
+    std::uint64_t content_size() const noexcept { return stored ? stored->size() : content.size(); }
 };
 
 enum class delivery_status { delivered, temporary, permanent };

@@ -157,5 +157,44 @@ TEST(input_buffer, take_returns_only_what_has_arrived) {
     EXPECT_EQ(in.buffered(), 0u);
 }
 
+// A line sent a byte at a time, with next_line() asked after every byte (as
+// an engine does after every read), is searched once: the bytes scanned grow
+// with the line, not with its square (issue #10: 64 KiB used to cost 2 GiB).
+std::uint64_t scanned_for_line_sent_bytewise(std::size_t length) {
+    input_buffer in(length + 16);
+    for (std::size_t i = 0; i < length; ++i) {
+        in.append("x");
+        EXPECT_EQ(in.next_line().what, input_buffer::status::need_more);
+    }
+    in.append("\r\n");
+    const auto r = in.next_line();
+    EXPECT_EQ(r.what, input_buffer::status::line);
+    EXPECT_EQ(r.line.size(), length);
+    return in.bytes_scanned();
+}
+
+TEST(input_buffer, long_line_sent_bytewise_is_scanned_once) {
+    const std::size_t n = 64 * 1024;
+    EXPECT_EQ(scanned_for_line_sent_bytewise(n), n + 2);
+    EXPECT_EQ(scanned_for_line_sent_bytewise(2 * n), 2 * n + 2);
+}
+
+TEST(input_buffer, scan_position_survives_raw_reads_and_compaction) {
+    input_buffer in(64);
+    in.append("abc");
+    EXPECT_EQ(in.next_line().what, input_buffer::status::need_more);
+    EXPECT_EQ(in.take(2), "ab");  // raw octets taken past the scanned part
+    in.append("d\nrest");
+    auto r = in.next_line();
+    ASSERT_EQ(r.what, input_buffer::status::line);
+    EXPECT_EQ(r.line, "cd");
+    in.consume(2);  // "re"; the next append compacts the buffer
+    in.append("ly\n");
+    r = in.next_line();
+    ASSERT_EQ(r.what, input_buffer::status::line);
+    EXPECT_EQ(r.line, "stly");
+    EXPECT_EQ(in.buffered(), 0u);
+}
+
 }  // namespace
 }  // namespace mailroom::proto

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "proto/smtp/server_session.hpp"
@@ -31,6 +33,62 @@ client_config plain_config() {
     c.helo_name = "out.example.test";
     c.tls = tls_policy::none;
     return c;
+}
+
+// Stored content (a queued file): the engine only asks its size.
+class text_content final : public stored_content {
+public:
+    explicit text_content(std::string t) : text_(std::move(t)) {}
+    std::uint64_t size() const noexcept override { return text_.size(); }
+    result<std::string> read(std::uint64_t off, std::size_t max) const override {
+        return text_.substr(static_cast<std::size_t>(std::min<std::uint64_t>(off, text_.size())), max);
+    }
+
+private:
+    std::string text_;
+};
+
+TEST(smtp_client_session, stored_content_is_sized_then_handed_to_the_driver) {
+    client_session s(plain_config());
+    auto m = message("m1", {"b@in.test"}, "");
+    m.stored = std::make_shared<text_content>(std::string(1234, 'x'));
+    s.add_message(m);
+    s.no_more_messages();
+    s.feed("220 in.test\r\n");
+    drain(s);
+    s.feed("250-in.test\r\n250 SIZE 1000000\r\n");
+    EXPECT_EQ(std::get<send_bytes>(drain(s).at(0)).bytes, "MAIL FROM:<a@out.example.test> SIZE=1234\r\n");
+    s.feed("250 ok\r\n");
+    drain(s);
+    s.feed("250 ok\r\n");
+    EXPECT_EQ(std::get<send_bytes>(drain(s).at(0)).bytes, "DATA\r\n");
+    s.feed("354 go\r\n");
+    auto acts = drain(s);
+    ASSERT_EQ(acts.size(), 1u);
+    EXPECT_EQ(std::get<send_content>(acts[0]).content, m.stored);  // the driver writes it, dot-stuffed
+    s.feed("250 queued\r\n");
+    acts = drain(s);
+    ASSERT_FALSE(acts.empty());
+    EXPECT_EQ(std::get<message_done>(acts[0]).recipients.at(0).status, delivery_status::delivered);
+}
+
+TEST(smtp_client_session, stored_content_over_the_size_limit_is_refused_locally) {
+    client_session s(plain_config());
+    auto m = message("m1", {"b@in.test"}, "");
+    m.stored = std::make_shared<text_content>(std::string(2000, 'x'));
+    s.add_message(m);
+    s.no_more_messages();
+    s.feed("220 in.test\r\n");
+    drain(s);
+    s.feed("250-in.test\r\n250 SIZE 1000\r\n");
+    bool refused = false;
+    for (const auto& a : drain(s))
+        if (auto* d = std::get_if<message_done>(&a)) {
+            refused = true;
+            EXPECT_EQ(d->recipients.at(0).status, delivery_status::permanent);
+            EXPECT_EQ(d->recipients.at(0).response.enhanced, "5.3.4");
+        }
+    EXPECT_TRUE(refused);
 }
 
 TEST(smtp_client_session, server_speaking_before_our_command_is_refused) {

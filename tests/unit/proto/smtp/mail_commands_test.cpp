@@ -36,6 +36,21 @@ TEST(smtp_client_mail_commands, dot_stuffing_and_line_ends) {
              {"a\r\r\nb", "a\r\n\r\nb\r\n.\r\n"},
          }) {
         EXPECT_EQ(dot_stuff(k.in), k.out) << k.in;
+        // In two pieces split at every offset (a CRLF or a leading dot cut
+        // in half), and a byte at a time: the same wire form.
+        for (std::size_t cut = 0; cut <= k.in.size(); ++cut) {
+            dot_stuffer d;
+            std::string out;
+            d.add(std::string_view(k.in).substr(0, cut), out);
+            d.add(std::string_view(k.in).substr(cut), out);
+            d.finish(out);
+            EXPECT_EQ(out, k.out) << k.in << " cut at " << cut;
+        }
+        dot_stuffer d;
+        std::string out;
+        for (const char ch : k.in) d.add(std::string_view(&ch, 1), out);
+        d.finish(out);
+        EXPECT_EQ(out, k.out) << k.in << " bytewise";
     }
 }
 
