@@ -142,8 +142,9 @@ void server_reload(const common_options& o) {
     const auto cfg = load_settings(o);
     const auto socket = server::control_socket_path(cfg.data_dir);
     auto reply = ask_server(socket, {queue::control_verb::reload, ""});
-    if (!reply) throw cli_error("no server is running on " + cfg.data_dir.string() + " (nobody answers on " +
-                                socket.string() + ")");
+    if (!reply)
+        throw cli_error("no server is running on " + cfg.data_dir.string() + " (nobody answers on " + socket.string() +
+                        ")");
     report(*reply);
 }
 

@@ -56,8 +56,9 @@ void add_serve(CLI::App& app) {
 
 void add_reload(CLI::App& app) {
     auto opts = std::make_shared<common_options>();
-    auto* cmd = app.add_subcommand(
-        "reload", "Make the running server re-read its configuration and TLS certificate (as SIGHUP does)");
+    auto* cmd =
+        app.add_subcommand("reload",
+                           "Make the running server re-read its configuration and TLS certificate (as SIGHUP does)");
     add_common_options(*cmd, *opts);
     cmd->callback([opts] { server_reload(*opts); });
 }

@@ -47,8 +47,8 @@ void read_account(fields& f, const toml::table& doc, std::string_view key, std::
     if (!v) return;
     if (is_account_name(*v)) out = *v;
     else
-        f.error(*doc.get(key), "'" + std::string(key) + "' must be a user or group name like \"mailroom\", not '" +
-                                   *v + "'");
+        f.error(*doc.get(key),
+                "'" + std::string(key) + "' must be a user or group name like \"mailroom\", not '" + *v + "'");
 }
 
 // A list of CIDR networks under `key`, or nullopt when the key is absent.

@@ -108,7 +108,7 @@ private:
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;
     bool tls_wants_write_ = false;  // read_now's SSL_read asked for the socket to be writable
-    bool in_read_ = false;  // in read_some() or wait_readable(): request_stop() ends it
+    bool in_read_ = false;          // in read_some() or wait_readable(): request_stop() ends it
     bool stop_requested_ = false;
     std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
 };

@@ -4,11 +4,9 @@ namespace mailroom::server {
 
 generation::generation(config::settings settings, std::shared_ptr<boost::asio::ssl::context> tls_ctx,
                        const process_parts& p, std::uint64_t first_session)
-    : cfg(std::move(settings)),
-      tls(std::move(tls_ctx)),
-      networks(client_networks_of(cfg)),
-      svc{cfg,    p.users,        p.sasl,        p.pop_before_smtp, p.pool, p.storage_pool, *tls, p.mail_root, p.clk,
-          p.rnd,  p.dummy_hash,   p.spool,       p.mailbox_commits, {}} {
+    : cfg(std::move(settings)), tls(std::move(tls_ctx)), networks(client_networks_of(cfg)),
+      svc{cfg,         p.users, p.sasl, p.pop_before_smtp, p.pool,  p.storage_pool,    *tls,
+          p.mail_root, p.clk,   p.rnd,  p.dummy_hash,      p.spool, p.mailbox_commits, {}} {
     svc.next_session = first_session;
     svc.outbound = p.outbound;
     svc.mailbox_events = p.mailbox_events;

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <utility>
@@ -185,7 +185,8 @@ void listener_set::apply(const std::shared_ptr<const generation>& gen) {
     // Then the change, all at once on the event loop.
     for (auto& [lr, lc] : kept) {
         // New limits count only the connections accepted from now on.
-        if (!same_limits(*lr->cfg, *lc)) lr->limits = net::connection_limits(lc->max_connections, lc->max_connections_per_ip);
+        if (!same_limits(*lr->cfg, *lc))
+            lr->limits = net::connection_limits(lc->max_connections, lc->max_connections_per_ip);
         lr->gen = gen;
         lr->cfg = lc;
     }

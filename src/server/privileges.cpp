@@ -33,8 +33,8 @@ account look_up(const std::string& user, const std::string& group) {
     passwd pw{};
     passwd* found = nullptr;
     if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
-        throw std::runtime_error("user '" + user + "' (config key 'user') does not exist: create it (useradd --system " +
-                                 user + ")");
+        throw std::runtime_error("user '" + user +
+                                 "' (config key 'user') does not exist: create it (useradd --system " + user + ")");
     account a{user, pw.pw_uid, pw.pw_gid};
     if (!group.empty()) {
         ::group gr{};
@@ -61,7 +61,7 @@ std::size_t hand_over_at(int fd, const std::string& where, const account& a) {
     while (const dirent* e = ::readdir(d)) {
         const std::string name = e->d_name;
         if (name == "." || name == "..") continue;
-        struct stat st{};
+        struct stat st {};
         if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT) continue;  // gone meanwhile
             ::closedir(d);
@@ -124,7 +124,7 @@ std::size_t hand_over(const std::filesystem::path& dir, const account& a) {
     if (fd < 0) fail("cannot open " + dir.string());
     unique_fd guard(fd);
     std::size_t changed = 0;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0) fail("cannot stat " + dir.string());
     if (st.st_uid != a.uid || st.st_gid != a.gid) {
         if (::fchown(fd, a.uid, a.gid) != 0) fail("cannot give " + dir.string() + " to " + a.name);

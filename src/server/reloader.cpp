@@ -35,7 +35,8 @@ queue::control_reply reloader::reload() {
         auto tls = load_tls(cfg);
         for (const auto& d : cfg.domains) {
             auto ec = users_.add_domain(d);
-            if (ec && ec != errc::already_exists) throw std::runtime_error("cannot add domain " + d + ": " + ec.message());
+            if (ec && ec != errc::already_exists)
+                throw std::runtime_error("cannot add domain " + d + ": " + ec.message());
         }
         auto next = std::make_shared<const generation>(std::move(cfg), std::move(tls), parts_,
                                                        current_->svc.next_session.load());

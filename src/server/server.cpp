@@ -135,8 +135,19 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     durable::group_commit mailbox_commits(durable::real_file_system());
     store::change_bus mailbox_events;  // outlives every session: declared before them
     asio::io_context io(1);
-    process_parts parts{*users,        *sasl,         pbs, pool, storage_pool, mail_root(cfg), clk, rnd,
-                        make_dummy_hash(rnd), *queued.spool, mailbox_commits, &mailbox_events, &logins};
+    process_parts parts{*users,
+                        *sasl,
+                        pbs,
+                        pool,
+                        storage_pool,
+                        mail_root(cfg),
+                        clk,
+                        rnd,
+                        make_dummy_hash(rnd),
+                        *queued.spool,
+                        mailbox_commits,
+                        &mailbox_events,
+                        &logins};
     const auto shutdown_timeout = cfg.shutdown_timeout;
     // Alive as long as run(): outbound delivery uses its services.
     auto first = std::make_shared<generation>(std::move(cfg), std::move(tls), parts, 1);

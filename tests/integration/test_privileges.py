@@ -97,7 +97,7 @@ class PrivilegeTest(unittest.TestCase):
 
         # ...handed over at start, and what it writes now is the user's.
         with smtplib.SMTP(*srv.addr("smtp"), timeout=NET_TIMEOUT) as s:
-            s.sendmail("bob@elsewhere.test", [ALICE.address], harness.simple_message("owned"))
+            s.sendmail("bob@elsewhere.test", [ALICE.address], harness.expected_wire(harness.simple_message("owned")))
         pop = poplib.POP3(*srv.addr("pop3-plain"), timeout=NET_TIMEOUT)
         pop.user(ALICE.address)
         pop.pass_(ALICE.password)

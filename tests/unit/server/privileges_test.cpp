@@ -69,7 +69,7 @@ TEST(privileges, hand_over_changes_what_is_not_yet_the_users_and_no_link_target)
     const fs::path outside = dir.string() + "-outside";
     std::ofstream(outside) << "not the server's";
     fs::create_symlink(outside, dir / "link");
-    struct stat before{};
+    struct stat before {};
     ASSERT_EQ(::lstat(outside.c_str(), &before), 0);
 
     // Ourselves: nothing to change (whoever runs the test).
@@ -79,13 +79,13 @@ TEST(privileges, hand_over_changes_what_is_not_yet_the_users_and_no_link_target)
         const account other{"other", 54321, 54321};
         // dir, mail, mail/new, mail/new/m1 and the link itself.
         EXPECT_EQ(hand_over(dir, other), 5u);
-        struct stat st{};
+        struct stat st {};
         ASSERT_EQ(::lstat((dir / "mail" / "new" / "m1").c_str(), &st), 0);
         EXPECT_EQ(st.st_uid, 54321u);
         ASSERT_EQ(::lstat((dir / "link").c_str(), &st), 0);
         EXPECT_EQ(st.st_uid, 54321u);
         ASSERT_EQ(::lstat(outside.c_str(), &st), 0);
-        EXPECT_EQ(st.st_uid, before.st_uid);  // the target is untouched
+        EXPECT_EQ(st.st_uid, before.st_uid);   // the target is untouched
         EXPECT_EQ(hand_over(dir, other), 0u);  // done once
     }
     // A link as the directory itself is refused.
