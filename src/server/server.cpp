@@ -53,6 +53,8 @@ public:
     graceful_stop(asio::io_context& io, listener_set& listeners, outbound& out)
         : io_(io), listeners_(listeners), out_(out), timer_(io) {}
 
+    bool stopping() const noexcept { return stopping_; }
+
     void begin(std::chrono::seconds limit) {
         if (stopping_) {  // a second signal: at once
             spdlog::warn("stopping now sessions={}", listeners_.connections());
@@ -166,9 +168,14 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     reloader reloads(std::move(reread), listeners, parts, *users, first);
     // `mailroom queue flush|delete|bounce` reach the scheduler here, and
     // `mailroom reload` the reloader.
-    auto control = control_socket::start(io, control_socket_path(first->cfg.data_dir), out.scheduler(),
-                                         [&reloads] { return reloads.reload(); });
     graceful_stop stop(io, listeners, out);
+    // A reload while stopping would open listeners again.
+    const auto reload_unless_stopping = [&]() -> queue::control_reply {
+        if (stop.stopping()) return {false, "the server is stopping: not reloaded"};
+        return reloads.reload();
+    };
+    auto control = control_socket::start(io, control_socket_path(first->cfg.data_dir), out.scheduler(),
+                                         reload_unless_stopping);
 
     asio::signal_set stop_signals(io, SIGINT, SIGTERM);
     std::function<void()> await_stop = [&] {
@@ -184,7 +191,7 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     std::function<void()> await_hangup = [&] {
         hangup.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
-            reloads.reload();
+            reload_unless_stopping();
             await_hangup();
         });
     };
