@@ -7,6 +7,7 @@
 namespace mailroom::cli {
 
 void add_serve(CLI::App& app);
+void add_reload(CLI::App& app);
 void add_user(CLI::App& app);
 void add_domain(CLI::App& app);
 void add_alias(CLI::App& app);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     CLI::App app{"mailroom - a self-hosted mail system in one program"};
     app.require_subcommand(1);
     mailroom::cli::add_serve(app);
+    mailroom::cli::add_reload(app);
     mailroom::cli::add_user(app);
     mailroom::cli::add_domain(app);
     mailroom::cli::add_alias(app);

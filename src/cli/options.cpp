@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/loader.hpp"
+#include "server/privileges.hpp"
 #include "server/server.hpp"
 
 namespace mailroom::cli {
@@ -32,7 +33,21 @@ config::settings load_settings(const common_options& opts) {
     return cfg;
 }
 
+void become_service_user(const config::settings& cfg) {
+    if (::geteuid() != 0 || cfg.user.empty()) return;
+    try {
+        const auto who = server::plan_privileges(cfg, 0);
+        if (!who) return;
+        const bool made = std::filesystem::create_directories(cfg.data_dir);
+        if (made) server::hand_over(cfg.data_dir, *who);
+        server::drop_to(*who, false);
+    } catch (const std::exception& e) {
+        throw cli_error(e.what());
+    }
+}
+
 std::unique_ptr<storage::userdb> open_userdb(const config::settings& cfg) {
+    become_service_user(cfg);
     std::error_code ec;
     std::filesystem::create_directories(cfg.data_dir, ec);
     if (ec) throw cli_error("cannot create " + cfg.data_dir.string() + ": " + ec.message());

@@ -35,6 +35,12 @@ void add_common_options(CLI::App& cmd, common_options& opts);
 // applied. Throws cli_error listing every configuration error.
 config::settings load_settings(const common_options& opts);
 
+// Run as root with `user` in the configuration, the command becomes that
+// user (server/privileges.hpp) before it touches the data directory, so
+// what it creates there is the server's; else nothing happens.
+void become_service_user(const config::settings& cfg);
+
+// The user directory, after become_service_user().
 std::unique_ptr<storage::userdb> open_userdb(const config::settings& cfg);
 // The same, from the settings the options name.
 std::unique_ptr<storage::userdb> open_userdb(const common_options& opts);

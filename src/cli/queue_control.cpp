@@ -103,6 +103,7 @@ offline_queue open_offline(const config::settings& cfg, const fs::path& socket, 
     const auto dir = cfg.data_dir / "queue";
     if (!fs::is_directory(dir / "queue"))
         throw cli_error("no message " + id + " in the queue (no queue in " + dir.string() + ")");
+    become_service_user(cfg);
     auto sp = queue::spool::open(dir);
     if (!sp && sp.error() == errc::in_use)
         throw cli_error("a running server holds the queue in " + dir.string() + " but does not answer on " +
@@ -134,6 +135,16 @@ void queue_flush(const common_options& o, const std::optional<std::string>& id) 
         }
         throw cli_error("no server is running on " + cfg.data_dir.string() + "; queued mail is tried when it starts");
     }
+    report(*reply);
+}
+
+void server_reload(const common_options& o) {
+    const auto cfg = load_settings(o);
+    const auto socket = server::control_socket_path(cfg.data_dir);
+    auto reply = ask_server(socket, {queue::control_verb::reload, ""});
+    if (!reply)
+        throw cli_error("no server is running on " + cfg.data_dir.string() + " (nobody answers on " + socket.string() +
+                        ")");
     report(*reply);
 }
 

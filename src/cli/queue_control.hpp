@@ -14,5 +14,8 @@ namespace mailroom::cli {
 void queue_flush(const common_options& o, const std::optional<std::string>& id);
 void queue_delete(const common_options& o, const std::string& id);
 void queue_bounce(const common_options& o, const std::string& id);
+// mailroom reload: the server re-reads its configuration and certificate;
+// its error (a broken configuration: the old one stays) is a cli_error.
+void server_reload(const common_options& o);
 
 }  // namespace mailroom::cli

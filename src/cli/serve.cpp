@@ -1,9 +1,11 @@
-// mailroom serve: runs the server (see server/server.hpp).
+// mailroom serve: runs the server (see server/server.hpp); mailroom reload:
+// asks the running one to re-read its configuration (server/reloader.hpp).
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/queue_control.hpp"
 #include "server/server.hpp"
 
 namespace mailroom::cli {
@@ -34,17 +36,31 @@ void add_serve(CLI::App& app) {
     add_common_options(*cmd, opts->common);
     cmd->add_option("--domain", opts->domains, "A local domain (repeatable; added to the user directory)");
     cmd->callback([opts] {
-        auto cfg = load_settings(opts->common);
-        for (const auto& d : opts->domains) {
-            auto canon = storage::canonical_address("postmaster@" + d);
-            if (!canon) throw cli_error("not a domain name: " + d);
-            cfg.domains.push_back(canon->substr(canon->find('@') + 1));
-        }
+        // The same steps again at each reload: the file, then the options.
+        const auto read = [opts] {
+            auto cfg = load_settings(opts->common);
+            for (const auto& d : opts->domains) {
+                auto canon = storage::canonical_address("postmaster@" + d);
+                if (!canon) throw cli_error("not a domain name: " + d);
+                cfg.domains.push_back(canon->substr(canon->find('@') + 1));
+            }
+            return cfg;
+        };
+        auto cfg = read();
         spdlog::set_level(spdlog::level::from_str(cfg.log_level));
         raise_open_files_limit();
-        int rc = server::run(std::move(cfg));
+        int rc = server::run(std::move(cfg), read);
         if (rc != 0) std::exit(rc);
     });
+}
+
+void add_reload(CLI::App& app) {
+    auto opts = std::make_shared<common_options>();
+    auto* cmd =
+        app.add_subcommand("reload",
+                           "Make the running server re-read its configuration and TLS certificate (as SIGHUP does)");
+    add_common_options(*cmd, *opts);
+    cmd->callback([opts] { server_reload(*opts); });
 }
 
 }  // namespace mailroom::cli

@@ -125,6 +125,14 @@ struct settings {
         std::chrono::seconds decay{60};              // one failure forgotten per this long
     } login_penalty;
     std::string log_level = "info";
+    // Started as root, the server binds its listeners, then runs as this
+    // user (and group; empty: the user's own) - server/privileges.hpp.
+    // Empty: it stays root, refused when a listener port is below 1024.
+    std::string user;
+    std::string group;
+    // SIGTERM: sessions have this long to finish their command, then they
+    // are closed (SMTP 421, POP3 -ERR, IMAP BYE) and the process exits.
+    std::chrono::seconds shutdown_timeout{30};
     std::vector<listener> listeners;
     delivery_settings delivery;
 };

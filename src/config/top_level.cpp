@@ -10,7 +10,7 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 13> top_level_keys{"hostname",
+constexpr std::array<std::string_view, 16> top_level_keys{"hostname",
                                                           "data_dir",
                                                           "domains",
                                                           "log_level",
@@ -22,10 +22,34 @@ constexpr std::array<std::string_view, 13> top_level_keys{"hostname",
                                                           "login_penalty_decay",
                                                           "tls",
                                                           "listener",
-                                                          "delivery"};
+                                                          "delivery",
+                                                          "user",
+                                                          "group",
+                                                          "shutdown_timeout"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
 constexpr std::int64_t max_penalty_ms = 600'000;                    // ten minutes
 constexpr std::int64_t max_penalty_decay = 24 * 3600;               // a day
+constexpr std::int64_t max_shutdown_timeout = 3600;                 // an hour
+
+// A user or group name as useradd(8) takes it: [a-z_][a-z0-9_-]*, an
+// optional final '$', at most 32 characters.
+bool is_account_name(std::string_view s) {
+    if (s.empty() || s.size() > 32) return false;
+    if (s.back() == '$') s.remove_suffix(1);
+    if (s.empty() || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z'))) return false;
+    for (char c : s)
+        if (!(c == '_' || c == '-' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    return true;
+}
+
+void read_account(fields& f, const toml::table& doc, std::string_view key, std::string& out) {
+    auto v = f.text(doc, key);
+    if (!v) return;
+    if (is_account_name(*v)) out = *v;
+    else
+        f.error(*doc.get(key),
+                "'" + std::string(key) + "' must be a user or group name like \"mailroom\", not '" + *v + "'");
+}
 
 // A list of CIDR networks under `key`, or nullopt when the key is absent.
 std::optional<std::vector<std::string>> networks(fields& f, const toml::table& doc, std::string_view key) {
@@ -98,6 +122,12 @@ void read_top_level(fields& f, const toml::table& doc, settings& s) {
     if (auto v = networks(f, doc, "trusted_networks")) s.trusted_networks = std::move(*v);
     if (auto v = networks(f, doc, "connection_limit_exceptions")) s.connection_limit_exceptions = std::move(*v);
     read_login_penalty(f, doc, s);
+
+    read_account(f, doc, "user", s.user);
+    read_account(f, doc, "group", s.group);
+    if (s.user.empty() && !s.group.empty()) f.error(*doc.get("group"), "'group' needs 'user'");
+    if (auto v = f.integer(doc, "shutdown_timeout", 0, max_shutdown_timeout))
+        s.shutdown_timeout = std::chrono::seconds(*v);
 }
 
 }  // namespace mailroom::config::detail

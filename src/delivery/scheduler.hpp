@@ -95,6 +95,9 @@ public:
     void flush_all();
     // Stops starting rounds; rounds under way finish on their own.
     void stop();
+    // Messages in a delivery round now (a graceful stop waits for none).
+    // On the scheduler's executor only.
+    std::size_t rounds_in_flight() const noexcept { return in_round_.size(); }
 
     // Administration through the control socket (scheduler_admin.cpp).
     // Each runs on the scheduler's executor whatever the caller's.

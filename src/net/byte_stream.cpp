@@ -89,6 +89,7 @@ asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(asio
     arm(limit);
     std::size_t n = 0;
     bool eof = false;
+    in_read_ = true;
     if (tls_) {
         const int err = co_await tls_call([&] { return SSL_read_ex(tls_.get(), buf.data(), buf.size(), &n); });
         eof = err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && !dl_->expired);
@@ -97,6 +98,7 @@ asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(asio
         n = got;
         eof = ec == asio::error::eof;
     }
+    in_read_ = false;
     bool expired = dl_->expired;
     disarm();
     if (n > 0) co_return std::pair{read_status::data, n};
@@ -132,10 +134,20 @@ std::pair<read_status, std::size_t> byte_stream::read_now(asio::mutable_buffer b
 
 // Called only after read_now() said would_block: the socket (or OpenSSL)
 // has just seen EAGAIN, so the reactor's next readiness edge is this one's.
+void byte_stream::request_stop() {
+    stop_requested_ = true;
+    if (!in_read_) return;  // busy with a command: run_engine checks before its next wait
+    dl_->expired = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+}
+
 asio::awaitable<read_status> byte_stream::wait_readable(std::chrono::milliseconds limit) {
     arm(limit);
     const auto what = tls_ && tls_wants_write_ ? tcp::socket::wait_write : tcp::socket::wait_read;
+    in_read_ = true;
     auto [ec] = co_await socket_.async_wait(what, use_tuple);
+    in_read_ = false;
     const bool expired = dl_->expired;
     disarm();
     if (expired) co_return read_status::timeout;

@@ -65,6 +65,11 @@ public:
     std::chrono::milliseconds handshake_limit() const noexcept { return handshake_limit_; }
     // The last operation ended because its deadline passed.
     bool timed_out() const noexcept { return dl_->expired; }
+    // The server is stopping (server::listener_set): a read_some() or
+    // wait_readable() under way ends now as a timeout, and stop_requested() tells run_engine
+    // to ask the engine to close instead of waiting for the next command.
+    void request_stop();
+    bool stop_requested() const noexcept { return stop_requested_; }
 
     bool tls_active() const noexcept { return tls_ != nullptr; }
     std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384" or "none"
@@ -103,6 +108,8 @@ private:
     std::shared_ptr<deadline_state> dl_ = std::make_shared<deadline_state>();
     std::string peer_address_;
     bool tls_wants_write_ = false;  // read_now's SSL_read asked for the socket to be writable
+    bool in_read_ = false;          // in read_some() or wait_readable(): request_stop() ends it
+    bool stop_requested_ = false;
     std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
 };
 

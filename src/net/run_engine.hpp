@@ -42,12 +42,20 @@ asio::awaitable<void> run_engine(byte_stream& peer, Engine& engine, Perform& per
                                  std::chrono::milliseconds idle_timeout) {
     using state = decltype(engine.current_state());
     using clock = std::chrono::steady_clock;
+    bool told_to_stop = false;  // engine.shutting_down() is called once
     for (;;) {
         while (auto act = engine.next_action()) {
             const bool go_on = co_await perform(*act);  // not in an if condition: g++ 12
             if (!go_on) co_return;
         }
         if (engine.current_state() == state::closed) co_return;
+        // The server is stopping: the command under way has finished (its
+        // actions are done); the engine closes now or after its DATA.
+        if (peer.stop_requested() && !told_to_stop) {
+            told_to_stop = true;
+            engine.shutting_down();
+            continue;
+        }
         // The idle limit covers the whole wait for input, however many
         // wake-ups it takes (a TLS record that arrives a byte at a time).
         const auto until = clock::now() + idle_timeout;
@@ -55,7 +63,12 @@ asio::awaitable<void> run_engine(byte_stream& peer, Engine& engine, Perform& per
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
             const auto status = co_await peer.wait_readable(std::max(left, std::chrono::milliseconds(0)));
             if (status == read_status::timeout) {
-                engine.timed_out();
+                if (peer.stop_requested() && !told_to_stop) {
+                    told_to_stop = true;
+                    engine.shutting_down();
+                } else {
+                    engine.timed_out();
+                }
                 break;
             }
             if (status == read_status::error) {

@@ -6,13 +6,14 @@
 namespace mailroom::queue {
 namespace {
 
-constexpr std::string_view usage = "expected FLUSH [ID], DELETE ID or BOUNCE ID";
+constexpr std::string_view usage = "expected FLUSH [ID], DELETE ID, BOUNCE ID or RELOAD";
 
 std::optional<control_verb> verb_of(std::string_view word) {
     const auto upper = ascii_upper(word);
     if (upper == "FLUSH") return control_verb::flush;
     if (upper == "DELETE") return control_verb::remove;
     if (upper == "BOUNCE") return control_verb::bounce;
+    if (upper == "RELOAD") return control_verb::reload;
     return std::nullopt;
 }
 
@@ -21,6 +22,7 @@ const char* verb_name(control_verb v) {
         case control_verb::flush: return "FLUSH";
         case control_verb::remove: return "DELETE";
         case control_verb::bounce: return "BOUNCE";
+        case control_verb::reload: return "RELOAD";
     }
     return "?";
 }
@@ -35,6 +37,10 @@ parsed_request parse_control_request(std::string_view line) {
     const auto word = line.substr(0, space);
     const auto verb = verb_of(word);
     if (!verb) return refuse("unknown request: " + std::string(usage));
+    if (*verb == control_verb::reload) {
+        if (space != std::string_view::npos) return refuse("RELOAD takes no argument");
+        return control_request{*verb, ""};
+    }
     if (space == std::string_view::npos) {
         if (*verb == control_verb::flush) return control_request{*verb, ""};
         return refuse(std::string(verb_name(*verb)) + " needs a queue id");

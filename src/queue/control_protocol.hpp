@@ -1,10 +1,11 @@
 // queue::control_protocol: the line protocol of DATA/control.sock, through
 // which `mailroom queue flush|delete|bounce` asks the running server's
-// scheduler to act (issue #4). Sans-I/O: bytes in, a request out; the socket
+// scheduler to act (issue #4), and `mailroom reload` asks it to re-read its
+// configuration (issue #12). Sans-I/O: bytes in, a request out; the socket
 // is src/server/control_socket.hpp, the client src/cli/queue.cpp.
 //
 // One request per connection, one reply, then the server closes:
-//   request = ("FLUSH" [SP id] / "DELETE" SP id / "BOUNCE" SP id) [CR] LF
+//   request = ("FLUSH" [SP id] / "DELETE" SP id / "BOUNCE" SP id / "RELOAD") [CR] LF
 //   reply   = ("OK" / "ERR") SP text LF
 // Verbs are case-insensitive ASCII; an id is a queue id exactly as the spool
 // names its files (16 lower-case hex digits), so no id can name a path. A
@@ -21,11 +22,11 @@ namespace mailroom::queue {
 
 inline constexpr std::size_t max_control_line_bytes = 512;
 
-enum class control_verb { flush, remove, bounce };  // FLUSH, DELETE, BOUNCE
+enum class control_verb { flush, remove, bounce, reload };  // FLUSH, DELETE, BOUNCE, RELOAD
 
 struct control_request {
     control_verb verb = control_verb::flush;
-    std::string id;  // "" = every message (FLUSH only)
+    std::string id;  // "" = every message (FLUSH only); always "" for RELOAD
 
     bool operator==(const control_request&) const = default;
 };

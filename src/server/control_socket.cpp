@@ -27,6 +27,7 @@ const char* verb_name(queue::control_verb v) {
         case queue::control_verb::flush: return "FLUSH";
         case queue::control_verb::remove: return "DELETE";
         case queue::control_verb::bounce: return "BOUNCE";
+        case queue::control_verb::reload: return "RELOAD";
     }
     return "?";
 }
@@ -61,7 +62,7 @@ asio::awaitable<void> write_reply(local::socket& sock, const queue::control_repl
 }
 
 asio::awaitable<void> serve_connection(local::socket sock, delivery::scheduler& scheduler,
-                                       std::shared_ptr<std::size_t> active) {
+                                       std::shared_ptr<const reload_hook> reload, std::shared_ptr<std::size_t> active) {
     struct release {
         std::shared_ptr<std::size_t> count;
         ~release() { --*count; }
@@ -78,7 +79,7 @@ asio::awaitable<void> serve_connection(local::socket sock, delivery::scheduler& 
     } else {
         const auto& request = std::get<queue::control_request>(*parsed);
         what = std::string(verb_name(request.verb)) + (request.id.empty() ? "" : " " + request.id);
-        reply = co_await carry_out(request, scheduler);
+        reply = co_await carry_out(request, scheduler, *reload);
     }
     spdlog::info("control request=\"{}\" reply=\"{} {}\"", what, reply.ok ? "OK" : "ERR", reply.text);
     co_await write_reply(sock, reply);
@@ -99,7 +100,8 @@ asio::awaitable<void> busy(local::socket sock) {
     co_await write_reply(sock, err("busy: too many control connections, try again"));
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<local::acceptor> acc, delivery::scheduler& scheduler) {
+asio::awaitable<void> accept_loop(std::shared_ptr<local::acceptor> acc, delivery::scheduler& scheduler,
+                                  std::shared_ptr<const reload_hook> reload) {
     auto active = std::make_shared<std::size_t>(0);
     for (;;) {
         auto [ec, sock] = co_await acc->async_accept(use_tuple);
@@ -116,7 +118,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<local::acceptor> acc, delivery
             continue;
         }
         ++*active;
-        asio::co_spawn(acc->get_executor(), serve_connection(std::move(sock), scheduler, active), log_failure);
+        asio::co_spawn(acc->get_executor(), serve_connection(std::move(sock), scheduler, reload, active), log_failure);
     }
 }
 
@@ -124,8 +126,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<local::acceptor> acc, delivery
 
 std::filesystem::path control_socket_path(const std::filesystem::path& data_dir) { return data_dir / "control.sock"; }
 
-asio::awaitable<queue::control_reply> carry_out(const queue::control_request& request, delivery::scheduler& scheduler) {
+asio::awaitable<queue::control_reply> carry_out(const queue::control_request& request, delivery::scheduler& scheduler,
+                                                const reload_hook& reload) {
     const std::string& id = request.id;
+    if (request.verb == queue::control_verb::reload) {
+        if (!reload) co_return err("this server cannot reload");
+        co_return reload();
+    }
     if (request.verb == queue::control_verb::flush) {
         std::optional<std::string> which;
         if (!id.empty()) which = id;
@@ -157,7 +164,7 @@ asio::awaitable<queue::control_reply> carry_out(const queue::control_request& re
 }
 
 std::unique_ptr<control_socket> control_socket::start(asio::io_context& io, std::filesystem::path path,
-                                                      delivery::scheduler& scheduler) {
+                                                      delivery::scheduler& scheduler, reload_hook reload) {
     namespace fs = std::filesystem;
     const auto& name = path.native();
     if (name.size() >= sizeof(sockaddr_un::sun_path))
@@ -183,7 +190,8 @@ std::unique_ptr<control_socket> control_socket::start(asio::io_context& io, std:
         fs::remove(path, fec);
         throw std::runtime_error("cannot listen on " + name + ": " + ec.message());
     }
-    asio::co_spawn(io, accept_loop(acc, scheduler), asio::detached);
+    asio::co_spawn(io, accept_loop(acc, scheduler, std::make_shared<const reload_hook>(std::move(reload))),
+                   asio::detached);
     spdlog::info("control socket listening path={}", name);
     return std::unique_ptr<control_socket>(new control_socket(std::move(path), std::move(acc)));
 }

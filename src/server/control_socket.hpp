@@ -1,8 +1,9 @@
 // server::control_socket: the running server's administration channel, a
 // Unix stream socket DATA/control.sock (mode 0600 in the 0700 data
 // directory: only its owner and root may connect). `mailroom queue
-// flush|delete|bounce` connect, send one request line and read one reply
-// (queue/control_protocol.hpp); the scheduler does the work. Each
+// flush|delete|bounce` and `mailroom reload` connect, send one request line
+// and read one reply (queue/control_protocol.hpp); the scheduler or the
+// reload hook does the work. Each
 // connection is bounded in bytes (one line) and time (control_deadline),
 // and few are served at once. Started by server::run after the scheduler.
 #pragma once
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "delivery/scheduler.hpp"
@@ -27,9 +29,13 @@ inline constexpr std::chrono::seconds control_deadline{10};
 // Connections served at once; more are answered "ERR busy" and closed.
 inline constexpr std::size_t max_control_connections = 8;
 
-// What one request comes to: asks the scheduler and words its answer.
+// RELOAD: re-reads the configuration (server/reloader.hpp), on the event loop.
+using reload_hook = std::function<queue::control_reply()>;
+
+// What one request comes to: asks the scheduler (or the hook) and words
+// its answer.
 boost::asio::awaitable<queue::control_reply> carry_out(const queue::control_request& request,
-                                                       delivery::scheduler& scheduler);
+                                                       delivery::scheduler& scheduler, const reload_hook& reload);
 
 class control_socket {
 public:
@@ -39,7 +45,7 @@ public:
     // path too long for a socket address, something else than a socket in
     // the way, bind failure. `scheduler` must outlive io's run.
     static std::unique_ptr<control_socket> start(boost::asio::io_context& io, std::filesystem::path path,
-                                                 delivery::scheduler& scheduler);
+                                                 delivery::scheduler& scheduler, reload_hook reload);
 
     // Stops accepting and removes the socket file.
     ~control_socket();

@@ -276,6 +276,7 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
     std::array<char, 4096> buf;  // one read is never larger
     auto deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
     auto next_stat = std::chrono::steady_clock::now();  // H1: of changed_elsewhere()
+    bool told_to_stop = false;                          // issue #12: the server is stopping
     for (;;) {
         while (auto act = engine.next_action()) {
             const bool go_on = co_await driver(*act);  // not in an if condition: g++ 12
@@ -284,6 +285,11 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
         if (engine.current_state() == imap::state::closed) co_return;
         if (protocol.take_change()) {
             engine.mailbox_changed();
+            continue;
+        }
+        if (peer.stop_requested() && !told_to_stop) {  // the command under way is done
+            told_to_stop = true;
+            engine.shutting_down();
             continue;
         }
         const auto now = std::chrono::steady_clock::now();

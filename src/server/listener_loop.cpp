@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "net/byte_stream.hpp"
 #include "server/connection_steps.hpp"
@@ -67,45 +70,56 @@ std::string host_port(const tcp::endpoint& ep) {
                                 : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
-asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr, const connection_env& env) {
+asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<listener_runtime> lr,
+                                        std::shared_ptr<connection_registry> live) {
+    // The settings in force at accept: a reload does not change them for
+    // this connection (the generation lives while the connection does).
+    const auto gen = lr->gen;
+    const config::listener& lc = *lr->cfg;
+    const connection_env& env = gen->env;
     net::byte_stream peer(std::move(socket));
-    peer.set_handshake_limit(lr.cfg.tls_handshake_timeout);
-    const auto& service = service_for(lr.cfg.service);
+    struct registered {
+        connection_registry& list;
+        connection_registry::iterator at;
+        ~registered() { list.erase(at); }
+    } in_registry{*live, live->insert(live->end(), &peer)};
+    peer.set_handshake_limit(lc.tls_handshake_timeout);
+    const auto& service = service_for(lc.service);
     const std::string id = session_id(env.svc, service.id_prefix);
     const auto rule = env.limit_exempt.contains(peer.peer_address()) ? net::connection_limits::per_ip_rule::exempt
                                                                      : net::connection_limits::per_ip_rule::applies;
-    auto slot = lr.limits.try_acquire(peer.peer_address(), rule);
+    auto slot = lr->limits.try_acquire(peer.peer_address(), rule);
     if (!slot) {
-        spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lr.cfg.name, peer.peer_address());
+        spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lc.name, peer.peer_address());
         // A cleartext peer gets a reason; an implicit-TLS one just a close.
-        if (lr.cfg.tls != config::tls_mode::implicit) co_await peer.write_all(service.refusal, 5s);
+        if (lc.tls != config::tls_mode::implicit) co_await peer.write_all(service.refusal, 5s);
         co_await peer.shutdown(1s);
         co_return;
     }
-    spdlog::info("{} connect listener={} ip={} tls={}", id, lr.cfg.name, peer.peer_address(), tls_name(lr.cfg.tls));
-    if (lr.cfg.tls == config::tls_mode::implicit) {
+    spdlog::info("{} connect listener={} ip={} tls={}", id, lc.name, peer.peer_address(), tls_name(lc.tls));
+    if (lc.tls == config::tls_mode::implicit) {
         const bool upgraded = co_await upgrade_to_tls(peer, env.svc.tls, id);
         if (!upgraded) {
             co_await peer.shutdown(1s);
             co_return;
         }
     }
-    co_await service.serve(peer, lr.cfg, env.svc, env.trusted, id);
+    co_await service.serve(peer, lc, env.svc, env.trusted, id);
 }
 
-asio::awaitable<void> accept_loop(listener_runtime& lr, const connection_env& env) {
+asio::awaitable<void> accept_loop(std::shared_ptr<listener_runtime> lr, std::shared_ptr<connection_registry> live) {
     auto ex = co_await asio::this_coro::executor;
     for (;;) {
-        auto [ec, socket] = co_await lr.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (ec == asio::error::operation_aborted) co_return;
+        auto [ec, socket] = co_await lr->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !lr->acceptor.is_open()) co_return;
         if (ec) {
             // EMFILE and friends: back off instead of spinning.
-            spdlog::error("accept failed listener={} error=\"{}\"", lr.cfg.name, ec.message());
+            spdlog::error("accept failed listener={} error=\"{}\"", lr->cfg->name, ec.message());
             asio::steady_timer t(ex, 100ms);
             co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        asio::co_spawn(ex, handle_connection(std::move(socket), lr, env), [](std::exception_ptr e) {
+        asio::co_spawn(ex, handle_connection(std::move(socket), lr, live), [](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -133,24 +147,76 @@ tcp::acceptor listen_on(asio::io_context& io, const config::listener& lc) {
     return acc;
 }
 
-}  // namespace
-
-std::list<listener_runtime> open_listeners(asio::io_context& io, const std::vector<config::listener>& cfg) {
-    std::list<listener_runtime> listeners;
-    for (const auto& lc : cfg) {
-        auto& lr = listeners.emplace_back(
-            listener_runtime{lc, listen_on(io, lc), {lc.max_connections, lc.max_connections_per_ip}});
-        std::printf("listening %s %s tls=%s plaintext_auth=%s\n", lc.name.c_str(),
-                    host_port(lr.acceptor.local_endpoint()).c_str(), tls_name(lc.tls),
-                    lc.plaintext_auth ? "yes" : "no");
-        spdlog::info("listening name={} address={} tls={} plaintext_auth={}", lc.name,
-                     host_port(lr.acceptor.local_endpoint()), tls_name(lc.tls), lc.plaintext_auth);
-    }
-    return listeners;
+// Kept across a reload: the same name on the same address and port (port
+// 0 - "any free port", for tests - matches the port it got).
+bool same_socket(const config::listener& was, const config::listener& now) {
+    return was.name == now.name && was.address == now.address && was.port == now.port;
 }
 
-void start_accepting(asio::io_context& io, std::list<listener_runtime>& listeners, const connection_env& env) {
-    for (auto& lr : listeners) asio::co_spawn(io, accept_loop(lr, env), asio::detached);
+void print_listening(const listener_runtime& lr) {
+    const auto& lc = *lr.cfg;
+    const auto where = host_port(lr.acceptor.local_endpoint());
+    std::printf("listening %s %s tls=%s plaintext_auth=%s\n", lc.name.c_str(), where.c_str(), tls_name(lc.tls),
+                lc.plaintext_auth ? "yes" : "no");
+    std::fflush(stdout);
+    spdlog::info("listening name={} address={} tls={} plaintext_auth={}", lc.name, where, tls_name(lc.tls),
+                 lc.plaintext_auth);
+}
+
+bool same_limits(const config::listener& a, const config::listener& b) {
+    return a.max_connections == b.max_connections && a.max_connections_per_ip == b.max_connections_per_ip;
+}
+
+}  // namespace
+
+void listener_set::apply(const std::shared_ptr<const generation>& gen) {
+    // First every socket that must be new, so that a failure changes nothing.
+    std::list<std::shared_ptr<listener_runtime>> added;
+    std::vector<std::pair<std::shared_ptr<listener_runtime>, const config::listener*>> kept;
+    for (const auto& lc : gen->cfg.listeners) {
+        auto old = std::find_if(open_.begin(), open_.end(), [&](const auto& lr) { return same_socket(*lr->cfg, lc); });
+        if (old != open_.end()) {
+            kept.emplace_back(*old, &lc);
+            continue;
+        }
+        added.push_back(std::make_shared<listener_runtime>(
+            listener_runtime{gen, &lc, listen_on(io_, lc), {lc.max_connections, lc.max_connections_per_ip}}));
+    }
+    // Then the change, all at once on the event loop.
+    for (auto& [lr, lc] : kept) {
+        // New limits count only the connections accepted from now on.
+        if (!same_limits(*lr->cfg, *lc))
+            lr->limits = net::connection_limits(lc->max_connections, lc->max_connections_per_ip);
+        lr->gen = gen;
+        lr->cfg = lc;
+    }
+    for (auto it = open_.begin(); it != open_.end();) {
+        const bool stays = std::any_of(kept.begin(), kept.end(), [&](const auto& k) { return k.first == *it; });
+        if (stays) {
+            ++it;
+            continue;
+        }
+        std::printf("closed %s\n", (*it)->cfg->name.c_str());
+        std::fflush(stdout);
+        spdlog::info("listener closed name={} (its connections go on)", (*it)->cfg->name);
+        boost::system::error_code ignored;
+        (*it)->acceptor.close(ignored);
+        it = open_.erase(it);
+    }
+    for (auto& lr : added) {
+        print_listening(*lr);
+        asio::co_spawn(io_, accept_loop(lr, live_), asio::detached);
+        open_.push_back(std::move(lr));
+    }
+}
+
+void listener_set::stop() {
+    for (auto& lr : open_) {
+        boost::system::error_code ignored;
+        lr->acceptor.close(ignored);
+    }
+    open_.clear();
+    for (auto* peer : *live_) peer->request_stop();
 }
 
 }  // namespace mailroom::server

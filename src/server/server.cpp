@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdio>
 #include <stdexcept>
@@ -12,9 +13,13 @@
 #include "auth/sasl_server.hpp"
 #include "durable/group_commit.hpp"
 #include "server/control_socket.hpp"
+#include "server/generation.hpp"
 #include "server/listener_loop.hpp"
 #include "server/login_check.hpp"
 #include "server/outbound.hpp"
+#include "server/privileges.hpp"
+#include "server/reloader.hpp"
+#include "server/service_notify.hpp"
 #include "server/startup.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
@@ -23,6 +28,7 @@ namespace mailroom::server {
 namespace {
 
 namespace asio = boost::asio;
+using namespace std::chrono_literals;
 
 std::unique_ptr<auth::sasl_context> start_sasl() {
     auto sasl = auth::sasl_context::create();
@@ -38,21 +44,85 @@ proto::penalty_limits penalty_of(const config::settings& cfg) {
     return p;
 }
 
+// SIGTERM/SIGINT: stop accepting, let each session end after its command,
+// let delivery rounds end, all within shutdown_timeout; then stop the loop
+// (what is still busy is cut: the queue on disk says what is left, and a
+// message whose reply came is already recorded - delivery/scheduler.cpp).
+class graceful_stop {
+public:
+    graceful_stop(asio::io_context& io, listener_set& listeners, outbound& out)
+        : io_(io), listeners_(listeners), out_(out), timer_(io) {}
+
+    bool stopping() const noexcept { return stopping_; }
+
+    void begin(std::chrono::seconds limit) {
+        if (stopping_) {  // a second signal: at once
+            spdlog::warn("stopping now sessions={}", listeners_.connections());
+            return finish();
+        }
+        stopping_ = true;
+        notify_stopping();
+        end_ = std::chrono::steady_clock::now() + limit;
+        listeners_.stop();
+        out_.stop();
+        spdlog::info("stopping sessions={} deliveries={} shutdown_timeout={}s", listeners_.connections(),
+                     out_.scheduler().rounds_in_flight(), limit.count());
+        poll();
+    }
+
+private:
+    void poll() {
+        const auto sessions = listeners_.connections();
+        const auto rounds = out_.scheduler().rounds_in_flight();
+        if (sessions == 0 && rounds == 0) return finish();
+        if (std::chrono::steady_clock::now() >= end_) {
+            spdlog::warn("shutdown_timeout passed: closing sessions={} deliveries={}", sessions, rounds);
+            return finish();
+        }
+        timer_.expires_after(50ms);
+        timer_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) poll();
+        });
+    }
+
+    void finish() {
+        timer_.cancel();
+        io_.stop();
+    }
+
+    asio::io_context& io_;
+    listener_set& listeners_;
+    outbound& out_;
+    asio::steady_timer timer_;
+    std::chrono::steady_clock::time_point end_{};
+    bool stopping_ = false;
+};
+
 }  // namespace
 
 std::filesystem::path database_path(const config::settings& cfg) { return cfg.data_dir / "mailroom.db"; }
 std::filesystem::path mail_root(const config::settings& cfg) { return cfg.data_dir / "mail"; }
 
-int run(config::settings cfg) {
+int run(config::settings cfg, std::function<config::settings()> reread) {
+    // What needs root first: the plan (refused before anything is made),
+    // the data directory, the certificate; then the drop. The listeners are
+    // bound after it, with the one capability kept (CAP_NET_BIND_SERVICE),
+    // which a reload needs too; nothing else is opened as root, so every
+    // file the server makes is its user's.
+    const auto run_as = plan_privileges(cfg, ::geteuid());
     prepare_data_dir(cfg);
-    const auto tls = load_tls(cfg);
+    auto tls = load_tls(cfg);
+    if (run_as) {
+        const auto changed = hand_over(cfg.data_dir, *run_as);
+        spdlog::info("data directory handed over path={} user={} changed={}", cfg.data_dir.string(), run_as->name,
+                     changed);
+        drop_to(*run_as, true);  // before any thread exists
+    }
     const auto users = open_directory(cfg);
     const auto sasl = start_sasl();
     system_clock clk;
     system_random rnd;
-    const std::string dummy_hash = make_dummy_hash(rnd);
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
-    const client_networks networks = client_networks_of(cfg);
     login_guard logins(penalty_of(cfg));
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.
@@ -67,37 +137,71 @@ int run(config::settings cfg) {
     durable::group_commit mailbox_commits(durable::real_file_system());
     store::change_bus mailbox_events;  // outlives every session: declared before them
     asio::io_context io(1);
-    services svc{cfg,        *users,        *sasl,           pbs, pool, storage_pool, *tls, mail_root(cfg), clk, rnd,
-                 dummy_hash, *queued.spool, mailbox_commits, {}};
-    svc.mailbox_events = &mailbox_events;
-    svc.logins = &logins;
-
-    auto listeners = open_listeners(io, cfg.listeners);
-    const connection_env env{svc, networks.trusted, networks.limit_exempt};  // outlives the accept loops
-    start_accepting(io, listeners, env);
+    process_parts parts{*users,
+                        *sasl,
+                        pbs,
+                        pool,
+                        storage_pool,
+                        mail_root(cfg),
+                        clk,
+                        rnd,
+                        make_dummy_hash(rnd),
+                        *queued.spool,
+                        mailbox_commits,
+                        &mailbox_events,
+                        &logins};
+    const auto shutdown_timeout = cfg.shutdown_timeout;
+    // Alive as long as run(): outbound delivery uses its services.
+    auto first = std::make_shared<generation>(std::move(cfg), std::move(tls), parts, 1);
 
     // Outbound delivery owns every queued message from here on (issue #4).
     // Destroyed before io (declared after it): the resolver's descriptor and
-    // the scheduler's timer belong to io.
-    outbound out(io, svc);
-    svc.outbound = &out.scheduler();
+    // the scheduler's timer belong to io. It keeps the first generation's
+    // [delivery] settings: they are read at start only.
+    outbound out(io, first->svc);
+    parts.outbound = &out.scheduler();
+    first->svc.outbound = parts.outbound;
     out.start(std::move(queued.messages));
-    // `mailroom queue flush|delete|bounce` reach the scheduler here.
-    auto control = control_socket::start(io, control_socket_path(cfg.data_dir), out.scheduler());
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int sig) {
-        if (ec) return;
-        spdlog::info("stopping signal={}", sig);
-        // Rounds under way are abandoned; the queue on disk says what is
-        // left, and a message sent but not yet recorded is sent again after
-        // the restart (the duplicate RFC 5321 §6.1 accepts over a loss).
-        out.stop();
-        io.stop();
-    });
+    listener_set listeners(io);  // its connections hold their generation, not this
+    listeners.apply(first);
+    reloader reloads(std::move(reread), listeners, parts, *users, first);
+    // `mailroom queue flush|delete|bounce` reach the scheduler here, and
+    // `mailroom reload` the reloader.
+    graceful_stop stop(io, listeners, out);
+    // A reload while stopping would open listeners again.
+    const auto reload_unless_stopping = [&]() -> queue::control_reply {
+        if (stop.stopping()) return {false, "the server is stopping: not reloaded"};
+        return reloads.reload();
+    };
+    auto control = control_socket::start(io, control_socket_path(first->cfg.data_dir), out.scheduler(),
+                                         reload_unless_stopping);
+
+    asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+    std::function<void()> await_stop = [&] {
+        stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            spdlog::info("stopping signal={}", sig);
+            stop.begin(shutdown_timeout);
+            await_stop();
+        });
+    };
+    await_stop();
+    asio::signal_set hangup(io, SIGHUP);
+    std::function<void()> await_hangup = [&] {
+        hangup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            reload_unless_stopping();
+            await_hangup();
+        });
+    };
+    await_hangup();
+
+    notify_ready();
     std::printf("ready pid=%d\n", static_cast<int>(::getpid()));
     std::fflush(stdout);
-    spdlog::info("ready hostname={} data_dir={} pid={}", cfg.hostname, cfg.data_dir.string(), ::getpid());
+    const auto& now = reloads.current()->cfg;
+    spdlog::info("ready hostname={} data_dir={} pid={}", now.hostname, now.data_dir.string(), ::getpid());
     io.run();
     control.reset();  // the socket file goes first: the CLI then knows nobody answers
     storage_pool.join();

@@ -197,8 +197,10 @@ def toml_table(name, table, out):
 def make_config(data_dir, listeners, extra=None):
     # The per-address login penalty short, like the listeners' delays: tests
     # fail logins on purpose (test_security.py sets its own).
+    # shutdown_timeout below STOP_GRACE: a session a test left mid-command
+    # does not turn stop() into a SIGKILL.
     top = dict(hostname=HOSTNAME, data_dir=data_dir, log_level="debug",
-               login_penalty_delay_ms=50, login_penalty_max_delay_ms=200)
+               login_penalty_delay_ms=50, login_penalty_max_delay_ms=200, shutdown_timeout=2)
     top.update(extra or {})
     out = []
     for k, v in top.items():

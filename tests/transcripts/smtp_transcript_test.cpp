@@ -83,6 +83,7 @@ std::string render(const action& a, std::string_view body = {}) {
                 case close_reason::auth_failures: return "close auth_failures";
                 case close_reason::tls_failed: return "close tls_failed";
                 case close_reason::server_error: return "close server_error";
+                case close_reason::shutdown: return "close shutdown";
             }
             return "close ?";
         }

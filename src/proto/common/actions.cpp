@@ -11,6 +11,7 @@ const char* reason_name(close_reason r) noexcept {
         case close_reason::auth_failures: return "too_many_auth_failures";
         case close_reason::tls_failed: return "tls_failed";
         case close_reason::server_error: return "server_error";
+        case close_reason::shutdown: return "shutdown";
     }
     return "unknown";
 }

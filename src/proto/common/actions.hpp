@@ -27,7 +27,7 @@ struct pause {
     std::chrono::milliseconds delay;
 };  // failed-login delay; no answer
 
-enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error };
+enum class close_reason { quit, timeout, eof, too_many_errors, auth_failures, tls_failed, server_error, shutdown };
 struct close_connection {
     close_reason why;
 };

@@ -103,6 +103,12 @@ void session::timed_out() {
     bye("Autologout; idle for too long.", close_reason::timeout);
 }
 
+void session::shutting_down() {
+    if (state_ == state::closed) return;
+    if (sasl_.expecting_response() && sasl_.on_too_long()) request(sasl_abort{});
+    bye("[UNAVAILABLE] Server shutting down.", close_reason::shutdown);
+}
+
 void session::mailbox_changed() {
     if (state_ != state::selected) return;
     changed_ = true;

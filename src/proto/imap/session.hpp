@@ -230,7 +230,8 @@ public:
 
     void feed(std::string_view bytes);  // any split: whole, per line, per byte
     void feed_eof();
-    void timed_out();  // the autologout timer (RFC 9051 §5.4)
+    void timed_out();      // the autologout timer (RFC 9051 §5.4)
+    void shutting_down();  // the server is stopping: BYE and close (RFC 9051 §7.1.5)
     // Unsolicited: the selected mailbox may have changed (store/change_bus).
     // Reported at once while idling, otherwise after the next command.
     void mailbox_changed();

@@ -70,6 +70,12 @@ void server_session::timed_out() {
     close(close_reason::timeout);
 }
 
+void server_session::shutting_down() {
+    if (state_ == state::closed) return;
+    reply("-ERR [SYS/TEMP] Server shutting down, try again later.");  // RFC 3206 §4
+    close(close_reason::shutdown);
+}
+
 void server_session::process() {
     // A client that pipelines without reading could make us queue replies
     // without bound (thousands of LISTs from one 4 KiB read): stop at a

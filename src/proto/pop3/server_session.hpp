@@ -131,6 +131,8 @@ public:
     void feed(std::string_view bytes);  // any split: whole, per line, per byte
     void feed_eof();
     void timed_out();
+    // The server is stopping: -ERR and close, without UPDATE (RFC 1939 §6).
+    void shutting_down();
 
     void tls_started();
     void login_done(login_verdict v);

@@ -44,6 +44,12 @@ void server_session::timed_out() {
     close(close_reason::timeout);
 }
 
+void server_session::shutting_down() {
+    if (state_ == state::closed) return;
+    stopping_ = true;
+    process();
+}
+
 void server_session::process() {
     bool starved = false;  // stopped because the input ran out (not for an answer or the backlog)
     while (state_ != state::closed && awaiting_ == awaiting::nothing && out_.reply_bytes() < max_reply_backlog) {
@@ -55,6 +61,12 @@ void server_session::process() {
                 break;
             }
             continue;
+        }
+        if (stopping_) {
+            if (sasl_.expecting_response() && sasl_.on_too_long()) request(sasl_abort{});
+            reply(421, "4.3.2", policy_.hostname + " Service shutting down, try again later");
+            close(close_reason::shutdown);
+            break;
         }
         const auto max = sasl_.expecting_response() ? lim_.max_auth_line : lim_.max_command_line;
         auto next = in_.next_line(max);

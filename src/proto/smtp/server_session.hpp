@@ -140,6 +140,9 @@ public:
     void feed(std::string_view bytes);
     void feed_eof();
     void timed_out();
+    // The server is stopping: 421 and close now, or, in DATA/BDAT, once
+    // the message has had its reply (RFC 5321 §3.8).
+    void shutting_down();
 
     void tls_started();
     void sasl_challenge(std::string challenge_b64);
@@ -228,6 +231,7 @@ private:
     state chunk_state_before_ = state::ready;
     unsigned bad_commands_ = 0;
     bool eof_ = false;
+    bool stopping_ = false;  // shutting_down(): 421 after the current command
     session_summary summary_;
 };
 

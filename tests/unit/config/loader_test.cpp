@@ -640,6 +640,34 @@ TEST(config_loader, hardening_keys) {  // issue #12
     }
 }
 
+TEST(config_loader, operations_keys) {  // issue #12: privileges, graceful stop
+    auto d = parse("", "t.toml");
+    ASSERT_TRUE(d.cfg) << first_error(d);
+    EXPECT_EQ(d.cfg->user, "");
+    EXPECT_EQ(d.cfg->group, "");
+    EXPECT_EQ(d.cfg->shutdown_timeout, std::chrono::seconds(30));
+
+    auto r = parse("user = \"mailroom\"\ngroup = \"mail\"\nshutdown_timeout = 0\n", "t.toml");
+    ASSERT_TRUE(r.cfg) << first_error(r);
+    EXPECT_EQ(r.cfg->user, "mailroom");
+    EXPECT_EQ(r.cfg->group, "mail");
+    EXPECT_EQ(r.cfg->shutdown_timeout, std::chrono::seconds(0));
+
+    const std::pair<const char*, const char*> bad[] = {
+        {"user = \"\"\n", "1:8: 'user' must not be empty"},
+        {"user = \"Mail Room\"\n", "1:8: 'user' must be a user or group name like \"mailroom\", not 'Mail Room'"},
+        {"user = \"1abc\"\n", "1:8: 'user' must be a user or group name like \"mailroom\", not '1abc'"},
+        {"user = \"../etc\"\n", "1:8: 'user' must be a user or group name like \"mailroom\", not '../etc'"},
+        {"group = \"mail\"\n", "1:9: 'group' needs 'user'"},
+        {"shutdown_timeout = 3601\n", "1:20: 'shutdown_timeout' must be between 0 and 3600, not 3601"},
+    };
+    for (const auto& [text, expected] : bad) {
+        auto e = parse(text, "t.toml");
+        EXPECT_FALSE(e.cfg) << text;
+        EXPECT_EQ(errors_of(e), std::vector<std::string>{expected}) << text;
+    }
+}
+
 TEST(config_loader, example_with_tls_uncommented_loads) {
     // The commented-out [tls] section of the example must be valid as well.
     std::ifstream in(MAILROOM_SOURCE_DIR "/etc/mailroom.example.toml");
@@ -713,7 +741,10 @@ TEST(config_loader, docs_and_example_mention_every_key) {
                           "connection_limit_exceptions",
                           "login_penalty_delay_ms",
                           "login_penalty_max_delay_ms",
-                          "login_penalty_decay"};
+                          "login_penalty_decay",
+                          "user",
+                          "group",
+                          "shutdown_timeout"};
     for (const char* k : keys) {
         EXPECT_NE(doc.find("| `" + std::string(k) + "` |"), std::string::npos) << k << " not in docs/config.md";
         EXPECT_NE(example.find(std::string(k) + " = "), std::string::npos) << k << " not in the example";

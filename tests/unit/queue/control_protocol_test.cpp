@@ -24,6 +24,8 @@ const std::vector<valid_case> valid = {
     {"Delete 0123456789abcdef\r\n", {control_verb::remove, id}},
     {"BOUNCE 0123456789abcdef\n", {control_verb::bounce, id}},
     {"bounce ffffffffffffffff\n", {control_verb::bounce, "ffffffffffffffff"}},
+    {"RELOAD\n", {control_verb::reload, ""}},
+    {"reload\r\n", {control_verb::reload, ""}},
 };
 
 struct invalid_case {
@@ -33,6 +35,8 @@ struct invalid_case {
 
 const std::vector<invalid_case> invalid = {
     {"\n", "empty request"},
+    {"RELOAD 0123456789abcdef\n", "takes no argument"},
+    {"RELOAD \n", "takes no argument"},
     {"\r\n", "empty request"},
     {"HELO\n", "unknown request"},
     {"FLUSHALL\n", "unknown request"},

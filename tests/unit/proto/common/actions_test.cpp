@@ -13,7 +13,7 @@ TEST(actions, every_close_reason_has_its_own_log_name) {
     const close_reason all[] = {close_reason::quit,          close_reason::timeout,
                                 close_reason::eof,           close_reason::too_many_errors,
                                 close_reason::auth_failures, close_reason::tls_failed,
-                                close_reason::server_error};
+                                close_reason::server_error,  close_reason::shutdown};
     std::set<std::string> names;
     for (auto r : all) names.insert(reason_name(r));
     EXPECT_EQ(names.size(), std::size(all));
