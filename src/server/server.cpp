@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
@@ -104,6 +105,9 @@ std::filesystem::path database_path(const config::settings& cfg) { return cfg.da
 std::filesystem::path mail_root(const config::settings& cfg) { return cfg.data_dir / "mail"; }
 
 int run(config::settings cfg, std::function<config::settings()> reread) {
+    // TLS writes go through OpenSSL on the socket (SSL_set_fd): a peer that
+    // closes while a reply is written must not kill the server with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     // What needs root first: the plan (refused before anything is made),
     // the data directory, the certificate; then the drop. The listeners are
     // bound after it, with the one capability kept (CAP_NET_BIND_SERVICE),
