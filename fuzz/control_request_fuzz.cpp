@@ -2,7 +2,7 @@
 // socket's bytes come from any local process that can reach it.
 // Invariants: nothing crashes; the same bytes fed whole and byte by byte
 // give the same answer; an accepted request names a queue id (or none, for
-// FLUSH only) and re-formats to a line that reads back the same; any text
+// FLUSH and RELOAD only) and re-formats to a line that reads back the same; any text
 // formats to exactly one reply line within the limit that parses back as
 // the same kind of reply.
 #include <cstddef>
@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!(*bytewise.result() == whole)) std::abort();
 
     if (const auto* req = std::get_if<control_request>(&whole)) {
-        if (req->id.empty() ? req->verb != control_verb::flush : !detail::is_queue_id(req->id)) std::abort();
+        const bool needs_no_id = req->verb == control_verb::flush || req->verb == control_verb::reload;
+        if (req->id.empty() ? !needs_no_id : !detail::is_queue_id(req->id)) std::abort();
         const auto line = format_control_request(*req);
         if (line.size() > max_control_line_bytes || line.find('\n') != line.size() - 1) std::abort();
         if (!(read_whole(line) == whole)) std::abort();
