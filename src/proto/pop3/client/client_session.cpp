@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "proto/common/peer_text.hpp"
+
 namespace mailroom::pop3::client {
 namespace {
 
@@ -265,8 +267,8 @@ bool client_session::read_body() {
             if (end == std::string::npos) end = capa_buf_.size();
             auto line = std::string_view(capa_buf_).substr(pos, end - pos);
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            out_.push_back(server_line{clean_text(line)});
-            caps_.push_back(clean_text(line));
+            out_.push_back(server_line{proto::peer_text(line)});
+            caps_.push_back(proto::peer_text(line));
             pos = end + 1;
         }
         capa_buf_.clear();

@@ -1,15 +1,8 @@
 #include "proto/pop3/client/reply_reader.hpp"
 
-namespace mailroom::pop3::client {
+#include "proto/common/peer_text.hpp"
 
-std::string clean_text(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7f) c = '?';
-    }
-    return out;
-}
+namespace mailroom::pop3::client {
 
 std::string_view describe(reply_error e) noexcept {
     switch (e) {
@@ -30,7 +23,7 @@ reply_reader::status_result reply_reader::next_status(bool allow_continuation) {
     auto text_after = [&](std::size_t n) -> std::optional<std::string> {
         if (line.size() == n) return std::string();
         if (line[n] != ' ') return std::nullopt;
-        return clean_text(line.substr(n + 1));
+        return proto::peer_text(line.substr(n + 1));
     };
     if (line.starts_with("+OK")) {
         if (auto t = text_after(3)) return status_line{true, std::move(*t)};

@@ -71,7 +71,4 @@ private:
     std::optional<reply_error> failed_;
 };
 
-// Server text for traces and errors: no control characters.
-std::string clean_text(std::string_view s);
-
 }  // namespace mailroom::pop3::client

@@ -1,20 +1,11 @@
 #include "proto/smtp/client/reply_reader.hpp"
 
+#include "proto/common/peer_text.hpp"
+
 namespace mailroom::smtp::client {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// Server text ends up in logs and bounce messages: no control characters
-// (a CR or ESC there could forge log lines or terminal output).
-std::string clean_text(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7f) c = '?';
-    }
-    return out;
-}
 
 bool digits_1_to_3(std::string_view s) {
     if (s.empty() || s.size() > 3) return false;
@@ -92,7 +83,7 @@ reply_reader::result reply_reader::next() {
         partial_bytes_ += line.size() + 2;
         if (partial_bytes_ > lim_.max_reply_bytes) return *(failed_ = reply_error::too_long);
         partial_.code = code;
-        partial_.lines.push_back(clean_text(line.size() > 4 ? line.substr(4) : std::string_view()));
+        partial_.lines.push_back(proto::peer_text(line.size() > 4 ? line.substr(4) : std::string_view()));
         if (line.size() > 3 && line[3] == '-') continue;
         reply done = std::move(partial_);
         partial_ = {};
