@@ -13,6 +13,7 @@ std::string session::capabilities() const {
     caps += " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // H2
     // H3: APPEND, COPY, MOVE (cmd_append.cpp); RFC 7889 §4: the limit for every mailbox.
     caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
+    caps += " CONDSTORE QRESYNC";  // RFC 7162 (cmd_qresync.cpp)
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);
@@ -60,6 +61,12 @@ void session::cmd_enable(const command& c) {
         if (proto::keyword_equals(cap, "IMAP4rev2") && !rev2_) {
             rev2_ = true;
             enabled += " IMAP4rev2";
+        } else if (proto::keyword_equals(cap, "CONDSTORE") && !condstore_) {
+            condstore_ = true;  // RFC 7162 §3.1
+            enabled += " CONDSTORE";
+        } else if (proto::keyword_equals(cap, "QRESYNC") && !qresync_) {
+            qresync_ = condstore_ = true;  // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+            enabled += " QRESYNC";
         }
     }
     untagged("ENABLED" + enabled);

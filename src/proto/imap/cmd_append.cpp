@@ -30,6 +30,11 @@ void session::cmd_append(const command& c) {
     // moved into the request, never copied (they may be tens of MiB).
     auto& a = const_cast<append_command&>(std::get<append_command>(c.args));
     append_messages req;
+    // RFC 9051 §6.3.12: an APPEND to the selected mailbox may tell its EXISTS
+    // before the tagged OK (as Dovecot does); INBOX in any case is INBOX.
+    const auto inbox = [](std::string_view n) { return proto::keyword_equals(n, "INBOX"); };
+    append_to_selected_ = state_ == state::selected &&
+                          (a.mailbox == summary_.mailbox || (inbox(a.mailbox) && inbox(summary_.mailbox)));
     req.mailbox = std::move(a.mailbox);
     for (auto& m : a.messages) {
         appended_message out;
@@ -76,12 +81,16 @@ void session::messages_appended(result<append_outcome> r) {
     }
     const bool all_known = !r->uids.empty() &&
                            std::none_of(r->uids.begin(), r->uids.end(), [](std::uint32_t u) { return u == 0; });
-    if (all_known) {
-        // RFC 4315 §3: MULTIAPPEND's UIDs as a uid-set, in the messages' order.
-        ok("APPENDUID " + std::to_string(r->uidvalidity) + " " + compact_set(r->uids), "APPEND completed.");
-    } else {
-        ok("", "APPEND completed.");
+    // RFC 4315 §3: MULTIAPPEND's UIDs as a uid-set, in the messages' order.
+    std::string code = all_known ? "APPENDUID " + std::to_string(r->uidvalidity) + " " + compact_set(r->uids) : "";
+    if (append_to_selected_ && state_ == state::selected) {
+        append_code_ = std::move(code);
+        after_sync_ = after_sync::append;
+        request(sync_mailbox{});
+        wait_for(awaiting::sync);
+        return process();
     }
+    ok(code, "APPEND completed.");
     process();
 }
 
