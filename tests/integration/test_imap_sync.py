@@ -159,21 +159,27 @@ class SyncTest(harness.ServerTestCase):
         self.assertEqual(cache, self.truth(SYNCER))
 
     def test_unchangedsince_loses_to_another_session(self):
-        a = self.connect(RACER)
-        a.select("INBOX")
-        typ, data = a.uid("FETCH", "1", "(MODSEQ)")
-        seen = int(re.search(rb"MODSEQ \((\d+)\)", data[0]).group(1))
+        a = RawImap(*self.srv.addr("imap"))
+        a.command("a1", "LOGIN %s %s" % (RACER.address, RACER.password))
+        a.command("a2", "SELECT INBOX")
+        untagged, done = a.command("a3", "UID FETCH 1 (MODSEQ)")
+        self.assertIn(b"OK [HIGHESTMODSEQ ", untagged[0])  # the first CONDSTORE enabling command
+        seen = int(re.search(rb"HIGHESTMODSEQ (\d+)", untagged[0]).group(1))  # no message is newer
         b = self.connect(RACER)
         b.select("INBOX")
         b.uid("STORE", "1", "+FLAGS", "(\\Seen)")
         b.logout()
-        typ, data = a.uid("STORE", "1,2", "(UNCHANGEDSINCE %d)" % seen, "+FLAGS.SILENT", "(\\Flagged)")
-        self.assertEqual(typ, "OK")
-        self.assertTrue(data[0].startswith(b"[MODIFIED 1]"), data)
+        untagged, done = a.command("a4", "UID STORE 1,2 (UNCHANGEDSINCE %d) +FLAGS.SILENT (\\Flagged)" % seen)
+        self.assertTrue(done.startswith(b"a4 OK [MODIFIED 1] "), done)
+        # Another session's change, then ours (.SILENT: its MODSEQ only), each with UID and MODSEQ.
+        self.assertTrue(any(re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Seen \\Recent\) MODSEQ \(\d+\)\)$", u) for u in untagged),
+                        untagged)
+        self.assertTrue(any(re.match(rb"\* 2 FETCH \(UID 2 MODSEQ \(\d+\)\)$", u) for u in untagged), untagged)
+        a.command("a5", "LOGOUT")
+        a.close()
         flags = self.truth(RACER)
         self.assertEqual(flags[1], {b"\\Seen"})  # left alone
         self.assertEqual(flags[2], {b"\\Flagged"})
-        a.logout()
 
     def test_recent_goes_to_the_first_select_and_append_tells_exists(self):
         self.srv.inject(RECENT.address, harness.simple_message("rc0"))

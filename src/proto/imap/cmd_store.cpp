@@ -111,15 +111,14 @@ void session::flags_stored(result<store_outcome> r) {
     // The UIDs refused by UNCHANGEDSINCE, and their sequence numbers.
     std::vector<std::uint32_t> modified = r->modified, modified_seqs;
     std::sort(modified.begin(), modified.end());
-    // Others' changes are told as well, ours below (or, .SILENT, not at
-    // all); the expunges wait (RFC 9051 §7.5.1).
-    tell_update(selected_.sync(r->view, false), run.seqs);
-    for (const auto seq : run.seqs) {
+    // (Expunges wait during STORE, RFC 9051 §7.5.1: the numbers hold.)
+    std::vector<std::uint32_t> ours;
+    for (const auto seq : run.seqs) (contains(modified, selected_.at(seq).uid) ? modified_seqs : ours).push_back(seq);
+    // Others' changes are told as well - those that made UNCHANGEDSINCE
+    // refuse a message included - ours below (or, .SILENT, not at all).
+    tell_update(selected_.sync(r->view, false), ours);
+    for (const auto seq : ours) {
         const auto& m = selected_.at(seq);
-        if (contains(modified, m.uid)) {
-            modified_seqs.push_back(seq);
-            continue;
-        }
         if (m.gone) continue;
         const std::string modseq = "MODSEQ (" + std::to_string(m.modseq) + ")";
         std::string line = std::to_string(seq) + " FETCH (";
