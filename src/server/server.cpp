@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
@@ -44,6 +45,9 @@ std::filesystem::path database_path(const config::settings& cfg) { return cfg.da
 std::filesystem::path mail_root(const config::settings& cfg) { return cfg.data_dir / "mail"; }
 
 int run(config::settings cfg) {
+    // TLS writes go through OpenSSL on the socket (SSL_set_fd): a peer that
+    // closes while a reply is written must not kill the server with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
     prepare_data_dir(cfg);
     const auto tls = load_tls(cfg);
     const auto users = open_directory(cfg);
