@@ -228,6 +228,9 @@ void session::mailbox_opened(result<mailbox_info> info) {
     write_selected(*info);
     // RFC 7162 §3.2.5: a QRESYNC client with this UIDVALIDITY learns what it missed.
     if (resync && resync->uidvalidity == info->uidvalidity) {
+        // A MODSEQ above ours (a rebuilt index on a clock set back): we cannot
+        // tell what it saw, so everything is told, as from modseq 0.
+        if (resync->modseq > highest_modseq()) resync->modseq = 0;
         resync_ = std::move(resync);
         request(list_vanished{resync_->modseq});
         return wait_for(awaiting::vanished);
@@ -250,9 +253,7 @@ void session::write_selected(const mailbox_info& info) {
     untagged("OK [UIDVALIDITY " + std::to_string(info.uidvalidity) + "] UIDs valid.");
     untagged("OK [UIDNEXT " + std::to_string(info.uidnext) + "] Predicted next UID.");
     // RFC 7162 §3.1.2.1: every mailbox keeps MODSEQs (never NOMODSEQ); 1 is the least value.
-    std::uint64_t highest = std::max<std::uint64_t>(info.highest_modseq, 1);
-    for (std::uint32_t n = 1; n <= selected_.size(); ++n) highest = std::max(highest, selected_.at(n).modseq);
-    untagged("OK [HIGHESTMODSEQ " + std::to_string(highest) + "] Highest.");
+    untagged("OK [HIGHESTMODSEQ " + std::to_string(highest_modseq()) + "] Highest.");
 }
 
 void session::cmd_close(const command&) {

@@ -56,9 +56,14 @@ void session::enable_condstore() {
     if (state_ != state::selected) return;
     // RFC 7162 §3.1: the first enabling command on a selected mailbox (not
     // SELECT's own parameter) is answered with the mailbox's HIGHESTMODSEQ.
+    untagged("OK [HIGHESTMODSEQ " + std::to_string(highest_modseq()) + "] Highest.");
+}
+
+std::uint64_t session::highest_modseq() const {
+    // RFC 7162 §3.1.2.1: mod-sequences are at least 1.
     std::uint64_t highest = std::max<std::uint64_t>(view_.highest_modseq, 1);
     for (std::uint32_t n = 1; n <= selected_.size(); ++n) highest = std::max(highest, selected_.at(n).modseq);
-    untagged("OK [HIGHESTMODSEQ " + std::to_string(highest) + "] Highest.");
+    return highest;
 }
 
 void session::vanished_listed(result<std::vector<uid_span>> uids) {

@@ -375,7 +375,8 @@ private:
     void start_fetch(const fetch_command& f);
     void fetch_continue();
     // CONDSTORE / QRESYNC (cmd_qresync.cpp).
-    void enable_condstore();  // an enabling command (RFC 7162 §3.1)
+    void enable_condstore();               // an enabling command (RFC 7162 §3.1)
+    std::uint64_t highest_modseq() const;  // of the view as told, at least 1
     void write_resync(const qresync_params& q);
     void write_vanished_earlier(std::vector<uid_span> spans);
     std::string flags_of(const message_state& m) const { return flag_list(m, !rev2_); }
