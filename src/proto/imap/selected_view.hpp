@@ -1,6 +1,6 @@
 // imap::selected_view: what a session has told its client of the selected
 // mailbox (RFC 9051 §2.3.1): sequence numbers <-> UIDs, flags, keywords,
-// MODSEQ, dates and sizes. A new store snapshot is merged in by sync(),
+// MODSEQ, \Recent (rev1), dates and sizes. A new store snapshot is merged in by sync(),
 // which says what to announce (EXPUNGE, EXISTS, FETCH FLAGS); expunges held
 // back while FETCH/STORE/SEARCH run (§7.5.1) stay as "gone" entries until a
 // later sync may tell them. Used by the session engine (cmd_select.cpp,
