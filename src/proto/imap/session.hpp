@@ -3,8 +3,9 @@
 // or passwords - states not authenticated / authenticated / selected /
 // logout, a command table checked before any handler, and the extensions
 // STARTTLS, LOGINDISABLED, SASL-IR, LITERAL+, ENABLE, ID, NAMESPACE, IDLE,
-// UNSELECT, CHILDREN, CONDSTORE/QRESYNC (cmd_qresync.cpp). Bytes go in with feed(); requests come out of
-// next_action(), one at a time, each answered through the matching method
+// UNSELECT, CHILDREN, CONDSTORE/QRESYNC (cmd_qresync.cpp). Bytes go in
+// with feed(); requests come out of next_action(), one at a time, each
+// answered through the matching method
 // before the session reads more input. Commands are framed by D's
 // command_reader and typed by parse_command. Called by
 // server/imap_connection.cpp and the transcript tests (tests/transcripts/imap/).
