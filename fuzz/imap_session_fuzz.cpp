@@ -37,7 +37,7 @@ bool is_store_request(const action& a) {
            std::holds_alternative<close_mailbox>(a) || std::holds_alternative<sync_mailbox>(a) ||
            std::holds_alternative<fetch_message>(a) || std::holds_alternative<store_flags>(a) ||
            std::holds_alternative<expunge_messages>(a) || std::holds_alternative<append_messages>(a) ||
-           std::holds_alternative<copy_to_mailbox>(a);
+           std::holds_alternative<copy_to_mailbox>(a) || std::holds_alternative<list_vanished>(a);
 }
 
 // Up to 12 messages, ascending UIDs, flags and MODSEQ from the input.
@@ -214,6 +214,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     o.view = some_view(in);
                     s.messages_copied(std::move(o));
                 }
+            } else if (std::holds_alternative<list_vanished>(*a)) {  // QRESYNC
+                const auto v = in.byte();
+                if (v % 5 == 0) s.vanished_listed(make_error_code(errc::storage_failure));
+                else s.vanished_listed(std::vector<uid_span>{{1u + v % 7u, 1u + v % 7u + v / 16u}, {200, 0xffffffffu}});
             } else if (std::holds_alternative<start_tls>(*a)) {
                 s.tls_started();
             } else if (std::holds_alternative<close_connection>(*a)) {

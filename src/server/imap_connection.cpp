@@ -92,7 +92,7 @@ public:
 
     asio::awaitable<bool> on(imap::open_mailbox& a) {
         subscription_.reset();
-        auto info = co_await storage([&] { return boxes_.select(a.name); });
+        auto info = co_await storage([&] { return boxes_.select(a.name, a.claim_recent); });
         if (info) {
             spdlog::info("{} select mailbox={} messages={} read_only={}", id_, log_field(a.name), info->messages,
                          a.read_only ? "yes" : "no");
@@ -176,6 +176,13 @@ public:
         auto r = co_await storage([&] { return boxes_.store(a); });
         if (!r) spdlog::error("{} store failed error=\"{}\"", id_, r.error().message());
         engine_.flags_stored(std::move(r));
+        co_return true;
+    }
+
+    // QRESYNC (RFC 7162 §3.2.5.2): the store's expunge history.
+    asio::awaitable<bool> on(imap::list_vanished& a) {
+        auto r = co_await storage([&] { return boxes_.vanished(a.modseq); });
+        engine_.vanished_listed(std::move(r));
         co_return true;
     }
 

@@ -24,6 +24,7 @@ imap::mailbox_info info_of(const store::mailbox_snapshot& snap) {
         if (m.flags & store::deleted) ++i.deleted;
         i.size += m.crlf_size;
     }
+    i.recent = store::recent_count(snap);
     i.view = view_of(snap.messages);
     return i;
 }
@@ -42,6 +43,7 @@ std::vector<imap::message_state> view_of(const std::vector<store::message_record
         s.modseq = m.modseq;
         s.internal_date = m.internal_date;
         s.size = m.crlf_size;
+        s.recent = m.recent;
         out.push_back(std::move(s));
     }
     return out;
@@ -101,12 +103,13 @@ result<imap::mailbox_info> imap_mailboxes::status(const std::string& name) {
     return info_of(*snap);
 }
 
-result<imap::mailbox_info> imap_mailboxes::select(const std::string& name) {
+result<imap::mailbox_info> imap_mailboxes::select(const std::string& name, bool claim_recent) {
     box_.reset();
     view_.clear();
     if (!store_) return make_error_code(errc::storage_failure);
     auto box = store_->open(name);
     if (!box) return box.error();
+    if (claim_recent) (*box)->claim_recent();
     auto snap = (*box)->sync();
     if (!snap) return snap.error();
     box_ = std::move(*box);
@@ -137,6 +140,13 @@ result<imap::mailbox_info> imap_mailboxes::sync() {
     if (!snap) return snap.error();
     view_ = snap->messages;
     return info_of(*snap);
+}
+
+result<std::vector<imap::uid_span>> imap_mailboxes::vanished(std::uint64_t modseq) {
+    if (!box_) return make_error_code(errc::not_found);
+    std::vector<imap::uid_span> out;
+    for (const auto& r : box_->vanished_since(modseq)) out.push_back({r.first, r.last});
+    return out;
 }
 
 bool imap_mailboxes::changed_since_sync() {

@@ -33,8 +33,11 @@ public:
     result<imap::folder_list> list(bool subscriptions);
     std::error_code change(const imap::change_folder& c);
     result<imap::mailbox_info> status(const std::string& name);
-    // Selects `name` (the previous one is closed first).
-    result<imap::mailbox_info> select(const std::string& name);
+    // Selects `name` (the previous one is closed first); claim_recent: this
+    // session takes \Recent for the messages no session has seen (RFC 3501 §2.3.2).
+    result<imap::mailbox_info> select(const std::string& name, bool claim_recent = false);
+    // RFC 7162 §3.2.5.2: the selected mailbox's UIDs expunged after modseq.
+    result<std::vector<imap::uid_span>> vanished(std::uint64_t modseq);
     // Closes the selected mailbox; with expunge, removes its \Deleted messages first.
     std::error_code close(bool expunge);
     result<imap::mailbox_info> sync();

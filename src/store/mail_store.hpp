@@ -34,6 +34,9 @@ struct message_record {
     std::int64_t internal_date = 0;     // seconds since the epoch: delivery, or APPEND's date (Maildir: the mtime)
     std::uint64_t size = 0;             // octets as stored
     std::uint64_t crlf_size = 0;        // octets with every line end CRLF (RFC822.SIZE, POP3 LIST)
+    // RFC 3501 §2.3.2 \Recent: claimed by this mailbox object (claim_recent),
+    // or not yet claimed by any session when the sync ran.
+    bool recent = false;
 };
 
 // A run of UIDs, first <= last (a sequence-set piece, RFC 9051 §9 "seq-range").
@@ -49,6 +52,13 @@ struct mailbox_snapshot {
     std::vector<message_record> messages;  // ascending UID
 };
 
+// The messages that are \Recent (RFC 3501 §2.3.2) in a snapshot.
+inline std::uint32_t recent_count(const mailbox_snapshot& s) {
+    std::uint32_t n = 0;
+    for (const auto& m : s.messages) n += m.recent ? 1 : 0;
+    return n;
+}
+
 enum class flag_change { replace, add, remove };
 
 // An open mailbox. Not thread-safe: one session uses it at a time.
@@ -62,6 +72,11 @@ public:
     // A cheap check (a stat or two): true if sync() may find something new.
     // The "sync on the next command" for changes made by other programs.
     virtual result<bool> changed_since_sync() = 0;
+    // RFC 3501 §2.3.2: from now on, each sync() takes \Recent for the
+    // messages no session has seen yet, so no later claimant sees them as
+    // recent (an IMAP rev1 SELECT; never EXAMINE, POP3 or STATUS). Those
+    // stay recent in this object's snapshots. The default keeps no \Recent.
+    virtual void claim_recent() {}
 
     // Up to length octets of message uid from offset (as stored: LF line
     // ends); errc::not_found if it has been expunged.

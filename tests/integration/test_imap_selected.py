@@ -164,7 +164,8 @@ class SelectedTest(harness.ServerTestCase):
         b, _ = self.raw(FLAGS)
         typ, data = a.store("2", "+FLAGS", "(\\Flagged $Work)")
         self.assertEqual(typ, "OK")
-        self.assertRegex(data[0], rb"2 \(FLAGS \(\\Flagged \$Work\)\)")
+        # A selected first: its messages are \Recent to it (RFC 3501 §2.3.2), not to B.
+        self.assertRegex(data[0], rb"2 \(FLAGS \(\\Flagged \\Recent \$Work\)\)")
         untagged, done = b.command("n1", "NOOP")
         self.assertEqual(done, b"n1 OK NOOP completed.")
         self.assertTrue(any(re.fullmatch(rb"\* 2 FETCH \(UID \d+ FLAGS \(\\Flagged \$Work\)\)", l) for l in untagged),
@@ -205,6 +206,7 @@ class SelectedTest(harness.ServerTestCase):
         p.dele(1)
         p.quit()
         self.assertEqual(b.line(timeout=5), b"* 1 EXPUNGE")
+        self.assertEqual(b.line(), b"* 2 RECENT")  # one of its recent messages is gone
         b.send("DONE")
         self.assertEqual(b.line(), b"i1 OK IDLE terminated.")
         b.close()
@@ -220,6 +222,7 @@ class SelectedTest(harness.ServerTestCase):
         elapsed = time.monotonic() - start
         print("delivered over SMTP, told in IDLE after %.3f s" % elapsed, file=sys.stderr)
         self.assertLess(elapsed, 1.0)
+        self.assertEqual(b.line(), b"* 2 RECENT")  # rev1: first told of it
         b.send("DONE")
         self.assertEqual(b.line(), b"i1 OK IDLE terminated.")
         b.close()

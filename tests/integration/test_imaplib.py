@@ -225,6 +225,7 @@ class ImapTest(harness.ServerTestCase):
         start = time.monotonic()
         self.srv.inject(IDLER.address, harness.simple_message("idle1"))
         self.assertEqual(c.line(timeout=10), b"* 2 EXISTS")
+        self.assertEqual(c.line(), b"* 2 RECENT")  # rev1: this session saw both first (RFC 3501 §2.3.2)
         self.assertLess(time.monotonic() - start, 5.0)
         c.send("DONE")
         self.assertEqual(c.line(), b"a3 OK IDLE terminated.")

@@ -21,8 +21,8 @@ std::string join(const std::vector<std::uint32_t>& ns) {
     return s.empty() ? "-" : s;
 }
 
-// "msgs=1:S:5,2::6,3:SD:7": uid:flags:modseq, flags S A F D T, keywords
-// after a '+' ("4:S+Work+$Label:8").
+// "msgs=1:S:5,2::6,3:SD:7": uid:flags:modseq, flags S A F D T (R: \Recent
+// to this session), keywords after a '+' ("4:S+Work+$Label:8").
 std::vector<message_state> messages_from(const std::string& v) {
     std::vector<message_state> out;
     std::stringstream ss(v);
@@ -47,6 +47,7 @@ std::vector<message_state> messages_from(const std::string& v) {
             else if (c == 'F') m.flags |= flag_flagged;
             else if (c == 'D') m.flags |= flag_deleted;
             else if (c == 'T') m.flags |= flag_draft;
+            else if (c == 'R') m.recent = true;
             else throw std::runtime_error("unknown flag letter in " + item);
         }
         for (std::string kw; std::getline(fs, kw, '+');) m.keywords.push_back(kw);
@@ -106,6 +107,7 @@ std::string render(const action& a) {
             return s;
         }
         std::string operator()(const expunge_messages& e) const { return "expunge_messages " + join(e.uids); }
+        std::string operator()(const list_vanished& v) const { return "list_vanished " + std::to_string(v.modseq); }
         std::string operator()(const search_messages& q) const {  // H2
             const char* kind = q.kind == search_kind::search ? "search"
                                : q.kind == search_kind::sort ? "sort"
@@ -174,6 +176,7 @@ mailbox_info info_from(const std::vector<std::pair<std::string, std::string>>& k
         else if (key == "deleted") i.deleted = static_cast<std::uint32_t>(n);
         else if (key == "size") i.size = n;
         else if (key == "highest_modseq") i.highest_modseq = n;
+        else if (key == "recent") i.recent = static_cast<std::uint32_t>(n);
         else if (key == "msgs") i.view = messages_from(v);
         else throw std::runtime_error("unknown mailbox key " + key);
     }
@@ -348,6 +351,18 @@ private:
             for (const auto& [key, v] : test::key_values(l.text))
                 if (key == "msgs") view = messages_from(v);
             session_->messages_expunged(std::move(view));
+        } else if (what == "vanished") {  // "vanished 3:5,9" (UID ranges) / "vanished -" / "vanished fail"
+            if (arg1 == "fail") return session_->vanished_listed(make_error_code(errc::storage_failure));
+            std::vector<uid_span> spans;
+            std::stringstream vs(arg1 == "-" ? std::string() : arg1);
+            for (std::string r; std::getline(vs, r, ',');) {
+                const auto colon = r.find(':');
+                const auto first = static_cast<std::uint32_t>(std::stoul(r.substr(0, colon)));
+                spans.push_back({first, colon == std::string::npos
+                                            ? first
+                                            : static_cast<std::uint32_t>(std::stoul(r.substr(colon + 1)))});
+            }
+            session_->vanished_listed(std::move(spans));
         } else if (what == "searched") {  // H2: "searched 2,4" (sequence numbers) / "searched -" / "searched fail"
             if (arg1 == "fail") return session_->messages_searched(make_error_code(errc::storage_failure));
             search_outcome o;

@@ -14,6 +14,7 @@ std::string session::capabilities() const {
     // H3: APPEND, COPY, MOVE (cmd_append.cpp); RFC 7889 §4: the limit for every mailbox.
     caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
     caps += " LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT";  // folders (cmd_list.cpp)
+    caps += " CONDSTORE QRESYNC";  // RFC 7162 (cmd_qresync.cpp)
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);
@@ -65,6 +66,12 @@ void session::cmd_enable(const command& c) {
             // RFC 6855 §3: mailbox names and quoted strings in UTF-8 from now on.
             utf8_accept_ = true;
             enabled += " UTF8=ACCEPT";
+        } else if (proto::keyword_equals(cap, "CONDSTORE") && !condstore_) {
+            condstore_ = true;  // RFC 7162 §3.1
+            enabled += " CONDSTORE";
+        } else if (proto::keyword_equals(cap, "QRESYNC") && !qresync_) {
+            qresync_ = condstore_ = true;  // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+            enabled += " QRESYNC";
         }
     }
     untagged("ENABLED" + enabled);

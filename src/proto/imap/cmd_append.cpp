@@ -32,6 +32,10 @@ void session::cmd_append(const command& c) {
     append_messages req;
     auto mailbox = mailbox_arg(a.mailbox);  // modified UTF-7 or UTF-8 (cmd_list.cpp)
     if (!mailbox) return;
+    // RFC 9051 §6.3.12: an APPEND to the selected mailbox may tell its EXISTS
+    // before the tagged OK (as Dovecot does); names compared decoded, INBOX
+    // already canonical.
+    append_to_selected_ = state_ == state::selected && *mailbox == summary_.mailbox;
     req.mailbox = std::move(*mailbox);
     for (auto& m : a.messages) {
         appended_message out;
@@ -78,12 +82,16 @@ void session::messages_appended(result<append_outcome> r) {
     }
     const bool all_known = !r->uids.empty() &&
                            std::none_of(r->uids.begin(), r->uids.end(), [](std::uint32_t u) { return u == 0; });
-    if (all_known) {
-        // RFC 4315 §3: MULTIAPPEND's UIDs as a uid-set, in the messages' order.
-        ok("APPENDUID " + std::to_string(r->uidvalidity) + " " + compact_set(r->uids), "APPEND completed.");
-    } else {
-        ok("", "APPEND completed.");
+    // RFC 4315 §3: MULTIAPPEND's UIDs as a uid-set, in the messages' order.
+    std::string code = all_known ? "APPENDUID " + std::to_string(r->uidvalidity) + " " + compact_set(r->uids) : "";
+    if (append_to_selected_ && state_ == state::selected) {
+        append_code_ = std::move(code);
+        after_sync_ = after_sync::append;
+        request(sync_mailbox{});
+        wait_for(awaiting::sync);
+        return process();
     }
+    ok(code, "APPEND completed.");
     process();
 }
 

@@ -126,8 +126,22 @@ void session::cmd_uid(const command& c) {
 
 void session::cmd_fetch(const command& c) {
     const auto& f = std::get<fetch_command>(c.args);
-    // RFC 7162 §3.2.6: VANISHED needs QRESYNC, which is not announced.
-    if (f.vanished) return bad("VANISHED requires QRESYNC.");
+    // RFC 7162 §3.2.6: VANISHED needs ENABLE QRESYNC.
+    if (f.vanished && !qresync_) return bad("VANISHED requires ENABLE QRESYNC.");
+    // RFC 7162 §3.1: CHANGEDSINCE and the MODSEQ item enable CONDSTORE.
+    bool modseq_item = false;
+    for (const auto& i : f.items) modseq_item |= i.what == fetch_attribute::modseq;
+    if (f.changedsince || modseq_item) enable_condstore();
+    if (f.vanished) {  // the store's expunge history first (cmd_qresync.cpp)
+        if (!selected_.resolve(f.set, f.uid)) return bad("Invalid message sequence set.");
+        vanished_of_ = f;
+        request(list_vanished{*f.changedsince});
+        return wait_for(awaiting::vanished);
+    }
+    start_fetch(f);
+}
+
+void session::start_fetch(const fetch_command& f) {
     auto seqs = selected_.resolve(f.set, f.uid);
     if (!seqs) return bad("Invalid message sequence set.");
     fetch_run run;
@@ -223,7 +237,7 @@ void session::write_fetch(std::uint32_t seq, bool flags_changed, const fetched_m
         line += item_name(i);
         line += ' ';
         switch (i.what) {
-            case fetch_attribute::flags: line += flag_list(m), has_flags = true; break;
+            case fetch_attribute::flags: line += flags_of(m), has_flags = true; break;
             case fetch_attribute::uid: line += std::to_string(m.uid); break;
             case fetch_attribute::internaldate: line += internal_date(m.internal_date); break;
             case fetch_attribute::rfc822_size: line += std::to_string(m.size); break;
@@ -243,7 +257,14 @@ void session::write_fetch(std::uint32_t seq, bool flags_changed, const fetched_m
         }
     }
     // RFC 9051 §6.4.5: flags changed by the implicit \Seen are told with it.
-    if (flags_changed && !has_flags) line += " FLAGS " + flag_list(m);
+    if (flags_changed && !has_flags) line += " FLAGS " + flags_of(m);
+    if (flags_changed && condstore_) {  // RFC 7162 §3.1: with its UID and new MODSEQ
+        bool has_uid = false, has_modseq = false;
+        for (const auto& i : fetch_->items)
+            has_uid |= i.what == fetch_attribute::uid, has_modseq |= i.what == fetch_attribute::modseq;
+        if (!has_uid) line += " UID " + std::to_string(m.uid);
+        if (!has_modseq) line += " MODSEQ (" + std::to_string(m.modseq) + ")";
+    }
     line += ")\r\n";
     request(send_reply{std::move(line)});
 }

@@ -70,6 +70,8 @@ void session::cmd_status(const command& c) {
     const auto& s = std::get<status_command>(c.args);
     auto name = mailbox_arg(s.mailbox);
     if (!name) return;
+    // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE.
+    if (std::find(s.items.begin(), s.items.end(), status_item::highestmodseq) != s.items.end()) enable_condstore();
     pending_mailbox_ = std::move(*name);
     status_items_ = s.items;
     request(mailbox_status{pending_mailbox_});
@@ -113,7 +115,7 @@ void session::write_status(std::string_view mailbox, const mailbox_info& info, c
     for (auto i : items) {
         switch (i) {
             case status_item::messages: item("MESSAGES", info.messages); break;
-            case status_item::recent: item("RECENT", 0); break;  // \Recent is not kept (RFC 9051 drops it)
+            case status_item::recent: item("RECENT", info.recent); break;  // RFC 3501 §6.3.10
             case status_item::uidnext: item("UIDNEXT", info.uidnext); break;
             case status_item::uidvalidity: item("UIDVALIDITY", info.uidvalidity); break;
             case status_item::unseen: item("UNSEEN", info.unseen); break;
@@ -129,9 +131,12 @@ void session::write_status(std::string_view mailbox, const mailbox_info& info, c
 
 void session::cmd_select(const command& c) {
     const auto& s = std::get<select_command>(c.args);
-    if (s.condstore || s.qresync) return bad("CONDSTORE and QRESYNC are not supported.");
+    // RFC 7162 §3.2.5: (QRESYNC ...) only after ENABLE QRESYNC.
+    if (s.qresync && !qresync_) return bad("QRESYNC is not enabled.");
     auto name = mailbox_arg(s.mailbox);
     if (!name) return;
+    if (s.condstore) condstore_ = true;  // RFC 7162 §3.1.8
+    resync_ = s.qresync;
     pending_mailbox_ = std::move(*name);
     pending_read_only_ = s.examine;
     if (state_ == state::selected) {
@@ -144,13 +149,16 @@ void session::cmd_select(const command& c) {
 }
 
 void session::finish_select() {
-    request(open_mailbox{pending_mailbox_, pending_read_only_});
+    // RFC 3501 §6.3.2: EXAMINE leaves \Recent alone; rev2 has no \Recent (RFC 9051 Appendix E).
+    request(open_mailbox{pending_mailbox_, pending_read_only_, !pending_read_only_ && !rev2_});
     wait_for(awaiting::open);
 }
 
 void session::mailbox_opened(result<mailbox_info> info) {
     if (awaiting_ != awaiting::open) return;
     awaiting_ = awaiting::nothing;
+    auto resync = std::move(resync_);
+    resync_.reset();
     if (!info) {
         state_ = state::authenticated;  // RFC 9051 §6.3.2: a failed SELECT leaves none selected
         if (info.error() == errc::not_found || info.error() == errc::invalid_argument)
@@ -166,6 +174,15 @@ void session::mailbox_opened(result<mailbox_info> info) {
     summary_.mailbox = pending_mailbox_;
     ++summary_.selects;
     write_selected(*info);
+    // RFC 7162 §3.2.5: a QRESYNC client with this UIDVALIDITY learns what it missed.
+    if (resync && resync->uidvalidity == info->uidvalidity) {
+        // A MODSEQ above ours (a rebuilt index on a clock set back): we cannot
+        // tell what it saw, so everything is told, as from modseq 0.
+        if (resync->modseq > highest_modseq()) resync->modseq = 0;
+        resync_ = std::move(resync);
+        request(list_vanished{resync_->modseq});
+        return wait_for(awaiting::vanished);
+    }
     ok(read_only_ ? "READ-ONLY" : "READ-WRITE", read_only_ ? "EXAMINE completed." : "SELECT completed.");
     process();
 }
@@ -177,11 +194,14 @@ void session::write_selected(const mailbox_info& info) {
                         : "OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.");
     untagged(std::to_string(info.messages) + " EXISTS");
     if (!rev2_) {
-        untagged("0 RECENT");  // \Recent is not kept: no message is recent to this session
+        recent_told_ = selected_.recent();
+        untagged(std::to_string(recent_told_) + " RECENT");  // RFC 3501 §7.3.2
         if (info.first_unseen) untagged("OK [UNSEEN " + std::to_string(info.first_unseen) + "] First unseen.");
     }
     untagged("OK [UIDVALIDITY " + std::to_string(info.uidvalidity) + "] UIDs valid.");
     untagged("OK [UIDNEXT " + std::to_string(info.uidnext) + "] Predicted next UID.");
+    // RFC 7162 §3.1.2.1: every mailbox keeps MODSEQs (never NOMODSEQ); 1 is the least value.
+    untagged("OK [HIGHESTMODSEQ " + std::to_string(highest_modseq()) + "] Highest.");
 }
 
 void session::cmd_close(const command&) {
@@ -206,7 +226,8 @@ void session::mailbox_closed(std::error_code ec) {
     if (select_after_close_) {
         select_after_close_ = false;
         // RFC 9051 §7.1: [CLOSED] marks where the old mailbox's responses end.
-        if (rev2_) untagged("OK [CLOSED] Previous mailbox closed.");
+        // RFC 7162 §3.2.11: a QRESYNC client needs it as well.
+        if (rev2_ || qresync_) untagged("OK [CLOSED] Previous mailbox closed.");
         finish_select();
         return process();
     }
@@ -223,6 +244,7 @@ void session::mailbox_synced(result<mailbox_info> info) {
     const auto next = after_sync_;
     after_sync_ = after_sync::nothing;
     if (next == after_sync::noop) ok("", "NOOP completed.");
+    if (next == after_sync::append) ok(append_code_, "APPEND completed.");
     if (next == after_sync::deferred && deferred_) {
         auto c = std::move(*deferred_);
         deferred_.reset();

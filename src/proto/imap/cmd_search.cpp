@@ -52,9 +52,11 @@ void session::cmd_search(const command& c) {
         if (s.ret.save) selected_.save({});  // RFC 5182 §2.1: a failed SAVE leaves "$" empty
         return no(badcharset, "Unsupported charset.");
     }
+    const bool modseq = has_modseq(s.program);
+    if (modseq) enable_condstore();  // RFC 7162 §3.1
     search_messages req;
     req.program = s.program;
-    start_search(std::move(req), {search_kind::search, s.uid, s.ret, has_modseq(s.program)});
+    start_search(std::move(req), {search_kind::search, s.uid, s.ret, modseq});
 }
 
 void session::cmd_sort(const command& c) {

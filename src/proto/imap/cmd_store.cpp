@@ -37,18 +37,35 @@ bool session::expunge_allowed() const {
 }
 
 void session::tell_update(const view_update& u, const std::vector<std::uint32_t>& quiet) {
-    for (const auto seq : u.expunged) untagged(std::to_string(seq) + " EXPUNGE");
+    if (qresync_ && !u.expunged_uids.empty()) {
+        // RFC 7162 §3.2.10: after ENABLE QRESYNC, expunges are told by UID.
+        auto uids = u.expunged_uids;
+        std::sort(uids.begin(), uids.end());
+        untagged("VANISHED " + compact_set(uids));
+    } else {
+        for (const auto seq : u.expunged) untagged(std::to_string(seq) + " EXPUNGE");
+    }
     if (u.exists_changed) untagged(std::to_string(selected_.size()) + " EXISTS");
+    // RFC 3501 §7.3.2: the number of recent messages, when it changed.
+    if (!rev2_ && selected_.recent() != recent_told_) {
+        recent_told_ = selected_.recent();
+        untagged(std::to_string(recent_told_) + " RECENT");
+    }
     for (const auto seq : u.flag_changes) {
         if (contains(quiet, seq)) continue;
         const auto& m = selected_.at(seq);
-        untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m) + ")");
+        // RFC 7162 §3.1: once CONDSTORE is on, every flag change carries its MODSEQ.
+        untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flags_of(m) +
+                 (condstore_ ? " MODSEQ (" + std::to_string(m.modseq) + "))" : ")"));
     }
+    // Expunges held back (RFC 9051 §7.5.1) are told at the next command.
+    if (u.held) changed_ = true;
 }
 
 void session::cmd_store(const command& c) {
     const auto& s = std::get<store_command>(c.args);
     if (read_only_) return no("READ-ONLY", "Mailbox is read-only.");  // RFC 9051 §6.3.3
+    if (s.unchangedsince) enable_condstore();                         // RFC 7162 §3.1
     auto seqs = selected_.resolve(s.set, s.uid);
     if (!seqs) return bad("Invalid message sequence set.");
     store_flags req;
@@ -94,20 +111,27 @@ void session::flags_stored(result<store_outcome> r) {
     // The UIDs refused by UNCHANGEDSINCE, and their sequence numbers.
     std::vector<std::uint32_t> modified = r->modified, modified_seqs;
     std::sort(modified.begin(), modified.end());
-    // Others' changes are told as well, ours below (or, .SILENT, not at
-    // all); the expunges wait (RFC 9051 §7.5.1).
-    tell_update(selected_.sync(r->view, false), run.seqs);
-    for (const auto seq : run.seqs) {
+    // (Expunges wait during STORE, RFC 9051 §7.5.1: the numbers hold.)
+    std::vector<std::uint32_t> ours;
+    for (const auto seq : run.seqs) (contains(modified, selected_.at(seq).uid) ? modified_seqs : ours).push_back(seq);
+    // Others' changes are told as well - those that made UNCHANGEDSINCE
+    // refuse a message included - ours below (or, .SILENT, not at all).
+    tell_update(selected_.sync(r->view, false), ours);
+    for (const auto seq : ours) {
         const auto& m = selected_.at(seq);
-        if (contains(modified, m.uid)) {
-            modified_seqs.push_back(seq);
+        if (m.gone) continue;
+        const std::string modseq = "MODSEQ (" + std::to_string(m.modseq) + ")";
+        std::string line = std::to_string(seq) + " FETCH (";
+        if (run.cmd.silent) {
+            // RFC 7162 §3.1.3: .SILENT still tells a CONDSTORE client the new MODSEQ.
+            if (!condstore_) continue;
+            if (run.cmd.uid) line += "UID " + std::to_string(m.uid) + " ";
+            untagged(line + modseq + ")");
             continue;
         }
-        if (run.cmd.silent || m.gone) continue;
-        std::string line = std::to_string(seq) + " FETCH (";
-        if (run.cmd.uid) line += "UID " + std::to_string(m.uid) + " ";
-        line += "FLAGS " + flag_list(m);
-        if (run.cmd.unchangedsince) line += " MODSEQ (" + std::to_string(m.modseq) + ")";
+        if (run.cmd.uid || condstore_) line += "UID " + std::to_string(m.uid) + " ";
+        line += "FLAGS " + flags_of(m);
+        if (condstore_) line += " " + modseq;
         untagged(line + ")");
     }
     if (!modified.empty()) {

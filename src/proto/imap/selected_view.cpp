@@ -18,7 +18,7 @@ std::optional<std::uint8_t> system_flag(std::string_view name) {
     return std::nullopt;
 }
 
-std::string flag_list(const message_state& m) {
+std::string flag_list(const message_state& m, bool with_recent) {
     std::string s = "(";
     auto add = [&](std::string_view f) {
         if (s.size() > 1) s += ' ';
@@ -29,6 +29,7 @@ std::string flag_list(const message_state& m) {
     if (m.flags & flag_flagged) add("\\Flagged");
     if (m.flags & flag_deleted) add("\\Deleted");
     if (m.flags & flag_draft) add("\\Draft");
+    if (with_recent && m.recent) add("\\Recent");
     for (const auto& k : m.keywords) add(k);
     s += ')';
     return s;
@@ -44,6 +45,11 @@ std::uint32_t selected_view::seq_of_uid(std::uint32_t uid) const noexcept {
                                [](const message_state& m, std::uint32_t u) { return m.uid < u; });
     if (it == messages_.end() || it->uid != uid) return 0;
     return static_cast<std::uint32_t>(it - messages_.begin()) + 1;
+}
+
+std::uint32_t selected_view::recent() const noexcept {
+    return static_cast<std::uint32_t>(
+        std::count_if(messages_.begin(), messages_.end(), [](const message_state& m) { return m.recent; }));
 }
 
 std::optional<std::vector<std::uint32_t>> selected_view::resolve(const sequence_set& set, bool uid) const {
@@ -99,10 +105,12 @@ view_update selected_view::sync(const std::vector<message_state>& fresh, bool al
             }
             next.push_back(old);
             next.back().gone = true;
+            u.held = true;
             changed.push_back(false);
             continue;
         }
         auto m = fresh[f++];
+        m.recent |= old.recent;  // the session keeps \Recent once it had it
         const bool flags_differ = m.flags != old.flags || m.keywords != old.keywords || m.modseq != old.modseq;
         next.push_back(std::move(m));
         changed.push_back(flags_differ && !old.gone);

@@ -1,6 +1,6 @@
 // imap::selected_view: what a session has told its client of the selected
 // mailbox (RFC 9051 §2.3.1): sequence numbers <-> UIDs, flags, keywords,
-// MODSEQ, dates and sizes. A new store snapshot is merged in by sync(),
+// MODSEQ, \Recent (rev1), dates and sizes. A new store snapshot is merged in by sync(),
 // which says what to announce (EXPUNGE, EXISTS, FETCH FLAGS); expunges held
 // back while FETCH/STORE/SEARCH run (§7.5.1) stay as "gone" entries until a
 // later sync may tell them. Used by the session engine (cmd_select.cpp,
@@ -34,11 +34,13 @@ struct message_state {
     std::int64_t internal_date = 0;  // seconds since the epoch
     std::uint64_t size = 0;          // RFC822.SIZE (CRLF form)
     bool gone = false;               // expunged, not yet told (§7.5.1)
+    bool recent = false;             // \Recent to this session (RFC 3501 §2.3.2), kept once set
     friend bool operator==(const message_state&, const message_state&) = default;
 };
 
-// "(\Seen \Flagged kw)" - FLAGS' value.
-std::string flag_list(const message_state& m);
+// "(\Seen \Flagged kw)" - FLAGS' value; with_recent (IMAP4rev1 sessions)
+// adds \Recent for a recent message.
+std::string flag_list(const message_state& m, bool with_recent = false);
 // The bit of a system flag named in STORE or APPEND (any case); nullopt for
 // a keyword or an unknown backslash name.
 std::optional<std::uint8_t> system_flag(std::string_view name);
@@ -48,6 +50,7 @@ struct view_update {
     std::vector<std::uint32_t> expunged_uids;
     bool exists_changed = false;              // send "* n EXISTS" with the new size
     std::vector<std::uint32_t> flag_changes;  // sequence numbers (after the expunges), ascending
+    bool held = false;                        // expunges kept back as `gone`, to tell later
 };
 
 class selected_view {
@@ -61,6 +64,7 @@ public:
     std::uint32_t largest_uid() const noexcept { return messages_.empty() ? 0 : messages_.back().uid; }
     // 0 when no message has that UID.
     std::uint32_t seq_of_uid(std::uint32_t uid) const noexcept;
+    std::uint32_t recent() const noexcept;  // messages with \Recent
 
     // The sequence numbers a set names, ascending. Sequence numbers beyond
     // the view make it nullopt (the caller answers BAD); UIDs that do not

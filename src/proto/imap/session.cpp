@@ -205,7 +205,7 @@ void session::handle_command(raw_command raw) {
     if (!parsed.cmd) return bad(parsed.failure ? parsed.failure->text : "Syntax error.");
     // A change reported by the store is told before this command's own
     // responses (RFC 9051 §7: untagged data may come with any command).
-    if (changed_ && state_ == state::selected) {
+    if (changed_ && state_ == state::selected && row->run != &session::cmd_noop) {  // NOOP syncs itself
         deferred_ = std::move(*parsed.cmd);
         deferred_row_ = row;
         after_sync_ = after_sync::deferred;

@@ -5,6 +5,9 @@
 // STARTTLS, LOGINDISABLED, SASL-IR, LITERAL+, ENABLE, ID, NAMESPACE, IDLE,
 // UNSELECT, CHILDREN, LIST-EXTENDED, LIST-STATUS, SPECIAL-USE, UTF8=ACCEPT. Bytes go in with feed(); requests come out of
 // next_action(), one at a time, each answered through the matching method
+// UNSELECT, CHILDREN, CONDSTORE/QRESYNC (cmd_qresync.cpp). Bytes go in
+// with feed(); requests come out of next_action(), one at a time, each
+// answered through the matching method
 // before the session reads more input. Commands are framed by D's
 // command_reader and typed by parse_command. Called by
 // server/imap_connection.cpp and the transcript tests (tests/transcripts/imap/).
@@ -85,6 +88,7 @@ struct change_folder {
 struct open_mailbox {
     std::string name;
     bool read_only = false;
+    bool claim_recent = false;  // RFC 3501 §2.3.2: a rev1 SELECT takes \Recent (store::mailbox::claim_recent)
 };
 // STATUS of a mailbox other than (or equal to) the selected one; answer: status_ready().
 struct mailbox_status {
@@ -126,6 +130,15 @@ struct store_flags {
 struct expunge_messages {
     std::vector<std::uint32_t> uids;
 };
+// RFC 7162 §3.2.5.2, §3.2.6: the UIDs of the selected mailbox expunged
+// after `modseq` (more where the store no longer knows); answer: vanished_listed().
+struct list_vanished {
+    std::uint64_t modseq = 0;
+};
+struct uid_span {  // first <= last
+    std::uint32_t first = 0, last = 0;
+    friend bool operator==(const uid_span&, const uid_span&) = default;
+};
 // ---- end of the selected state's actions (H1) ----
 // ---- SEARCH, SORT, THREAD (engineer H2) ----
 // search_messages (search_result.hpp): the driver evaluates the program
@@ -158,7 +171,7 @@ struct copy_to_mailbox {
 using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
                             list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
                             close_connection, fetch_message, stream_body, store_flags, expunge_messages,
-                            search_messages, append_messages, copy_to_mailbox>;
+                            search_messages, append_messages, copy_to_mailbox, list_vanished>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -176,6 +189,7 @@ struct mailbox_info {
     std::uint32_t unseen = 0;        // messages without \Seen
     std::uint32_t first_unseen = 0;  // sequence number of the first, 0: none
     std::uint32_t deleted = 0;       // messages with \Deleted
+    std::uint32_t recent = 0;        // messages with \Recent (STATUS RECENT)
     std::uint64_t size = 0;          // RFC822.SIZE total (STATUS SIZE)
     std::uint64_t highest_modseq = 0;
     std::vector<message_state> view;  // SELECT and syncs: every message, ascending UID (H1)
@@ -252,6 +266,7 @@ public:
     void message_fetched(result<fetched_message> m);
     void flags_stored(result<store_outcome> r);
     void messages_expunged(result<std::vector<message_state>> view);
+    void vanished_listed(result<std::vector<uid_span>> uids);  // ascending, apart
     const selected_view& view() const noexcept { return selected_; }
     // SEARCH, SORT, THREAD (H2): the matches of the last search_messages.
     void messages_searched(result<search_outcome> r);
@@ -268,6 +283,8 @@ public:
     // Mailbox names are UTF-8 on the wire (IMAP4rev2 or UTF8=ACCEPT, RFC
     // 6855 §3), not modified UTF-7.
     bool utf8_names() const noexcept { return rev2_ || utf8_accept_; }
+    bool condstore_enabled() const noexcept { return condstore_; }  // RFC 7162 §3.1
+    bool qresync_enabled() const noexcept { return qresync_; }      // RFC 7162 §3.2.3
     // RFC 9051 §5.4 autologout: the driver's read deadline.
     std::chrono::milliseconds idle_timeout() const noexcept { return lim_.autologout; }
 
@@ -304,8 +321,9 @@ private:
         fetch_seen,
         fetch,
         store,
-        expunge,  // the selected state (H1)
-        search,   // SEARCH, SORT, THREAD (H2)
+        expunge,   // the selected state (H1)
+        vanished,  // SELECT (QRESYNC), UID FETCH (VANISHED)
+        search,    // SEARCH, SORT, THREAD (H2)
         append,
         copy  // APPEND, COPY, MOVE (H3)
     };
@@ -356,6 +374,8 @@ private:
     void cmd_move(const command& c);
     void copy_or_move(const sequence_set& set, bool uid, const std::string& mailbox, bool move);
     bool moving_ = false;
+    bool append_to_selected_ = false;  // the APPEND under way adds to the selected mailbox
+    std::string append_code_;          // its tagged OK's code, sent after the sync
     struct fetch_run {
         bool uid = false;
         std::vector<fetch_item> items;    // as the response lists them
@@ -369,7 +389,18 @@ private:
         store_command cmd;
         std::vector<std::uint32_t> seqs;
     };
+    void start_fetch(const fetch_command& f);
     void fetch_continue();
+    // CONDSTORE / QRESYNC (cmd_qresync.cpp).
+    void enable_condstore();               // an enabling command (RFC 7162 §3.1)
+    std::uint64_t highest_modseq() const;  // of the view as told, at least 1
+    void write_resync(const qresync_params& q);
+    void write_vanished_earlier(std::vector<uid_span> spans);
+    std::string flags_of(const message_state& m) const { return flag_list(m, !rev2_); }
+    bool condstore_ = false, qresync_ = false;
+    std::optional<qresync_params> resync_;      // SELECT (QRESYNC ...) under way
+    std::optional<fetch_command> vanished_of_;  // UID FETCH (VANISHED) waiting for the store's answer
+    std::uint32_t recent_told_ = 0;             // the last RECENT count sent (rev1)
     void write_fetch(std::uint32_t seq, bool flags_changed, const fetched_message* data);
     void tell_update(const view_update& u, const std::vector<std::uint32_t>& quiet);
     bool expunge_allowed() const;
@@ -391,7 +422,7 @@ private:
     selected_view selected_;
 
     // After a sync: what the session was doing.
-    enum class after_sync { nothing, noop, deferred };
+    enum class after_sync { nothing, noop, deferred, append };  // append: its EXISTS, then OK
     void run(const command_row& row, const command& c);
     void login_succeeded(std::string user);
     void login_failed();

@@ -132,11 +132,10 @@ public:
             case search_op::undraft: return of(!(m.flags & imap::flag_draft));
             case search_op::unflagged: return of(!(m.flags & imap::flag_flagged));
             case search_op::unseen: return of(!(m.flags & imap::flag_seen));
-            // The store keeps no \Recent (IMAP4rev2 dropped it, RFC 9051
-            // Appendix E): no message is recent, so none is new and all are old.
-            case search_op::recent:
-            case search_op::new_: return tri::no;
-            case search_op::old: return tri::yes;
+            // RFC 3501 §6.4.4 (rev1; a rev2 session has no recent message).
+            case search_op::recent: return of(m.recent);
+            case search_op::new_: return of(m.recent && !(m.flags & imap::flag_seen));
+            case search_op::old: return of(!m.recent);
             case search_op::keyword: return of(has_keyword(m, k.text));
             case search_op::unkeyword: return of(!has_keyword(m, k.text));
             case search_op::before: return of(compare(internal_day(m), k.day) < 0);

@@ -151,6 +151,11 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
                 auto ee = number<std::uint64_t>(e->substr(1));
                 if (!ee || *ee > *mm) return false;
                 out.expunge_floor = *ee;
+                if (auto r = field(line)) {
+                    auto rr = r->starts_with("R") ? number<std::uint32_t>(r->substr(1)) : std::nullopt;
+                    if (!rr || *rr == 0) return false;
+                    out.first_recent = *rr;
+                }
             }
             return line.empty();
         }
@@ -185,7 +190,9 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
 
 std::string index_cache::serialize() const {
     std::string out = "mailroom-index 2 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
-                      " E" + std::to_string(expunge_floor) + "\n";
+                      " E" + std::to_string(expunge_floor);
+    if (first_recent) out += " R" + std::to_string(first_recent);
+    out += "\n";
     for (const auto& [uid, m] : messages)
         out += std::to_string(uid) + " " + std::to_string(m.modseq) + " " + std::to_string(m.internal_date) + " " +
                std::to_string(m.size) + " " + std::to_string(m.crlf_size) + " " + (m.info.empty() ? "-" : m.info) +

@@ -3,7 +3,7 @@
 //                      name's info means the keyword (Dovecot's format, so
 //                      Dovecot and we read each other's keywords).
 //   mailroom-index     a cache, rebuildable at any time:
-//                        "mailroom-index 2 V<uidvalidity> M<highest modseq> E<expunge floor>"
+//                        "mailroom-index 2 V<uidvalidity> M<highest modseq> E<expunge floor> [R<first recent UID>]"
 //                        "<uid> <modseq> <internal date> <size> <crlf size> <info letters or ->"
 //                        "x <modseq> <uid set>" per sync that found messages gone
 //                          (RFC 7162 VANISHED), ascending modseq, all above the floor:
@@ -48,6 +48,9 @@ struct index_cache {
     std::uint32_t uidvalidity = 0;
     std::uint64_t highest_modseq = 0;
     std::uint64_t expunge_floor = 0;  // expunges at or below it are not in `expunged`
+    // RFC 3501 §2.3.2: UIDs from here on are \Recent to the next session
+    // that claims them; 0 when an index written before it was kept.
+    std::uint32_t first_recent = 0;
     std::map<std::uint32_t, cached_message> messages;
     std::vector<expunge_record> expunged;  // ascending modseq
 

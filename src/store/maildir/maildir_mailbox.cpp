@@ -87,6 +87,7 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         auto ta = delivery_time(a.base), tb = delivery_time(b.base);
         return ta != tb ? ta < tb : a.base < b.base;
     });
+    const std::uint32_t next_before = list.next_uid;
     std::map<std::string, std::uint32_t, std::less<>> present;
     std::map<std::uint32_t, found> by_uid;
     for (auto& f : *files) {
@@ -112,7 +113,15 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
     cache.uidvalidity = list.uidvalidity;
     cache.highest_modseq = old ? old->highest_modseq : 0;
     if (old) cache.expunge_floor = old->expunge_floor, cache.expunged = std::move(old->expunged);
-    bool cache_changed = !old;
+    // RFC 3501 §2.3.2: a new index cannot tell which messages a session
+    // has seen, so all are recent; an index from before \Recent was kept
+    // makes none of its messages recent.
+    cache.first_recent = !old ? 1 : old->first_recent ? old->first_recent : next_before;
+    bool cache_changed = !old || cache.first_recent != old->first_recent;
+    auto mine = [&](std::uint32_t uid) {
+        return std::any_of(claimed_.begin(), claimed_.end(),
+                           [&](const uid_range& r) { return uid >= r.first && uid <= r.last; });
+    };
     auto bump = [&] {
         cache.highest_modseq = std::max(cache.highest_modseq + 1, now_us());
         cache_changed = true;
@@ -153,7 +162,8 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
             m = cached_message{bump(), date, *size, *crlf, letters};
         }
         const info i = parse_info(f.file);
-        message_record r{uid, i.flags, {}, m.modseq, m.internal_date, m.size, m.crlf_size};
+        message_record
+            r{uid, i.flags, {}, m.modseq, m.internal_date, m.size, m.crlf_size, uid >= cache.first_recent || mine(uid)};
         for (std::size_t k = 0; k < keywords->size(); ++k)
             if ((i.keyword_bits & (1u << k)) && !(*keywords)[k].empty()) r.keywords.push_back((*keywords)[k]);
         std::sort(r.keywords.begin(), r.keywords.end());
@@ -168,6 +178,14 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         if (!gone.empty()) cache.add_expunged(bump(), gone);
     } else {
         cache.expunge_floor = cache.highest_modseq;  // a new index knows of no expunge before now
+    }
+
+    if (claiming_ && list.next_uid > cache.first_recent) {  // under the index lock: one claimant only
+        if (!claimed_.empty() && claimed_.back().last + 1 == cache.first_recent)
+            claimed_.back().last = list.next_uid - 1;
+        else claimed_.push_back({cache.first_recent, list.next_uid - 1});
+        cache.first_recent = list.next_uid;
+        cache_changed = true;
     }
 
     std::vector<std::pair<std::string, std::string>> writes;

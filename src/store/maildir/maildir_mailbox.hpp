@@ -30,6 +30,7 @@ public:
 
     result<mailbox_snapshot> sync() override;
     result<bool> changed_since_sync() override;
+    void claim_recent() override { claiming_ = true; }
     result<std::string> read(std::uint32_t uid, std::uint64_t offset, std::size_t length) override;
     // The file held open (message_file.hpp); through read() on a file system
     // other than the real one (tests that inject faults).
@@ -66,6 +67,8 @@ private:
     blob_cache blobs_;
     std::unique_ptr<mailbox_watcher::watch> watch_;
     stamps seen_;
+    bool claiming_ = false;
+    std::vector<uid_range> claimed_;  // \Recent taken by this object, ascending
 };
 
 }  // namespace mailroom::store::maildir

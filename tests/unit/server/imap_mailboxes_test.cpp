@@ -108,6 +108,37 @@ TEST_F(ImapMailboxes, select_counts_and_sync_sees_new_mail) {
     EXPECT_EQ(status->size, crlf[0].size() + crlf[1].size() + crlf[2].size());
 }
 
+// RFC 3501 §2.3.2: a claiming SELECT takes \Recent; STATUS and a second
+// SELECT see none of it. RFC 7162: the expunge history for QRESYNC.
+TEST_F(ImapMailboxes, recent_is_claimed_once_and_vanished_follows_expunges) {
+    ASSERT_FALSE(boxes_.open_store(dir_.path(), user));
+    deliver("Subject: 1\n\none\n");
+    deliver("Subject: 2\n\ntwo\n", "INBOX", store::deleted);
+    auto status = boxes_.status("INBOX");
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->recent, 2u);
+    auto info = boxes_.select("INBOX", true);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->recent, 2u);
+    ASSERT_EQ(info->view.size(), 2u);
+    EXPECT_TRUE(info->view[0].recent && info->view[1].recent);
+    const auto before = info->highest_modseq;
+    EXPECT_TRUE(boxes_.vanished(before)->empty());
+    auto view = boxes_.expunge({2});
+    ASSERT_TRUE(view);
+    ASSERT_EQ(view->size(), 1u);
+    EXPECT_TRUE((*view)[0].recent);  // kept by the claimant
+    EXPECT_EQ(*boxes_.vanished(before), (std::vector<imap::uid_span>{{2, 2}}));
+    status = boxes_.status("INBOX");
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->recent, 0u);
+    imap_mailboxes other{&bus_};
+    ASSERT_FALSE(other.open_store(dir_.path(), user));
+    info = other.select("INBOX", true);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->recent, 0u);
+}
+
 TEST_F(ImapMailboxes, close_expunges_deleted_only_when_asked) {
     ASSERT_FALSE(boxes_.open_store(dir_.path(), user));
     deliver("Subject: keep\n\nk\n");

@@ -38,12 +38,23 @@ TEST(store_index_files, CacheRoundTripsAndRejectsDamage) {
     ASSERT_TRUE(v1);
     EXPECT_EQ(v1->expunge_floor, 90u);
     EXPECT_TRUE(v1->expunged.empty());
+    EXPECT_EQ(v1->first_recent, 0u);
+    // RFC 3501 \Recent: the first UID no session has claimed, kept when known.
+    c.first_recent = 4;
+    auto with_recent = index_cache::parse(c.serialize());
+    ASSERT_TRUE(with_recent);
+    EXPECT_EQ(with_recent->first_recent, 4u);
+    EXPECT_EQ(with_recent->serialize(), c.serialize());
     for (const char* bad : {"",
                             "mailroom-index 1 V7 M90",
                             "mailroom-index 2 V7 M90\n",
                             "mailroom-index 1 V7\n",
                             "mailroom-index 3 V7 M90 E1\n",
                             "mailroom-index 2 V7 M90 E91\n",
+                            "mailroom-index 2 V7 M90 E20 R0\n",
+                            "mailroom-index 2 V7 M90 E20 Rx\n",
+                            "mailroom-index 2 V7 M90 E20 Q4\n",
+                            "mailroom-index 2 V7 M90 E20 R4 R5\n",
                             "mailroom-index 2 V7 M90 E20\nx 20 1\n",
                             "mailroom-index 2 V7 M90 E20\nx 91 1\n",
                             "mailroom-index 2 V7 M90 E20\nx 40 1\nx 40 2\n",

@@ -304,6 +304,44 @@ TEST_F(store_maildir, VanishedSinceGivesTheUidsExpungedAfterAModseq) {
     EXPECT_TRUE(rebuilt->vanished_since(m3).empty());
 }
 
+std::vector<std::uint32_t> recent_uids(const mailbox_snapshot& s) {
+    std::vector<std::uint32_t> out;
+    for (const auto& m : s.messages)
+        if (m.recent) out.push_back(m.uid);
+    return out;
+}
+
+// RFC 3501 §2.3.2: the first claimant after delivery gets \Recent, keeps it
+// for its session, and no later session (nor another process) sees it.
+TEST_F(store_maildir, RecentGoesToTheFirstClaimantOnly) {
+    for (int i = 0; i < 2; ++i) append(st, commits, "m\n").value();
+    auto looker = inbox();  // EXAMINE, STATUS: sees recent messages, takes none
+    EXPECT_EQ(recent_uids(sync(*looker)), (std::vector<std::uint32_t>{1, 2}));
+    auto first = inbox();
+    first->claim_recent();
+    EXPECT_EQ(recent_uids(sync(*first)), (std::vector<std::uint32_t>{1, 2}));
+    auto second = inbox();
+    second->claim_recent();
+    EXPECT_TRUE(recent_uids(sync(*second)).empty());
+    EXPECT_TRUE(recent_uids(sync(*looker)).empty());
+    append(st, commits, "m\n").value();
+    // Whichever claimant syncs first after the delivery takes the new one.
+    EXPECT_EQ(recent_uids(sync(*second)), (std::vector<std::uint32_t>{3}));
+    EXPECT_EQ(recent_uids(sync(*first)), (std::vector<std::uint32_t>{1, 2}));
+    EXPECT_EQ(recent_uids(sync(*second)), (std::vector<std::uint32_t>{3}));
+    EXPECT_EQ(recent_count(sync(*second)), 1u);
+    // Kept in the index: a new process sees nothing recent.
+    auto later = inbox();
+    later->claim_recent();
+    EXPECT_TRUE(recent_uids(sync(*later)).empty());
+    // A lost index cannot tell: every message is recent again (to one claimant).
+    fs::remove(st.root() / "mailroom-index");
+    auto rebuilt = inbox();
+    rebuilt->claim_recent();
+    EXPECT_EQ(recent_uids(sync(*rebuilt)), (std::vector<std::uint32_t>{1, 2, 3}));
+    EXPECT_TRUE(recent_uids(sync(*later)).empty());
+}
+
 TEST_F(store_maildir, OpenRemovesTmpFilesOlderThan36Hours) {
     ASSERT_TRUE(!st.create());
     const auto old = st.root() / "tmp" / "1.M1P1.crashed";

@@ -86,10 +86,32 @@ TEST(SelectedView, ExpungesHeldBackStayAsGoneUntilAllowed) {
     u = v.sync({msg(1), msg(3), msg(4)}, false);
     EXPECT_TRUE(u.flag_changes.empty());
     EXPECT_EQ(v.size(), 4u);
+    EXPECT_TRUE(u.held);  // the session tells it at its next chance
     u = v.sync({msg(1), msg(3), msg(4)}, true);
+    EXPECT_FALSE(u.held);
     EXPECT_EQ(u.expunged, seqs{2});
     EXPECT_EQ(v.size(), 3u);
     EXPECT_FALSE(v.at(2).gone);
+}
+
+// RFC 3501 §2.3.2: \Recent stays for the session once it had it, is not a
+// flag change, and is counted; FLAGS lists it only where asked (rev1).
+TEST(SelectedView, RecentIsKeptAndCounted) {
+    selected_view v;
+    auto first = msg(1), second = msg(2);
+    first.recent = true;
+    v.reset({first, msg(2)});
+    EXPECT_EQ(v.recent(), 1u);
+    second.recent = true;
+    auto u = v.sync({msg(1), second, msg(3)}, true);  // the store's later view lacks it for 1
+    EXPECT_TRUE(u.flag_changes.empty());
+    EXPECT_EQ(v.recent(), 2u);
+    EXPECT_TRUE(v.at(1).recent && v.at(2).recent && !v.at(3).recent);
+    EXPECT_EQ(flag_list(v.at(1), true), "(\\Recent)");
+    EXPECT_EQ(flag_list(v.at(1)), "()");
+    u = v.sync({msg(2), msg(3)}, true);
+    EXPECT_EQ(u.expunged, seqs{1});
+    EXPECT_EQ(v.recent(), 1u);
 }
 
 TEST(SelectedView, FlagList) {

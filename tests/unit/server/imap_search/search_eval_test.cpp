@@ -107,10 +107,16 @@ TEST_F(SearchEval, FlagsAndTheirNegations) {
     EXPECT_EQ(run("UNDRAFT"), (V{1, 2}));
     EXPECT_EQ(run("KEYWORD $work"), (V{2}));  // flags compare case-insensitively
     EXPECT_EQ(run("UNKEYWORD Later"), (V{1, 2}));
-    // No \Recent is stored: nothing is recent or new, everything old.
+    // Nothing recent to this session: nothing is recent or new, everything old.
     EXPECT_EQ(run("RECENT"), V{});
     EXPECT_EQ(run("NEW"), V{});
     EXPECT_EQ(run("OLD"), (V{1, 2, 3}));
+    // RFC 3501 §6.4.4: NEW is RECENT and UNSEEN; OLD is NOT RECENT.
+    view[0].recent = view[1].recent = true;
+    EXPECT_EQ(run("RECENT"), (V{1, 2}));
+    EXPECT_EQ(run("NEW"), (V{2}));
+    EXPECT_EQ(run("OLD"), (V{3}));
+    EXPECT_EQ(run("NOT RECENT"), (V{3}));
     EXPECT_EQ(source.header_reads + source.message_reads, 0);
 }
 
