@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "net/byte_stream.hpp"
+#include "server/connection_metrics.hpp"
 #include "server/connection_steps.hpp"
 #include "server/imap_connection.hpp"
 #include "server/pop3_connection.hpp"
@@ -69,6 +70,7 @@ std::string host_port(const tcp::endpoint& ep) {
 
 asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr, const connection_env& env) {
     net::byte_stream peer(std::move(socket));
+    connection_metrics counted(env.svc.metrics, lr.cfg.name);  // after peer: reads its TLS at the end
     peer.set_handshake_limit(lr.cfg.tls_handshake_timeout);
     const auto& service = service_for(lr.cfg.service);
     const std::string id = session_id(env.svc, service.id_prefix);
@@ -77,6 +79,7 @@ asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr
     auto slot = lr.limits.try_acquire(peer.peer_address(), rule);
     if (!slot) {
         spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lr.cfg.name, peer.peer_address());
+        counted.refused();
         // A cleartext peer gets a reason; an implicit-TLS one just a close.
         if (lr.cfg.tls != config::tls_mode::implicit) co_await peer.write_all(service.refusal, 5s);
         co_await peer.shutdown(1s);
@@ -90,6 +93,7 @@ asio::awaitable<void> handle_connection(tcp::socket socket, listener_runtime& lr
             co_return;
         }
     }
+    counted.session_started(peer);
     co_await service.serve(peer, lr.cfg, env.svc, env.trusted, id);
 }
 

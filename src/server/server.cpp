@@ -14,6 +14,7 @@
 #include "server/control_socket.hpp"
 #include "server/listener_loop.hpp"
 #include "server/login_check.hpp"
+#include "server/ops_http.hpp"
 #include "server/outbound.hpp"
 #include "server/startup.hpp"
 #include "storage/pop_before_smtp.hpp"
@@ -54,6 +55,7 @@ int run(config::settings cfg) {
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
     const client_networks networks = client_networks_of(cfg);
     login_guard logins(penalty_of(cfg));
+    metrics::registry metrics;  // /metrics: outlives every part that counts
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.
     auto queued = recover_queue(cfg);
@@ -71,6 +73,7 @@ int run(config::settings cfg) {
                  dummy_hash, *queued.spool, mailbox_commits, {}};
     svc.mailbox_events = &mailbox_events;
     svc.logins = &logins;
+    svc.metrics = &metrics;
 
     auto listeners = open_listeners(io, cfg.listeners);
     const connection_env env{svc, networks.trusted, networks.limit_exempt};  // outlives the accept loops
@@ -84,6 +87,7 @@ int run(config::settings cfg) {
     out.start(std::move(queued.messages));
     // `mailroom queue flush|delete|bounce` reach the scheduler here.
     auto control = control_socket::start(io, control_socket_path(cfg.data_dir), out.scheduler());
+    ops_http http_listener(io, cfg, metrics, listeners, out.scheduler());  // /metrics, /healthz ([http])
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
