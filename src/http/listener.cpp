@@ -34,12 +34,12 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_ahead_bytes = 16 * 1024;
 
 // The answer to a request Beast could not read; nullopt: just close (the
-// peer left, or sent nothing before the deadline).
-std::optional<bhttp::status> status_for(const boost::system::error_code& ec, bool got_some) {
+// peer left, or the deadline passed: Beast's tcp_stream has closed the
+// socket then, so there is no 408 to send).
+std::optional<bhttp::status> status_for(const boost::system::error_code& ec) {
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == beast::error::timeout)
         return std::nullopt;
-    if (ec == beast::error::timeout) return got_some ? std::optional(bhttp::status::request_timeout) : std::nullopt;
     if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
         return bhttp::status::request_header_fields_too_large;  // RFC 6585 §5
     if (ec == bhttp::error::body_limit) return bhttp::status::payload_too_large;
@@ -133,7 +133,7 @@ asio::awaitable<void> listener::serve(tcp::socket socket) {
             if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, tuple_awaitable);
         }
         if (ec) {
-            const auto status = status_for(ec, parser.got_some());
+            const auto status = status_for(ec);
             if (status) {
                 auto res = make_response(closing_request(), *status,
                                          std::string(bhttp::obsolete_reason(*status)) + "\n");

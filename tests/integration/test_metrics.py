@@ -30,8 +30,14 @@ from smtp_peer import ScriptedPeer  # noqa: E402
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
-except ImportError:  # scripts/install-deps installs python3-prometheus-client
-    text_string_to_metric_families = None
+except ImportError:
+    # scripts/install-deps installs Debian's python3-prometheus-client (pure
+    # Python), which a python3 not Debian's own (pyenv, venv) does not see.
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        text_string_to_metric_families = None
 
 ALICE = User("alice@example.test", "alice-Metrics-1x")
 BOB = User("bob@example.test", "bob-Metrics-2y")

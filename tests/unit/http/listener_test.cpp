@@ -1,7 +1,7 @@
 // http::listener over loopback with a raw TCP client: keep-alive and
 // pipelining, a request split into single bytes, 100 Continue, and every
 // bound - head size (431), body size (413, before the body is sent), the
-// whole-request deadline (silent close, or 408 after a partial request),
+// whole-request deadline (a close, however the bytes drip in),
 // connections at once (503), requests per connection - and 400 for what
 // Beast cannot parse.
 #include "http/listener.hpp"
@@ -197,7 +197,7 @@ TEST(http_listener, silent_client_is_closed_at_the_deadline) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
-TEST(http_listener, slow_drip_gets_408_at_the_deadline) {
+TEST(http_listener, slow_drip_is_closed_at_the_deadline) {
     limits lim;
     lim.idle_timeout = 300ms;
     server srv(lim);
@@ -205,10 +205,13 @@ TEST(http_listener, slow_drip_gets_408_at_the_deadline) {
     c.send("GET /ok HTTP/1.1\r\n");
     std::this_thread::sleep_for(100ms);
     c.send("Host: x\r\n");  // still not the end of the head: the deadline is for the whole request
+    std::this_thread::sleep_for(100ms);
+    c.send("X-More: y\r\n");
+    const auto start = std::chrono::steady_clock::now();
     bool eof = false;
-    const auto got = c.read_all(&eof);
+    EXPECT_EQ(c.read_all(&eof), "");
     EXPECT_TRUE(eof);
-    EXPECT_EQ(got.rfind("HTTP/1.1 408 ", 0), 0u) << got;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(http_listener, connections_over_the_limit_get_503) {
