@@ -24,6 +24,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
+        if (c == '\0') return std::nullopt;
         if (c == '+' && plus_is_space) {
             out += ' ';
         } else if (c == '%') {

@@ -37,7 +37,8 @@ struct parsed_target {
 std::optional<parsed_target> parse_target(std::string_view target, const target_limits& lim = {});
 
 // %XX decoded (either case of hex digit), '+' as a space when plus_is_space;
-// nullopt for a '%' not followed by two hex digits or a decoded NUL.
+// nullopt for a '%' not followed by two hex digits, or a NUL (decoded or
+// not): no decoded value ever holds one.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 // The first parameter called `name`, or nullptr.

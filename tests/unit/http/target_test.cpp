@@ -73,6 +73,7 @@ TEST(http_target, percent_decode_and_find) {
     EXPECT_EQ(percent_decode("a+b", false), "a+b");
     EXPECT_FALSE(percent_decode("%G0", false));
     EXPECT_FALSE(percent_decode("%0", false));
+    EXPECT_FALSE(percent_decode("a\0b"s, false));
     const auto t = parse_target("/x?to=bob&to=carol&n=2");
     ASSERT_TRUE(t);
     ASSERT_NE(find_param(t->query, "to"), nullptr);
