@@ -25,6 +25,9 @@ void read_listeners(fields& f, const toml::table& doc, settings& s);
 // password_file is read here, relative to the directory of f.source().
 void read_delivery(fields& f, const toml::table& doc, settings& s);
 
+// [http]: the HTTP listener's address and limits, every key optional.
+void read_http(fields& f, const toml::table& doc, settings& s);
+
 // One [[listener]] table on its own, struct defaults for what it leaves out.
 listener read_listener(fields& f, const toml::table& t);
 

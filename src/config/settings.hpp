@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
+#include "http/limits.hpp"
 #include "proto/imap/limits.hpp"
 #include "proto/imap/session_limits.hpp"
 #include "proto/pop3/limits.hpp"
@@ -104,6 +105,16 @@ struct delivery_settings {
     std::optional<config::smarthost> smarthost;
 };
 
+// The HTTP listener ([http]): /metrics and /healthz (DESIGN.md "Default
+// ports": 8025, loopback unless configured).
+struct http_settings {
+    bool enabled = true;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8025;  // 0: the system chooses (tests)
+    http::limits limits;        // defaults in http/limits.hpp
+    int source_line = 0;
+};
+
 struct settings {
     std::string hostname;  // default: the machine's host name
     std::filesystem::path data_dir = "mailroom-data";
@@ -135,6 +146,7 @@ struct settings {
     std::chrono::seconds shutdown_timeout{30};
     std::vector<listener> listeners;
     delivery_settings delivery;
+    http_settings http;
 };
 
 // The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995

@@ -354,6 +354,7 @@ asio::awaitable<void> scheduler::finish_round(queue::envelope env, const queue::
         record_administrative_bounce(env, now);
     }
     const auto decision = decide_after_attempt(env, cfg_.retry, now);
+    count_outcomes(env, now);
     // A notification about a notification is never sent (RFC 5321 §4.5.5,
     // RFC 3464 §2.2): what the null sender cannot be told is logged.
     for (const auto i : decision.dropped)

@@ -43,6 +43,10 @@
 #include "queue/retry_schedule.hpp"
 #include "queue/spool.hpp"
 
+namespace mailroom::metrics {
+class registry;
+}
+
 namespace mailroom::delivery {
 
 struct scheduler_config {
@@ -73,6 +77,8 @@ struct scheduler_services {
     std::function<std::error_code(const queue::envelope& env, std::size_t recipient,
                                   const queue::message_source& content)>
         deliver_local;
+    // Each round's outcomes are counted here (/metrics); nullptr: not.
+    metrics::registry* metrics = nullptr;
 };
 
 // What an administrator's `mailroom queue delete|bounce` came to.
@@ -117,6 +123,9 @@ public:
     boost::asio::awaitable<admin_outcome> bounce(std::string id);
 
     std::size_t queued() const noexcept { return envelopes_.size(); }
+    // When the oldest queued message arrived; nullopt when none is queued.
+    // On the scheduler's executor only (like queued()).
+    std::optional<std::chrono::system_clock::time_point> oldest_arrival() const;
 
 private:
     // One message being attempted: its envelope as the round changes it.
@@ -158,6 +167,9 @@ private:
     void record_outcome(round_part& part, const smtp::client::message_done& done, const std::string& relay,
                         const std::string& tls, const std::string& remote_mta);
     boost::asio::awaitable<void> finish_round(queue::envelope env, const queue::message_source& content);
+    // This round's outcomes for /metrics: env against envelopes_'s copy
+    // from before the round (scheduler_metrics.cpp).
+    void count_outcomes(const queue::envelope& env, std::chrono::system_clock::time_point now) const;
     // Composes and durably queues one DSN; false if it could not be queued.
     boost::asio::awaitable<bool> queue_notification(const queue::envelope& env, const queue::message_source& content,
                                                     mail::dsn_kind kind, const std::vector<std::size_t>& who,

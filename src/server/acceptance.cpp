@@ -9,6 +9,7 @@
 #include "common/errors.hpp"
 #include "delivery/scheduler.hpp"
 #include "mail/trace_headers.hpp"
+#include "metrics/registry.hpp"
 #include "server/delivered_notice.hpp"
 #include "server/local_delivery.hpp"
 #include "server/services.hpp"
@@ -56,6 +57,7 @@ acceptance_context acceptance_context_of(services& svc) {
     acceptance_context ctx{svc.users, &svc.spool, svc.mail_root,   svc.mailbox_commits,
                            svc.clk,   svc.rnd,    svc.cfg.hostname};
     ctx.mailbox_events = svc.mailbox_events;
+    ctx.metrics = svc.metrics;
     return ctx;
 }
 
@@ -158,6 +160,9 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
                 spdlog::error("{} cannot withdraw queued={} error=\"{}\"", log_id, out.queued_as, rm.message());
         return ec;
     }
+    if (ctx.metrics)
+        for (std::size_t i = 0; i < plan.local_mailboxes.size(); ++i)
+            ctx.metrics->delivered(metrics::destination::local, ctx.clk.now() - msg.arrived);
 
     // NOTIFY=SUCCESS answered here: their "delivered" DSN (RFC 3461
     // §5.2.2). The message is accepted whatever happens now: a notice that

@@ -24,6 +24,9 @@
 namespace mailroom::delivery {
 class scheduler;
 }
+namespace mailroom::metrics {
+class registry;
+}
 
 namespace mailroom::server {
 
@@ -46,6 +49,9 @@ struct acceptance_context {
     bool return_path = true;
     // Told of every delivery (open sessions of the mailbox); may be null.
     store::change_bus* mailbox_events = nullptr;
+    // Local deliveries counted for /metrics; nullptr for the scheduler's
+    // (it counts them with the rest of its round).
+    metrics::registry* metrics = nullptr;
 };
 acceptance_context acceptance_context_of(services& svc);
 

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "auth/sasl_server.hpp"
+#include "metrics/registry.hpp"
 #include "net/byte_stream.hpp"
 #include "net/run_engine.hpp"
 #include "proto/common/actions.hpp"
@@ -52,6 +53,13 @@ inline proto::login_status status_of(const auth::sasl_step& step) noexcept {
     return step.what == o::success             ? proto::login_status::ok
            : step.what == o::temporary_failure ? proto::login_status::temporary_failure
                                                : proto::login_status::bad_credentials;
+}
+
+// The engines' login status as /metrics counts it.
+inline metrics::login_result login_result_of(proto::login_status s) noexcept {
+    return s == proto::login_status::ok                ? metrics::login_result::success
+           : s == proto::login_status::bad_credentials ? metrics::login_result::failure
+                                                       : metrics::login_result::temporary_failure;
 }
 
 // Engine: a server engine (next_action, feed, feed_eof, timed_out,

@@ -11,6 +11,7 @@ generation::generation(config::settings settings, std::shared_ptr<boost::asio::s
     svc.outbound = p.outbound;
     svc.mailbox_events = p.mailbox_events;
     svc.logins = p.logins;
+    svc.metrics = p.metrics;
 }
 
 }  // namespace mailroom::server

@@ -40,6 +40,7 @@ struct process_parts {
     durable::group_commit& mailbox_commits;
     store::change_bus* mailbox_events = nullptr;
     login_guard* logins = nullptr;
+    metrics::registry* metrics = nullptr;     // /metrics counters
     delivery::scheduler* outbound = nullptr;  // set once outbound delivery exists
 };
 

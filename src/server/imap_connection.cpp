@@ -257,6 +257,7 @@ private:
         spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
                      log_field(status == imap::login_status::ok ? user : attempted_user_), mech,
                      peer_.tls_active() ? "yes" : "no", peer_.peer_address());
+        if (svc_.metrics) svc_.metrics->login("imap", mech, login_result_of(status));
     }
 
     net::byte_stream& peer_;

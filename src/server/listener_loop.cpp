@@ -15,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/registry.hpp"
 #include "net/byte_stream.hpp"
+#include "server/connection_metrics.hpp"
 #include "server/connection_steps.hpp"
 #include "server/imap_connection.hpp"
 #include "server/pop3_connection.hpp"
@@ -83,6 +85,7 @@ asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<list
         connection_registry::iterator at;
         ~registered() { list.erase(at); }
     } in_registry{*live, live->insert(live->end(), &peer)};
+    connection_metrics counted(env.svc.metrics, lc.name);  // after peer: reads its TLS at the end
     peer.set_handshake_limit(lc.tls_handshake_timeout);
     const auto& service = service_for(lc.service);
     const std::string id = session_id(env.svc, service.id_prefix);
@@ -91,6 +94,7 @@ asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<list
     auto slot = lr->limits.try_acquire(peer.peer_address(), rule);
     if (!slot) {
         spdlog::warn("{} refused listener={} ip={} reason=connection_limit", id, lc.name, peer.peer_address());
+        counted.refused();
         // A cleartext peer gets a reason; an implicit-TLS one just a close.
         if (lc.tls != config::tls_mode::implicit) co_await peer.write_all(service.refusal, 5s);
         co_await peer.shutdown(1s);
@@ -104,6 +108,7 @@ asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<list
             co_return;
         }
     }
+    counted.session_started(peer);
     co_await service.serve(peer, lc, env.svc, env.trusted, id);
 }
 
@@ -204,10 +209,19 @@ void listener_set::apply(const std::shared_ptr<const generation>& gen) {
         it = open_.erase(it);
     }
     for (auto& lr : added) {
+        // Its series from the start, at 0 (a rate needs a first sample).
+        if (gen->svc.metrics) gen->svc.metrics->listener(lr->cfg->name);
         print_listening(*lr);
         asio::co_spawn(io_, accept_loop(lr, live_), asio::detached);
         open_.push_back(std::move(lr));
     }
+}
+
+std::vector<std::string> listener_set::closed() const {
+    std::vector<std::string> out;
+    for (const auto& lr : open_)
+        if (!lr->acceptor.is_open()) out.push_back(lr->cfg->name);
+    return out;
 }
 
 void listener_set::stop() {

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "net/byte_stream.hpp"
@@ -49,6 +51,10 @@ public:
     // Stops accepting, and asks every connection to end once its current
     // command is done (net::byte_stream::request_stop).
     void stop();
+
+    // The listeners of the generation in force whose socket is closed
+    // (/healthz); none after stop(), which forgets them.
+    std::vector<std::string> closed() const;
 
     std::size_t connections() const noexcept { return live_->size(); }
 

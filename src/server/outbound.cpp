@@ -120,6 +120,7 @@ outbound::outbound(asio::io_context& io, services& svc) {
         [&svc](const queue::envelope& env, std::size_t recipient, const queue::message_source& content) {
             return deliver_queued_locally(svc, env, recipient, content);
         },
+        svc.metrics,
     };
     scheduler_ = std::make_unique<delivery::scheduler>(io.get_executor(), std::move(sc), std::move(ss));
 }
@@ -135,6 +136,7 @@ std::error_code deliver_queued_locally(services& svc, const queue::envelope& que
     const std::string log_id = queued.id + " <" + msg.recipients.front().address + ">";
     auto ctx = acceptance_context_of(svc);
     ctx.success_notices = false;  // the scheduler's outcome decision reports this delivery
+    ctx.metrics = nullptr;        // and counts it
     auto done = accept_message(ctx, msg, content, log_id);
     if (!done) return done.error();
     if (!done->queued_as.empty())

@@ -17,6 +17,7 @@
 #include "server/generation.hpp"
 #include "server/listener_loop.hpp"
 #include "server/login_check.hpp"
+#include "server/ops_http.hpp"
 #include "server/outbound.hpp"
 #include "server/privileges.hpp"
 #include "server/reloader.hpp"
@@ -51,8 +52,8 @@ proto::penalty_limits penalty_of(const config::settings& cfg) {
 // message whose reply came is already recorded - delivery/scheduler.cpp).
 class graceful_stop {
 public:
-    graceful_stop(asio::io_context& io, listener_set& listeners, outbound& out)
-        : io_(io), listeners_(listeners), out_(out), timer_(io) {}
+    graceful_stop(asio::io_context& io, listener_set& listeners, ops_http& http, outbound& out)
+        : io_(io), listeners_(listeners), http_(http), out_(out), timer_(io) {}
 
     bool stopping() const noexcept { return stopping_; }
 
@@ -65,6 +66,7 @@ public:
         notify_stopping();
         end_ = std::chrono::steady_clock::now() + limit;
         listeners_.stop();
+        http_.close();
         out_.stop();
         spdlog::info("stopping sessions={} deliveries={} shutdown_timeout={}s", listeners_.connections(),
                      out_.scheduler().rounds_in_flight(), limit.count());
@@ -93,6 +95,7 @@ private:
 
     asio::io_context& io_;
     listener_set& listeners_;
+    ops_http& http_;
     outbound& out_;
     asio::steady_timer timer_;
     std::chrono::steady_clock::time_point end_{};
@@ -128,6 +131,7 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     system_random rnd;
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
     login_guard logins(penalty_of(cfg));
+    metrics::registry metrics;  // /metrics: outlives every part that counts
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.
     auto queued = recover_queue(cfg);
@@ -153,7 +157,8 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
                         *queued.spool,
                         mailbox_commits,
                         &mailbox_events,
-                        &logins};
+                        &logins,
+                        &metrics};
     const auto shutdown_timeout = cfg.shutdown_timeout;
     // Alive as long as run(): outbound delivery uses its services.
     auto first = std::make_shared<generation>(std::move(cfg), std::move(tls), parts, 1);
@@ -169,10 +174,12 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
 
     listener_set listeners(io);  // its connections hold their generation, not this
     listeners.apply(first);
+    // /metrics and /healthz ([http], read at start only).
+    ops_http http_listener(io, first->cfg, metrics, listeners, out.scheduler());
     reloader reloads(std::move(reread), listeners, parts, *users, first);
     // `mailroom queue flush|delete|bounce` reach the scheduler here, and
     // `mailroom reload` the reloader.
-    graceful_stop stop(io, listeners, out);
+    graceful_stop stop(io, listeners, http_listener, out);
     // A reload while stopping would open listeners again.
     const auto reload_unless_stopping = [&]() -> queue::control_reply {
         if (stop.stopping()) return {false, "the server is stopping: not reloaded"};

@@ -23,6 +23,9 @@
 namespace mailroom::delivery {
 class scheduler;
 }
+namespace mailroom::metrics {
+class registry;
+}
 
 namespace mailroom::server {
 
@@ -55,6 +58,9 @@ struct services {
     // Failed logins per client address (login_check.hpp), for every
     // listener; set once at start-up, used on the event loop only.
     login_guard* logins = nullptr;
+    // The counters of /metrics (metrics/registry.hpp); set once at start-up,
+    // thread-safe. nullptr: nothing is counted.
+    metrics::registry* metrics = nullptr;
 };
 
 // What checking a login needs (passwords, SASL, the mechanisms on offer):
@@ -62,10 +68,13 @@ struct services {
 struct login_services {
     storage::directory& users;
     auth::sasl_context& sasl;
-    boost::asio::thread_pool& pool;  // yescrypt, SQLite
-    const std::string& dummy_hash;   // checked for unknown users
+    boost::asio::thread_pool& pool;        // yescrypt, SQLite
+    const std::string& dummy_hash;         // checked for unknown users
+    metrics::registry* metrics = nullptr;  // logins counted (nullptr: not)
 };
-inline login_services login_services_of(services& svc) { return {svc.users, svc.sasl, svc.pool, svc.dummy_hash}; }
+inline login_services login_services_of(services& svc) {
+    return {svc.users, svc.sasl, svc.pool, svc.dummy_hash, svc.metrics};
+}
 
 // A short unique id for log lines of one connection ("P1a2b").
 std::string session_id(services& svc, char prefix);

@@ -95,6 +95,7 @@ public:
                                                                       : "failed",
                      user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no",
                      peer_.peer_address());
+        if (svc_.metrics) svc_.metrics->login("smtp", mech, login_result_of(status));
     }
 
     std::string summary() const {
@@ -201,6 +202,7 @@ public:
                      received.size() + a.size, a.tx.auth_user.empty() ? "-" : log_field(a.tx.auth_user),
                      done->queued_as.empty() ? "-" : done->queued_as);
         engine_.message_queued(qid);
+        if (svc_.metrics) svc_.metrics->listener(lc_.name).messages_received.Increment();
         schedule(svc_.outbound, std::move(*done));
         co_return true;
     }
@@ -231,7 +233,8 @@ smtp_services smtp_services_of(services& svc) {
             {svc.users, svc.pop_before_smtp, svc.clk},
             acceptance_context_of(svc),
             svc.spool.staging_directory(),
-            svc.outbound};
+            svc.outbound,
+            svc.metrics};
 }
 
 asio::awaitable<void> serve_smtp(net::byte_stream& peer, const config::listener& lc, services& svc,

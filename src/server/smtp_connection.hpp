@@ -34,6 +34,7 @@ struct smtp_services {
     acceptance_context acceptance;
     const std::filesystem::path& staging_dir;  // large bodies on their way (the spool's tmp/)
     delivery::scheduler* const& outbound;      // set once outbound delivery runs
+    metrics::registry* metrics = nullptr;      // messages received, logins
 };
 smtp_services smtp_services_of(services& svc);
 

@@ -198,10 +198,14 @@ def make_config(data_dir, listeners, extra=None):
     # The per-address login penalty short, like the listeners' delays: tests
     # fail logins on purpose (test_security.py sets its own).
     # shutdown_timeout below STOP_GRACE: a session a test left mid-command
-    # does not turn stop() into a SIGKILL.
+    # does not turn stop() into a SIGKILL. The HTTP listener on a port the
+    # OS chooses, not 8025: tests run in parallel. A key given as None in
+    # `extra` is left out.
     top = dict(hostname=HOSTNAME, data_dir=data_dir, log_level="debug",
-               login_penalty_delay_ms=50, login_penalty_max_delay_ms=200, shutdown_timeout=2)
+               login_penalty_delay_ms=50, login_penalty_max_delay_ms=200, shutdown_timeout=2,
+               http=dict(port=0))
     top.update(extra or {})
+    top = {k: v for k, v in top.items() if v is not None}
     out = []
     for k, v in top.items():
         if not isinstance(v, dict):
@@ -269,6 +273,7 @@ class Server:
         self.proc = None
         self.pid = None
         self.listeners = {}
+        self.http = None                # (host, port) of the HTTP listener
         self.stdout_lines = []
         self.log_text = ""
         self.exit_code = None
@@ -297,6 +302,7 @@ class Server:
     def start(self):
         self.pid = None
         self.listeners = {}
+        self.http = None
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
@@ -332,7 +338,11 @@ class Server:
                 line, buf = buf.split(b"\n", 1)
                 self.stdout_lines.append(line)
                 m = LISTEN_RE.match(line)
-                if m:
+                if m and m.group(1) == b"http":
+                    # The HTTP listener (/metrics, /healthz): kept apart
+                    # from the protocol listeners.
+                    self.http = (m.group(2).decode().strip("[]"), int(m.group(3)))
+                elif m:
                     host = m.group(2).decode().strip("[]")
                     self.listeners[m.group(1).decode()] = Listener(
                         m.group(1).decode(), host, int(m.group(3)), m.group(4).decode(),
@@ -399,6 +409,18 @@ class Server:
     def addr(self, name):
         l = self.listeners[name]
         return l.host, l.port
+
+    def http_get(self, path):
+        """(status, body bytes, headers) of GET PATH on the HTTP listener."""
+        import http.client
+        host, port = self.http
+        c = http.client.HTTPConnection(host, port, timeout=NET_TIMEOUT)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read(), dict(r.getheaders())
+        finally:
+            c.close()
 
 
 # ---------------------------------------------------------------- fixtures

@@ -1,0 +1,56 @@
+// http::listener: the HTTP/1.1 server socket (Boost.Beast parses; nothing
+// here reads HTTP by hand). Each connection reads one request at a time
+// within http::limits (head and body size, time), answers it through the
+// router, keeps the connection while both sides want keep-alive, and sends
+// 100 Continue when asked (RFC 9110 §10.1.1). Runs on the server's event
+// loop; started by server::ops_http. Knows nothing of mail or metrics.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+
+#include "http/limits.hpp"
+#include "http/router.hpp"
+
+namespace mailroom::http {
+
+class listener {
+public:
+    // Binds and listens on `at`; throws std::runtime_error naming the
+    // address when it cannot. `on_answer` (may be empty) is told the status
+    // of every answer sent, errors included.
+    listener(boost::asio::any_io_executor ex, const boost::asio::ip::tcp::endpoint& at, const router& routes,
+             const limits& lim, std::function<void(unsigned status)> on_answer = {});
+    listener(const listener&) = delete;
+    listener& operator=(const listener&) = delete;
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    bool is_open() const { return acceptor_.is_open(); }
+    unsigned open_connections() const noexcept { return *open_; }
+
+    // The accept loop, on the executor; the listener (and the router) must
+    // outlive every connection, i.e. the executor's run.
+    void start();
+    // Stops accepting; connections finish their request and close.
+    void close();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    void answered(unsigned status) const {
+        if (on_answer_) on_answer_(status);
+    }
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    const router& routes_;
+    limits limits_;
+    std::function<void(unsigned)> on_answer_;
+    // Event loop only. Shared with the connections: their frames may be
+    // destroyed after the listener, when the io_context goes.
+    std::shared_ptr<unsigned> open_ = std::make_shared<unsigned>(0);
+};
+
+}  // namespace mailroom::http

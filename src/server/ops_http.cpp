@@ -1,0 +1,77 @@
+#include "server/ops_http.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "http/ops_handlers.hpp"
+#include "server/server.hpp"
+
+namespace mailroom::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// Why `dir` cannot take a new file now, or "" when it can. access(2) sees
+// permissions and read-only mounts; statvfs(3) a full disk or inode table.
+std::string unwritable(const std::filesystem::path& dir) {
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return fmt::format("{} is not writable: {}", dir.string(), std::strerror(errno));
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) != 0) return fmt::format("{}: statvfs: {}", dir.string(), std::strerror(errno));
+    if (fs.f_bavail == 0) return fmt::format("{}: file system full", dir.string());
+    if (fs.f_files != 0 && fs.f_favail == 0) return fmt::format("{}: no free inodes", dir.string());
+    return {};
+}
+
+std::string host_port(const asio::ip::tcp::endpoint& ep) {
+    return ep.address().is_v6() ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                                : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+}  // namespace
+
+std::vector<std::string> health_problems(const std::vector<std::string>& closed_listeners,
+                                         const std::vector<std::filesystem::path>& dirs) {
+    std::vector<std::string> out;
+    for (const auto& name : closed_listeners) out.push_back("listener " + name + " is closed");
+    for (const auto& d : dirs)
+        if (auto why = unwritable(d); !why.empty()) out.push_back(std::move(why));
+    return out;
+}
+
+ops_http::ops_http(asio::io_context& io, const config::settings& cfg, metrics::registry& metrics,
+                   const listener_set& listeners, delivery::scheduler& outbound) {
+    if (!cfg.http.enabled) return;
+    // Called by render() on this io_context, the scheduler's thread.
+    metrics.set_queue_probe([&outbound] {
+        return metrics::queue_snapshot{outbound.queued(), outbound.oldest_arrival()};
+    });
+    std::vector<std::filesystem::path> dirs{cfg.data_dir / "queue", mail_root(cfg)};
+    http::add_ops_routes(routes_, metrics,
+                         [&listeners, dirs = std::move(dirs)] { return health_problems(listeners.closed(), dirs); });
+
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(cfg.http.address, ec);
+    if (ec) throw std::runtime_error("[http]: bad address " + cfg.http.address);  // validated: a bug
+    listener_ = std::make_unique<http::listener>(io.get_executor(), asio::ip::tcp::endpoint(addr, cfg.http.port),
+                                                 routes_, cfg.http.limits,
+                                                 [&metrics](unsigned status) { metrics.http_request(status); });
+    const auto where = host_port(listener_->local_endpoint());
+    // The protocol listeners' format, which scripts and the tests parse.
+    std::printf("listening http %s tls=none plaintext_auth=no\n", where.c_str());
+    spdlog::info("listening name=http address={} routes=/metrics,/healthz", where);
+    listener_->start();
+}
+
+void ops_http::close() {
+    if (listener_) listener_->close();
+}
+
+}  // namespace mailroom::server
