@@ -198,6 +198,32 @@ public:
         co_return true;
     }
 
+    // APPEND streamed: each piece is written on the storage pool before the
+    // engine reads more input, so the socket waits for the disk.
+    asio::awaitable<bool> on(imap::append_open& a) {
+        auto ec = co_await storage([&] { return boxes_.open_stream(a.mailbox); });
+        if (ec && ec != errc::not_found && ec != errc::invalid_argument)
+            spdlog::error("{} append failed mailbox={} error=\"{}\"", id_, log_field(a.mailbox), ec.message());
+        engine_.append_opened(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::append_write& a) {
+        auto ec = co_await storage([&] { return boxes_.write_stream(a.bytes); });
+        if (ec) spdlog::error("{} append write failed error=\"{}\"", id_, ec.message());
+        std::string().swap(a.bytes);
+        engine_.append_written(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::append_discard&) {
+        co_await storage([&] {
+            boxes_.drop_streams();
+            return std::error_code{};
+        });
+        co_return true;
+    }
+
     asio::awaitable<bool> on(imap::copy_to_mailbox& a) {
         auto r = co_await storage([&] { return boxes_.copy(a, svc_.mailbox_commits); });
         const char* what = a.move ? "move" : "copy";

@@ -93,7 +93,10 @@ result<pending_append> streaming_writer::finish(flag_set flags) {
     if (failed_ || finished_) return failed_ ? failed_ : make_error_code(errc::invalid_argument);
     if (pending_cr_) put('\r');
     pending_cr_ = false;
-    if (size_ == 0 || last_ != '\n') put('\n');
+    // Stored as sent: a message without a final line end keeps it so (BODY[]
+    // returns exactly the octets appended, RFC 9051 §6.4.5); only an empty
+    // message becomes one empty line.
+    if (size_ == 0) put('\n');
     if ((failed_ = flush())) return failed_;
     const std::string base = new_base_name(size_, crlf_size_);
     const fs::path final_name = flags ? dir_ / "cur" / file_name(base, info{flags, 0, {}}) : dir_ / "new" / base;
