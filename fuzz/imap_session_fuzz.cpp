@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     client_count client;
     std::vector<fetched_value> last_values;  // of the last message_fetched()
-    std::size_t open_streams = 0;             // append_open answered ok, not yet committed or dropped
+    std::size_t open_streams = 0;            // append_open answered ok, not yet committed or dropped
     int steps = 0;
     while (!in.done() && ++steps < 10000) {
         while (auto a = s.next_action()) {

@@ -73,8 +73,8 @@ private:
     durable::file_system& fs_;
     std::optional<store::maildir::maildir_store> store_;
     std::unique_ptr<store::mailbox> box_;
-    std::vector<store::message_record> view_;  // of the selected mailbox, as of the last sync
-    message_fetcher fetcher_;                  // H1
+    std::vector<store::message_record> view_;                      // of the selected mailbox, as of the last sync
+    message_fetcher fetcher_;                                      // H1
     std::vector<std::unique_ptr<store::message_writer>> streams_;  // APPEND streamed, oldest first
 };
 

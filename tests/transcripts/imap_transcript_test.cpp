@@ -130,7 +130,7 @@ std::string render(const action& a) {
                 s += c == '\r'   ? std::string("\\r")
                      : c == '\n' ? std::string("\\n")
                      : c == '\0' ? std::string("\\x00")
-                                  : std::string(1, c);
+                                 : std::string(1, c);
             return s;
         }
         std::string operator()(const append_discard&) const { return "append_discard"; }

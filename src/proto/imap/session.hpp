@@ -169,11 +169,11 @@ struct copy_to_mailbox {
 };
 // ---- end of APPEND, COPY, MOVE's actions (H3) ----
 
-using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
-                            list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
-                            close_connection, fetch_message, stream_body, store_flags, expunge_messages,
-                            search_messages, append_messages, copy_to_mailbox, append_open, append_write,
-                            append_discard>;
+using action =
+    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
+                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection,
+                 fetch_message, stream_body, store_flags, expunge_messages, search_messages, append_messages,
+                 copy_to_mailbox, append_open, append_write, append_discard>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -369,14 +369,14 @@ private:
     void copy_or_move(const sequence_set& set, bool uid, const std::string& mailbox, bool move);
     bool moving_ = false;
     // APPEND streamed (append_stream.cpp).
-    bool start_stream();     // handle_literal: stage a message literal
-    bool pump_stream();      // false: wants more input
-    void drop_streams();     // the command failed: append_discard
-    std::string stream_chunk_;     // octets not yet in an append_write
-    unsigned streams_ = 0;         // messages of this command staged by the driver
-    bool stream_sync_ = false;     // the literal waiting for append_opened() is {n}
-    bool stream_nul_ = false;      // a NUL went to a streamed literal8
-    bool stream_failed_ = false;   // a write failed: the rest is read and dropped
+    bool start_stream();              // handle_literal: stage a message literal
+    bool pump_stream();               // false: wants more input
+    void drop_streams();              // the command failed: append_discard
+    std::string stream_chunk_;        // octets not yet in an append_write
+    unsigned streams_ = 0;            // messages of this command staged by the driver
+    bool stream_sync_ = false;        // the literal waiting for append_opened() is {n}
+    bool stream_nul_ = false;         // a NUL went to a streamed literal8
+    bool stream_failed_ = false;      // a write failed: the rest is read and dropped
     detail::bare_cr_scan stream_cr_;  // of the streamed messages: refused if found
     struct fetch_run {
         bool uid = false;
