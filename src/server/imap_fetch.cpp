@@ -73,15 +73,21 @@ const mime::message_structure* message_fetcher::structure(store::mailbox& box, s
             cache_.emplace_back(uid, std::move(*m));
             return &cache_.back().second;
         }
-    if (stored.size() < stored_size) {  // nothing, or only a header, read so far
-        auto bytes = box.read(uid, 0, stored_size);
-        if (!bytes) {
-            ec = bytes.error();
+    mime::message_structure parsed;
+    if (stored.size() >= stored_size) {
+        parsed = mime::parse_message(stored);
+    } else {
+        // Parsed from the file by windows (issue #10 §3): a 30 MiB message
+        // with a large attachment is never read whole to learn its structure.
+        auto m = mime::parse_message(stored_size,
+                                     [&](std::uint64_t offset, std::size_t max) { return box.read(uid, offset, max); });
+        if (!m) {
+            ec = m.error();
             return nullptr;
         }
-        stored = std::move(*bytes);
+        parsed = std::move(*m);
     }
-    cache_.emplace_back(uid, mime::parse_message(stored));
+    cache_.emplace_back(uid, std::move(parsed));
     const auto blob = mime::serialize(cache_.back().second);
     // A cache: a structure too large for it, or a failed write, is parsed again next time.
     if (blob.size() <= store::mailbox::max_cached_blob_bytes) (void)box.cache_blob(uid, structure_key, blob);
