@@ -27,7 +27,8 @@ struct parse_limits {
 message_structure parse_message(std::string_view stored, const parse_limits& limits = {});
 
 // The same structure from a message of `size` octets read in pieces:
-// read(offset, max) gives up to max octets at offset (fewer only at the end).
+// read(offset, max) gives 1 to max octets at offset (none: the file is
+// shorter than `size`, an error).
 // Memory: one window (detail::window_bytes) plus the headers being read,
 // whatever the message's size. A failed read fails the parse.
 using read_function = std::function<result<std::string>(std::uint64_t offset, std::size_t max)>;

@@ -12,14 +12,18 @@ bool window_text::hold(std::size_t pos) {
     if (pos >= start_ && pos - start_ < win_.size()) return true;
     // A little before pos too: the builder looks one or two octets back.
     const std::size_t from = pos >= 16 ? pos - 16 : 0;
-    auto got = read_(from, std::min(window_bytes, size_ - from));
-    if (!got) failed_ = got.error();
-    else if (got->size() <= pos - from) failed_ = make_error_code(errc::not_found);  // shorter than it was
-    if (failed_) {
-        win_.clear();
-        return false;
+    const std::size_t want = std::min(window_bytes, size_ - from);
+    win_.clear();
+    while (win_.size() <= pos - from) {  // one read, unless the reader gives less
+        auto got = read_(from + win_.size(), want - win_.size());
+        if (!got || got->empty()) {
+            failed_ = got ? make_error_code(errc::not_found) : got.error();  // empty: shorter than it was
+            win_.clear();
+            return false;
+        }
+        if (win_.empty()) win_ = std::move(*got);
+        else win_ += *got;
     }
-    win_ = std::move(*got);
     start_ = from;
     return true;
 }
@@ -48,12 +52,16 @@ std::string window_text::slice(std::size_t begin, std::size_t length) {
     if (failed_ || begin >= size_) return {};
     length = std::min(length, size_ - begin);
     if (hold(begin) && begin - start_ + length <= win_.size()) return win_.substr(begin - start_, length);
-    auto got = read_(begin, length);  // a header larger than the window: read on its own
-    if (!got) {
-        failed_ = got.error();
-        return {};
+    std::string out;  // a header larger than the window: read on its own
+    while (out.size() < length) {
+        auto got = read_(begin + out.size(), length - out.size());
+        if (!got || got->empty()) {
+            failed_ = got ? make_error_code(errc::not_found) : got.error();  // empty: shorter than it was
+            return {};
+        }
+        out += *got;
     }
-    return std::move(*got);
+    return out;
 }
 
 // Window by window; a LF at the start of a later window sees the octet

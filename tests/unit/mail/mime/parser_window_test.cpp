@@ -78,6 +78,21 @@ TEST(mime_parser_window, same_structure_as_in_memory) {
     }
 }
 
+// A reader that gives a few octets at a time: windows of any size and
+// boundary (the contract allows short reads).
+TEST(mime_parser_window, short_reads_give_the_same_structure) {
+    auto messages = eml_files();
+    messages.push_back(samples::forwarded);
+    for (const auto& msg : messages)
+        for (const std::size_t piece : {1u, 2u, 7u, 64u}) {
+            auto m = parse_message(msg.size(), [&](std::uint64_t o, std::size_t n) -> result<std::string> {
+                return msg.substr(static_cast<std::size_t>(o), std::min(n, piece));
+            });
+            ASSERT_TRUE(m);
+            EXPECT_EQ(serialize(*m), serialize(parse_message(msg))) << piece;
+        }
+}
+
 TEST(mime_parser_window, large_attachment_read_by_windows_only) {
     std::string msg =
         "Subject: big\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
