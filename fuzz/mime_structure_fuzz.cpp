@@ -58,13 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Read by windows (short reads of 1-8 octets, so every boundary falls
     // anywhere) the structure is the same.
     const std::size_t piece = 1 + (size ? data[0] % 8 : 0);
-    const auto w = parse_message(
+    const auto windowed = parse_message(
         msg.size(),
         [&](std::uint64_t o, std::size_t n) -> mailroom::result<std::string> {
             return std::string(msg.substr(static_cast<std::size_t>(o), std::min(n, piece)));
         },
         parse_limits{12, 500});
-    check(w && serialize(*w) == serialize(m));
+    check(windowed && serialize(*windowed) == serialize(m));
     check(m.body.header_offset == 0 && m.body.header_size + m.body.body_size == crlf_size(msg));
     check_part(msg, m.body);
 
