@@ -188,7 +188,9 @@ class AppendStreamTest(harness.ServerTestCase):
         r = login(self.srv, STRUCT)
         text = b"Content-Type: text/plain\r\n\r\nsee the attachment\r\n"
         msg = (b"Subject: big structure\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n"
-               b"\r\n--b\r\n" + text + b"--b\r\n" + big_message(7).split(b"\r\n", 3)[3] + b"--b--\r\n")
+               b"\r\n--b\r\n" + text + b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner one\r\n"
+               b"From: i@example.test\r\n\r\ninner body\r\n--b\r\n" + big_message(7).split(b"\r\n", 3)[3] +
+               b"--b--\r\n")
         line = append(r, "t1", "INBOX", msg)
         uid = re.search(rb"OK \[APPENDUID \d+ (\d+)\]", line).group(1).decode()
         _, done = r.command("s", "SELECT INBOX")
@@ -197,13 +199,15 @@ class AppendStreamTest(harness.ServerTestCase):
         before = rss_kib(self.srv.pid)
         with open("/proc/%d/clear_refs" % self.srv.pid, "w") as f:
             f.write("5")  # resets VmHWM: a buffer freed before the reply still shows
-        untagged, done = r.command("f", "UID FETCH %s (BODYSTRUCTURE ENVELOPE BODY.PEEK[1])" % uid)
+        untagged, done = r.command("f", "UID FETCH %s (BODYSTRUCTURE ENVELOPE BODY.PEEK[1] "
+                                        "BODY.PEEK[2.HEADER.FIELDS (SUBJECT)])" % uid)
         after = peak_kib(self.srv.pid)
         self.assertIn(b"f OK", done)
         joined = b"\r\n".join(untagged)
         self.assertIn(b'("application" "octet-stream"', joined)
         self.assertIn(b'"big structure"', joined)
         self.assertIn(b"see the attachment", joined)
+        self.assertIn(b"BODY[2.HEADER.FIELDS (SUBJECT)] {22}\r\nSubject: inner one\r\n\r\n", b"\r\n".join(untagged) + b"\r\n")
         print("first BODYSTRUCTURE of %d octets: server peak +%d KiB" % (len(msg), after - before))
         if not under_asan(self.srv.pid):
             self.assertLess(after - before, 8 * 1024, "server grew %d KiB" % (after - before))
