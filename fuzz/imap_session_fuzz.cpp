@@ -37,7 +37,8 @@ bool is_store_request(const action& a) {
            std::holds_alternative<close_mailbox>(a) || std::holds_alternative<sync_mailbox>(a) ||
            std::holds_alternative<fetch_message>(a) || std::holds_alternative<store_flags>(a) ||
            std::holds_alternative<expunge_messages>(a) || std::holds_alternative<append_messages>(a) ||
-           std::holds_alternative<copy_to_mailbox>(a) || std::holds_alternative<list_vanished>(a);
+           std::holds_alternative<copy_to_mailbox>(a) || std::holds_alternative<list_vanished>(a) ||
+           std::holds_alternative<append_open>(a) || std::holds_alternative<append_write>(a);
 }
 
 // Up to 12 messages, ascending UIDs, flags and MODSEQ from the input.
@@ -128,6 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     client_count client;
     std::vector<fetched_value> last_values;  // of the last message_fetched()
+    std::size_t open_streams = 0;            // append_open answered ok, not yet committed or dropped
     int steps = 0;
     while (!in.done() && ++steps < 10000) {
         while (auto a = s.next_action()) {
@@ -196,11 +198,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 else s.messages_expunged(some_view(in));
             } else if (auto* ap = std::get_if<append_messages>(&*a)) {  // H3
                 if (ap->messages.empty()) std::abort();
-                for (const auto& m : ap->messages)
-                    if (m.data.empty()) std::abort();
+                std::size_t streamed = 0;
+                for (const auto& m : ap->messages) {
+                    if (m.data.empty() && !m.streamed) std::abort();
+                    streamed += m.streamed ? 1 : 0;
+                }
+                if (streamed != open_streams) std::abort();  // every staged message is committed or dropped
+                open_streams = 0;
                 const auto v = in.byte();
                 if (v % 4 == 0) s.messages_appended(make_error_code(v & 4 ? errc::not_found : errc::storage_failure));
                 else s.messages_appended(append_outcome{7, std::vector<std::uint32_t>(ap->messages.size(), v % 3)});
+            } else if (std::holds_alternative<append_open>(*a)) {  // APPEND streamed
+                if (in.byte() % 5 == 0) s.append_opened(make_error_code(errc::not_found));
+                else {
+                    ++open_streams;
+                    s.append_opened({});
+                }
+            } else if (auto* aw = std::get_if<append_write>(&*a)) {
+                if (open_streams == 0 || aw->bytes.empty() || aw->bytes.size() > append_stream_chunk) std::abort();
+                s.append_written(in.byte() % 7 == 0 ? make_error_code(errc::storage_failure) : std::error_code{});
+            } else if (std::holds_alternative<append_discard>(*a)) {
+                if (open_streams == 0) std::abort();
+                open_streams = 0;
             } else if (auto* cp = std::get_if<copy_to_mailbox>(&*a)) {  // H3
                 if (cp->uids.empty() || !std::is_sorted(cp->uids.begin(), cp->uids.end())) std::abort();
                 if (cp->move && s.current_state() != state::selected) std::abort();

@@ -1,6 +1,6 @@
 // server::imap_mailboxes, engineer H3's part: APPEND (the messages written
-// through the store's message_writer and committed together, so every open
-// session is told by the change bus) and COPY / MOVE through
+// through the store's message_writer - streamed literals as they arrive -
+// and committed together, so every open session is told by the change bus) and COPY / MOVE through
 // store::copy_messages (MOVE expunges the originals after the copy is
 // durable, RFC 6851 §3.3). Blocking: called on the storage pool by
 // imap_connection.cpp.
@@ -17,7 +17,22 @@ namespace {
 constexpr std::size_t write_chunk = 64 * 1024;
 }  // namespace
 
+std::error_code imap_mailboxes::open_stream(const std::string& mailbox) {
+    if (!store_) return make_error_code(errc::storage_failure);
+    auto w = store_->begin_append(mailbox);  // not_found: [TRYCREATE] before "+"
+    if (!w) return w.error();
+    streams_.push_back(std::move(*w));
+    return {};
+}
+
+std::error_code imap_mailboxes::write_stream(std::string_view bytes) {
+    if (streams_.empty()) return make_error_code(errc::invalid_argument);
+    return streams_.back()->write(bytes);
+}
+
 result<imap::append_outcome> imap_mailboxes::append(imap::append_messages& a, durable::group_commit& commits) {
+    auto streams = std::move(streams_);  // finished here or dropped with this frame
+    streams_.clear();
     if (!store_) return make_error_code(errc::storage_failure);
     // The destination's UIDVALIDITY for [APPENDUID]; not_found: [TRYCREATE].
     auto box = store_->open(a.mailbox);
@@ -26,14 +41,22 @@ result<imap::append_outcome> imap_mailboxes::append(imap::append_messages& a, du
     if (!snap) return snap.error();
     std::vector<store::pending_append> staged;
     staged.reserve(a.messages.size());
+    std::size_t next_stream = 0;
     for (auto& m : a.messages) {
-        auto w = store_->begin_append(a.mailbox);
-        if (!w) return w.error();
+        std::unique_ptr<store::message_writer> w;
+        if (m.streamed) {
+            if (next_stream == streams.size()) return make_error_code(errc::invalid_argument);
+            w = std::move(streams[next_stream++]);
+        } else {
+            auto made = store_->begin_append(a.mailbox);
+            if (!made) return made.error();
+            w = std::move(*made);
+        }
         const std::string_view data = m.data;
         for (std::size_t off = 0; off < data.size(); off += write_chunk)
-            if (auto ec = (*w)->write(data.substr(off, write_chunk))) return ec;
+            if (auto ec = w->write(data.substr(off, write_chunk))) return ec;
         std::string().swap(m.data);  // written: the memory goes now, not at the end of MULTIAPPEND
-        auto p = (*w)->finish_with_keywords(m.flags, m.keywords);
+        auto p = w->finish_with_keywords(m.flags, m.keywords);
         if (!p) return p.error();
         if (m.internal_date) {
             // Maildir's INTERNALDATE is the file's mtime (kept by the rename).

@@ -53,15 +53,14 @@ imap::session_limits session_limits_for(const config::listener& lc) {
 // ones are connection_driver's. One per connection, in serve_imap's frame.
 class imap_protocol {
 public:
-    imap_protocol(net::byte_stream& peer, services& svc, const std::string& id, imap::session& engine)
+    imap_protocol(net::byte_stream& peer, const imap_services& svc, const std::string& id, imap::session& engine)
         : peer_(peer), svc_(svc), id_(id), engine_(engine) {}
 
     asio::awaitable<bool> on(imap::verify_login& a) {
         // The POP3 password check is the one for every protocol: the same
         // cost for unknown users, never which part was wrong.
         pop3::login_credentials cred = pop3::password_login{a.user, std::move(a.password)};
-        auto verdict = co_await net::offload(svc_.pool,
-                                             [&] { return check_pop3_login(login_services_of(svc_), cred); });
+        auto verdict = co_await net::offload(svc_.login.pool, [&] { return check_pop3_login(svc_.login, cred); });
         attempted_user_ = a.user;
         log_login(verdict.status, verdict.user, "LOGIN");
         engine_.login_done({verdict.status, std::move(verdict.user)});
@@ -204,6 +203,32 @@ public:
         co_return true;
     }
 
+    // APPEND streamed: each piece is written on the storage pool before the
+    // engine reads more input, so the socket waits for the disk.
+    asio::awaitable<bool> on(imap::append_open& a) {
+        auto ec = co_await storage([&] { return boxes_.open_stream(a.mailbox); });
+        if (ec && ec != errc::not_found && ec != errc::invalid_argument)
+            spdlog::error("{} append failed mailbox={} error=\"{}\"", id_, log_field(a.mailbox), ec.message());
+        engine_.append_opened(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::append_write& a) {
+        auto ec = co_await storage([&] { return boxes_.write_stream(a.bytes); });
+        if (ec) spdlog::error("{} append write failed error=\"{}\"", id_, ec.message());
+        std::string().swap(a.bytes);
+        engine_.append_written(ec);
+        co_return true;
+    }
+
+    asio::awaitable<bool> on(imap::append_discard&) {
+        co_await storage([&] {
+            boxes_.drop_streams();
+            return std::error_code{};
+        });
+        co_return true;
+    }
+
     asio::awaitable<bool> on(imap::copy_to_mailbox& a) {
         auto r = co_await storage([&] { return boxes_.copy(a, svc_.mailbox_commits); });
         const char* what = a.move ? "move" : "copy";
@@ -257,11 +282,11 @@ private:
         spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
                      log_field(status == imap::login_status::ok ? user : attempted_user_), mech,
                      peer_.tls_active() ? "yes" : "no", peer_.peer_address());
-        if (svc_.metrics) svc_.metrics->login("imap", mech, login_result_of(status));
+        if (svc_.login.metrics) svc_.login.metrics->login("imap", mech, login_result_of(status));
     }
 
     net::byte_stream& peer_;
-    services& svc_;
+    const imap_services& svc_;
     const std::string& id_;
     imap::session& engine_;
     std::string attempted_user_;
@@ -273,15 +298,26 @@ private:
     std::vector<std::uint64_t> literal_left_;  // H1: sizes of the last fetch_message's values
 };
 
-// The read loop of net::run_engine, plus the one input IMAP has that is
-// not the peer's: while the session idles, reads wait at most a second, so
-// a change of the selected mailbox (on the change bus, or found by a cheap
-// stat of the Maildir) is told within a second (issue #11); otherwise it is
-// told with the next command. The autologout deadline
-// counts from the last byte received, whatever the read waits.
+// One read of what has arrived, fed to the engine at once: the buffer is on
+// this thread's stack for this call only, never in the coroutine frame, so
+// an idle connection holds none (as net::run_engine, issue #10 §3).
+net::read_status feed_arrived(net::byte_stream& peer, imap::session& engine) {
+    std::array<char, 4096> buf;  // one read is never larger
+    const auto [status, n] = peer.read_now(asio::buffer(buf));
+    if (status == net::read_status::data) engine.feed({buf.data(), n});
+    else if (status != net::read_status::would_block) engine.feed_eof();
+    return status;
+}
+
+// The read loop of net::run_engine (read_now, then wait_readable with no
+// buffer), plus the one input IMAP has that is not the peer's: while the
+// session idles, waits last at most 250 ms, so a change of the selected
+// mailbox (on the change bus, or found by a cheap stat of the Maildir) is
+// told within a second (issue #11); otherwise it is told with the next
+// command. The autologout deadline counts from the last byte received,
+// whatever the waits.
 template <class Driver>
 asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol) {
-    std::array<char, 4096> buf;  // one read is never larger
     auto deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
     auto next_stat = std::chrono::steady_clock::now();  // H1: of changed_elsewhere()
     bool told_to_stop = false;                          // issue #12: the server is stopping
@@ -300,6 +336,9 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
             engine.shutting_down();
             continue;
         }
+        const auto arrived = feed_arrived(peer, engine);
+        if (arrived == net::read_status::data) deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
+        if (arrived != net::read_status::would_block) continue;
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {
             engine.timed_out();
@@ -309,12 +348,8 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
         // H1: the change bus's flag is looked at four times a second (a
         // delivery is told well within the second), the Maildir stat once.
         if (engine.idling()) wait = std::min<std::chrono::milliseconds>(wait, 250ms);
-        auto [status, n] = co_await peer.read_some(asio::buffer(buf), wait);
+        const auto status = co_await peer.wait_readable(wait);
         switch (status) {
-            case net::read_status::data:
-                deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
-                engine.feed({buf.data(), n});
-                break;
             case net::read_status::timeout:  // the loop checks the deadline and the changes
                 if (engine.idling() && engine.current_state() == imap::state::selected &&
                     std::chrono::steady_clock::now() >= next_stat) {
@@ -323,20 +358,19 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
                     if (changed) engine.mailbox_changed();
                 }
                 break;
-            case net::read_status::would_block: break;  // read_now() only; read_some() waits
-            case net::read_status::eof:
             case net::read_status::error: engine.feed_eof(); break;
+            default: break;  // readable: the loop reads it
         }
     }
 }
 
 }  // namespace
 
-asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&,
+asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, imap_services svc,
                                  const std::string& id) {
-    const auto offer = co_await auth_offer_for(lc, svc);
+    const auto offer = co_await auth_offer_for(lc, svc.login);
     imap::session engine(policy_for(lc, offer), limits_for(lc), session_limits_for(lc));
-    sasl_runner sasl(svc);
+    sasl_runner sasl(svc.login);
     imap_protocol protocol(peer, svc, id, engine);
     connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
     co_await run_imap(peer, engine, driver, protocol);

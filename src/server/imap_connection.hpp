@@ -7,18 +7,38 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <filesystem>
 #include <string>
 
 #include "config/settings.hpp"
+#include "durable/group_commit.hpp"
 #include "net/byte_stream.hpp"
-#include "server/networks.hpp"
 #include "server/services.hpp"
+#include "store/change_bus.hpp"
 
 namespace mailroom::server {
 
-// The signature every row of the service table has (server.cpp); IMAP
-// does not use the trusted networks.
-boost::asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, services& svc,
-                                        const network_list& trusted, const std::string& id);
+class login_guard;
+
+// What an IMAP connection uses of the server's services, and nothing more;
+// built per connection by the service table's row (listener_loop.cpp).
+struct imap_services {
+    login_services login;                    // LOGIN, AUTHENTICATE, the mechanisms offered
+    boost::asio::thread_pool& storage_pool;  // every store call: Maildir, index, fsync
+    boost::asio::ssl::context& tls;          // STARTTLS
+    const std::filesystem::path& mail_root;  // DATA/mail
+    durable::group_commit& mailbox_commits;  // APPEND, COPY, MOVE: shared flushes
+    store::change_bus* mailbox_events;       // "mailbox changed", told and heard
+    login_guard* logins;                     // failed logins per client address
+};
+inline imap_services imap_services_of(services& svc) {
+    return {login_services_of(svc), svc.storage_pool,   svc.tls,   svc.mail_root,
+            svc.mailbox_commits,    svc.mailbox_events, svc.logins};
+}
+
+boost::asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, imap_services svc,
+                                        const std::string& id);
 
 }  // namespace mailroom::server

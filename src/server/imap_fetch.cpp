@@ -52,6 +52,18 @@ void window(std::uint64_t full, const imap::fetch_item& i, std::uint64_t& skip, 
     length = std::min(i.partial->length, full - skip);
 }
 
+// The octets HEADER.FIELDS[.NOT] of `part` needs: up to the end of that
+// part's header, or of its embedded message's (RFC 9051 §6.4.5), not the
+// whole file.
+std::uint64_t header_end(const mime::message_structure& m, const std::vector<std::uint32_t>& part) {
+    if (part.empty()) return m.body.header_length;
+    const auto* p = mime::find_part(m.body, part);
+    if (!p) return 0;
+    std::uint64_t end = p->header_offset + p->header_length;
+    for (const auto& c : p->children) end = std::max(end, c.header_offset + c.header_length);
+    return end;
+}
+
 std::string render(const auto& fn) {
     std::string out;
     imap::response_writer w(out);
@@ -73,15 +85,21 @@ const mime::message_structure* message_fetcher::structure(store::mailbox& box, s
             cache_.emplace_back(uid, std::move(*m));
             return &cache_.back().second;
         }
-    if (stored.size() < stored_size) {  // nothing, or only a header, read so far
-        auto bytes = box.read(uid, 0, stored_size);
-        if (!bytes) {
-            ec = bytes.error();
+    mime::message_structure parsed;
+    if (stored.size() >= stored_size) {
+        parsed = mime::parse_message(stored);
+    } else {
+        // Parsed from the file by windows (issue #10 §3): a 30 MiB message
+        // with a large attachment is never read whole to learn its structure.
+        auto m = mime::parse_message(stored_size,
+                                     [&](std::uint64_t offset, std::size_t max) { return box.read(uid, offset, max); });
+        if (!m) {
+            ec = m.error();
             return nullptr;
         }
-        stored = std::move(*bytes);
+        parsed = std::move(*m);
     }
-    cache_.emplace_back(uid, mime::parse_message(stored));
+    cache_.emplace_back(uid, std::move(parsed));
     const auto blob = mime::serialize(cache_.back().second);
     // A cache: a structure too large for it, or a failed write, is parsed again next time.
     if (blob.size() <= store::mailbox::max_cached_blob_bytes) (void)box.cache_blob(uid, structure_key, blob);
@@ -163,8 +181,7 @@ result<imap::fetched_message> message_fetcher::fetch(store::mailbox& box, std::u
                     const auto spec = to_mime(i);
                     if (spec.text == mime::section_text::header_fields ||
                         spec.text == mime::section_text::header_fields_not)
-                        if (auto ec = need_bytes(spec.part.empty() ? m->body.header_length : ~std::uint64_t{0}))
-                            return ec;
+                        if (auto ec = need_bytes(header_end(*m, spec.part))) return ec;
                     auto located = mime::locate_section(*m, stored, spec);
                     if (!located) {
                         // RFC 9051 §6.4.5: a part that does not exist is sent empty.

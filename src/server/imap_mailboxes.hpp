@@ -61,6 +61,13 @@ public:
     // frees each message's bytes once written.
     result<imap::append_outcome> append(imap::append_messages& a, durable::group_commit& commits);
     result<imap::copy_outcome> copy(const imap::copy_to_mailbox& c, durable::group_commit& commits);
+    // APPEND streamed (imap_append.cpp): a message staged in `mailbox`'s
+    // tmp/ as its literal arrives; append() finishes and commits the open
+    // streams in order, drop_streams() removes them (a failed command; the
+    // destructor does too: a dropped connection leaves no staged file).
+    std::error_code open_stream(const std::string& mailbox);
+    std::error_code write_stream(std::string_view bytes);
+    void drop_streams() noexcept { streams_.clear(); }
 
     // The change-bus key of the selected mailbox (empty: none).
     std::string event_key() const { return box_ ? box_->event_key() : std::string(); }
@@ -70,8 +77,9 @@ private:
     durable::file_system& fs_;
     std::optional<store::maildir::maildir_store> store_;
     std::unique_ptr<store::mailbox> box_;
-    std::vector<store::message_record> view_;  // of the selected mailbox, as of the last sync
-    message_fetcher fetcher_;                  // H1
+    std::vector<store::message_record> view_;                      // of the selected mailbox, as of the last sync
+    message_fetcher fetcher_;                                      // H1
+    std::vector<std::unique_ptr<store::message_writer>> streams_;  // APPEND streamed, oldest first
 };
 
 // What SELECT and STATUS report of a snapshot.

@@ -58,7 +58,10 @@ constexpr service_row service_table[] = {
      }},
     {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
     {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
-    {config::service_kind::imap, 'I', "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n", &serve_imap},
+    {config::service_kind::imap, 'I', "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n",
+     [](net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&, const std::string& id) {
+         return serve_imap(peer, lc, imap_services_of(svc), id);
+     }},
 };
 
 const service_row& service_for(config::service_kind kind) {

@@ -122,11 +122,24 @@ std::string render(const action& a) {
                 for (const auto& k : m.keywords) s += "+" + k;
                 if (m.internal_date) s += " date=" + std::to_string(*m.internal_date);
                 s += " ";
+                if (m.streamed) s += "<streamed>";
                 for (const char c : m.data)
                     s += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);
             }
             return s;
         }
+        std::string operator()(const append_open& o) const { return "append_open " + o.mailbox; }
+        std::string operator()(const append_write& w) const {
+            if (w.bytes.size() > 80) return "append_write " + std::to_string(w.bytes.size()) + " bytes";
+            std::string s = "append_write ";
+            for (const char c : w.bytes)
+                s += c == '\r'   ? std::string("\\r")
+                     : c == '\n' ? std::string("\\n")
+                     : c == '\0' ? std::string("\\x00")
+                                 : std::string(1, c);
+            return s;
+        }
+        std::string operator()(const append_discard&) const { return "append_discard"; }
         std::string operator()(const copy_to_mailbox& c) const {  // H3
             return std::string(c.move ? "move " : "copy ") + join(c.uids) + " " + c.mailbox;
         }
@@ -371,6 +384,10 @@ private:
         } else if (what == "appended") {  // H3: "appended 77 20,21" (uidvalidity, UIDs) / missing / fail
             if (arg1 == "missing" || arg1 == "fail") return session_->messages_appended(ec_of(arg1));
             session_->messages_appended(append_outcome{static_cast<std::uint32_t>(std::stoul(arg1)), uids_from(arg2)});
+        } else if (what == "append_opened") {  // APPEND streamed: ok / missing / invalid / fail
+            session_->append_opened(ec_of(arg1));
+        } else if (what == "written") {  // ok / fail
+            session_->append_written(ec_of(arg1));
         } else if (what == "copied") {  // H3: "copied uidvalidity=77 from=3,7 to=20,21 msgs=..." / missing / fail
             if (arg1 == "missing" || arg1 == "fail") return session_->messages_copied(ec_of(arg1));
             copy_outcome o;

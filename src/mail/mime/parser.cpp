@@ -5,14 +5,15 @@
 // checked against the boundaries, innermost first (RFC 2046 §5.1.1: "it is
 // sufficient that the boundary appear in its entirety following the CRLF",
 // so a prefix match is a delimiter), and a delimiter of an outer multipart
-// also ends every part nested inside it.
+// also ends every part nested inside it. The same builder runs over bytes
+// in memory or over a file read by windows (memory bounded by the window and
+// the headers, whatever the size: issue #10 §3).
 #include "mail/mime/parser.hpp"
-
-#include <cstring>
 
 #include "mail/mime/crlf.hpp"
 #include "mail/mime/detail/content_fields.hpp"
 #include "mail/mime/detail/header_fields.hpp"
+#include "mail/mime/detail/message_text.hpp"
 #include "mail/mime/envelope.hpp"
 
 namespace mailroom::mime {
@@ -28,9 +29,12 @@ struct stop_point {
     bool close = false;
 };
 
+// Text: memory_text or window_text (detail/message_text.hpp), the same
+// operations on bytes in memory or read from a file by windows.
+template <class Text>
 class builder {
 public:
-    builder(std::string_view msg, const parse_limits& lim) : msg_(msg), lim_(lim) {}
+    builder(Text& msg, const parse_limits& lim) : msg_(msg), lim_(lim) {}
 
     // The entity starting at `begin`; `out` tells where and why it stopped.
     body_part entity(std::size_t begin, unsigned depth, bool in_digest, stop_point& out) {
@@ -52,7 +56,8 @@ public:
             }
             pos = line_end(pos);
         }
-        auto cf = detail::read_content_fields(detail::split_header(msg_.substr(begin, hdr_end - begin)), in_digest);
+        const auto header = msg_.slice(begin, hdr_end - begin);
+        auto cf = detail::read_content_fields(detail::split_header(header), in_digest);
         const bool room = depth < lim_.max_depth && parts_ < lim_.max_parts;
         if (!cut) {
             // A blank line right before an outer delimiter is that
@@ -68,7 +73,6 @@ public:
             }
             if (own) stack_.pop_back();
         }
-        const auto header = msg_.substr(begin, hdr_end - begin);
         body_part p = std::move(cf.part);
         p.header_offset = begin;
         p.header_length = hdr_end - begin;
@@ -98,34 +102,31 @@ public:
                 p.children.push_back(entity(hdr_end, depth + 1, false, out));
                 const auto& inner = p.children.front();
                 body_end = inner.body_offset + inner.body_length;
-                p.embedded = envelope_from_header(msg_.substr(inner.header_offset, inner.header_length));
+                p.embedded = envelope_from_header(msg_.slice(inner.header_offset, inner.header_length));
             }
         } else if (!cut) {
             body_end = scan(hdr_end, out);
         }
         p.body_length = body_end - hdr_end;
-        const auto body = msg_.substr(hdr_end, p.body_length);
-        p.header_size = crlf_size(header);
-        p.body_size = crlf_size(body);
-        p.body_lines = line_count(body);
+        p.header_size = msg_.crlf_size(begin, p.header_length);
+        const auto counted = msg_.counts(hdr_end, p.body_length);  // one pass over a body of any size
+        p.body_size = counted.crlf_size;
+        p.body_lines = counted.lines;
         return p;
     }
 
 private:
-    std::size_t line_end(std::size_t pos) const {
-        const auto* lf = static_cast<const char*>(std::memchr(msg_.data() + pos, '\n', msg_.size() - pos));
-        return lf == nullptr ? msg_.size() : static_cast<std::size_t>(lf - msg_.data()) + 1;
-    }
+    std::size_t line_end(std::size_t pos) const { return msg_.line_end(pos); }
 
     // Is the line at `pos` a delimiter of an open multipart (innermost first)?
     bool match(std::size_t pos, stop_point& out) const {
         if (stack_.empty() || pos >= msg_.size() || msg_.size() - pos < 2 || msg_[pos] != '-' || msg_[pos + 1] != '-')
             return false;
         for (auto i = static_cast<int>(stack_.size()) - 1; i >= 0; --i) {
-            const auto b = stack_[static_cast<std::size_t>(i)];
-            if (msg_.size() - pos - 2 < b.size() || msg_.compare(pos + 2, b.size(), b) != 0) continue;
+            const auto& b = stack_[static_cast<std::size_t>(i)];
+            if (msg_.size() - pos - 2 < b.size() || !msg_.equals(pos + 2, b)) continue;
             const auto after = pos + 2 + b.size();
-            out = {pos, i, msg_.compare(after, 2, "--") == 0};
+            out = {pos, i, msg_.equals(after, "--")};
             return true;
         }
         return false;
@@ -184,20 +185,33 @@ private:
         return empty;
     }
 
-    std::string_view msg_;
+    Text& msg_;
     parse_limits lim_;
     std::size_t parts_ = 0;
     std::vector<std::string> stack_;  // boundaries of the open multiparts, outermost first
 };
 
-}  // namespace
-
-message_structure parse_message(std::string_view stored, const parse_limits& limits) {
-    builder b(stored, limits);
+template <class Text>
+message_structure parse(Text& text, const parse_limits& limits) {
+    builder<Text> b(text, limits);
     message_structure m;
     stop_point end;
     m.body = b.entity(0, 0, false, end);
-    m.env = envelope_from_header(stored.substr(0, m.body.header_length));
+    m.env = envelope_from_header(text.slice(0, m.body.header_length));
+    return m;
+}
+
+}  // namespace
+
+message_structure parse_message(std::string_view stored, const parse_limits& limits) {
+    detail::memory_text text(stored);
+    return parse(text, limits);
+}
+
+result<message_structure> parse_message(std::uint64_t size, const read_function& read, const parse_limits& limits) {
+    detail::window_text text(size, read);
+    auto m = parse(text, limits);
+    if (text.failed()) return text.failed();
     return m;
 }
 

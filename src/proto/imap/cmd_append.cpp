@@ -57,17 +57,27 @@ void session::cmd_append(const command& c) {
                     return no("TOOBIG", "Message too large.");
                 out.data += part.data;
             }
+        } else if (m.streamed) {
+            out.streamed = true;  // already staged by the driver (append_stream.cpp)
+            if (stream_failed_) return no("SERVERBUG", "Unable to save the message; try again later.");
         } else {
             out.data = std::move(m.data);
         }
         // RFC 3516 §4.4: a literal8 message may hold NUL, which a Maildir
         // message of delivered mail never does: refused as Dovecot does.
-        if (out.data.find('\0') != std::string::npos) return no("", "NUL octets in the message are not supported.");
-        if (out.data.empty()) return no("", "Cannot append an empty message.");
+        if (out.data.find('\0') != std::string::npos || (m.streamed && stream_nul_))
+            return no("", "NUL octets in the message are not supported.");
+        if (m.streamed ? m.streamed_size == 0 : out.data.empty()) return no("", "Cannot append an empty message.");
+        // A bare CR could not be returned as sent (detail/bare_cr.hpp).
+        if (m.streamed ? stream_cr_.found : detail::has_bare_cr(out.data))
+            return no("", "Bare CR in the message is not supported (RFC 5322 section 2.3).");
         req.messages.push_back(std::move(out));
     }
     request(std::move(req));
     wait_for(awaiting::append);
+    streams_ = 0;  // the request carries them now
+    stream_failed_ = stream_nul_ = false;
+    stream_cr_ = {};
 }
 
 void session::messages_appended(result<append_outcome> r) {

@@ -316,6 +316,7 @@ status command_reader::add_literal_request(std::uint64_t size, bool sync, bool b
     lit_.tag = cmd_.tag;
     lit_.command = cmd_.name;
     lit_.message = message_literal_here();
+    lit_.catenate = lit_.message && !stack_.empty() && !is_keyword(cmd_.args[cmd_.args.size() - 2], "UTF8");
     if (lit_.message) {
         const std::uint64_t room = message_bytes_ < lim_.max_append_total_bytes
                                        ? lim_.max_append_total_bytes - message_bytes_
@@ -373,9 +374,9 @@ void command_reader::accept_literal_streamed() {
     phase_ = phase::literal_stream;
 }
 
-std::string_view command_reader::take_literal_octets() {
+std::string_view command_reader::take_literal_octets(std::uint64_t max) {
     if (phase_ != phase::literal_stream || literal_left_ == 0) return {};
-    const auto got = in_.take(literal_left_);
+    const auto got = in_.take(std::min(literal_left_, max));
     literal_left_ -= got.size();
     if (!lit_.binary && got.find('\0') != std::string_view::npos) streamed_nul_ = true;
     return got;

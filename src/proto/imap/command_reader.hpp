@@ -51,6 +51,7 @@ struct literal_request {
     // literal8 of UTF8 (...) (RFC 6855 §4). It is
     // bounded by max_message_bytes, other literals by max_literal_bytes.
     bool message = false;
+    bool catenate = false;  // the message literal is a CATENATE TEXT part
     // The limit that applies: max_message_bytes (less for the later
     // messages of a MULTIAPPEND, see max_append_total_bytes; 0 past
     // max_append_messages) or max_literal_bytes (less when the command is
@@ -123,7 +124,9 @@ public:
     // wrote. A literal that is not a message is accepted as accept_literal().
     void accept_literal_streamed();
     bool literal_streaming() const noexcept { return phase_ == phase::literal_stream; }
-    std::string_view take_literal_octets();
+    std::string_view take_literal_octets(std::uint64_t max = UINT64_MAX);  // at most max octets
+    // Octets of the streamed literal not yet taken (0: next() finishes it).
+    std::uint64_t literal_octets_left() const noexcept { return literal_left_; }
 
     // Forgets any partial command (STARTTLS: the read-ahead is dropped too,
     // by the engine clearing the input_buffer).

@@ -22,8 +22,9 @@ struct limits {
     // One APPEND/CATENATE message literal; advertised by APPENDLIMIT (RFC 7889).
     std::uint64_t max_message_bytes = 35u << 20;
     // RFC 3502 MULTIAPPEND: messages in one APPEND command, and their octets
-    // together: the reader holds a whole command in memory, so one APPEND
-    // never buffers more than this (the engine sends NO [TOOBIG] beyond it).
+    // together (the engine sends NO [TOOBIG] beyond it). Message literals are
+    // streamed to staged files, so this bounds the disk one APPEND stages;
+    // CATENATE TEXT parts are still held in memory up to it.
     unsigned max_append_messages = 1000;
     std::uint64_t max_append_total_bytes = 64u << 20;
     unsigned max_nesting_depth = 16;          // parenthesised lists inside one another

@@ -139,6 +139,8 @@ void session::process() {
             }
             continue;
         }
+        if (reader_.literal_streaming() && !pump_stream()) return;
+        if (awaiting_ != awaiting::nothing) return;
         switch (reader_.next()) {
             case command_reader::status::need_more:
                 if (eof_) bye_silently();
@@ -172,16 +174,19 @@ void session::handle_literal() {
         counted = false;
     else if (lit.size > lit.limit) refusal = "Literal too large.", code = lit.message ? "TOOBIG" : "";
     if (refusal.empty()) {
+        if (lit.message && start_stream()) return;
         if (lit.synchronizing) request(send_reply{"+ Ready for literal data\r\n"});
         reader_.accept_literal();
         return;
     }
     reader_.refuse_literal();
+    drop_streams();
     if (!counted || !code.empty()) no(code, refusal);
     else bad(refusal);
 }
 
 void session::handle_failure() {
+    drop_streams();
     const auto& f = reader_.failure();
     if (f.fatal) return bye(f.text, close_reason::too_many_errors);
     if (f.tag.empty()) {
@@ -202,6 +207,7 @@ void session::handle_command(raw_command raw) {
     if ((row->flags & plaintext_policy) && !proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth))
         return no("PRIVACYREQUIRED", "Plaintext authentication disallowed on non-secure (SSL/TLS) connections.");
     auto parsed = parse_command(std::move(raw), lim_);
+    if (!parsed.cmd) drop_streams();
     if (!parsed.cmd) return bad(parsed.failure ? parsed.failure->text : "Syntax error.");
     // A change reported by the store is told before this command's own
     // responses (RFC 9051 §7: untagged data may come with any command).
@@ -218,6 +224,7 @@ void session::handle_command(raw_command raw) {
 void session::run(const command_row& row, const command& c) {
     tag_ = c.tag;
     (this->*row.run)(c);
+    if (awaiting_ != awaiting::append) drop_streams();  // APPEND refused: its staged messages go
     if ((row.flags & ends_pipeline) && awaiting_ == awaiting::tls) {
         // RFC 9051 §6.2.1: anything pipelined behind STARTTLS is cleartext.
         in_.clear();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -34,6 +35,7 @@
 #include "proto/common/sasl_dialogue.hpp"
 #include "proto/imap/command.hpp"
 #include "proto/imap/command_reader.hpp"
+#include "proto/imap/detail/bare_cr.hpp"
 #include "proto/imap/limits.hpp"
 #include "proto/imap/mailbox_list.hpp"
 #include "proto/imap/response_writer.hpp"
@@ -149,6 +151,9 @@ struct uid_span {  // first <= last
 // One APPEND message: its bytes (CRLF lines, stored as LF), flag bits and keywords.
 struct appended_message {
     std::string data;
+    // The literal went to the driver as it arrived (append_open, then
+    // append_write): data is empty and the message is the oldest open stream.
+    bool streamed = false;
     std::uint8_t flags = 0;  // message_flag bits
     std::vector<std::string> keywords;
     std::optional<std::int64_t> internal_date;  // APPEND's date-time, seconds since the epoch
@@ -159,6 +164,22 @@ struct append_messages {
     std::string mailbox;
     std::vector<appended_message> messages;
 };
+// APPEND streamed (issue #10 §3: memory bounded whatever the message
+// size): before "+" for a message literal the driver stages a new message
+// in `mailbox` as sent (answer: append_opened(); errc::not_found is
+// [TRYCREATE] before any octet is sent, RFC 9051 §6.3.12); its octets come
+// in append_write pieces of at most append_stream_chunk bytes, each
+// answered by append_written() before more input is read (backpressure).
+// append_messages then finishes and commits the open streams in order;
+// append_discard (no answer) drops them all when the command fails.
+inline constexpr std::size_t append_stream_chunk = 64 * 1024;
+struct append_open {
+    std::string mailbox;
+};
+struct append_write {
+    std::string bytes;
+};
+struct append_discard {};
 // COPY / MOVE of these UIDs of the selected mailbox (ascending) into
 // `mailbox`; answer: messages_copied().
 struct copy_to_mailbox {
@@ -168,10 +189,11 @@ struct copy_to_mailbox {
 };
 // ---- end of APPEND, COPY, MOVE's actions (H3) ----
 
-using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
-                            list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
-                            close_connection, fetch_message, stream_body, store_flags, expunge_messages,
-                            search_messages, append_messages, copy_to_mailbox, list_vanished>;
+using action =
+    std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
+                 change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection,
+                 fetch_message, stream_body, store_flags, expunge_messages, search_messages, append_messages,
+                 copy_to_mailbox, list_vanished, append_open, append_write, append_discard>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -273,6 +295,8 @@ public:
     // APPEND, COPY, MOVE (H3): errc::not_found for a missing mailbox.
     void messages_appended(result<append_outcome> r);
     void messages_copied(result<copy_outcome> r);
+    void append_opened(std::error_code ec);  // errc::not_found: no such mailbox ([TRYCREATE])
+    void append_written(std::error_code ec);
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -325,7 +349,9 @@ private:
         vanished,  // SELECT (QRESYNC), UID FETCH (VANISHED)
         search,    // SEARCH, SORT, THREAD (H2)
         append,
-        copy  // APPEND, COPY, MOVE (H3)
+        copy,  // APPEND, COPY, MOVE (H3)
+        append_open,
+        append_write  // APPEND streamed (append_stream.cpp)
     };
 
     void process();
@@ -376,6 +402,16 @@ private:
     bool moving_ = false;
     bool append_to_selected_ = false;  // the APPEND under way adds to the selected mailbox
     std::string append_code_;          // its tagged OK's code, sent after the sync
+    // APPEND streamed (append_stream.cpp).
+    bool start_stream();              // handle_literal: stage a message literal
+    bool pump_stream();               // false: wants more input
+    void drop_streams();              // the command failed: append_discard
+    std::string stream_chunk_;        // octets not yet in an append_write
+    unsigned streams_ = 0;            // messages of this command staged by the driver
+    bool stream_sync_ = false;        // the literal waiting for append_opened() is {n}
+    bool stream_nul_ = false;         // a NUL went to a streamed literal8
+    bool stream_failed_ = false;      // a write failed: the rest is read and dropped
+    detail::bare_cr_scan stream_cr_;  // of the streamed messages: refused if found
     struct fetch_run {
         bool uid = false;
         std::vector<fetch_item> items;    // as the response lists them
