@@ -18,6 +18,7 @@
 #include "server/startup.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
+#include "store/inotify_watcher.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -66,10 +67,15 @@ int run(config::settings cfg) {
     asio::thread_pool storage_pool(storage_threads);
     durable::group_commit mailbox_commits(durable::real_file_system());
     store::change_bus mailbox_events;  // outlives every session: declared before them
+    // Other programs' changes to open mailboxes, onto the bus (IMAP IDLE);
+    // without inotify, IDLE polls the Maildir instead.
+    auto watcher = store::inotify_watcher::start(mailbox_events);
+    if (!watcher) spdlog::warn("inotify unavailable: IDLE polls mailboxes error=\"{}\"", watcher.error().message());
     asio::io_context io(1);
     services svc{cfg,        *users,        *sasl,           pbs, pool, storage_pool, *tls, mail_root(cfg), clk, rnd,
                  dummy_hash, *queued.spool, mailbox_commits, {}};
     svc.mailbox_events = &mailbox_events;
+    if (watcher) svc.mailbox_watcher = watcher->get();
     svc.logins = &logins;
 
     auto listeners = open_listeners(io, cfg.listeners);

@@ -62,6 +62,9 @@ public:
     // A cheap check (a stat or two): true if sync() may find something new.
     // The "sync on the next command" for changes made by other programs.
     virtual result<bool> changed_since_sync() = 0;
+    // True if other programs' changes are published on the change bus by
+    // themselves (a mailbox_watcher's watch is held), so nobody need poll.
+    virtual bool watched() const { return false; }
 
     // Up to length octets of message uid from offset (as stored: LF line
     // ends); errc::not_found if it has been expunged.
