@@ -153,7 +153,7 @@ public:
         constexpr std::size_t chunk = 64 * 1024;
         const std::uint64_t announced = a.item < literal_left_.size() ? literal_left_[a.item] : 0;
         std::uint64_t sent = 0;
-        for (;;) {
+        while (sent < announced) {  // not one more trip to the pool to learn that the end was reached
             auto bytes = co_await storage([&] { return boxes_.body_chunk(a.item, chunk); });
             if (!bytes) {
                 spdlog::error("{} fetch read failed error=\"{}\"", id_, bytes.error().message());
