@@ -42,7 +42,8 @@ fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)
 
 # Benchmarks against a private Postfix + Dovecot (bench/README.md): SMTP
-# acceptance, POP3 retrieval, idle connections, 50 x 30 MiB memory.
+# acceptance, POP3 retrieval, idle connections, 50 x 30 MiB memory; IMAP
+# FETCH, big mailboxes and SEARCH, 10,000 IDLE.
 # Not part of `make test`. Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=
 # An older mailroom binary measured in the same runs: make bench BENCH_BEFORE=/path/to/old/mailroom
@@ -58,6 +59,9 @@ bench: deps bench-deps
 	python3 bench/pop3_retrieve.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
 	python3 bench/idle_connections.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
 	python3 bench/big_messages.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
+	python3 bench/imap_fetch.py $(filter --quick,$(BENCH_ARGS)) $(before_arg)
+	python3 bench/imap_mailbox.py $(filter --quick,$(BENCH_ARGS))
+	python3 bench/imap_idle.py $(filter --quick,$(BENCH_ARGS))
 
 clean:
 	rm -rf build

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/errors.hpp"
@@ -46,12 +47,22 @@ private:
     unique_fd fd_;
 };
 
-// pread until length bytes or the end of the file.
+// pread until length bytes or the end of the file. The buffer starts at
+// what the file holds (plus one byte, to see the end), not at length: a
+// caller asking for "up to 64 MiB" of a 10 KiB message (SEARCH) must not
+// have 64 MiB zeroed and faulted in for it; it grows if the file has.
 result<std::string> pread_range(int fd, std::uint64_t offset, std::size_t length) {
-    std::string out(length, '\0');
+    std::size_t first = length;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size >= 0) {
+        const auto size = static_cast<std::uint64_t>(st.st_size);
+        first = static_cast<std::size_t>(std::min<std::uint64_t>(length, (size > offset ? size - offset : 0) + 1));
+    }
+    std::string out(first, '\0');
     std::size_t got = 0;
     while (got < length) {
-        const ssize_t n = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+        if (got == out.size()) out.resize(std::min(length, std::max<std::size_t>(4096, out.size() * 2)));
+        const ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
         if (n < 0) {
             if (errno == EINTR) continue;
             return errno_code();

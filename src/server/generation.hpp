@@ -40,8 +40,9 @@ struct process_parts {
     durable::group_commit& mailbox_commits;
     store::change_bus* mailbox_events = nullptr;
     login_guard* logins = nullptr;
-    metrics::registry* metrics = nullptr;     // /metrics counters
-    delivery::scheduler* outbound = nullptr;  // set once outbound delivery exists
+    metrics::registry* metrics = nullptr;               // /metrics counters
+    store::mailbox_watcher* mailbox_watcher = nullptr;  // inotify (IDLE); nullptr without
+    delivery::scheduler* outbound = nullptr;            // set once outbound delivery exists
 };
 
 struct generation {

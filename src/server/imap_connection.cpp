@@ -4,16 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <memory>
 
 #include "common/errors.hpp"
 #include "common/log_field.hpp"
 #include "net/offload.hpp"
+#include "net/run_engine.hpp"
 #include "proto/imap/session.hpp"
 #include "server/connection_driver.hpp"
 #include "server/connection_steps.hpp"
+#include "server/imap_idle_wait.hpp"
 #include "server/imap_mailboxes.hpp"
 #include "server/imap_search/run.hpp"
 #include "server/login_check.hpp"
@@ -53,8 +53,9 @@ imap::session_limits session_limits_for(const config::listener& lc) {
 // ones are connection_driver's. One per connection, in serve_imap's frame.
 class imap_protocol {
 public:
-    imap_protocol(net::byte_stream& peer, const imap_services& svc, const std::string& id, imap::session& engine)
-        : peer_(peer), svc_(svc), id_(id), engine_(engine) {}
+    imap_protocol(net::byte_stream& peer, const imap_services& svc, const std::string& id, imap::session& engine,
+                  mailbox_wake& wake)
+        : peer_(peer), svc_(svc), id_(id), engine_(engine), wake_(wake) {}
 
     asio::awaitable<bool> on(imap::verify_login& a) {
         // The POP3 password check is the one for every protocol: the same
@@ -90,17 +91,13 @@ public:
     }
 
     asio::awaitable<bool> on(imap::open_mailbox& a) {
-        subscription_.reset();
+        wake_.stop();
         auto info = co_await storage([&] { return boxes_.select(a.name, a.claim_recent); });
         if (info) {
             spdlog::info("{} select mailbox={} messages={} read_only={}", id_, log_field(a.name), info->messages,
                          a.read_only ? "yes" : "no");
-            if (svc_.mailbox_events) {
-                changed_->store(false);
-                // Runs on the publisher's thread: only a flag the read loop polls.
-                subscription_ = svc_.mailbox_events->subscribe(boxes_.event_key(),
-                                                               [flag = changed_] { flag->store(true); });
-            }
+            if (svc_.mailbox_events) wake_.follow(*svc_.mailbox_events, boxes_.event_key());
+            watched_ = boxes_.watched();
         } else if (info.error() != errc::not_found && info.error() != errc::invalid_argument) {
             spdlog::error("{} select failed mailbox={} error=\"{}\"", id_, log_field(a.name), info.error().message());
         }
@@ -109,7 +106,8 @@ public:
     }
 
     asio::awaitable<bool> on(imap::close_mailbox& a) {
-        subscription_.reset();
+        wake_.stop();
+        watched_ = false;
         auto ec = co_await storage([&] { return boxes_.close(a.expunge); });
         if (ec) spdlog::error("{} close failed error=\"{}\"", id_, ec.message());
         engine_.mailbox_closed(ec);
@@ -153,7 +151,7 @@ public:
         constexpr std::size_t chunk = 64 * 1024;
         const std::uint64_t announced = a.item < literal_left_.size() ? literal_left_[a.item] : 0;
         std::uint64_t sent = 0;
-        for (;;) {
+        while (sent < announced) {  // not one more trip to the pool to learn that the end was reached
             auto bytes = co_await storage([&] { return boxes_.body_chunk(a.item, chunk); });
             if (!bytes) {
                 spdlog::error("{} fetch read failed error=\"{}\"", id_, bytes.error().message());
@@ -251,11 +249,14 @@ public:
                            s.selects, s.commands, s.auth_failures);
     }
 
-    // Set (from any thread) when the selected mailbox has changed.
-    bool take_change() { return changed_->exchange(false); }
+    // Whether the selected mailbox has changed (on the bus) since the last call.
+    bool take_change() { return wake_.take(); }
+    // Other programs' changes reach the bus through the store's inotify watch;
+    // without one (no inotify, out of watches) IDLE must poll.
+    bool watched() const { return watched_; }
 
-    // Changes made by other processes (`mailroom inject`, another MDA) are
-    // not on the bus: while idling, the store is asked once a second.
+    // Changes made by other processes (`mailroom inject`, another MDA) when
+    // the mailbox is not watched: while idling, the store is asked once a second.
     asio::awaitable<bool> changed_elsewhere() {
         if (!store_open_) co_return false;
         co_return co_await net::offload(svc_.storage_pool, [this] { return boxes_.changed_since_sync(); });
@@ -292,34 +293,24 @@ private:
     std::string attempted_user_;
     std::string engine_user_;  // the logged-in user, for the store
     bool store_open_ = false;
-    imap_mailboxes boxes_{svc_.mailbox_events};
-    std::shared_ptr<std::atomic<bool>> changed_ = std::make_shared<std::atomic<bool>>(false);
-    store::change_bus::subscription subscription_;
+    imap_mailboxes boxes_{svc_.mailbox_events, durable::real_file_system(), svc_.mailbox_watcher};
+    mailbox_wake& wake_;
+    bool watched_ = false;                     // the selected mailbox has an inotify watch
     std::vector<std::uint64_t> literal_left_;  // H1: sizes of the last fetch_message's values
 };
 
-// One read of what has arrived, fed to the engine at once: the buffer is on
-// this thread's stack for this call only, never in the coroutine frame, so
-// an idle connection holds none (as net::run_engine, issue #10 §3).
-net::read_status feed_arrived(net::byte_stream& peer, imap::session& engine) {
-    std::array<char, 4096> buf;  // one read is never larger
-    const auto [status, n] = peer.read_now(asio::buffer(buf));
-    if (status == net::read_status::data) engine.feed({buf.data(), n});
-    else if (status != net::read_status::would_block) engine.feed_eof();
-    return status;
-}
-
-// The read loop of net::run_engine (read_now, then wait_readable with no
-// buffer), plus the one input IMAP has that is not the peer's: while the
-// session idles, waits last at most 250 ms, so a change of the selected
-// mailbox (on the change bus, or found by a cheap stat of the Maildir) is
-// told within a second (issue #11); otherwise it is told with the next
-// command. The autologout deadline counts from the last byte received,
-// whatever the waits.
+// The read loop of net::run_engine, plus the one input IMAP has that is
+// not the peer's: a change of the selected mailbox, told at once in IDLE
+// (the wait ends when the change bus says so, issue #11) and otherwise with
+// the next command. An IDLE session sleeps until then: no timer, unless its
+// mailbox has no inotify watch, when the Maildir is stat'ed once a second
+// (changes by other programs are not on the bus otherwise). The autologout
+// deadline counts from the last byte received, whatever the wait.
 template <class Driver>
-asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol) {
+asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Driver& driver, imap_protocol& protocol,
+                               mailbox_wake& wake) {
     auto deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
-    auto next_stat = std::chrono::steady_clock::now();  // H1: of changed_elsewhere()
+    auto next_stat = std::chrono::steady_clock::now();  // of changed_elsewhere(), unwatched only
     bool told_to_stop = false;                          // issue #12: the server is stopping
     for (;;) {
         while (auto act = engine.next_action()) {
@@ -336,30 +327,33 @@ asio::awaitable<void> run_imap(net::byte_stream& peer, imap::session& engine, Dr
             engine.shutting_down();
             continue;
         }
-        const auto arrived = feed_arrived(peer, engine);
-        if (arrived == net::read_status::data) deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
-        if (arrived != net::read_status::would_block) continue;
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) {
             engine.timed_out();
             continue;
         }
+        // What has arrived, into a stack buffer: a waiting connection holds none.
+        if (net::detail::read_and_feed(peer, engine)) {
+            deadline = std::chrono::steady_clock::now() + engine.idle_timeout();
+            continue;
+        }
+        const bool idling = engine.idling() && engine.current_state() == imap::state::selected;
+        const bool poll = idling && !protocol.watched();
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + 1ms;
-        // H1: the change bus's flag is looked at four times a second (a
-        // delivery is told well within the second), the Maildir stat once.
-        if (engine.idling()) wait = std::min<std::chrono::milliseconds>(wait, 250ms);
-        const auto status = co_await peer.wait_readable(wait);
+        if (poll) wait = std::min<std::chrono::milliseconds>(wait, 1s);
+        const auto status = co_await wake.wait(peer, wait, idling);  // own statement: g++ 12
         switch (status) {
-            case net::read_status::timeout:  // the loop checks the deadline and the changes
-                if (engine.idling() && engine.current_state() == imap::state::selected &&
-                    std::chrono::steady_clock::now() >= next_stat) {
+            case net::read_status::data: break;  // readable: read_and_feed takes it
+            case net::read_status::timeout:      // the loop checks the deadline and the changes
+                if (poll && std::chrono::steady_clock::now() >= next_stat) {
                     next_stat = std::chrono::steady_clock::now() + 1s;
                     const bool changed = co_await protocol.changed_elsewhere();  // own statement: g++ 12
                     if (changed) engine.mailbox_changed();
                 }
                 break;
+            case net::read_status::would_block: break;  // not from a wait
+            case net::read_status::eof:
             case net::read_status::error: engine.feed_eof(); break;
-            default: break;  // readable: the loop reads it
         }
     }
 }
@@ -371,9 +365,10 @@ asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener&
     const auto offer = co_await auth_offer_for(lc, svc.login);
     imap::session engine(policy_for(lc, offer), limits_for(lc), session_limits_for(lc));
     sasl_runner sasl(svc.login);
-    imap_protocol protocol(peer, svc, id, engine);
+    mailbox_wake wake(co_await asio::this_coro::executor);
+    imap_protocol protocol(peer, svc, id, engine, wake);
     connection_driver driver(session_io{peer, id, svc.tls, sasl, svc.logins}, engine, protocol);
-    co_await run_imap(peer, engine, driver, protocol);
+    co_await run_imap(peer, engine, driver, protocol, wake);
     spdlog::info("{} disconnect reason={} {}", id, driver.close_reason(), protocol.summary());
     co_await peer.shutdown(std::chrono::seconds(5));
 }

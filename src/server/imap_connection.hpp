@@ -25,17 +25,18 @@ class login_guard;
 // What an IMAP connection uses of the server's services, and nothing more;
 // built per connection by the service table's row (listener_loop.cpp).
 struct imap_services {
-    login_services login;                    // LOGIN, AUTHENTICATE, the mechanisms offered
-    boost::asio::thread_pool& storage_pool;  // every store call: Maildir, index, fsync
-    boost::asio::ssl::context& tls;          // STARTTLS
-    const std::filesystem::path& mail_root;  // DATA/mail
-    durable::group_commit& mailbox_commits;  // APPEND, COPY, MOVE: shared flushes
-    store::change_bus* mailbox_events;       // "mailbox changed", told and heard
-    login_guard* logins;                     // failed logins per client address
+    login_services login;                     // LOGIN, AUTHENTICATE, the mechanisms offered
+    boost::asio::thread_pool& storage_pool;   // every store call: Maildir, index, fsync
+    boost::asio::ssl::context& tls;           // STARTTLS
+    const std::filesystem::path& mail_root;   // DATA/mail
+    durable::group_commit& mailbox_commits;   // APPEND, COPY, MOVE: shared flushes
+    store::change_bus* mailbox_events;        // "mailbox changed", told and heard
+    login_guard* logins;                      // failed logins per client address
+    store::mailbox_watcher* mailbox_watcher;  // inotify for IDLE; nullptr: IDLE polls
 };
 inline imap_services imap_services_of(services& svc) {
-    return {login_services_of(svc), svc.storage_pool,   svc.tls,   svc.mail_root,
-            svc.mailbox_commits,    svc.mailbox_events, svc.logins};
+    return {login_services_of(svc), svc.storage_pool,   svc.tls,    svc.mail_root,
+            svc.mailbox_commits,    svc.mailbox_events, svc.logins, svc.mailbox_watcher};
 }
 
 boost::asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, imap_services svc,

@@ -1,6 +1,7 @@
 #include "server/imap_fetch.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/errors.hpp"
 #include "mail/mime/binary.hpp"
@@ -228,16 +229,20 @@ result<std::string> message_fetcher::next_chunk(store::mailbox& box, std::size_t
         return out;
     }
     // The ranges in CRLF form, NUL as 0x80 (as mime::section_bytes), the
-    // first `skip` octets dropped, at most `remaining` sent.
-    auto emit = [&](char c) {
-        if (src.remaining == 0) return;
-        if (src.skip) {
-            --src.skip;
-            return;
-        }
-        out.push_back(c == '\0' ? '\x80' : c);
-        --src.remaining;
+    // first `skip` octets dropped, at most `remaining` sent. By runs of
+    // bytes, not byte by byte: this loop is most of FETCH BODY[]'s CPU.
+    auto put = [&](std::string_view run) {
+        const auto skipped = std::min<std::uint64_t>(src.skip, run.size());
+        run.remove_prefix(static_cast<std::size_t>(skipped));
+        src.skip -= skipped;
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(run.size(), src.remaining));
+        const auto at = out.size();
+        out.append(run.data(), n);
+        for (auto* p = out.data() + at; (p = static_cast<char*>(std::memchr(p, '\0', out.data() + out.size() - p)));)
+            *p++ = '\x80';
+        src.remaining -= n;
     };
+    auto emit = [&](char c) { put(std::string_view(&c, 1)); };
     while (src.remaining && out.size() < max) {
         if (src.range >= src.ranges.size()) {
             if (src.blank_line && !src.blank_sent) {
@@ -259,10 +264,13 @@ result<std::string> message_fetcher::next_chunk(store::mailbox& box, std::size_t
         auto bytes = box.read(uid_, r.offset + src.pos - back, static_cast<std::size_t>(want + back));
         if (!bytes) return bytes.error();
         if (bytes->size() <= back) return make_error_code(errc::not_found);  // shorter than it was
-        for (std::size_t j = back; j < bytes->size(); ++j) {
-            const char c = (*bytes)[j];
-            if (c == '\n' && (j == 0 || (*bytes)[j - 1] != '\r')) emit('\r');
-            emit(c);
+        const std::string_view got(*bytes);
+        for (std::size_t j = back; j < got.size();) {
+            const auto nl = std::min(got.find('\n', j), got.size());
+            put(got.substr(j, nl - j));
+            if (nl == got.size()) break;
+            put(nl == 0 || got[nl - 1] != '\r' ? std::string_view("\r\n") : std::string_view("\n"));
+            j = nl + 1;
         }
         src.pos += bytes->size() - back;
     }

@@ -49,10 +49,11 @@ std::vector<imap::message_state> view_of(const std::vector<store::message_record
     return out;
 }
 
-imap_mailboxes::imap_mailboxes(store::change_bus* events, durable::file_system& fs) : events_(events), fs_(fs) {}
+imap_mailboxes::imap_mailboxes(store::change_bus* events, durable::file_system& fs, store::mailbox_watcher* watcher)
+    : events_(events), fs_(fs), watcher_(watcher) {}
 
 std::error_code imap_mailboxes::open_store(const std::filesystem::path& mail_root, const std::string& user) {
-    store_.emplace(fs_, store::maildir::mailbox_path(mail_root, user), events_);
+    store_.emplace(fs_, store::maildir::mailbox_path(mail_root, user), events_, watcher_);
     return store_->create();
 }
 

@@ -23,8 +23,9 @@ namespace mailroom::server {
 
 class imap_mailboxes {
 public:
-    explicit imap_mailboxes(store::change_bus* events = nullptr,
-                            durable::file_system& fs = durable::real_file_system());
+    // watcher (if any): the selected mailbox is watched for other programs' changes.
+    explicit imap_mailboxes(store::change_bus* events = nullptr, durable::file_system& fs = durable::real_file_system(),
+                            store::mailbox_watcher* watcher = nullptr);
 
     // The user's store, INBOX made where missing. Called once after login.
     std::error_code open_store(const std::filesystem::path& mail_root, const std::string& user);
@@ -44,6 +45,8 @@ public:
     // A stat or two: may the selected mailbox have changed (by another
     // program, which the change bus does not see) since the last sync?
     bool changed_since_sync();
+    // Whether those changes reach the change bus by themselves (an inotify watch).
+    bool watched() const { return box_ && box_->watched(); }
 
     // The selected mailbox (nullptr: none), for SEARCH/SORT/THREAD (H2).
     store::mailbox* selected_box() noexcept { return box_.get(); }
@@ -75,6 +78,7 @@ public:
 private:
     store::change_bus* events_;
     durable::file_system& fs_;
+    store::mailbox_watcher* watcher_;
     std::optional<store::maildir::maildir_store> store_;
     std::unique_ptr<store::mailbox> box_;
     std::vector<store::message_record> view_;                      // of the selected mailbox, as of the last sync

@@ -25,6 +25,7 @@
 #include "server/startup.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
+#include "store/inotify_watcher.hpp"
 
 namespace mailroom::server {
 namespace {
@@ -144,6 +145,10 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     asio::thread_pool storage_pool(storage_threads);
     durable::group_commit mailbox_commits(durable::real_file_system());
     store::change_bus mailbox_events;  // outlives every session: declared before them
+    // Other programs' changes to open mailboxes, onto the bus (IMAP IDLE);
+    // without inotify, IDLE polls the Maildir instead.
+    auto watcher = store::inotify_watcher::start(mailbox_events);
+    if (!watcher) spdlog::warn("inotify unavailable: IDLE polls mailboxes error=\"{}\"", watcher.error().message());
     asio::io_context io(1);
     process_parts parts{*users,
                         *sasl,
@@ -158,7 +163,8 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
                         mailbox_commits,
                         &mailbox_events,
                         &logins,
-                        &metrics};
+                        &metrics,
+                        watcher ? watcher->get() : nullptr};
     const auto shutdown_timeout = cfg.shutdown_timeout;
     // Alive as long as run(): outbound delivery uses its services.
     auto first = std::make_shared<generation>(std::move(cfg), std::move(tls), parts, 1);

@@ -19,6 +19,7 @@
 #include "storage/directory.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
+#include "store/mailbox_watcher.hpp"
 
 namespace mailroom::delivery {
 class scheduler;
@@ -55,6 +56,9 @@ struct services {
     // "Mailbox changed" events: local delivery and POP3 UPDATE publish,
     // sessions subscribe (store/change_bus.hpp). Set once at start-up.
     store::change_bus* mailbox_events = nullptr;
+    // Publishes other programs' changes to open mailboxes on mailbox_events
+    // (store/inotify_watcher.hpp); nullptr without inotify. Set once at start-up.
+    store::mailbox_watcher* mailbox_watcher = nullptr;
     // Failed logins per client address (login_check.hpp), for every
     // listener; set once at start-up, used on the event loop only.
     login_guard* logins = nullptr;

@@ -77,6 +77,9 @@ public:
     // recent (an IMAP rev1 SELECT; never EXAMINE, POP3 or STATUS). Those
     // stay recent in this object's snapshots. The default keeps no \Recent.
     virtual void claim_recent() {}
+    // True if other programs' changes are published on the change bus by
+    // themselves (a mailbox_watcher's watch is held), so nobody need poll.
+    virtual bool watched() const { return false; }
 
     // Up to length octets of message uid from offset (as stored: LF line
     // ends); errc::not_found if it has been expunged.

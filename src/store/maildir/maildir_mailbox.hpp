@@ -31,6 +31,7 @@ public:
     result<mailbox_snapshot> sync() override;
     result<bool> changed_since_sync() override;
     void claim_recent() override { claiming_ = true; }
+    bool watched() const override { return watch_ != nullptr; }
     result<std::string> read(std::uint32_t uid, std::uint64_t offset, std::size_t length) override;
     // The file held open (message_file.hpp); through read() on a file system
     // other than the real one (tests that inject faults).
