@@ -122,6 +122,8 @@ public:
 
     std::optional<action> next_action();
     bool closed() const noexcept { return phase_ == phase::closed; }
+    // Logged in (or no user) and waiting for the driver's next command.
+    bool ready() const noexcept { return phase_ == phase::idle; }
 
     const std::vector<std::string>& capabilities() const noexcept { return caps_; }
     bool has_capability(std::string_view name) const noexcept;  // case-insensitive
