@@ -69,7 +69,7 @@ asio::awaitable<bool> imap_connection::open() {
         co_await stream_->shutdown(shutdown_limit);
         co_return false;
     }
-    const bool ok = co_await pump([this] { return engine_.ready(); });
+    const bool ok = co_await pump(until::ready);
     if (!ok) co_await stream_->shutdown(shutdown_limit);
     co_return ok;
 }
@@ -77,12 +77,12 @@ asio::awaitable<bool> imap_connection::open() {
 asio::awaitable<std::optional<ic::command_done>> imap_connection::command(const ic::command& c,
                                                                           const imap_handlers& h) {
     if (closed_ || !stream_) co_return std::nullopt;
-    const std::size_t index = next_index_++;
+    awaited_index_ = next_index_++;
     done_.reset();
     handlers_ = &h;
     body_bytes_ = 0;
     engine_.add_command(c);
-    const bool ok = co_await pump([this, index] { return done_ && done_->index == index; });
+    const bool ok = co_await pump(until::command_done);
     handlers_ = nullptr;
     if (!ok) {
         if (stream_) co_await stream_->shutdown(shutdown_limit);
@@ -94,7 +94,7 @@ asio::awaitable<std::optional<ic::command_done>> imap_connection::command(const 
 asio::awaitable<bool> imap_connection::logout() {
     if (closed_ || !stream_) co_return false;
     engine_.no_more_commands();
-    (void)co_await pump([] { return false; });
+    (void)co_await pump(until::closed);
     co_await stream_->shutdown(shutdown_limit);
     co_return failure_ == imap_failure::none;
 }
@@ -105,8 +105,9 @@ asio::awaitable<void> imap_connection::abort() {
 }
 
 // Carries out the engine's actions and feeds it the server's bytes until
-// done() or the end of the session (false).
-asio::awaitable<bool> imap_connection::pump(const std::function<bool()>& done) {
+// `goal` or the end of the session (false). (An enum, not a predicate:
+// g++ 12 mishandles a temporary std::function inside a co_await expression.)
+asio::awaitable<bool> imap_connection::pump(until goal) {
     std::array<char, 16384> buf{};
     for (;;) {
         while (auto act = engine_.next_action()) {
@@ -114,7 +115,8 @@ asio::awaitable<bool> imap_connection::pump(const std::function<bool()>& done) {
             if (!go_on) co_return false;
         }
         if (closed_) co_return false;
-        if (done()) co_return true;
+        if (goal == until::ready && engine_.ready()) co_return true;
+        if (goal == until::command_done && done_ && done_->index == awaited_index_) co_return true;
         auto [status, n] = co_await stream_->read_some(asio::buffer(buf), opt_.reply_timeout);
         if (status == net::read_status::data) engine_.feed({buf.data(), n});
         else if (status == net::read_status::timeout) engine_.timed_out();

@@ -97,7 +97,8 @@ public:
     const std::string& method() const noexcept { return method_; }  // "LOGIN", "SCRAM-SHA-256", "PREAUTH"
 
 private:
-    boost::asio::awaitable<bool> pump(const std::function<bool()>& done);
+    enum class until { ready, command_done, closed };
+    boost::asio::awaitable<bool> pump(until goal);
     boost::asio::awaitable<bool> perform(imap::client::action& act);
     boost::asio::awaitable<bool> write_literal(std::uint64_t size);
     boost::asio::awaitable<bool> handshake();
@@ -114,7 +115,7 @@ private:
     imap_failure failure_ = imap_failure::none;
     bool closed_ = false;
     bool ready_ = false;  // logged in (or no user) and idle
-    std::size_t next_index_ = 0;
+    std::size_t next_index_ = 0, awaited_index_ = 0;
     std::optional<imap::client::command_done> done_;
     const imap_handlers* handlers_ = nullptr;
     std::uint64_t body_bytes_ = 0;
