@@ -37,13 +37,21 @@ std::string message_number(const std::string& s) {
     return s;
 }
 
-// Runs one command after login and QUITs; a multi-line body goes to stdout.
-// Single-line replies print their text. -ERR: exit 2 with the reply.
+// Runs one command after login and QUITs; a multi-line body goes to stdout
+// (a message as sent, CRLF and all; a listing with LF line ends). Single-line
+// replies print their text. -ERR: exit 2 with the reply.
 asio::awaitable<int> one_command(client::pop3_connection& c, const p3::command& cmd) {
     std::optional<client::pop3_reply> reply;
     bool stdout_ok = true;
     const client::pop3_connection::body_handler out = [&](std::string_view piece) {
-        stdout_ok = write_stdout(piece);
+        if (cmd.message) {
+            stdout_ok = write_stdout(piece);
+        } else {
+            std::string text;
+            for (char ch : piece)
+                if (ch != '\r') text += ch;
+            stdout_ok = write_stdout(text);
+        }
         return stdout_ok;
     };
     reply = co_await c.command(cmd, out);
@@ -84,8 +92,8 @@ void add_simple(CLI::App& pop3, const std::shared_ptr<pop3_cli_options>& o, cons
     auto* cmd = pop3.add_subcommand(name, help);
     auto number = std::make_shared<std::string>();
     if (takes_number) cmd->add_option("N", *number, "Message number (without: every message)");
-    cmd->callback([o, verb, number] {
-        p3::command c{verb, number->empty(), false};
+    cmd->callback([o, verb, number, takes_number] {
+        p3::command c{verb, takes_number && number->empty(), false};
         if (!number->empty()) c.line += " " + message_number(*number);
         if (o->user.empty()) throw cli_error(std::string(verb) + " needs --user");
         finish(run_pop3(*o, [c](client::pop3_connection& conn) { return one_command(conn, c); }));
@@ -131,8 +139,7 @@ void add_dele(CLI::App& pop3, const std::shared_ptr<pop3_cli_options>& o) {
                 auto reply = co_await c.command(dele);
                 if (!reply) co_return report_failure(c);
                 if (!reply->ok) {
-                    std::cerr << "mailroom pop3: " << dele.line << ": -ERR " << reply->text
-                              << " (nothing deleted)\n";
+                    std::cerr << "mailroom pop3: " << dele.line << ": -ERR " << reply->text << " (nothing deleted)\n";
                     co_await c.abort();
                     co_return pop3_exit::command;
                 }

@@ -114,7 +114,8 @@ public:
             stale = kept != state_.stored_count();
         }
         if (stale)
-            if (auto ec = state_.compact(present, state_.validity())) co_return co_await store_error(c, "the UID journal", ec);
+            if (auto ec = state_.compact(present, state_.validity()))
+                co_return co_await store_error(c, "the UID journal", ec);
 
         std::size_t todo = 0;
         std::uint64_t todo_bytes = 0;
@@ -244,8 +245,9 @@ void run_fetch(const pop3_cli_options& o, const fetch_options& fo) {
     if (!state && state.error() == errc::in_use)
         throw cli_error("another fetch for " + opt.user + "@" + opt.host + " into " + sink->description() +
                         " is running");
-    if (!state) throw cli_error("cannot open the UID journal in " + sink->state_directory().string() + ": " +
-                                state.error().message());
+    if (!state)
+        throw cli_error("cannot open the UID journal in " + sink->state_directory().string() + ": " +
+                        state.error().message());
     fetcher f(fo, *sink, **state);
     const int code = run_pop3(std::move(opt), [&f](client::pop3_connection& c) { return f.run(c); });
     if (code != pop3_exit::ok) throw CLI::RuntimeError(code);

@@ -26,15 +26,10 @@ fs::path private_directory(const fs::path& dir) {
 class local_sink final : public sink {
 public:
     local_sink(const config::settings& cfg, std::unique_ptr<storage::directory> users, std::string address)
-        : users_(std::move(users)),
-          address_(std::move(address)),
-          description_("local:" + address_),
-          mail_root_(server::mail_root(cfg)),
-          staging_(private_directory(cfg.data_dir / "queue" / "tmp")),
-          state_dir_(private_directory(cfg.data_dir / "fetch-state")),
-          hostname_(cfg.hostname),
-          commits_(durable::real_file_system()),
-          body_(durable::real_file_system(), staging_) {}
+        : users_(std::move(users)), address_(std::move(address)), description_("local:" + address_),
+          mail_root_(server::mail_root(cfg)), staging_(private_directory(cfg.data_dir / "queue" / "tmp")),
+          state_dir_(private_directory(cfg.data_dir / "fetch-state")), hostname_(cfg.hostname),
+          commits_(durable::real_file_system()), body_(durable::real_file_system(), staging_) {}
 
     const std::string& description() const noexcept override { return description_; }
     fs::path state_directory() const override { return state_dir_; }
@@ -55,7 +50,7 @@ public:
         if (!active_) return make_error_code(errc::invalid_argument);
         active_ = false;
         server::acceptance_context ctx{*users_, nullptr, mail_root_, commits_, clock_, random_, hostname_};
-        ctx.return_path = false;   // stored as the server gave it
+        ctx.return_path = false;  // stored as the server gave it
         ctx.success_notices = false;
         queue::envelope msg;
         msg.arrived = clock_.now();

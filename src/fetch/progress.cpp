@@ -19,9 +19,10 @@ std::string human_bytes(std::uint64_t n) {
 }
 
 std::string progress_line(const progress_figures& f, std::size_t bar_width) {
-    const double share = f.total_bytes ? std::min(1.0, static_cast<double>(f.bytes) / static_cast<double>(f.total_bytes))
-                         : f.total     ? static_cast<double>(f.done) / static_cast<double>(f.total)
-                                       : 1.0;
+    const double share = f.total_bytes
+                             ? std::min(1.0, static_cast<double>(f.bytes) / static_cast<double>(f.total_bytes))
+                         : f.total ? static_cast<double>(f.done) / static_cast<double>(f.total)
+                                   : 1.0;
     const auto filled = static_cast<std::size_t>(share * static_cast<double>(bar_width));
     const auto rate = f.seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(f.bytes) / f.seconds) : 0;
     return fmt::format("[{}{}] {}/{} msgs  {}/{}  {}/s", std::string(filled, '#'), std::string(bar_width - filled, ' '),

@@ -25,9 +25,9 @@ std::string progress_line(const progress_figures& f, std::size_t bar_width = 20)
 class progress {
 public:
     progress(std::ostream& out, bool terminal, std::size_t total, std::uint64_t total_bytes);
-    void add_bytes(std::uint64_t n);                   // during a message
-    void message_done(const std::string& what);        // one stored ("1 (uid abc): 1234 bytes")
-    void finish(const std::string& summary);           // the last line
+    void add_bytes(std::uint64_t n);             // during a message
+    void message_done(const std::string& what);  // one stored ("1 (uid abc): 1234 bytes")
+    void finish(const std::string& summary);     // the last line
 
 private:
     void draw(bool force);
