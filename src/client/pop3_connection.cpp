@@ -71,19 +71,19 @@ asio::awaitable<bool> pop3_connection::open() {
             co_return false;
         }
     }
-    const bool ok = co_await pump([this] { return engine_.ready(); });
+    const bool ok = co_await pump(until::ready);
     if (!ok) co_await stream_->shutdown(shutdown_limit);
     co_return ok;
 }
 
 asio::awaitable<std::optional<pop3_reply>> pop3_connection::command(const p3::command& c, const body_handler& on_body) {
     if (closed_ || !stream_) co_return std::nullopt;
-    const std::size_t index = next_index_++;
+    awaited_index_ = next_index_++;
     done_.reset();
     on_body_ = &on_body;
     body_bytes_ = 0;
     engine_.add_command(c);
-    const bool ok = co_await pump([this, index] { return done_ && done_->index == index; });
+    const bool ok = co_await pump(until::command_done);
     on_body_ = nullptr;
     if (!ok) {
         if (stream_) co_await stream_->shutdown(shutdown_limit);
@@ -95,7 +95,7 @@ asio::awaitable<std::optional<pop3_reply>> pop3_connection::command(const p3::co
 asio::awaitable<bool> pop3_connection::quit() {
     if (closed_ || !stream_) co_return false;
     engine_.no_more_commands();
-    (void)co_await pump([] { return false; });
+    (void)co_await pump(until::closed);
     co_await stream_->shutdown(shutdown_limit);
     co_return failure_ == pop3_failure::none;
 }
@@ -111,8 +111,9 @@ std::unique_ptr<net::byte_stream> pop3_connection::release_stream() {
 }
 
 // Carries out the engine's actions and feeds it the server's bytes until
-// done() or the end of the session (false).
-asio::awaitable<bool> pop3_connection::pump(const std::function<bool()>& done) {
+// `goal` or the end of the session (false). (An enum, not a predicate:
+// g++ 12 mishandles a temporary std::function inside a co_await expression.)
+asio::awaitable<bool> pop3_connection::pump(until goal) {
     std::array<char, 4096> buf{};
     for (;;) {
         while (auto act = engine_.next_action()) {
@@ -120,7 +121,8 @@ asio::awaitable<bool> pop3_connection::pump(const std::function<bool()>& done) {
             if (!go_on) co_return false;
         }
         if (closed_) co_return false;
-        if (done()) co_return true;
+        if (goal == until::ready && engine_.ready()) co_return true;
+        if (goal == until::command_done && done_ && done_->index == awaited_index_) co_return true;
         auto [status, n] = co_await stream_->read_some(asio::buffer(buf), opt_.reply_timeout);
         if (status == net::read_status::data) engine_.feed({buf.data(), n});
         else if (status == net::read_status::timeout) engine_.timed_out();

@@ -103,7 +103,8 @@ public:
     const std::string& greeting() const noexcept { return greeting_; }
 
 private:
-    boost::asio::awaitable<bool> pump(const std::function<bool()>& done);
+    enum class until { ready, command_done, closed };
+    boost::asio::awaitable<bool> pump(until goal);
     boost::asio::awaitable<bool> perform(pop3::client::action& act);
     boost::asio::awaitable<bool> handshake();
     void sasl_start(const std::string& mechanism);
@@ -117,7 +118,7 @@ private:
     std::string peer_, tls_, method_, greeting_, detail_;
     pop3_failure failure_ = pop3_failure::none;
     bool closed_ = false;
-    std::size_t next_index_ = 0;
+    std::size_t next_index_ = 0, awaited_index_ = 0;
     std::optional<pop3::client::command_done> done_;
     const body_handler* on_body_ = nullptr;
     std::uint64_t body_bytes_ = 0;
