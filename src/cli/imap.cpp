@@ -238,6 +238,8 @@ void add_imap(CLI::App& app) {
         exit_with(
             run_imap(*o, [folder, f, flags](client::imap_connection& c) { return do_append(c, *folder, f, *flags); }));
     });
+
+    add_imap_fetch(*cmd, o);
 }
 
 }  // namespace mailroom::cli

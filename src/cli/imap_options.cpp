@@ -1,20 +1,14 @@
 #include "cli/imap_options.hpp"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "auth/sasl_client.hpp"
 #include "cli/options.hpp"
+#include "cli/pop3_options.hpp"  // read_client_password, shared with mailroom pop3
 #include "client/client_tls.hpp"
 #include "client/server_address.hpp"
 #include "common/mutf7.hpp"
@@ -24,8 +18,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace ic = imap::client;
-
-constexpr std::size_t max_password_bytes = 4096;
 
 // `auto`: strongest first; the password-bearing ones last (the engine holds
 // them back without TLS unless --allow-plaintext).
@@ -40,45 +32,6 @@ bool sasl_supported(ic::auth_method m) {
     if (!ctx) return false;
     const std::string name(ic::mechanism(m));
     return (*ctx)->choose({name}, {name}).has_value();
-}
-
-// TODO(imaptool): use pop3tool's read_client_password (cli/pop3_options) once merged (#13).
-std::string prompt_on_tty(const std::string& prompt) {
-    const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        throw cli_error("a password is needed: --password-file FILE, MAILROOM_PASSWORD, or a terminal for the prompt");
-    termios old{};
-    const bool is_tty = ::tcgetattr(fd, &old) == 0;
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &quiet);
-    (void)!::write(fd, prompt.data(), prompt.size());
-    std::string line;
-    char c = 0;
-    while (line.size() < max_password_bytes) {
-        const ssize_t n = ::read(fd, &c, 1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || c == '\n') break;
-        line += c;
-    }
-    if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &old);
-    (void)!::write(fd, "\n", 1);
-    ::close(fd);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-}
-
-secret read_password(const std::string& password_file, const std::string& prompt) {
-    if (!password_file.empty()) {
-        std::ifstream f(password_file, std::ios::binary);
-        if (!f) throw cli_error("cannot read the password file " + password_file);
-        std::string pw;
-        std::getline(f, pw);  // the first line; its newline is not part of the password
-        if (!pw.empty() && pw.back() == '\r') pw.pop_back();
-        return secret(std::move(pw));
-    }
-    if (const char* env = std::getenv("MAILROOM_PASSWORD")) return secret(std::string_view(env));
-    return secret(prompt_on_tty(prompt));
 }
 
 }  // namespace
@@ -154,7 +107,7 @@ client::imap_options make_imap_options(const imap_cli_options& o) {
     out.connect_timeout = std::chrono::seconds(o.timeout_s);
     out.reply_timeout = std::chrono::seconds(o.timeout_s);
     out.user = o.user;
-    if (!o.user.empty()) out.password = read_password(o.password_file, "Password for " + o.user + ": ");
+    if (!o.user.empty()) out.password = read_client_password(o.password_file, "Password for " + o.user + ": ");
     if (o.trace)
         out.trace = [](std::string_view dir, std::string_view line) { std::cerr << dir << ": " << line << "\n"; };
     return out;
@@ -194,8 +147,9 @@ asio::awaitable<void> session(client::imap_options opt, const imap_body& body, i
 }
 }  // namespace
 
-int run_imap(const imap_cli_options& o, const imap_body& body) {
-    auto opt = make_imap_options(o);
+int run_imap(const imap_cli_options& o, const imap_body& body) { return run_imap(make_imap_options(o), body); }
+
+int run_imap(client::imap_options opt, const imap_body& body) {
     asio::io_context io;
     int code = imap_exit::protocol;
     asio::co_spawn(io, session(std::move(opt), body, code), [](std::exception_ptr e) {

@@ -7,6 +7,7 @@
 #include <CLI/App.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "client/imap_connection.hpp"
@@ -49,6 +50,7 @@ client::imap_options make_imap_options(const imap_cli_options& o);
 // reported on stderr. Returns the exit code (body's, or the failure's).
 using imap_body = std::function<boost::asio::awaitable<int>(client::imap_connection&)>;
 int run_imap(const imap_cli_options& o, const imap_body& body);
+int run_imap(client::imap_options opt, const imap_body& body);
 
 // Ends the subcommand with `code` (CLI11 turns a RuntimeError into the exit code).
 void exit_with(int code);
@@ -57,6 +59,9 @@ void exit_with(int code);
 int report_failure(const client::imap_connection& c);
 // Reports a command's NO/BAD on stderr; returns imap_exit::command.
 int report_refusal(std::string_view what, const imap::client::command_done& d);
+
+// `mailroom imap fetch` (imap_fetch.cpp), added by add_imap.
+void add_imap_fetch(CLI::App& imap, const std::shared_ptr<imap_cli_options>& o);
 
 // A folder name from the command line (UTF-8) as IMAP4rev1 sends it
 // (modified UTF-7, RFC 3501 §5.1.3), and back for display.

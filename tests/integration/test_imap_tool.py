@@ -198,8 +198,105 @@ class ToolChecks:
         code, _, err = imap(["--server", "127.0.0.1:%d" % harness.closed_port(), "--tls", "none", "capabilities"])
         self.assertEqual(code, 75, err)
 
+    # ---------------------------------------------------------------- fetch
+
+    def dest(self, name):
+        return os.path.join(self.tmp, "dest-%s-%s" % (type(self).__name__, name))
+
+    def server_messages(self, u):
+        out, _ = self.run_ok(self.base("implicit", u) + ["status", "INBOX"], u)
+        return int(dict(line.split() for line in out.decode().splitlines())["MESSAGES"])
+
+    def expected(self, name):
+        return sorted(harness.expected_lf(m) for m in self.mail[name])
+
+    def test_fetch_maildir_twice(self):
+        u = self.users["alice"]
+        d = self.dest("maildir")
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(maildir_messages(d)), self.expected("alice"))
+        self.assertIn("%d fetched" % len(self.mail["alice"]), err)
+        # The journal is per server, port, user and folder: the same listener again.
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 fetched", err)
+        self.assertIn("%d stored before" % len(self.mail["alice"]), err)
+        self.assertEqual(sorted(maildir_messages(d)), self.expected("alice"))
+        self.assertEqual(self.server_messages(u), len(self.mail["alice"]))  # --keep is the default
+
+    def test_fetch_mbox(self):
+        u = self.users["alice"]
+        f = self.dest("inbox.mbox")
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "mbox:" + f, "--keep"], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(mbox_messages(f)), self.expected("alice"))
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "mbox:" + f], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 fetched", err)
+        self.assertEqual(sorted(mbox_messages(f)), self.expected("alice"))
+
+    def test_sigkill_mid_fetch_then_rerun_with_delete(self):
+        """Killed while a big message streams in: nothing lost, nothing twice,
+        and --delete removes on the server only what was stored."""
+        u = self.users["erin"]
+        d = self.dest("killed")
+        env = dict(os.environ, MAILROOM_PASSWORD=u.password)
+        args = [mailroom_bin(), "imap"] + self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--delete"]
+        p = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        tmp_dir = os.path.join(d, "tmp")
+        killed_mid_message = False
+        while time.time() < deadline and p.poll() is None:
+            if os.path.isdir(tmp_dir) and any(os.path.getsize(os.path.join(tmp_dir, f)) > 0
+                                              for f in os.listdir(tmp_dir)) and len(maildir_messages(d)) >= 1:
+                p.send_signal(signal.SIGKILL)
+                killed_mid_message = True
+                break
+            time.sleep(0.005)
+        p.wait(timeout=30)
+        stored = maildir_messages(d)
+        if os.environ.get("IMAP_TOOL_DEBUG"):
+            print("killed mid-message:", killed_mid_message, "stored before the kill:", len(stored), file=sys.stderr)
+        expected = self.expected("erin")
+        for m in stored:
+            self.assertIn(m, expected)
+        self.assertEqual(len(set(stored)), len(stored))
+        # Deleted on the server only once stored (the kill came before any EXPUNGE).
+        self.assertGreaterEqual(self.server_messages(u) + len(stored), len(expected))
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--delete"], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(maildir_messages(d)), expected, "killed mid-message: %s" % killed_mid_message)
+        self.assertEqual(self.server_messages(u), 0)
+        self.assertIn("%d deleted on the server" % len(expected), err)
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--delete"], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 fetched", err)
+        self.assertEqual(sorted(maildir_messages(d)), expected)
+
+    def test_fetch_several_folders(self):
+        u = self.users["dave"]
+        msg_file = os.path.join(self.tmp, "archived.eml")
+        with open(msg_file, "wb") as f:
+            f.write(harness.simple_message("archived-one"))
+        self.run_ok(self.base("implicit", u) + ["append", self.ARCHIVE, msg_file], u)
+        d = self.dest("folders")
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--folder", "INBOX",
+                                                        "--folder", self.ARCHIVE], u.password)
+        self.assertEqual(code, 0, err)
+        want = sorted(self.expected("dave") + [harness.expected_lf(harness.simple_message("archived-one"))])
+        self.assertEqual(sorted(maildir_messages(d)), want)
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--folder", "INBOX",
+                                                        "--folder", self.ARCHIVE], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 fetched", err)
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d, "--folder", "Nope"],
+                            u.password)
+        self.assertEqual(code, 2, err)
+
 
 class MailroomTool(ToolChecks, unittest.TestCase):
+    ARCHIVE = "Archive"
     METHODS = ("login", "plain", "sasl-login", "scram-sha-1", "scram-sha-256")
 
     @classmethod
@@ -209,6 +306,7 @@ class MailroomTool(ToolChecks, unittest.TestCase):
             "alice": [harness.simple_message("a%d" % i) for i in range(3)] + [harness.msg_dots(), harness.msg_8bit()],
             "carol": [harness.simple_message("c%d" % i) for i in range(2)],
             "dave": [harness.simple_message("d%d" % i) for i in range(4)],
+            "erin": [harness.msg_big(4 << 20), harness.msg_big((4 << 20) + 999), harness.msg_lf(), harness.msg_big(3 << 20)],
         }
         cls.users = {n: User("%s@%s" % (n, DOMAIN), "%s-Tool-5x" % n, messages=m) for n, m in cls.mail.items()}
         listeners = [dict(name="imap", service="imap", tls="starttls", plaintext_auth=False),
@@ -224,15 +322,35 @@ class MailroomTool(ToolChecks, unittest.TestCase):
         cls.srv.cleanup()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
+    def test_fetch_into_local_mailbox(self):
+        """local:ADDRESS: into a mailroom mailbox by the same durable delivery as SMTP."""
+        u = self.users["carol"]
+        target = User("frank@" + DOMAIN, "frank-Tool-5x")
+        self.srv.add_user(target.address, target.password)
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "local:" + target.address,
+                                                        "--data-dir", self.srv.data_dir, "-c", self.srv.config_path],
+                            u.password)
+        self.assertEqual(code, 0, err)
+        fetched = int(err.split(" fetched")[0].split()[-1])
+        self.assertGreaterEqual(fetched, len(self.mail["carol"]))
+        self.assertEqual(self.server_messages(target), fetched)
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "local:" + target.address,
+                                                        "--data-dir", self.srv.data_dir, "-c", self.srv.config_path],
+                            u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("0 fetched", err)
+        self.assertEqual(self.server_messages(target), fetched)
+
     def listener(self, kind):
         name = {"starttls": "imap", "implicit": "imaps", "plain": "imap-plain"}[kind]
         return self.srv.port(name), ("implicit" if kind == "implicit" else "starttls")
 
 
-DOVECOT_USERS = ("alice", "carol", "dave")
+DOVECOT_USERS = ("alice", "carol", "dave", "erin")
 
 
 class DovecotTool(ToolChecks, unittest.TestCase):
+    ARCHIVE = "Archive"  # made below as Maildir++ .Archive
     METHODS = ("login", "plain", "sasl-login", "cram-md5", "scram-sha-1", "scram-sha-256")
 
     @classmethod
@@ -245,6 +363,7 @@ class DovecotTool(ToolChecks, unittest.TestCase):
             "alice": [harness.simple_message("da%d" % i) for i in range(3)] + [harness.msg_dots(), harness.msg_8bit()],
             "carol": [harness.simple_message("dc%d" % i) for i in range(2)],
             "dave": [harness.simple_message("dd%d" % i) for i in range(4)],
+            "erin": [harness.msg_big(4 << 20), harness.msg_big((4 << 20) + 999), harness.msg_lf(), harness.msg_big(3 << 20)],
         }
         cls.users = {n: User("%s@%s" % (n, DOMAIN), "%s-Dove-6y" % n) for n in DOVECOT_USERS}
         cls.ca = cls.make_tls()
@@ -255,7 +374,7 @@ class DovecotTool(ToolChecks, unittest.TestCase):
                 f.write("%s:{PLAIN}%s::::::\n" % (u.address, u.password))
         for n, msgs in cls.mail.items():
             md = os.path.join(cls.tmp, "mail", n, "Maildir")
-            for sub in ("new", "cur", "tmp"):
+            for sub in ("new", "cur", "tmp", ".Archive/new", ".Archive/cur", ".Archive/tmp"):
                 os.makedirs(os.path.join(md, sub))
             for i, m in enumerate(msgs):
                 with open(os.path.join(md, "new", "100%d.M%dP1.test" % (i, i)), "wb") as f:
@@ -333,6 +452,25 @@ class DovecotTool(ToolChecks, unittest.TestCase):
         if kind == "implicit":
             return self.ports["implicit"], "implicit"
         return self.ports["plain"], "starttls"
+
+    def test_uidvalidity_change_refetches(self):
+        u = self.users["dave"]
+        d = self.dest("validity")
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d], u.password)
+        self.assertEqual(code, 0, err)
+        first = len(maildir_messages(d))
+        self.assertGreaterEqual(first, len(self.mail["dave"]))
+        # Dovecot makes a new UIDVALIDITY when its uidlist and indexes are gone.
+        md = os.path.join(self.tmp, "mail", "dave", "Maildir")
+        time.sleep(1.1)  # UIDVALIDITY is a time in seconds
+        for f in os.listdir(md):
+            if f.startswith("dovecot"):
+                os.unlink(os.path.join(md, f))
+        code, _, err = imap(self.base("implicit", u) + ["fetch", "--to", "maildir:" + d], u.password)
+        self.assertEqual(code, 0, err)
+        self.assertIn("UIDVALIDITY of INBOX changed", err)
+        self.assertIn("%d fetched" % len(self.mail["dave"]), err)
+        self.assertEqual(len(maildir_messages(d)), first + len(self.mail["dave"]))
 
     def test_plaintext_refused_without_allow_plaintext(self):
         # Dovecot says LOGINDISABLED in clear: our side refuses before even asking.
