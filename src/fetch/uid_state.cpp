@@ -86,9 +86,10 @@ result<std::unique_ptr<uid_state>> uid_state::open(durable::file_system& fs, std
             default: break;
         }
     }
-    // Later records start on a line of their own.
+    // The torn record must never count, not even once a later record
+    // completes its line: the journal is rewritten without it.
     if (torn)
-        if (auto ec = s->append("\n")) return ec;
+        if (auto ec = s->rewrite(s->stored_, s->pending_, s->validity_)) return ec;
     return s;
 }
 
@@ -120,21 +121,14 @@ std::error_code uid_state::drop(std::string_view uid) {
     return {};
 }
 
-std::error_code uid_state::compact(const std::set<std::string>& present, std::string_view validity) {
-    if (validity.find_first_of("\r\n") != std::string_view::npos) return make_error_code(errc::invalid_argument);
-    const bool restart = validity != validity_;
+std::error_code uid_state::rewrite(const std::set<std::string>& stored,
+                                   const std::map<std::string, std::string>& pending, std::string_view validity) {
     std::string text(magic);
     if (!validity.empty()) text += fmt::format("V {}\n", validity);
-    std::set<std::string> keep;
-    if (!restart)
-        for (const auto& uid : stored_)
-            if (present.count(uid)) keep.insert(uid);
-    for (const auto& uid : keep) text += fmt::format("S {}\n", uid);
-    // Pending records stay until recover() resolved them.
-    if (!restart)
-        for (const auto& [uid, token] : pending_) text += fmt::format("P {} {}\n", uid, token);
+    for (const auto& uid : stored) text += fmt::format("S {}\n", uid);
+    for (const auto& [uid, token] : pending) text += fmt::format("P {} {}\n", uid, token);
     const auto tmp = file_.string() + ".tmp";
-    (void)fs_.unlink(tmp);  // a leftover of an interrupted compaction
+    (void)fs_.unlink(tmp);  // a leftover of an interrupted rewrite (else not_found)
     auto f = fs_.create_exclusive(tmp);
     if (!f) return f.error();
     if (auto ec = (*f)->write_all(text)) return ec;
@@ -145,8 +139,22 @@ std::error_code uid_state::compact(const std::set<std::string>& present, std::st
     auto journal = fs_.open_append(file_);
     if (!journal) return journal.error();
     journal_ = std::move(*journal);
+    return {};
+}
+
+std::error_code uid_state::compact(const std::set<std::string>& present, std::string_view validity) {
+    if (validity.find_first_of("\r\n") != std::string_view::npos) return make_error_code(errc::invalid_argument);
+    const bool restart = validity != validity_;
+    std::set<std::string> keep;
+    if (!restart)
+        for (const auto& uid : stored_)
+            if (present.count(uid)) keep.insert(uid);
+    // Pending records stay until recover() resolved them (the caller does
+    // that first); a new validity drops them with the rest.
+    std::map<std::string, std::string> pending = restart ? std::map<std::string, std::string>{} : pending_;
+    if (auto ec = rewrite(keep, pending, validity)) return ec;
     stored_ = std::move(keep);
-    if (restart) pending_.clear();
+    pending_ = std::move(pending);
     validity_ = std::string(validity);
     return {};
 }

@@ -54,13 +54,17 @@ public:
     std::error_code drop(std::string_view uid);  // a pending one that recover() found absent
 
     // Rewrites the journal atomically keeping only the stored UIDs in
-    // `present` (what the server still has), with `validity`: pass a new
-    // validity and an empty set to start over (IMAP UIDVALIDITY changed).
+    // `present` (what the server still has), with `validity`: a new
+    // validity starts over (IMAP UIDVALIDITY changed). Resolve pending()
+    // first: a new validity forgets them.
     std::error_code compact(const std::set<std::string>& present, std::string_view validity);
 
 private:
     uid_state(durable::file_system& fs, std::filesystem::path file) : fs_(fs), file_(std::move(file)) {}
     std::error_code append(std::string record);
+    // The whole journal replaced atomically (tmp, sync, rename, sync dir).
+    std::error_code rewrite(const std::set<std::string>& stored, const std::map<std::string, std::string>& pending,
+                            std::string_view validity);
 
     durable::file_system& fs_;
     std::filesystem::path file_;
