@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/App.hpp>
+#include <memory>
 
 namespace mailroom::cli {
 
@@ -15,5 +16,11 @@ void add_inject(CLI::App& app);
 void add_config(CLI::App& app);
 void add_queue(CLI::App& app);
 void add_send(CLI::App& app);
+void add_pop3(CLI::App& app);
+
+struct pop3_cli_options;
+// `mailroom pop3 fetch`, registered by add_pop3 (pop3_fetch.cpp).
+void add_pop3_fetch(CLI::App& pop3, const std::shared_ptr<pop3_cli_options>& o);
+void add_imap(CLI::App& app);
 
 }  // namespace mailroom::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     mailroom::cli::add_config(app);
     mailroom::cli::add_queue(app);
     mailroom::cli::add_send(app);
+    mailroom::cli::add_pop3(app);
+    mailroom::cli::add_imap(app);
 
     auto logger = spdlog::stderr_logger_mt("mailroom");
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
@@ -28,7 +30,10 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // A usage error exits 1 (CLI11's own codes are 100 and up); help
+        // exits 0; a command's CLI::RuntimeError keeps its code.
+        const int code = app.exit(e);
+        return code == 0 || e.get_name() == "RuntimeError" ? code : 1;
     } catch (const mailroom::cli::cli_error& e) {
         std::cerr << "mailroom: " << e.what() << "\n";
         return 1;

@@ -22,6 +22,8 @@ public:
 
     std::error_code write(std::string_view chunk) override;
     result<pending_append> finish(flag_set flags) override;
+    // The file in tmp/; its name is the start of the final one in new/.
+    const std::filesystem::path& tmp_path() const noexcept { return tmp_; }
 
 private:
     streaming_writer(durable::file_system& fs, std::filesystem::path dir, std::filesystem::path tmp,
