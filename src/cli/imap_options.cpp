@@ -36,19 +36,6 @@ bool sasl_supported(ic::auth_method m) {
 
 }  // namespace
 
-int exit_code_of(client::imap_failure f) noexcept {
-    switch (f) {
-        case client::imap_failure::none: return imap_exit::ok;
-        case client::imap_failure::refused:
-        case client::imap_failure::connection: return imap_exit::connection;
-        case client::imap_failure::tls: return imap_exit::tls;
-        case client::imap_failure::login: return imap_exit::login;
-        case client::imap_failure::protocol: return imap_exit::protocol;
-        case client::imap_failure::local: return imap_exit::store;
-    }
-    return imap_exit::protocol;
-}
-
 void add_imap_options(CLI::App& cmd, imap_cli_options& o) {
     cmd.add_option("--server", o.server, "HOST[:PORT] or [IPv6]:PORT; port 143, or 993 with --tls implicit")
         ->capture_default_str();

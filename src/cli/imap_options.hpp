@@ -10,22 +10,13 @@
 #include <memory>
 #include <string>
 
+#include "cli/client_exit.hpp"
 #include "client/imap_connection.hpp"
 
 namespace mailroom::cli {
 
 // Exit codes of `mailroom imap`, stable (README "mailroom imap"), as `mailroom pop3`'s.
-namespace imap_exit {
-constexpr int ok = 0;
-constexpr int usage = 1;        // bad options, local errors
-constexpr int command = 2;      // the server answered NO or BAD to a command
-constexpr int login = 3;        // login refused, or no acceptable method
-constexpr int tls = 4;          // STARTTLS unavailable, handshake or certificate failed
-constexpr int protocol = 5;     // malformed or oversized responses
-constexpr int store = 74;       // fetch: the destination could not store (EX_IOERR)
-constexpr int connection = 75;  // connect, lost connection, timeout, BYE greeting (EX_TEMPFAIL)
-}  // namespace imap_exit
-int exit_code_of(client::imap_failure f) noexcept;
+namespace imap_exit = client_exit;  // cli/client_exit.hpp
 
 struct imap_cli_options {
     std::string server = "localhost";

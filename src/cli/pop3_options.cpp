@@ -67,19 +67,6 @@ std::string prompt_on_tty(const std::string& prompt) {
 
 }  // namespace
 
-int exit_code_of(client::pop3_failure f) noexcept {
-    switch (f) {
-        case client::pop3_failure::none: return pop3_exit::ok;
-        case client::pop3_failure::refused:
-        case client::pop3_failure::connection: return pop3_exit::connection;
-        case client::pop3_failure::tls: return pop3_exit::tls;
-        case client::pop3_failure::login: return pop3_exit::login;
-        case client::pop3_failure::protocol: return pop3_exit::protocol;
-        case client::pop3_failure::local: return pop3_exit::store;
-    }
-    return pop3_exit::protocol;
-}
-
 void add_pop3_options(CLI::App& cmd, pop3_cli_options& o) {
     cmd.add_option("--server", o.server, "HOST[:PORT] or [IPv6]:PORT; port 110, or 995 with --tls implicit")
         ->capture_default_str();

@@ -10,23 +10,14 @@
 #include <functional>
 #include <string>
 
+#include "cli/client_exit.hpp"
 #include "client/pop3_connection.hpp"
 #include "common/secret.hpp"
 
 namespace mailroom::cli {
 
 // Exit codes of `mailroom pop3`, stable (README "mailroom pop3").
-namespace pop3_exit {
-constexpr int ok = 0;
-constexpr int usage = 1;        // bad options, local errors
-constexpr int command = 2;      // the server answered -ERR to a command
-constexpr int login = 3;        // login refused, or no acceptable method
-constexpr int tls = 4;          // STLS unavailable, handshake or certificate failed
-constexpr int protocol = 5;     // malformed or oversized replies
-constexpr int store = 74;       // fetch: the destination could not store (EX_IOERR)
-constexpr int connection = 75;  // connect, lost connection, timeout, -ERR greeting (EX_TEMPFAIL)
-}  // namespace pop3_exit
-int exit_code_of(client::pop3_failure f) noexcept;
+namespace pop3_exit = client_exit;  // cli/client_exit.hpp
 
 struct pop3_cli_options {
     std::string server = "localhost";

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/failure.hpp"
 #include "common/secret.hpp"
 #include "net/byte_stream.hpp"
 #include "proto/imap/client/client_session.hpp"
@@ -29,15 +30,7 @@ class sasl_client_exchange;
 namespace mailroom::client {
 
 // Why a session failed; the exit codes of `mailroom imap` follow these.
-enum class imap_failure {
-    none,
-    refused,     // BYE greeting
-    tls,         // STARTTLS missing or refused, PREAUTH in clear, handshake or certificate failed
-    login,       // login refused, no acceptable method, SCRAM server unproven
-    protocol,    // malformed, oversized or out-of-turn responses
-    connection,  // resolve/connect failed, connection lost, unsolicited BYE, timeout
-    local,       // a handler gave up (the destination's disk, the APPEND file)
-};
+using imap_failure = failure;  // client/failure.hpp
 
 struct imap_options {
     std::string host;  // for connecting, SNI and the certificate's name check

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/failure.hpp"
 #include "common/secret.hpp"
 #include "net/byte_stream.hpp"
 #include "proto/pop3/client/client_session.hpp"
@@ -29,15 +30,7 @@ class sasl_client_exchange;
 namespace mailroom::client {
 
 // Why a session failed; the exit codes of `mailroom pop3` follow these.
-enum class pop3_failure {
-    none,
-    refused,     // -ERR greeting
-    tls,         // STLS missing or refused, handshake or certificate failed
-    login,       // login refused, no acceptable method, SCRAM server unproven
-    protocol,    // malformed, oversized or out-of-turn replies
-    connection,  // resolve/connect failed, connection lost, timeout
-    local,       // our body handler gave up (e.g. the destination's disk)
-};
+using pop3_failure = failure;  // client/failure.hpp
 
 struct pop3_options {
     std::string host;  // for connecting, SNI and the certificate's name check
