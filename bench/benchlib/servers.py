@@ -31,8 +31,9 @@ UNKNOWN_KEY = re.compile(r"unknown key '([A-Za-z0-9_]+)'")
 
 def start_server(srv, attempts=6):
     """srv.start(); an older binary (--before) that refuses keys the harness
-    writes today ("unknown key 'K'") gets them removed from its config and
-    is started again. The current binary never takes that path."""
+    writes today ("unknown key 'K'") gets them removed from its config - a
+    plain key's line, or a [K] table with its lines - and is started again.
+    The current binary never takes that path."""
     for _ in range(attempts):
         try:
             return srv.start()
@@ -43,8 +44,23 @@ def start_server(srv, attempts=6):
             with open(srv.config_path) as f:
                 lines = f.readlines()
             with open(srv.config_path, "w") as f:
-                f.writelines(l for l in lines if l.split("=")[0].strip() not in keys)
+                f.writelines(without_keys(lines, keys))
     return srv.start()
+
+
+def without_keys(lines, keys):
+    """The TOML lines without top-level `k = ...` and `[k]`/`[k.sub]` tables
+    for each k in keys."""
+    out, dropping = [], False
+    for l in lines:
+        s = l.strip()
+        if s.startswith("["):
+            table = s.strip("[]").split(".")[0].strip()
+            dropping = table in keys
+        if dropping or s.split("=")[0].strip() in keys:
+            continue
+        out.append(l)
+    return out
 SCRIPT_TIMEOUT = 120.0     # seconds for reference-stack.sh start/stop
 
 
