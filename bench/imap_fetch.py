@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import maildir_fill  # noqa: E402
 from benchlib.imap_client import Client, ImapError  # noqa: E402
 from benchlib.process_group import ProcessGroup  # noqa: E402
-from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness  # noqa: E402
+from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness, start_server  # noqa: E402
 
 USERS = ["imap%d" % i for i in range(10)]
 PASSWORD = "imapbench-pw"
@@ -95,7 +95,7 @@ def start_mailroom(binary, n, use_cgroup, name="mailroom"):
         srv.add_user("%s@%s" % (u, DOMAIN), PASSWORD)
         maildir_fill.fill(os.path.join(srv.data_dir, "mail", DOMAIN, u), n, message_of(u))
     group = ProcessGroup(name + "-imap", use_cgroup)
-    srv.start()
+    start_server(srv)  # an older --before binary: keys it lacks removed
     group.adopt(srv.pid)
     return dict(name=name, addr=srv.addr("imap"), group=group,
                 stop=lambda: (srv.stop(), group.close(), srv.cleanup()))

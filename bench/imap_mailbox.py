@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import maildir_fill  # noqa: E402
 from benchlib.imap_client import Client, ImapError  # noqa: E402
 from benchlib.process_group import ProcessGroup  # noqa: E402
-from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness  # noqa: E402
+from benchlib.servers import DOMAIN, REPO, ReferenceStack, harness, start_server  # noqa: E402
 
 BIG, FINDER = "big", "finder"
 PASSWORD = "imapbench-pw"
@@ -145,7 +145,7 @@ def start_mailroom(binary, n, s, use_cgroup):
         boxes[user] = os.path.join(srv.data_dir, "mail", DOMAIN, user)
         maildir_fill.fill(boxes[user], count, make, where=where)
     group = ProcessGroup("mailroom-imap-box", use_cgroup)
-    srv.start()
+    start_server(srv)
     group.adopt(srv.pid)
     return dict(name="mailroom", addr=srv.addr("imap"), pid=srv.pid, maildirs=boxes,
                 stop=lambda: (srv.stop(), group.close(), srv.cleanup()))
