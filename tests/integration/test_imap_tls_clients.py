@@ -4,8 +4,9 @@ serve` (the plaintext listener is test_imap_clients.py's): Python imaplib
 (starttls() and IMAP4_SSL, APPEND and FETCH), curl (imap:// --ssl-reqd and
 imaps://), mbsync (SSLType STARTTLS / IMAPS, trusting the server's
 certificate through CertificateFile), fetchmail (sslproto / --ssl),
-offlineimap3 and getmail6 (its SSL retriever; it has no STARTTLS for IMAP,
-so on that listener its cleartext LOGIN must be refused). The listener
+offlineimap3 (implicit TLS only: see the note above its test) and getmail6
+(its SSL retriever; it has no STARTTLS for IMAP, so on that listener its
+cleartext LOGIN must be refused). The listener
 offering STARTTLS refuses LOGIN before TLS (plaintext_auth off), so a
 client that did not upgrade fails. What each client got is compared byte
 for byte with what was delivered (line ends aside where a client stores
@@ -233,8 +234,11 @@ class TlsClientsTest(harness.ServerTestCase):
                            stdout=subprocess.PIPE, check=True)
         return p.stdout.decode().split("=", 1)[1].strip().replace(":", "").lower()
 
-    def test_offlineimap_starttls(self):
-        self.check_offlineimap("starttls")
+    # No offlineimap over STARTTLS: imaplib2 3.05 (Debian 12's offlineimap3 8.0.0)
+    # starts its reader thread on the new TLS socket while its writer thread
+    # writes on the same SSL object, and the run hangs or Python dies with
+    # SIGSEGV. A private Dovecot 2.3 gets the same (3 hangs in 15 runs, with
+    # TLS 1.2 forced too), so such a test measures the client, not the server.
 
     def test_offlineimap_implicit(self):
         self.check_offlineimap("implicit")
