@@ -10,11 +10,16 @@
 #include <functional>
 
 #include "mail/mime/binary.hpp"
+#include "mail/mime/detail/utf8.hpp"
 #include "mail/mime/search_text.hpp"
 
 namespace mailroom::sandbox {
 
 namespace {
+
+// Every string the API puts in JSON is valid UTF-8 (RFC 8259 §8.1): raw header
+// names and parameters of a hostile message need not be (found by dev_api_render_fuzz).
+std::string utf8(std::string_view s) { return mime::detail::valid_utf8(s); }
 
 std::string_view header_block(std::string_view stored, const mime::message_structure& m) {
     auto off = std::min<std::uint64_t>(m.body.header_offset, stored.size());
@@ -25,7 +30,7 @@ std::string joined(std::string_view header, std::string_view name) {
     std::string out;
     for (const auto& v : mime::header_field_values(header, name)) {
         if (!out.empty()) out += ", ";
-        out += mime::decode_header_text(v);
+        out += utf8(mime::decode_header_text(v));
     }
     return out;
 }
@@ -101,7 +106,7 @@ search_facts message_facts(std::string_view stored, const mime::message_structur
     for_each_leaf(m.body, [&](const mime::body_part& p) {
         if (!p.is_text() || f.text.size() >= max_text) return;
         if (!f.text.empty()) f.text += '\n';
-        f.text += mime::decode_text_body(stored, p);
+        f.text += utf8(mime::decode_text_body(stored, p));
         bound_utf8(f.text, max_text);
     });
     return f;
@@ -110,8 +115,8 @@ search_facts message_facts(std::string_view stored, const mime::message_structur
 boost::json::object summary_json(std::string_view id, std::string_view mailbox, std::uint64_t size,
                                  std::string_view stored, const search_facts& f) {
     boost::json::object o;
-    o["id"] = id;
-    o["mailbox"] = mailbox;
+    o["id"] = utf8(id);
+    o["mailbox"] = utf8(mailbox);
     o["size"] = size;
     o["from"] = f.from;
     o["to"] = f.to;
@@ -119,7 +124,7 @@ boost::json::object summary_json(std::string_view id, std::string_view mailbox, 
     auto h = stored.substr(0, std::min(stored.find("\n\n"), stored.size()));
     auto dates = mime::header_field_values(h, "date");
     if (dates.empty()) o["date"] = nullptr;
-    else o["date"] = mime::decode_header_text(dates.front());
+    else o["date"] = utf8(mime::decode_header_text(dates.front()));
     return o;
 }
 
@@ -129,9 +134,9 @@ boost::json::object detail_json(std::string_view id, std::string_view mailbox, s
     auto o = summary_json(id, mailbox, stored.size(), stored, facts);
     boost::json::array headers;
     for (auto& fld : header_fields(header_block(stored, m), lim.max_headers)) {
-        auto v = mime::decode_header_text(fld.raw);
+        auto v = utf8(mime::decode_header_text(fld.raw));
         bound_utf8(v, lim.max_header_bytes);
-        headers.push_back(boost::json::object{{"name", fld.name}, {"value", v}});
+        headers.push_back(boost::json::object{{"name", utf8(fld.name)}, {"value", v}});
     }
     o["headers"] = std::move(headers);
     o["text"] = nullptr;
@@ -145,7 +150,7 @@ boost::json::object detail_json(std::string_view id, std::string_view mailbox, s
         for (std::string_view sub : {"plain", "html"}) {
             auto key = sub == "plain" ? std::string_view("text") : std::string_view("html");
             if (is_subtype(p, sub) && o[key].is_null()) {
-                auto t = mime::decode_text_body(stored, p);
+                auto t = utf8(mime::decode_text_body(stored, p));
                 o[std::string(key) + "_truncated"] = bound_utf8(t, lim.max_text_bytes);
                 o[key] = t;
             }
@@ -188,11 +193,11 @@ std::string part_filename(const mime::body_part& p) {
     std::string name;
     if (p.disp) name = param(p.disp->params, "filename");
     if (name.empty()) name = param(p.params, "name");
-    return name.empty() ? name : mime::decode_header_text(name);
+    return name.empty() ? name : utf8(mime::decode_header_text(name));
 }
 
 std::string error_json(std::string_view message) {
-    return boost::json::serialize(boost::json::object{{"error", message}});
+    return boost::json::serialize(boost::json::object{{"error", utf8(message)}});
 }
 
 }  // namespace mailroom::sandbox

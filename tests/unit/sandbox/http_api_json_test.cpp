@@ -134,6 +134,21 @@ TEST(DevApiJson, ContentTypeNeverCarriesHeaderBreaks) {
     EXPECT_EQ(part_content_type(p), "application/octet-stream");
 }
 
+TEST(DevApiJson, InvalidUtf8BecomesReplacementCharacters) {
+    // Raw 8-bit header names and filenames must not make the JSON unparseable.
+    std::string msg =
+        "X-\xff\xfe: v\xc3\n"
+        "Content-Type: application/octet-stream; name=\"a\xe9.bin\"\n\nxx\n";
+    auto m = mime::parse_message(msg);
+    auto o = detail_json("\xff", "box\xc0", msg, m);
+    auto text = boost::json::serialize(o);
+    auto back = boost::json::parse(text);
+    EXPECT_EQ(back.at("headers").at(0).at("name"), "X-\uFFFD\uFFFD");
+    EXPECT_EQ(back.at("id"), "\uFFFD");
+    EXPECT_EQ(back.at("headers").at(0).at("value"), "v\u00C3");  // decode_header_text: 8-bit as Latin-1
+    EXPECT_EQ(back.at("parts").as_array().size(), 1u);
+}
+
 TEST(DevApiJson, ErrorBody) {
     EXPECT_EQ(error_json("no \"such\" message"), R"({"error":"no \"such\" message"})");
     EXPECT_EQ(boost::json::parse(error_json("x")).at("error"), "x");
