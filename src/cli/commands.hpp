@@ -15,5 +15,6 @@ void add_inject(CLI::App& app);
 void add_config(CLI::App& app);
 void add_queue(CLI::App& app);
 void add_send(CLI::App& app);
+void add_proxy(CLI::App& app);
 
 }  // namespace mailroom::cli

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
+#include "config/proxy_settings.hpp"
 #include "proto/imap/limits.hpp"
 #include "proto/imap/session_limits.hpp"
 #include "proto/pop3/limits.hpp"
@@ -135,6 +136,7 @@ struct settings {
     std::chrono::seconds shutdown_timeout{30};
     std::vector<listener> listeners;
     delivery_settings delivery;
+    std::vector<proxy_entry> proxies;  // [[proxy]]: run by `mailroom proxy --config`
 };
 
 // The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995

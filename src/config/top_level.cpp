@@ -10,7 +10,7 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 16> top_level_keys{"hostname",
+constexpr std::array<std::string_view, 17> top_level_keys{"hostname",
                                                           "data_dir",
                                                           "domains",
                                                           "log_level",
@@ -25,7 +25,8 @@ constexpr std::array<std::string_view, 16> top_level_keys{"hostname",
                                                           "delivery",
                                                           "user",
                                                           "group",
-                                                          "shutdown_timeout"};
+                                                          "shutdown_timeout",
+                                                          "proxy"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
 constexpr std::int64_t max_penalty_ms = 600'000;                    // ten minutes
 constexpr std::int64_t max_penalty_decay = 24 * 3600;               // a day
