@@ -112,24 +112,30 @@ bool verify_password(const secret& password, std::string_view crypt_hash) {
     return got.size() == crypt_hash.size() && CRYPTO_memcmp(got.data(), crypt_hash.data(), got.size()) == 0;
 }
 
-bool verify_apop(const credentials& c, std::string_view timestamp, std::string_view digest_hex) {
-    if (!c.legacy_secret || digest_hex.size() != 32) return false;
+secret apop_digest(std::string_view timestamp, const secret& password) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int md_len = 0;
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    const auto secret_text = c.legacy_secret->reveal();
+    const auto secret_text = password.reveal();
     if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx.get(), timestamp.data(), timestamp.size()) != 1 ||
         EVP_DigestUpdate(ctx.get(), secret_text.data(), secret_text.size()) != 1 ||
         EVP_DigestFinal_ex(ctx.get(), md.data(), &md_len) != 1 || md_len != 16)
-        return false;
-    std::string expected = detail::to_hex(md.data(), md_len);
+        return secret();
+    secret hex(detail::to_hex(md.data(), md_len));
     OPENSSL_cleanse(md.data(), md.size());
+    return hex;
+}
+
+bool verify_apop(const credentials& c, std::string_view timestamp, std::string_view digest_hex) {
+    if (!c.legacy_secret || digest_hex.size() != 32) return false;
+    const secret expected = apop_digest(timestamp, *c.legacy_secret);
+    if (expected.reveal().size() != 32) return false;
     std::string given(digest_hex);
     for (auto& ch : given)
         if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
-    const bool ok = CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
-    OPENSSL_cleanse(expected.data(), expected.size());
+    const bool ok = CRYPTO_memcmp(expected.reveal().data(), given.data(), given.size()) == 0;
+    OPENSSL_cleanse(given.data(), given.size());
     return ok;
 }
 

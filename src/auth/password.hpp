@@ -22,4 +22,8 @@ bool verify_password(const secret& password, std::string_view crypt_hash);
 // RFC 1939 §7: digest = hex MD5(timestamp + secret). False without a legacy secret.
 bool verify_apop(const credentials& c, std::string_view timestamp, std::string_view digest_hex);
 
+// RFC 1939 §7: the APOP digest a client sends, hex MD5(timestamp + password),
+// lower case. Empty only if OpenSSL's MD5 is unavailable.
+secret apop_digest(std::string_view timestamp, const secret& password);
+
 }  // namespace mailroom::auth

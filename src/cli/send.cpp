@@ -20,6 +20,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "client/client_tls.hpp"
+#include "client/server_address.hpp"
 #include "delivery/transfer.hpp"
 
 namespace mailroom::cli {
@@ -54,30 +56,6 @@ sc::tls_policy parse_tls(const std::string& s) {
     if (s == "opportunistic") return sc::tls_policy::opportunistic;
     if (s == "implicit") return sc::tls_policy::implicit;
     throw cli_error("--tls must be none, starttls, opportunistic or implicit");
-}
-
-// HOST, HOST:PORT, [V6], [V6]:PORT.
-std::pair<std::string, std::uint16_t> parse_server(const std::string& s, std::uint16_t default_port) {
-    std::string host = s;
-    std::string port;
-    if (!s.empty() && s.front() == '[') {
-        const auto close = s.find(']');
-        if (close == std::string::npos) throw cli_error("bad --server: " + s);
-        host = s.substr(1, close - 1);
-        if (close + 1 < s.size()) {
-            if (s[close + 1] != ':') throw cli_error("bad --server: " + s);
-            port = s.substr(close + 2);
-        }
-    } else if (const auto colon = s.rfind(':'); colon != std::string::npos && s.find(':') == colon) {
-        host = s.substr(0, colon);
-        port = s.substr(colon + 1);
-    }
-    if (host.empty()) throw cli_error("bad --server: " + s);
-    if (port.empty()) return {host, default_port};
-    char* end = nullptr;
-    const long p = std::strtol(port.c_str(), &end, 10);
-    if (*end != '\0' || p < 1 || p > 65535) throw cli_error("bad port in --server: " + s);
-    return {host, static_cast<std::uint16_t>(p)};
 }
 
 std::string read_all(std::istream& in, const std::string& what) {
@@ -152,7 +130,9 @@ void run_send(const send_options& o) {
     if (o.from.empty() && o.data_file.empty()) throw cli_error("--from is required");
     if (o.to.empty()) throw cli_error("at least one --to is required");
     const auto policy = parse_tls(o.tls);
-    const auto [host, port] = parse_server(o.server, policy == sc::tls_policy::implicit ? 465 : 587);
+    const auto addr = client::parse_server(o.server, policy == sc::tls_policy::implicit ? 465 : 587);
+    if (!addr) throw cli_error("bad --server: " + o.server);
+    const auto& [host, port] = *addr;
     const std::string helo = o.helo.empty() ? "localhost" : o.helo;
 
     sc::outgoing_message msg;
@@ -183,16 +163,13 @@ void run_send(const send_options& o) {
     for (auto& m : dest.sasl_mechanisms)
         for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code ec;
-    if (!o.ca_file.empty()) {
-        tls.load_verify_file(o.ca_file, ec);
-        if (ec) throw cli_error("cannot load --ca " + o.ca_file + ": " + ec.message());
-    } else if (dest.verify_certificate) {
-        tls.set_default_verify_paths(ec);
+    std::shared_ptr<asio::ssl::context> tls;
+    try {
+        tls = client::make_client_context({dest.verify_certificate, o.ca_file});
+    } catch (const std::runtime_error& e) {
+        throw cli_error(std::string("--ca: ") + e.what());
     }
+    boost::system::error_code ec;
 
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
@@ -202,7 +179,7 @@ void run_send(const send_options& o) {
 
     delivery::transfer_options topt;
     topt.helo_name = helo;
-    topt.tls_client = &tls;
+    topt.tls_client = tls.get();
     topt.connect_timeout = std::chrono::seconds(o.timeout_s);
     if (o.trace)
         topt.trace = [](std::string_view dir, std::string_view line) { std::cerr << dir << ": " << line << "\n"; };

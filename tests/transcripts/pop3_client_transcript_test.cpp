@@ -18,7 +18,9 @@ using test::transcript_line;
 const char* reason_name(close_reason r) {
     switch (r) {
         case close_reason::quit: return "quit";
-        case close_reason::failed: return "failed";
+        case close_reason::refused: return "refused";
+        case close_reason::tls_unavailable: return "tls_unavailable";
+        case close_reason::login_failed: return "login_failed";
         case close_reason::protocol_error: return "protocol_error";
         case close_reason::connection_lost: return "connection_lost";
         case close_reason::timeout: return "timeout";

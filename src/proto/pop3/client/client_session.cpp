@@ -148,7 +148,7 @@ void client_session::sasl_cancel() {
     if (phase_ != phase::sasl || !waiting_driver_) return;
     waiting_driver_ = false;
     if (!sasl_sent_)
-        return send_quit(close_reason::failed, "the SASL client cannot do " + std::string(method_name(*method_)));
+        return send_quit(close_reason::login_failed, "the SASL client cannot do " + std::string(method_name(*method_)));
     send("*");  // RFC 5034 §4: cancel; the server answers -ERR
     process();
 }
@@ -197,7 +197,7 @@ std::string quoted(const status_line& s) { return (s.ok ? "+OK " : "-ERR ") + s.
 void client_session::on_status(const status_line& s) {
     switch (phase_) {
         case phase::greeting:
-            if (!s.ok) return close(close_reason::failed, "the server refused the connection: " + quoted(s));
+            if (!s.ok) return close(close_reason::refused, "the server refused the connection: " + quoted(s));
             timestamp_ = find_timestamp(s.text);
             phase_ = phase::capa;
             return send("CAPA");
@@ -210,14 +210,14 @@ void client_session::on_status(const status_line& s) {
             reader_.begin_body();
             return;
         case phase::stls:
-            if (!s.ok) return send_quit(close_reason::failed, "the server refused STLS: " + quoted(s));
+            if (!s.ok) return send_quit(close_reason::tls_unavailable, "the server refused STLS: " + quoted(s));
             reader_.clear();  // RFC 2595 §4: nothing read ahead of TLS is trusted
             phase_ = phase::tls;
             waiting_driver_ = true;
             out_.push_back(start_tls{});
             return;
         case phase::login_user:
-            if (!s.ok) return send_quit(close_reason::failed, "USER refused: " + quoted(s));
+            if (!s.ok) return send_quit(close_reason::login_failed, "USER refused: " + quoted(s));
             phase_ = phase::login_pass;
             waiting_driver_ = true;
             out_.push_back(need_password{});
@@ -226,7 +226,7 @@ void client_session::on_status(const status_line& s) {
         case phase::apop:
         case phase::sasl:
             if (!s.ok)
-                return send_quit(close_reason::failed,
+                return send_quit(close_reason::login_failed,
                                  "login refused (" + std::string(method_name(*method_)) + "): " + quoted(s));
             out_.push_back(logged_in{std::string(method_name(*method_))});
             phase_ = phase::idle;
@@ -288,7 +288,7 @@ void client_session::after_capa() {
         for (const auto& c : caps_)
             if (iequals(c, "STLS")) stls = true;
         // Without CAPA (RFC 2449 absent) STLS may still work: try it.
-        if (capa_ok_ && !stls) return send_quit(close_reason::failed, "the server does not offer STLS");
+        if (capa_ok_ && !stls) return send_quit(close_reason::tls_unavailable, "the server does not offer STLS");
         phase_ = phase::stls;
         return send("STLS");
     }
@@ -334,7 +334,7 @@ void client_session::begin_login() {
     if (!method_) {
         std::string why = "no allowed login method is offered by the server";
         if (held_back) why += " (USER, PLAIN and LOGIN would send the password in clear: use TLS or --allow-plaintext)";
-        return send_quit(close_reason::failed, why);
+        return send_quit(close_reason::login_failed, why);
     }
     switch (*method_) {
         case auth_method::user: phase_ = phase::login_user; return send("USER " + cfg_.user);

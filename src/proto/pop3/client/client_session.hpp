@@ -69,7 +69,9 @@ struct command_done {
 };
 enum class close_reason {
     quit,             // QUIT answered
-    failed,           // greeting -ERR, STLS or login refused, no usable method; QUIT sent
+    refused,          // the greeting was -ERR (RFC 1939 §4): the server will not serve us now
+    tls_unavailable,  // STLS not offered or refused (--tls starttls); QUIT sent
+    login_failed,     // login refused, no usable method, SASL cannot start; QUIT sent
     protocol_error,   // malformed or oversized replies
     connection_lost,  // feed_eof() before the end
     timeout,
@@ -109,6 +111,9 @@ public:
 
     std::optional<action> next_action();
     bool closed() const noexcept { return phase_ == phase::closed; }
+    // Logged in (or past CAPA without a user) and no command under way: the
+    // driver may add the next one.
+    bool ready() const noexcept { return phase_ == phase::idle; }
 
     const std::vector<std::string>& capabilities() const noexcept { return caps_; }  // CAPA lines
     bool tls_active() const noexcept { return tls_active_; }
