@@ -22,6 +22,7 @@
 #include "auth/password.hpp"
 #include "net/byte_stream.hpp"
 #include "net/connection_limits.hpp"
+#include "proxy/pop3_relay.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/smtp_relay.hpp"
 
@@ -64,7 +65,8 @@ asio::awaitable<void> handle(tcp::socket socket, running_entry& r) {
         co_await peer.shutdown(1s);
         co_return;
     }
-    co_await serve_smtp_relay(peer, r.rt, id);
+    if (r.entry.protocol == config::proxy_protocol::smtp) co_await serve_smtp_relay(peer, r.rt, id);
+    else co_await serve_pop3_relay(peer, r.rt, id);
 }
 
 asio::awaitable<void> accept_loop(running_entry& r) {
@@ -138,8 +140,6 @@ void run_proxies(const std::vector<config::proxy_entry>& entries, const run_opti
     for (const auto& e : entries) {
         const auto problems = config::proxy_entry_problems(e);
         if (!problems.empty()) throw std::runtime_error("proxy " + e.name + ": " + problems.front());
-        if (e.protocol == config::proxy_protocol::pop3)
-            throw std::runtime_error("proxy " + e.name + ": the POP3 proxy is not in this build yet");
     }
     // A TLS peer closing while we write must not kill the process
     // (OpenSSL writes on the socket itself).
