@@ -14,7 +14,7 @@ status=0
 for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_parser_fuzz smtp_data_decoder_fuzz \
               smtp_server_session_fuzz smtp_client_session_fuzz imap_parser_fuzz dns_mx_rdata_fuzz \
               control_request_fuzz store_index_files_fuzz mime_structure_fuzz imap_session_fuzz store_mutf7_fuzz imap_thread_fuzz \
-              pop3_client_fuzz; do
+              pop3_client_fuzz pop3_proxy_front_fuzz; do
   corpus="$work/${target%_fuzz}"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true
