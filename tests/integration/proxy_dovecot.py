@@ -15,7 +15,7 @@ import tempfile
 import time
 
 DOVECOT = "/usr/sbin/dovecot"
-START_TIMEOUT = 15.0
+START_TIMEOUT = 30.0
 
 
 def available():
