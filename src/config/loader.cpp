@@ -79,6 +79,7 @@ load_result parse(std::string_view toml_text, std::string source_name) {
     detail::read_listeners(f, doc, s);
     detail::read_delivery(f, doc, s);
     detail::read_http(f, doc, s);
+    detail::read_proxies(f, doc, s);
 
     // In file order, whichever check found them.
     std::stable_sort(out.errors.begin(), out.errors.end(), [](const diagnostic& a, const diagnostic& b) {

@@ -31,4 +31,8 @@ void read_http(fields& f, const toml::table& doc, settings& s);
 // One [[listener]] table on its own, struct defaults for what it leaves out.
 listener read_listener(fields& f, const toml::table& t);
 
+// Every [[proxy]] (proxy_section.cpp); password files relative to the
+// directory of f.source().
+void read_proxies(fields& f, const toml::table& doc, settings& s);
+
 }  // namespace mailroom::config::detail

@@ -26,7 +26,8 @@ constexpr std::array<std::string_view, 17> top_level_keys{"hostname",
                                                           "user",
                                                           "group",
                                                           "shutdown_timeout",
-                                                          "http"};
+                                                          "http",
+                                                          "proxy"};
 constexpr std::int64_t max_pop_before_smtp_window = 7 * 24 * 3600;  // a week
 constexpr std::int64_t max_penalty_ms = 600'000;                    // ten minutes
 constexpr std::int64_t max_penalty_decay = 24 * 3600;               // a day

@@ -5,6 +5,7 @@
 
 #include "common/errors.hpp"
 #include "proto/common/auth_policy.hpp"
+#include "proto/common/peer_text.hpp"
 
 namespace mailroom::smtp {
 namespace {
@@ -205,6 +206,16 @@ void server_session::message_queued(result<std::string> queue_id) {
     } else {
         reply(554, "5.3.0", "Error: message could not be queued");
     }
+    process();
+}
+
+void server_session::message_refused(verdict v) {
+    if (awaiting_ != awaiting::queue) return;
+    awaiting_ = awaiting::nothing;
+    reset_transaction();
+    ++summary_.rejected;
+    if (v.code < 400 || v.code > 599) reply(451, "4.3.0", "Error: message not accepted, try again later");
+    else reply(v.code, v.enhanced, proto::peer_text(v.text));
     process();
 }
 

@@ -152,6 +152,10 @@ public:
     // The queue id once the message is on stable storage, or an error
     // (temporary: 451, the client tries again).
     void message_queued(result<std::string> queue_id);
+    // The message refused with the driver's own reply (the proxy passes on
+    // the upstream server's 4xx or 5xx); a code outside 400-599 is sent as
+    // 451 4.3.0. Control characters in the text become '?'.
+    void message_refused(verdict v);
 
     std::optional<action> next_action();
     state current_state() const noexcept { return state_; }
