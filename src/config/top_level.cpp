@@ -10,7 +10,7 @@
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 17> top_level_keys{"hostname",
+constexpr std::array<std::string_view, 18> top_level_keys{"hostname",
                                                           "data_dir",
                                                           "domains",
                                                           "log_level",
