@@ -53,7 +53,7 @@ int run(config::settings cfg) {
     const std::string dummy_hash = make_dummy_hash(rnd);
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
     const client_networks networks = client_networks_of(cfg);
-    login_guard logins(penalty_of(cfg));
+    login_guard logins(penalty_of(cfg), networks.limit_exempt);
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.
     auto queued = recover_queue(cfg);
