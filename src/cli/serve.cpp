@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "common/log_format.hpp"
 #include "server/server.hpp"
 
 namespace mailroom::cli {
@@ -41,6 +42,7 @@ void add_serve(CLI::App& app) {
             cfg.domains.push_back(canon->substr(canon->find('@') + 1));
         }
         spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+        use_log_format(cfg.log_format);
         raise_open_files_limit();
         int rc = server::run(std::move(cfg));
         if (rc != 0) std::exit(rc);

@@ -125,6 +125,13 @@ struct settings {
         std::chrono::seconds decay{60};              // one failure forgotten per this long
     } login_penalty;
     std::string log_level = "info";
+    // "text" (one human-readable line) or "json" (one object a line:
+    // common/log_format.hpp).
+    std::string log_format = "text";
+    // The quota of a user without one of its own (`mailroom user set
+    // --quota`): octets and messages over every folder; 0 is no limit.
+    std::uint64_t default_quota_bytes = 0;
+    std::uint64_t default_quota_messages = 0;
     std::vector<listener> listeners;
     delivery_settings delivery;
 };

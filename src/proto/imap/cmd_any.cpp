@@ -13,6 +13,7 @@ std::string session::capabilities() const {
     caps += " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // H2
     // H3: APPEND, COPY, MOVE (cmd_append.cpp); RFC 7889 §4: the limit for every mailbox.
     caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
+    caps += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";  // RFC 9208 §3.1 (cmd_quota.cpp); no QUOTASET
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);

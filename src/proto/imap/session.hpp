@@ -147,11 +147,18 @@ struct copy_to_mailbox {
     bool move = false;
 };
 // ---- end of APPEND, COPY, MOVE's actions (H3) ----
+// ---- QUOTA, RFC 9208 (opsquota) ----
+// The logged-in user's quota and usage (every folder: one quota root, "");
+// with a mailbox, also whether it exists (GETQUOTAROOT). answer: quota_ready().
+struct get_quota {
+    std::optional<std::string> mailbox;
+};
+// ---- end of QUOTA's actions ----
 
 using action = std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause,
                             list_folders, change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox,
                             close_connection, fetch_message, stream_body, store_flags, expunge_messages,
-                            search_messages, append_messages, copy_to_mailbox>;
+                            search_messages, append_messages, copy_to_mailbox, get_quota>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -207,6 +214,13 @@ struct copy_outcome {
     std::vector<message_state> view;         // MOVE: the selected mailbox after the expunge
 };
 
+// ---- answers of QUOTA ----
+// Octets and messages; a limit of 0 is none (the resource is not reported).
+struct quota_report {
+    std::uint64_t storage_used = 0, storage_limit = 0;
+    std::uint64_t messages_used = 0, messages_limit = 0;
+};
+
 // Counts for the session's closing log line.
 struct session_summary {
     std::string user;
@@ -250,6 +264,8 @@ public:
     // APPEND, COPY, MOVE (H3): errc::not_found for a missing mailbox.
     void messages_appended(result<append_outcome> r);
     void messages_copied(result<copy_outcome> r);
+    // QUOTA (cmd_quota.cpp); errc::not_found: GETQUOTAROOT's mailbox does not exist.
+    void quota_ready(result<quota_report> r);
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -295,7 +311,8 @@ private:
         expunge,  // the selected state (H1)
         search,   // SEARCH, SORT, THREAD (H2)
         append,
-        copy  // APPEND, COPY, MOVE (H3)
+        copy,  // APPEND, COPY, MOVE (H3)
+        quota  // GETQUOTA, GETQUOTAROOT
     };
 
     void process();
@@ -341,6 +358,11 @@ private:
     void cmd_copy(const command& c);
     void cmd_move(const command& c);
     void copy_or_move(const sequence_set& set, bool uid, const std::string& mailbox, bool move);
+    // QUOTA, RFC 9208 (cmd_quota.cpp)
+    void cmd_getquota(const command& c);
+    void cmd_getquotaroot(const command& c);
+    void cmd_setquota(const command& c);
+    void write_quota(const quota_report& q);
     bool moving_ = false;
     struct fetch_run {
         bool uid = false;
@@ -410,8 +432,9 @@ private:
     std::string mechanism_;        // of the login under way
     std::string pending_mailbox_;  // SELECT/EXAMINE/STATUS under way
     std::vector<status_item> status_items_;
-    std::optional<list_command> listing_;  // LIST/LSUB under way
-    std::optional<command> deferred_;      // waits for the sync that mailbox_changed() asked for
+    std::optional<std::string> quota_mailbox_;  // GETQUOTAROOT under way (nullopt: GETQUOTA)
+    std::optional<list_command> listing_;       // LIST/LSUB under way
+    std::optional<command> deferred_;           // waits for the sync that mailbox_changed() asked for
     const command_row* deferred_row_ = nullptr;
     after_sync after_sync_ = after_sync::nothing;
     bool pending_read_only_ = false;
