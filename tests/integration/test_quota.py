@@ -8,6 +8,7 @@ quota. Every log line is one JSON object, and one message is followed by its
 queue ids from acceptance to the bounce."""
 
 import glob
+import imaplib
 import json
 import os
 import smtplib
@@ -38,7 +39,8 @@ def maildir_files(srv, user):
 
 class QuotaTest(harness.ServerTestCase):
     USERS = [ALICE, BOB, CAROL]
-    LISTENERS = [dict(name="smtp", service="smtp", tls="none")]
+    LISTENERS = [dict(name="smtp", service="smtp", tls="none"),
+                 dict(name="imap", service="imap", tls="none", plaintext_auth=True)]
     EXTRA_CONFIG = dict(default_quota="1M", log_format="json",
                         delivery=delivery_section(retry_initial=1, retry_max=1, max_lifetime=4))
 
@@ -166,6 +168,34 @@ class QuotaTest(harness.ServerTestCase):
         for ln in lines:
             if ln["message"].startswith(("connect ", "disconnect ")):
                 self.assertIn("session", ln, ln)
+
+    def test_4_imap_quota_and_overquota(self):
+        dave = User("dave@" + DOMAIN, "dave-Quota-4")
+        self.srv.add_user(dave.address, dave.password)
+        self.srv.cli("user", "set", dave.address, "--quota", "3K", "--quota-messages", "10")
+        c = imaplib.IMAP4(*self.srv.addr("imap"), timeout=NET_TIMEOUT)
+        try:
+            c.login(dave.address, dave.password)
+            self.assertIn("QUOTA=RES-STORAGE", c.capabilities)
+            typ, data = c.getquotaroot("INBOX")
+            self.assertEqual(typ, "OK")
+            self.assertEqual(data, [[b'INBOX ""'], [b'"" (STORAGE 0 3 MESSAGE 0 10)']])
+            msg = b"Subject: q\r\n\r\n" + b"y" * 2000 + b"\r\n"
+            self.assertEqual(c.append("INBOX", None, None, msg)[0], "OK")
+            typ, data = c.getquota('""')
+            self.assertEqual(data, [b'"" (STORAGE 2 3 MESSAGE 1 10)'])
+            # The second does not fit: NO [OVERQUOTA] (RFC 9208 §5.3), nothing stored.
+            typ, data = c.append("INBOX", None, None, msg)
+            self.assertEqual(typ, "NO")
+            self.assertIn(b"[OVERQUOTA]", data[0])
+            self.assertEqual(len(maildir_files(self.srv, dave)), 1)
+            typ, data = c.getquotaroot("Nope")
+            self.assertEqual(typ, "NO")
+            typ, data = c.setquota('""', "(STORAGE 99999)")
+            self.assertEqual(typ, "NO")
+            self.assertIn(b"[NOPERM]", data[0])
+        finally:
+            c.logout()
 
 
 if __name__ == "__main__":
