@@ -38,7 +38,8 @@ bool is_store_request(const action& a) {
            std::holds_alternative<fetch_message>(a) || std::holds_alternative<store_flags>(a) ||
            std::holds_alternative<expunge_messages>(a) || std::holds_alternative<append_messages>(a) ||
            std::holds_alternative<copy_to_mailbox>(a) || std::holds_alternative<list_vanished>(a) ||
-           std::holds_alternative<append_open>(a) || std::holds_alternative<append_write>(a);
+           std::holds_alternative<append_open>(a) || std::holds_alternative<append_write>(a) ||
+           std::holds_alternative<get_quota>(a);
 }
 
 // Up to 12 messages, ascending UIDs, flags and MODSEQ from the input.
@@ -237,6 +238,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const auto v = in.byte();
                 if (v % 5 == 0) s.vanished_listed(make_error_code(errc::storage_failure));
                 else s.vanished_listed(std::vector<uid_span>{{1u + v % 7u, 1u + v % 7u + v / 16u}, {200, 0xffffffffu}});
+            } else if (std::holds_alternative<get_quota>(*a)) {  // QUOTA (opsquota)
+                const auto v = in.byte();
+                if (v % 4 == 0) s.quota_ready(make_error_code(v & 4 ? errc::not_found : errc::storage_failure));
+                else s.quota_ready(quota_report{v * 1000u, (v % 3) * 4096u, v % 7u, v % 5u});
             } else if (std::holds_alternative<start_tls>(*a)) {
                 s.tls_started();
             } else if (std::holds_alternative<close_connection>(*a)) {

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/queue_control.hpp"
+#include "common/log_format.hpp"
 #include "server/server.hpp"
 
 namespace mailroom::cli {
@@ -48,6 +49,7 @@ void add_serve(CLI::App& app) {
         };
         auto cfg = read();
         spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+        use_log_format(cfg.log_format);
         raise_open_files_limit();
         int rc = server::run(std::move(cfg), read);
         if (rc != 0) std::exit(rc);

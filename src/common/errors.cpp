@@ -18,6 +18,7 @@ public:
             case errc::auth_failed: return "authentication failed";
             case errc::unsupported: return "not supported";
             case errc::limit_exceeded: return "limit exceeded";
+            case errc::over_quota: return "mailbox full (over quota)";
         }
         return "unknown mailroom error";
     }

@@ -18,6 +18,7 @@ enum class errc {
     auth_failed,       // wrong credentials (never say which part)
     unsupported,       // mechanism or feature not available for this user
     limit_exceeded,    // a configured limit was hit
+    over_quota,        // the mailbox's quota is full, or the message does not fit it
 };
 
 const std::error_category& mailroom_category() noexcept;

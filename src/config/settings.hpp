@@ -145,6 +145,13 @@ struct settings {
     // SIGTERM: sessions have this long to finish their command, then they
     // are closed (SMTP 421, POP3 -ERR, IMAP BYE) and the process exits.
     std::chrono::seconds shutdown_timeout{30};
+    // "text" (one human-readable line) or "json" (one object a line:
+    // common/log_format.hpp).
+    std::string log_format = "text";
+    // The quota of a user without one of its own (`mailroom user set
+    // --quota`): octets and messages over every folder; 0 is no limit.
+    std::uint64_t default_quota_bytes = 0;
+    std::uint64_t default_quota_messages = 0;
     std::vector<listener> listeners;
     delivery_settings delivery;
     http_settings http;

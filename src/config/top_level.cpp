@@ -1,19 +1,24 @@
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/byte_size.hpp"
 #include "config/sections.hpp"
 #include "config/validate.hpp"
 
 namespace mailroom::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 18> top_level_keys{"hostname",
+constexpr std::array<std::string_view, 21> top_level_keys{"hostname",
                                                           "data_dir",
                                                           "domains",
                                                           "log_level",
+                                                          "log_format",
+                                                          "default_quota",
+                                                          "default_quota_messages",
                                                           "pop_before_smtp_window",
                                                           "trusted_networks",
                                                           "connection_limit_exceptions",
@@ -87,6 +92,20 @@ void read_login_penalty(fields& f, const toml::table& doc, settings& s) {
         s.login_penalty.decay = std::chrono::seconds(*v);
 }
 
+// default_quota: octets as an integer or "10M" (K, M, G, T: powers of
+// 1024); default_quota_messages: a count. 0 is no limit.
+void read_default_quota(fields& f, const toml::table& doc, settings& s) {
+    if (const auto* node = doc.get("default_quota")) {
+        std::optional<std::uint64_t> bytes;
+        if (const auto* i = node->as_integer(); i && i->get() >= 0) bytes = static_cast<std::uint64_t>(i->get());
+        else if (const auto* t = node->as_string()) bytes = parse_byte_size(t->get());
+        if (bytes) s.default_quota_bytes = *bytes;
+        else f.error(*node, "'default_quota' must be a size in octets, or like \"500M\" or \"2G\"");
+    }
+    if (auto v = f.integer(doc, "default_quota_messages", 0, std::numeric_limits<std::int64_t>::max()))
+        s.default_quota_messages = static_cast<std::uint64_t>(*v);
+}
+
 }  // namespace
 
 void read_top_level(fields& f, const toml::table& doc, settings& s) {
@@ -117,6 +136,12 @@ void read_top_level(fields& f, const toml::table& doc, settings& s) {
         if (is_log_level(*v)) s.log_level = *v;
         else f.error(*doc.get("log_level"), "'log_level' must be one of " + joined(log_levels) + "; not '" + *v + "'");
     }
+
+    if (auto v = f.string(doc, "log_format")) {
+        if (*v == "text" || *v == "json") s.log_format = *v;
+        else f.error(*doc.get("log_format"), "'log_format' must be \"text\" or \"json\"; not '" + *v + "'");
+    }
+    read_default_quota(f, doc, s);
 
     if (auto v = f.integer(doc, "pop_before_smtp_window", 1, max_pop_before_smtp_window))
         s.pop_before_smtp_window = std::chrono::seconds(*v);

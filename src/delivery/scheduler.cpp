@@ -302,6 +302,8 @@ asio::awaitable<void> scheduler::deliver_here(round_part& p) {
                                               [&] { return svc_.deliver_local(env, i, p.item->content->source()); });
         const std::vector<std::size_t> one{i};
         if (ec == errc::not_found) record_route_failure(env, one, {true, 550, "5.1.1", "no such local mailbox"}, now);
+        // RFC 3463 4.2.2: full now, perhaps not later; bounced at the queue's lifetime.
+        else if (ec == errc::over_quota) record_local_failure(env, one, "mailbox full (over quota)", "4.2.2", now);
         else if (ec) record_local_failure(env, one, "local delivery failed: " + ec.message(), "4.3.0", now);
         else record_local_delivery(env, one, now);
         spdlog::info("{} to=<{}> relay=local status={}{}", env.id, log_field(rcpt),

@@ -51,6 +51,45 @@ queue::envelope remote_envelope(const queue::envelope& msg, std::vector<queue::r
     return env;
 }
 
+// The local mailboxes of the plan that `size` more octets do not fit.
+result<std::vector<std::string>> over_quota(const acceptance_context& ctx, const std::vector<std::string>& mailboxes,
+                                            std::uint64_t size) {
+    std::vector<std::string> out;
+    if (ctx.quotas.mail_root.empty()) return out;
+    // No limit anywhere (the directory's answer is cached): nothing to read.
+    if (ctx.quotas.default_quota.unlimited()) {
+        auto any = ctx.users.has_quota_users();
+        if (any && !*any) return out;
+    }
+    for (const auto& m : mailboxes) {
+        auto f = check_quota(ctx.users, ctx.quotas, m, size);
+        if (!f && f.error() == errc::not_found) continue;  // delivery says so
+        if (!f) return f.error();
+        if (*f != quota_fit::fits) out.push_back(m);
+    }
+    return out;
+}
+
+// Moves the mailboxes the message does not fit out of the plan, into its
+// queued part (acceptance_context::queue_over_quota), or refuses the
+// message: errc::over_quota.
+std::error_code apply_quotas(const acceptance_context& ctx, acceptance_plan& plan, std::uint64_t size,
+                             std::string_view log_id) {
+    auto over = over_quota(ctx, plan.local_mailboxes, size);
+    if (!over) return over.error();
+    if (over->empty()) return {};
+    const bool nobody_else = over->size() == plan.local_mailboxes.size() && plan.remote.empty();
+    if (nobody_else || !ctx.queue_over_quota || !ctx.spool) return make_error_code(errc::over_quota);
+    for (const auto& m : *over) {
+        std::erase(plan.local_mailboxes, m);
+        queue::recipient r;
+        r.address = m;
+        plan.remote.push_back(std::move(r));
+        spdlog::info("{} to=<{}> over quota: queued until there is room", log_id, log_field(m));
+    }
+    return {};
+}
+
 }  // namespace
 
 acceptance_context acceptance_context_of(services& svc) {
@@ -58,7 +97,12 @@ acceptance_context acceptance_context_of(services& svc) {
                            svc.clk,   svc.rnd,    svc.cfg.hostname};
     ctx.mailbox_events = svc.mailbox_events;
     ctx.metrics = svc.metrics;
+    ctx.quotas = quota_defaults_of(svc);
     return ctx;
+}
+
+quota_defaults quota_defaults_of(const services& svc) {
+    return quota_defaults::of(svc.cfg.default_quota_bytes, svc.cfg.default_quota_messages, svc.mail_root);
 }
 
 acceptance_plan plan_acceptance(const std::vector<queue::recipient>& recipients,
@@ -137,6 +181,8 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
     for (const auto& w : *where)
         if (w.unknown || (w.local_mailboxes.empty() && w.remote.empty())) return make_error_code(errc::not_found);
     auto plan = plan_acceptance(msg.recipients, *where);
+    const std::string header = ctx.return_path ? mail::return_path_header(msg.sender) : std::string();
+    if (auto ec = apply_quotas(ctx, plan, header.size() + message.size(), log_id)) return ec;
 
     // Remote recipients go into the durable queue, local mailboxes get the
     // message now; success only when both are on stable storage.
@@ -150,7 +196,6 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
         out.queued_as = *id;
         out.to_schedule.push_back(std::move(env));
     }
-    const std::string header = ctx.return_path ? mail::return_path_header(msg.sender) : std::string();
     if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes,
                                   message)) {
         // All or nothing: the sender will try again, so the queued copy

@@ -18,6 +18,7 @@
 #include "queue/envelope.hpp"
 #include "queue/message_source.hpp"
 #include "queue/spool.hpp"
+#include "server/quota_check.hpp"
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
 
@@ -52,8 +53,20 @@ struct acceptance_context {
     // Local deliveries counted for /metrics; nullptr for the scheduler's
     // (it counts them with the rest of its round).
     metrics::registry* metrics = nullptr;
+    // Quotas of the local mailboxes (no mail root: none checked).
+    quota_defaults quotas{};
+    // A local mailbox the message does not fit (quota_check.hpp), while
+    // others take it: true, its copy is queued and delivered once there is
+    // room (deferred with 4.2.2, bounced at the queue's lifetime, as Postfix
+    // does with a full mailbox); false (the queue's own local delivery),
+    // the whole acceptance fails with errc::over_quota. A message that fits
+    // none of its recipients fails either way (SMTP: 552 5.2.2 at end of
+    // data, RFC 3463).
+    bool queue_over_quota = true;
 };
 acceptance_context acceptance_context_of(services& svc);
+// The configured default_quota and the mail root, for quota checks.
+quota_defaults quota_defaults_of(const services& svc);
 
 // The recipients of a message once their aliases are known. Targets of an
 // alias keep the recipient's ORCPT and NOTIFY, less SUCCESS (NEVER when

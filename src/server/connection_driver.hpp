@@ -62,6 +62,13 @@ inline metrics::login_result login_result_of(proto::login_status s) noexcept {
                                                        : metrics::login_result::temporary_failure;
 }
 
+// The level of a protocol's own login line: a failure is told at warning
+// level by login_guard's one stable line (docs/fail2ban.md); the
+// protocol's line with the user name tried is for debug logs only.
+inline spdlog::level::level_enum level_of(proto::login_status status) noexcept {
+    return status == proto::login_status::bad_credentials ? spdlog::level::debug : spdlog::level::info;
+}
+
 // Engine: a server engine (next_action, feed, feed_eof, timed_out,
 // current_state, tls_started, sasl_challenge, sasl_done(status, user, final),
 // idle_timeout, summary().auth_failures). Protocol: for each of the
@@ -163,17 +170,30 @@ private:
         co_return co_await std::visit([this](auto& a) { return on(a); }, act);
     }
 
+    // Also notices a login that succeeded (the engine now names its user):
+    // the address's penalty is forgotten.
     void count_failures() {
-        const unsigned now = engine_.summary().auth_failures;
+        const auto& s = engine_.summary();
+        const unsigned now = s.auth_failures;
         if (now > failures_seen_ && io_.logins)
             io_.logins->failed(io_.id, io_.peer.peer_address(), now - failures_seen_);
         failures_seen_ = now;
+        const bool in = !logged_in_user(s).empty();
+        if (in && !logged_in_ && io_.logins) io_.logins->succeeded(io_.peer.peer_address());
+        logged_in_ = in;
+    }
+
+    template <class Summary>
+    static const std::string& logged_in_user(const Summary& s) {
+        if constexpr (requires { s.auth_user; }) return s.auth_user;  // SMTP
+        else return s.user;                                           // POP3, IMAP
     }
 
     session_io io_;
     Engine& engine_;
     Protocol& protocol_;
     unsigned failures_seen_ = 0;
+    bool logged_in_ = false;
     std::string reason_ = "write_failed";  // a failed write ends the loop without a close action
 };
 

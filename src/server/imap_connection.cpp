@@ -15,6 +15,7 @@
 #include "server/connection_steps.hpp"
 #include "server/imap_idle_wait.hpp"
 #include "server/imap_mailboxes.hpp"
+#include "server/imap_quota.hpp"
 #include "server/imap_search/run.hpp"
 #include "server/login_check.hpp"
 #include "server/sasl_runner.hpp"
@@ -193,7 +194,10 @@ public:
 
     // ---- APPEND, COPY, MOVE (H3) ----
     asio::awaitable<bool> on(imap::append_messages& a) {
-        auto r = co_await storage([&] { return boxes_.append(a, svc_.mailbox_commits); });
+        auto r = co_await storage([&]() -> result<imap::append_outcome> {
+            if (auto ec = check_append_quota(svc_, engine_user_, a)) return ec;  // NO [OVERQUOTA]
+            return boxes_.append(a, svc_.mailbox_commits);
+        });
         if (r) spdlog::info("{} append mailbox={} messages={}", id_, log_field(a.mailbox), r->uids.size());
         else if (r.error() != errc::not_found && r.error() != errc::invalid_argument)
             spdlog::error("{} append failed mailbox={} error=\"{}\"", id_, log_field(a.mailbox), r.error().message());
@@ -228,12 +232,22 @@ public:
     }
 
     asio::awaitable<bool> on(imap::copy_to_mailbox& a) {
-        auto r = co_await storage([&] { return boxes_.copy(a, svc_.mailbox_commits); });
+        auto r = co_await storage([&]() -> result<imap::copy_outcome> {
+            if (auto ec = check_copy_quota(svc_, engine_user_, a)) return ec;  // NO [OVERQUOTA]
+            return boxes_.copy(a, svc_.mailbox_commits);
+        });
         const char* what = a.move ? "move" : "copy";
         if (r) spdlog::info("{} {} mailbox={} messages={}", id_, what, log_field(a.mailbox), r->uids.size());
         else if (r.error() != errc::not_found && r.error() != errc::invalid_argument)
             spdlog::error("{} {} failed mailbox={} error=\"{}\"", id_, what, log_field(a.mailbox), r.error().message());
         engine_.messages_copied(std::move(r));
+        co_return true;
+    }
+
+    // QUOTA, RFC 9208 (imap_quota.hpp).
+    asio::awaitable<bool> on(imap::get_quota& a) {
+        auto r = co_await storage([&] { return imap_quota(svc_, boxes_, engine_user_, a); });
+        engine_.quota_ready(std::move(r));
         co_return true;
     }
 
@@ -280,9 +294,9 @@ private:
                            : status == imap::login_status::temporary_failure ? "login tempfail"
                                                                              : "login failed";
         if (status == imap::login_status::ok) engine_user_ = user;
-        spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
-                     log_field(status == imap::login_status::ok ? user : attempted_user_), mech,
-                     peer_.tls_active() ? "yes" : "no", peer_.peer_address());
+        spdlog::log(level_of(status), "{} {} user={} mech={} tls={} ip={}", id_, what,
+                    log_field(status == imap::login_status::ok ? user : attempted_user_), mech,
+                    peer_.tls_active() ? "yes" : "no", peer_.peer_address());
         if (svc_.login.metrics) svc_.login.metrics->login("imap", mech, login_result_of(status));
     }
 

@@ -56,18 +56,22 @@ std::string penalty_key(const std::string& ip) {
 }
 
 std::chrono::milliseconds login_guard::delay_for(const std::string& ip) const {
+    if (exempt_.contains(ip)) return std::chrono::milliseconds(0);
     return penalty_.delay(penalty_key(ip), std::chrono::steady_clock::now());
 }
+
+void login_guard::succeeded(const std::string& ip) { penalty_.succeeded(penalty_key(ip)); }
 
 void login_guard::failed(const std::string& id, const std::string& ip, unsigned count) {
     const auto key = penalty_key(ip);
     const auto now = std::chrono::steady_clock::now();
+    const bool exempt = exempt_.contains(ip);
     for (unsigned i = 0; i < count; ++i) {
-        penalty_.failed(key, now);
+        if (!exempt) penalty_.failed(key, now);
         // The address is ours (the peer's socket address), never the
         // client's words: it is last on the line, so fail2ban's regex can
         // anchor on it (docs/fail2ban.md).
-        spdlog::warn("{} login failure penalty_ms={} ip={}", id, penalty_.delay(key, now).count(), ip);
+        spdlog::warn("{} login failure penalty_ms={} ip={}", id, exempt ? 0 : penalty_.delay(key, now).count(), ip);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "auth/sasl_server.hpp"
 #include "proto/common/login_throttle.hpp"
 #include "proto/pop3/server_session.hpp"
+#include "server/networks.hpp"
 #include "server/services.hpp"
 
 namespace mailroom::server {
@@ -27,9 +28,14 @@ auth::credential_lookup make_credential_lookup(storage::directory& users);
 // server; event-loop thread only). An IPv6 client counts by its /64, the
 // smallest block an end site gets: changing the address within it does
 // not start a clean slate.
+// Addresses in `exempt` (connection_limit_exceptions, by default
+// trusted_networks: Postfix's smtpd_client_event_limit_exceptions covers
+// its auth rate limit too) are never penalised; their failures are still
+// logged.
 class login_guard {
 public:
-    explicit login_guard(const proto::penalty_limits& lim) : penalty_(lim) {}
+    explicit login_guard(const proto::penalty_limits& lim, network_list exempt = {})
+        : penalty_(lim), exempt_(std::move(exempt)) {}
 
     // How long a login attempt from `ip` waits before it is verified.
     std::chrono::milliseconds delay_for(const std::string& ip) const;
@@ -37,9 +43,12 @@ public:
     // and one line each in the stable format fail2ban matches:
     //   "<id> login failure penalty_ms=<next delay> ip=<ip>"
     void failed(const std::string& id, const std::string& ip, unsigned count = 1);
+    // A successful login from `ip`: its penalty starts again from nothing.
+    void succeeded(const std::string& ip);
 
 private:
     proto::address_penalty penalty_;
+    network_list exempt_;
 };
 
 // The key an address is counted under: itself (IPv4), its /64 (IPv6).

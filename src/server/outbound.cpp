@@ -135,7 +135,8 @@ std::error_code deliver_queued_locally(services& svc, const queue::envelope& que
     msg.arrived = svc.clk.now();
     const std::string log_id = queued.id + " <" + msg.recipients.front().address + ">";
     auto ctx = acceptance_context_of(svc);
-    ctx.success_notices = false;  // the scheduler's outcome decision reports this delivery
+    ctx.success_notices = false;   // the scheduler's outcome decision reports this delivery
+    ctx.queue_over_quota = false;  // a full mailbox: errc::over_quota, deferred by the scheduler
     ctx.metrics = nullptr;        // and counts it
     auto done = accept_message(ctx, msg, content, log_id);
     if (!done) return done.error();

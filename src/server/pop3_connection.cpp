@@ -171,9 +171,9 @@ private:
         const char* what = status == pop3::login_status::ok                  ? "login"
                            : status == pop3::login_status::temporary_failure ? "login tempfail"
                                                                              : "login failed";
-        spdlog::info("{} {} user={} mech={} tls={} ip={}", id_, what,
-                     log_field(status == pop3::login_status::ok ? user : attempted_user_), mech,
-                     peer_.tls_active() ? "yes" : "no", peer_.peer_address());
+        spdlog::log(level_of(status), "{} {} user={} mech={} tls={} ip={}", id_, what,
+                    log_field(status == pop3::login_status::ok ? user : attempted_user_), mech,
+                    peer_.tls_active() ? "yes" : "no", peer_.peer_address());
         if (svc_.login.metrics) svc_.login.metrics->login("pop3", mech, login_result_of(status));
     }
 

@@ -131,7 +131,8 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     system_clock clk;
     system_random rnd;
     storage::pop_before_smtp pbs(cfg.pop_before_smtp_window);
-    login_guard logins(penalty_of(cfg));
+    const client_networks networks = client_networks_of(cfg);
+    login_guard logins(penalty_of(cfg), networks.limit_exempt);
     metrics::registry metrics;  // /metrics: outlives every part that counts
     // The queue: recovered before any connection is accepted, then handed
     // to outbound delivery.

@@ -89,12 +89,12 @@ public:
         : peer_(peer), lc_(lc), svc_(svc), trusted_(trusted), id_(id), engine_(engine) {}
 
     void log_auth(smtp::auth_status status, const std::string& user, const std::string& mech) {
-        spdlog::info("{} auth {} user={} mech={} tls={} ip={}", id_,
-                     status == smtp::auth_status::ok                  ? "ok"
-                     : status == smtp::auth_status::temporary_failure ? "tempfail"
-                                                                      : "failed",
-                     user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no",
-                     peer_.peer_address());
+        spdlog::log(level_of(status), "{} auth {} user={} mech={} tls={} ip={}", id_,
+                    status == smtp::auth_status::ok                  ? "ok"
+                    : status == smtp::auth_status::temporary_failure ? "tempfail"
+                                                                     : "failed",
+                    user.empty() ? "-" : log_field(user), mech, peer_.tls_active() ? "yes" : "no",
+                    peer_.peer_address());
         if (svc_.metrics) svc_.metrics->login("smtp", mech, login_result_of(status));
     }
 
@@ -131,8 +131,9 @@ public:
         smtp::verdict v;
         if (auto now = check_recipient_now(svc_.policy, trusted_, who, a.address)) v = std::move(*now);
         else
-            v = co_await net::offload(svc_.pool,
-                                      [&] { return check_recipient(svc_.policy, trusted_, who, a.address); });
+            v = co_await net::offload(svc_.pool, [&] {
+                return check_recipient(svc_.policy, trusted_, who, a.address, a.declared_size);
+            });
         if (!v.accepted())
             spdlog::info("{} recipient refused to=<{}> code={} ip={}", id_, log_field(a.address), v.code,
                          peer_.peer_address());
@@ -192,8 +193,10 @@ public:
             return out;
         });
         if (!done) {
-            spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, done.error().message());
-            engine_.message_queued(make_error_code(errc::storage_failure));
+            const bool full = done.error() == errc::over_quota;
+            if (full) spdlog::info("{} {} refused: over quota size={}", id_, qid, received.size() + a.size);
+            else spdlog::error("{} {} accept failed error=\"{}\"", id_, qid, done.error().message());
+            engine_.message_queued(make_error_code(full ? errc::over_quota : errc::storage_failure));
             co_return true;
         }
         std::string to;
@@ -230,7 +233,7 @@ smtp_services smtp_services_of(services& svc) {
             svc.storage_pool,
             svc.clk,
             svc.rnd,
-            {svc.users, svc.pop_before_smtp, svc.clk},
+            {svc.users, svc.pop_before_smtp, svc.clk, quota_defaults_of(svc)},
             acceptance_context_of(svc),
             svc.spool.staging_directory(),
             svc.outbound,

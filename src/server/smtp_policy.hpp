@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "proto/smtp/server_session.hpp"
 #include "server/networks.hpp"
+#include "server/quota_check.hpp"
 #include "storage/directory.hpp"
 #include "storage/pop_before_smtp.hpp"
 
@@ -24,6 +25,7 @@ struct policy_services {
     storage::directory& users;
     storage::pop_before_smtp& pop_before_smtp;
     const clock& clk;
+    quota_defaults quotas{};  // no mail root: quotas not checked at RCPT
 };
 
 struct client_facts {
@@ -41,14 +43,19 @@ smtp::verdict check_sender(const policy_services& svc, const client_facts& c, st
 // for a submission client naming a sender; otherwise it answers at once.
 bool sender_check_needs_directory(const client_facts& c, std::string_view sender);
 
-// Local domains: a user, alias or catch-all (550 5.1.1 otherwise). Other
-// domains: relaying, allowed only to authenticated, POP-before-SMTP or
-// trusted clients (554 5.7.1 otherwise: no open relay).
+// Local domains: a user, alias or catch-all (550 5.1.1 otherwise); a
+// recipient whose every mailbox is full gets 452 4.2.2, one that the
+// message's declared SIZE (RFC 1870, 0: none) does not fit 552 5.2.2 (RFC
+// 3463; a recipient with remote targets too is always taken, its full
+// mailboxes are handled at end of data). Other domains: relaying, allowed
+// only to authenticated, POP-before-SMTP or trusted clients (554 5.7.1
+// otherwise: no open relay).
 smtp::verdict check_recipient(const policy_services& svc, const network_list& trusted, const client_facts& c,
-                              std::string_view recipient);
+                              std::string_view recipient, std::uint64_t declared_size = 0);
 // The same answer without blocking (userdb::resolve_now), for the event
-// loop; nullopt when it cannot be had at once: then call check_recipient on
-// the worker pool.
+// loop; nullopt when it cannot be had at once (or a quota may apply to a
+// local mailbox: its usage is a file to read): then call check_recipient
+// on the worker pool.
 std::optional<smtp::verdict> check_recipient_now(const policy_services& svc, const network_list& trusted,
                                                  const client_facts& c, std::string_view recipient);
 

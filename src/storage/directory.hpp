@@ -5,6 +5,7 @@
 // storage/sqlite/userdb.hpp, the alias rules are aliases.cpp for any backend.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,9 +16,19 @@
 
 namespace mailroom::storage {
 
+// A storage quota (issue #12): octets and messages a user's mail may take,
+// every folder together; 0 is no limit.
+struct quota_limits {
+    std::uint64_t bytes = 0;
+    std::uint64_t messages = 0;
+    bool unlimited() const noexcept { return bytes == 0 && messages == 0; }
+    friend bool operator==(const quota_limits&, const quota_limits&) = default;
+};
+
 struct user_record {
     std::string address;  // canonical local@domain
     auth::credentials cred;
+    std::optional<quota_limits> quota;  // nullopt: the configured default_quota
 };
 
 // One alias source with its targets, both sorted.
@@ -73,6 +84,10 @@ public:
     // (not a catch-all) listing `user` among its direct targets. False for
     // malformed input; errors only from the backend.
     virtual result<bool> owns_address(std::string_view user, std::string_view address) = 0;
+    // Whether any user has a quota of its own (without one, only the
+    // configured default applies). _now: as has_legacy_users_now.
+    virtual result<bool> has_quota_users() = 0;
+    virtual std::optional<bool> has_quota_users_now() = 0;
 };
 
 // What the CLI changes (mailroom domain|user|alias).
@@ -87,6 +102,8 @@ public:
 
     virtual std::error_code add_user(const user_record& u) = 0;  // domain must exist
     virtual std::error_code update_credentials(const user_record& u) = 0;
+    // nullopt: back to the configured default. not_found for no such user.
+    virtual std::error_code set_quota(std::string_view address, std::optional<quota_limits> quota) = 0;
     virtual std::error_code remove_user(std::string_view address) = 0;
     virtual result<std::vector<std::string>> users(std::optional<std::string_view> domain) = 0;
 

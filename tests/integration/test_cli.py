@@ -143,7 +143,7 @@ class AdminTest(unittest.TestCase):
         self.cli("domain", "add", DOMAIN)
         self.cli("user", "add", "ann@" + DOMAIN, stdin=b"ann-pw-1\n")
         self.cli("user", "add", "ben@" + DOMAIN, "--legacy-auth", stdin=b"ben-pw-2\n")
-        listed = self.cli("user", "list").stdout.decode().split()
+        listed = [ln.split()[0] for ln in self.cli("user", "list").stdout.decode().splitlines()]
         self.assertEqual(sorted(listed), ["ann@" + DOMAIN, "ben@" + DOMAIN])
         self.assertTrue(os.path.isdir(os.path.join(self.data, "mail", DOMAIN, "ann", "new")))
         # RFC 6154 special-use folders, subscribed in Dovecot's format.
@@ -162,7 +162,8 @@ class AdminTest(unittest.TestCase):
         # The password never appears in any output.
         self.assertNotIn("ann-pw-1", text(p))
         self.cli("user", "del", "ann@" + DOMAIN)
-        self.assertEqual(self.cli("user", "list").stdout.decode().split(), ["ben@" + DOMAIN])
+        self.assertEqual([ln.split()[0] for ln in self.cli("user", "list").stdout.decode().splitlines()],
+                         ["ben@" + DOMAIN])
         p = self.cli("user", "del", "ann@" + DOMAIN, check=False)
         self.assertNotEqual(p.returncode, 0)
         p = self.cli("domain", "del", DOMAIN, check=False)

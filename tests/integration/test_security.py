@@ -271,5 +271,60 @@ class LoginPenaltyTest(harness.ServerTestCase):
         self.assertEqual(hosts, ["127.0.0.1"] * 4, "fail2ban's failregex against the log")
 
 
+class LoginPenaltyLeftoversTest(harness.ServerTestCase):
+    """A successful login forgets its address's penalty; exempt networks
+    (connection_limit_exceptions) are never slowed; a failed login logs one
+    line at the default levels, login_guard's stable one."""
+    USERS = [ALICE]
+    NO_DELAY = dict(auth_failure_delay_ms=0, max_auth_failure_delay_ms=0)
+    LISTENERS = [dict(name="pop3-plain", tls="starttls", plaintext_auth=True, **NO_DELAY)]
+    EXTRA_CONFIG = dict(login_penalty_delay_ms=400, login_penalty_max_delay_ms=1600, login_penalty_decay=3600,
+                        connection_limit_exceptions=["127.0.0.5/32"])
+    SECRETS_NOT_LOGGED = ("guess-a", "guess-b", "guess-c", "guess-x")
+
+    def test_success_resets_the_penalty(self):
+        pop3 = self.srv.addr("pop3-plain")
+        _, t0 = pop3_login_from(pop3, "127.0.0.4", ALICE.address, "guess-a")
+        _, t1 = pop3_login_from(pop3, "127.0.0.4", ALICE.address, "guess-b")
+        self.assertLess(t0, 0.35)
+        self.assertGreaterEqual(t1, 0.35)
+        # The real user from the same address (a NAT) waits this once...
+        reply, t = pop3_login_from(pop3, "127.0.0.4", ALICE.address, ALICE.password)
+        self.assertTrue(reply.startswith(b"+OK"), reply)
+        self.assertGreaterEqual(t, 0.75)
+        # ...and then the address starts from nothing: no wait, then 0.4 s.
+        reply, t = pop3_login_from(pop3, "127.0.0.4", ALICE.address, "guess-c")
+        self.assertTrue(reply.startswith(b"-ERR"), reply)
+        self.assertLess(t, 0.35)
+        reply, t = pop3_login_from(pop3, "127.0.0.4", ALICE.address, ALICE.password)
+        self.assertTrue(reply.startswith(b"+OK"), reply)
+        self.assertGreaterEqual(t, 0.35)
+        self.assertLess(t, 0.75)
+
+    def test_exempt_network_is_not_penalised_but_logged(self):
+        pop3 = self.srv.addr("pop3-plain")
+        for _ in range(4):
+            reply, t = pop3_login_from(pop3, "127.0.0.5", ALICE.address, "guess-x")
+            self.assertTrue(reply.startswith(b"-ERR"), reply)
+            self.assertLess(t, 0.35)
+        stable = [ln for ln in self.srv.read_log().splitlines()
+                  if re.search(r" warning [A-Z][0-9a-f]+ login failure penalty_ms=0 ip=127\.0\.0\.5$", ln)]
+        self.assertEqual(len(stable), 4, stable)
+
+    def test_one_line_per_failure_above_debug(self):
+        pop3 = self.srv.addr("pop3-plain")
+        pop3_login_from(pop3, "127.0.0.6", ALICE.address, "guess-x")
+        log = self.srv.read_log().splitlines()
+        ids = {m.group(1) for ln in log for m in [re.search(r" ([A-Z][0-9a-f]+) connect .*ip=127\.0\.0\.6 ", ln)] if m}
+        self.assertEqual(len(ids), 1, ids)
+        sid = ids.pop()
+        about = [ln for ln in log if f" {sid} login" in ln]
+        shown = [ln for ln in about if " debug " not in ln]
+        self.assertEqual(len(shown), 1, about)
+        self.assertRegex(shown[0], r" warning [A-Z][0-9a-f]+ login failure penalty_ms=\d+ ip=127\.0\.0\.6$")
+        # The user name tried stays in the debug line.
+        self.assertTrue(any(" debug " in ln and "login failed user=" + ALICE.address in ln for ln in about), about)
+
+
 if __name__ == "__main__":
     harness.main()

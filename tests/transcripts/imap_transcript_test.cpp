@@ -146,6 +146,9 @@ std::string render(const action& a) {
         std::string operator()(const close_connection& c) const {
             return std::string("close ") + proto::reason_name(c.why);
         }
+        std::string operator()(const get_quota& q) const {  // QUOTA: "get_quota" / "get_quota MAILBOX"
+            return q.mailbox ? "get_quota " + *q.mailbox : std::string("get_quota");
+        }
     };
     return std::visit(visitor{}, a);
 }
@@ -332,6 +335,7 @@ private:
             if (how == "exists") return make_error_code(errc::already_exists);
             if (how == "missing") return make_error_code(errc::not_found);
             if (how == "invalid") return make_error_code(errc::invalid_argument);
+            if (how == "over_quota") return make_error_code(errc::over_quota);
             return make_error_code(errc::storage_failure);
         };
         if (what == "tls_started") session_->tls_started();
@@ -382,14 +386,16 @@ private:
             if (arg1 != "-") o.seqs = uids_from(arg1);
             session_->messages_searched(std::move(o));
         } else if (what == "appended") {  // H3: "appended 77 20,21" (uidvalidity, UIDs) / missing / fail
-            if (arg1 == "missing" || arg1 == "fail") return session_->messages_appended(ec_of(arg1));
+            if (arg1 == "missing" || arg1 == "fail" || arg1 == "over_quota")
+                return session_->messages_appended(ec_of(arg1));
             session_->messages_appended(append_outcome{static_cast<std::uint32_t>(std::stoul(arg1)), uids_from(arg2)});
         } else if (what == "append_opened") {  // APPEND streamed: ok / missing / invalid / fail
             session_->append_opened(ec_of(arg1));
         } else if (what == "written") {  // ok / fail
             session_->append_written(ec_of(arg1));
         } else if (what == "copied") {  // H3: "copied uidvalidity=77 from=3,7 to=20,21 msgs=..." / missing / fail
-            if (arg1 == "missing" || arg1 == "fail") return session_->messages_copied(ec_of(arg1));
+            if (arg1 == "missing" || arg1 == "fail" || arg1 == "over_quota")
+                return session_->messages_copied(ec_of(arg1));
             copy_outcome o;
             for (const auto& [key, v] : test::key_values(l.text)) {
                 if (key == "uidvalidity") o.uidvalidity = static_cast<std::uint32_t>(std::stoul(v));
@@ -404,6 +410,17 @@ private:
             std::size_t at = 0;
             while (at < t.size() && t[at] == '(') o.threads.push_back(thread_of(t, at));
             session_->messages_searched(std::move(o));
+        } else if (what == "quota") {  // "quota storage=U/L messages=U/L" (octets; limit 0: none) / missing / fail
+            if (arg1 == "missing" || arg1 == "fail") return session_->quota_ready(ec_of(arg1));
+            quota_report q;
+            for (const auto& [key, v] : test::key_values(l.text)) {
+                const auto slash = v.find('/');
+                if (slash == std::string::npos) continue;  // the answer's own name
+                const auto used = std::stoull(v.substr(0, slash)), limit = std::stoull(v.substr(slash + 1));
+                if (key == "storage") q.storage_used = used, q.storage_limit = limit;
+                else if (key == "messages") q.messages_used = used, q.messages_limit = limit;
+            }
+            session_->quota_ready(q);
         } else ADD_FAILURE() << "line " << l.number << ": unknown answer " << l.text;
     }
 

@@ -54,6 +54,10 @@ public:
     explicit address_penalty(penalty_limits lim) : lim_(lim) {}
 
     void failed(const std::string& address, time_point now);
+    // A login from `address` succeeded: its failures are forgotten (as
+    // Dovecot's auth penalty is reset by a successful login), so a user who
+    // mistyped once is not slowed for the next decay period.
+    void succeeded(const std::string& address) { by_address_.erase(address); }
     // How long a login attempt from `address` waits now (0: at once).
     std::chrono::milliseconds delay(const std::string& address, time_point now) const;
     std::size_t tracked() const noexcept { return by_address_.size(); }

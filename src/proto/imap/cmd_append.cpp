@@ -87,6 +87,7 @@ void session::messages_appended(result<append_outcome> r) {
         // RFC 9051 §6.3.12: a missing mailbox is [TRYCREATE].
         if (r.error() == errc::not_found) no("TRYCREATE", "Mailbox does not exist.");
         else if (r.error() == errc::invalid_argument) no("CANNOT", "Invalid mailbox name.");
+        else if (r.error() == errc::over_quota) no("OVERQUOTA", "Quota exceeded.");  // RFC 9208 §5.3
         else no("SERVERBUG", "Unable to save the message; try again later.");
         return process();
     }
@@ -145,6 +146,7 @@ void session::messages_copied(result<copy_outcome> r) {
     if (!r) {
         if (r.error() == errc::not_found) no("TRYCREATE", "Mailbox does not exist.");
         else if (r.error() == errc::invalid_argument) no("CANNOT", "Invalid mailbox name.");
+        else if (r.error() == errc::over_quota) no("OVERQUOTA", "Quota exceeded.");  // RFC 9208 §5.3
         else no("SERVERBUG", moving_ ? "Unable to move; try again later." : "Unable to copy; try again later.");
         return process();
     }

@@ -201,12 +201,24 @@ struct thread_command {  // RFC 5256 §3
     search_key program;
 };
 
+// --- QUOTA (RFC 9208 §4) ---
+struct getquota_command {
+    std::string root;
+};
+struct getquotaroot_command {
+    std::string mailbox;
+};
+struct setquota_command {
+    std::string root;
+    std::vector<std::pair<std::string, std::uint64_t>> limits;  // resource names as sent
+};
+
 using command_args = std::variant<
     capability_command, noop_command, logout_command, id_command, starttls_command, authenticate_command, login_command,
     enable_command, select_command, create_command, delete_command, rename_command, subscribe_command,
     unsubscribe_command, list_command, lsub_command, namespace_command, status_command, append_command, idle_command,
     check_command, close_command, unselect_command, expunge_command, search_command, fetch_command, store_command,
-    copy_command, move_command, sort_command, thread_command>;
+    copy_command, move_command, sort_command, thread_command, getquota_command, getquotaroot_command, setquota_command>;
 
 struct command {
     std::string tag;

@@ -128,6 +128,9 @@ constexpr entry table[] = {
     {"MOVE", &parse_move, true},
     {"SORT", &parse_sort, true},
     {"THREAD", &parse_thread, true},
+    {"GETQUOTA", &parse_getquota, false},  // RFC 9208
+    {"GETQUOTAROOT", &parse_getquotaroot, false},
+    {"SETQUOTA", &parse_setquota, false},
 };
 
 const entry* find(std::string_view name) noexcept {

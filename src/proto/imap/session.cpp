@@ -69,6 +69,10 @@ std::span<const session::command_row> session::commands() {
         {"APPEND", &session::cmd_append, auth, 0},
         {"COPY", &session::cmd_copy, sel, 0},
         {"MOVE", &session::cmd_move, sel, 0},
+        // QUOTA, RFC 9208 (cmd_quota.cpp)
+        {"GETQUOTA", &session::cmd_getquota, auth, 0},
+        {"GETQUOTAROOT", &session::cmd_getquotaroot, auth, 0},
+        {"SETQUOTA", &session::cmd_setquota, auth, 0},
     };
     return table;
 }

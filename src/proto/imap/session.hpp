@@ -188,12 +188,19 @@ struct copy_to_mailbox {
     bool move = false;
 };
 // ---- end of APPEND, COPY, MOVE's actions (H3) ----
+// ---- QUOTA, RFC 9208 (opsquota) ----
+// The logged-in user's quota and usage (every folder: one quota root, "");
+// with a mailbox, also whether it exists (GETQUOTAROOT). answer: quota_ready().
+struct get_quota {
+    std::optional<std::string> mailbox;
+};
+// ---- end of QUOTA's actions ----
 
 using action =
     std::variant<send_reply, start_tls, verify_login, sasl_begin, sasl_continue, sasl_abort, pause, list_folders,
                  change_folder, open_mailbox, mailbox_status, close_mailbox, sync_mailbox, close_connection,
                  fetch_message, stream_body, store_flags, expunge_messages, search_messages, append_messages,
-                 copy_to_mailbox, list_vanished, append_open, append_write, append_discard>;
+                 copy_to_mailbox, list_vanished, append_open, append_write, append_discard, get_quota>;
 
 // ---- answers -----------------------------------------------------------------
 
@@ -250,6 +257,13 @@ struct copy_outcome {
     std::vector<message_state> view;         // MOVE: the selected mailbox after the expunge
 };
 
+// ---- answers of QUOTA ----
+// Octets and messages; a limit of 0 is none (the resource is not reported).
+struct quota_report {
+    std::uint64_t storage_used = 0, storage_limit = 0;
+    std::uint64_t messages_used = 0, messages_limit = 0;
+};
+
 // Counts for the session's closing log line.
 struct session_summary {
     std::string user;
@@ -297,6 +311,8 @@ public:
     void messages_copied(result<copy_outcome> r);
     void append_opened(std::error_code ec);  // errc::not_found: no such mailbox ([TRYCREATE])
     void append_written(std::error_code ec);
+    // QUOTA (cmd_quota.cpp); errc::not_found: GETQUOTAROOT's mailbox does not exist.
+    void quota_ready(result<quota_report> r);
 
     std::optional<action> next_action();  // nullopt: wants more input
     state current_state() const noexcept { return state_; }
@@ -351,7 +367,8 @@ private:
         append,
         copy,  // APPEND, COPY, MOVE (H3)
         append_open,
-        append_write  // APPEND streamed (append_stream.cpp)
+        append_write,  // APPEND streamed (append_stream.cpp)
+        quota  // GETQUOTA, GETQUOTAROOT
     };
 
     void process();
@@ -399,6 +416,11 @@ private:
     void cmd_copy(const command& c);
     void cmd_move(const command& c);
     void copy_or_move(const sequence_set& set, bool uid, const std::string& mailbox, bool move);
+    // QUOTA, RFC 9208 (cmd_quota.cpp)
+    void cmd_getquota(const command& c);
+    void cmd_getquotaroot(const command& c);
+    void cmd_setquota(const command& c);
+    void write_quota(const quota_report& q);
     bool moving_ = false;
     bool append_to_selected_ = false;  // the APPEND under way adds to the selected mailbox
     std::string append_code_;          // its tagged OK's code, sent after the sync
@@ -509,6 +531,7 @@ private:
     std::optional<list_run> listing_;
     bool utf8_accept_ = false;         // ENABLE UTF8=ACCEPT (RFC 6855 §3)
     std::optional<command> deferred_;  // waits for the sync that mailbox_changed() asked for
+    std::optional<std::string> quota_mailbox_;  // GETQUOTAROOT under way (nullopt: GETQUOTA)
     const command_row* deferred_row_ = nullptr;
     after_sync after_sync_ = after_sync::nothing;
     bool pending_read_only_ = false;

@@ -201,6 +201,9 @@ void server_session::message_queued(result<std::string> queue_id) {
     if (queue_id) {
         ++summary_.messages;
         ok(250, "2.0.0", "Ok: queued as " + *queue_id);
+    } else if (queue_id.error() == errc::over_quota) {
+        // Every recipient's mailbox is full or too small for it (RFC 3463).
+        reply(552, "5.2.2", "Error: mailbox full, the message does not fit the quota");
     } else if (is_temporary(queue_id.error())) {
         reply(451, "4.3.0", "Error: queue file write error, try again later");
     } else {

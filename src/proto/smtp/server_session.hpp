@@ -75,6 +75,7 @@ struct check_sender {
 struct check_recipient {
     std::string address;
     std::string auth_user;
+    std::uint64_t declared_size = 0;  // MAIL's SIZE= (RFC 1870), 0 if none: for quotas
 };
 struct recipient_info {
     std::string address;

@@ -136,7 +136,7 @@ void server_session::cmd_rcpt(const command& c) {
     auto& r = std::get<rcpt_command>(parsed);
     if (!esmtp_ && (r.params.notify || !r.params.orcpt.empty())) return bad(555, "5.5.4", "RCPT parameters need EHLO");
     pending_rcpt_ = recipient_info{r.path.box->str(), std::move(r.params)};
-    request(check_recipient{pending_rcpt_->address, auth_user_});
+    request(check_recipient{pending_rcpt_->address, auth_user_, tx_.params.size.value_or(0)});
     awaiting_ = awaiting::recipient;
 }
 

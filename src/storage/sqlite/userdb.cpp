@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <iterator>
@@ -55,12 +56,31 @@ CREATE TABLE IF NOT EXISTS aliases (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_by_domain ON aliases(domain);
 )sql",
+    // 2 -> 3: per-user quotas (#12); NULL in both: the configured default.
+    // Not idempotent by itself (no ADD COLUMN IF NOT EXISTS): migrate()
+    // reads the version inside its write transaction, so it runs once.
+    R"sql(
+ALTER TABLE users ADD COLUMN quota_bytes INTEGER;
+ALTER TABLE users ADD COLUMN quota_messages INTEGER;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
 constexpr const char* user_columns =
     "address, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, scram_sha1_server, "
-    "scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, legacy_secret";
+    "scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, legacy_secret, quota_bytes, "
+    "quota_messages";
+
+// The two quota columns from parameter `first` on (NULL: the default).
+void bind_quota(sqlite3_stmt* st, int first, const std::optional<quota_limits>& q) {
+    if (!q) {
+        sqlite3_bind_null(st, first);
+        sqlite3_bind_null(st, first + 1);
+        return;
+    }
+    sqlite3_bind_int64(st, first, static_cast<sqlite3_int64>(q->bytes));
+    sqlite3_bind_int64(st, first + 1, static_cast<sqlite3_int64>(q->messages));
+}
 
 struct db_closer {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -170,25 +190,32 @@ struct userdb::impl {
     // reads `version`: no other connection has committed since. Writes
     // through this connection (which data_version does not count) clear it
     // in run().
-    struct {
+    struct cached_flag {
         bool valid = false;
         sqlite3_int64 version = 0;
         bool value = false;
-    } legacy;
+    };
+    cached_flag legacy, quotas;  // has_legacy_users, has_quota_users
 
     // The cached statement for sql; needs mu held while it is in use.
     result<detail::statement_use> prepare(std::string_view sql) { return statements.get(sql); }
     static void bind(sqlite3_stmt* s, int i, std::string_view v) { bind_text(s, i, v); }
     // Runs a statement that returns no rows; returns the rows changed.
     result<int> run(sqlite3_stmt* s) {
-        legacy.valid = false;
+        legacy.valid = quotas.valid = false;
         int rc = sqlite3_step(s);
         if (rc != SQLITE_DONE) return db_error(rc);
         return sqlite3_changes(db.get());
     }
 
     // The rest need mu held.
-    result<bool> has_legacy_users();
+    result<bool> has_legacy_users() {
+        return flag(legacy, "SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
+    }
+    result<bool> has_quota_users() {
+        return flag(quotas, "SELECT 1 FROM users WHERE quota_bytes IS NOT NULL OR quota_messages IS NOT NULL LIMIT 1");
+    }
+    result<bool> flag(cached_flag& cache, std::string_view query);
     result<std::vector<resolution>> resolve(const std::vector<std::string>& canonical);
 
     // f() with mu held and without SQLite's busy wait, for a caller that
@@ -304,13 +331,15 @@ std::error_code userdb::add_user(const user_record& u) {
     auto s = impl_->prepare(
         "INSERT INTO users(address, domain, password_hash, scram_sha1_iter, scram_sha1_salt, scram_sha1_stored, "
         "scram_sha1_server, scram_sha256_iter, scram_sha256_salt, scram_sha256_stored, scram_sha256_server, "
-        "legacy_secret, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        "legacy_secret, created, quota_bytes, quota_messages) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     if (!s) return s.error();
     auto* st = s->get();
     impl::bind(st, 1, *address);
     impl::bind(st, 2, domain);
     bind_credentials(st, 3, u.cred);  // ?3 .. ?12
     sqlite3_bind_int64(st, 13, static_cast<sqlite3_int64>(std::time(nullptr)));
+    bind_quota(st, 14, u.quota);
     auto r = impl_->run(st);
     return r ? std::error_code{} : r.error();
 }
@@ -327,6 +356,20 @@ std::error_code userdb::update_credentials(const user_record& u) {
     auto* st = s->get();
     impl::bind(st, 1, *address);
     bind_credentials(st, 2, u.cred);  // ?2 .. ?11
+    auto r = impl_->run(st);
+    if (!r) return r.error();
+    return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
+}
+
+std::error_code userdb::set_quota(std::string_view address, std::optional<quota_limits> quota) {
+    auto a = canonical_address(address);
+    if (!a) return make_error_code(errc::not_found);
+    std::lock_guard lock(impl_->mu);
+    auto s = impl_->prepare("UPDATE users SET quota_bytes = ?2, quota_messages = ?3 WHERE address = ?1");
+    if (!s) return s.error();
+    auto* st = s->get();
+    impl::bind(st, 1, *a);
+    bind_quota(st, 2, quota);
     auto r = impl_->run(st);
     if (!r) return r.error();
     return *r == 0 ? make_error_code(errc::not_found) : std::error_code{};
@@ -364,6 +407,9 @@ result<user_record> userdb::find_user(std::string_view address) {
     u.cred.scram_sha256 = {static_cast<unsigned>(sqlite3_column_int64(st, 6)), column_text(st, 7), column_text(st, 8),
                            column_text(st, 9)};
     if (sqlite3_column_type(st, 10) != SQLITE_NULL) u.cred.legacy_secret = secret(column_text(st, 10));
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL || sqlite3_column_type(st, 12) != SQLITE_NULL)
+        u.quota = quota_limits{static_cast<std::uint64_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(st, 11))),
+                               static_cast<std::uint64_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(st, 12)))};
     return u;
 }
 
@@ -391,9 +437,19 @@ std::optional<bool> userdb::has_legacy_users_now() {
     return impl_->without_waiting([this] { return impl_->has_legacy_users(); });
 }
 
-// Asked on every connection, and without an index a scan of every user:
-// answered again only when another connection has committed since.
-result<bool> userdb::impl::has_legacy_users() {
+result<bool> userdb::has_quota_users() {
+    std::lock_guard lock(impl_->mu);
+    return impl_->has_quota_users();
+}
+
+std::optional<bool> userdb::has_quota_users_now() {
+    return impl_->without_waiting([this] { return impl_->has_quota_users(); });
+}
+
+// Asked on every connection (legacy secrets) or recipient (quotas), and
+// without an index a scan of every user: answered again only when another
+// connection has committed since.
+result<bool> userdb::impl::flag(cached_flag& cache, std::string_view query) {
     // Read before the scan: a commit in between makes the next call look again.
     auto v = prepare("PRAGMA data_version");
     if (!v) return result<bool>(boost::system::in_place_error, v.error());
@@ -401,12 +457,12 @@ result<bool> userdb::impl::has_legacy_users() {
         return result<bool>(boost::system::in_place_error, db_error(rc));
     const sqlite3_int64 version = sqlite3_column_int64(v->get(), 0);
     sqlite3_reset(v->get());
-    if (legacy.valid && legacy.version == version) return legacy.value;
-    auto s = prepare("SELECT 1 FROM users WHERE legacy_secret IS NOT NULL LIMIT 1");
+    if (cache.valid && cache.version == version) return cache.value;
+    auto s = prepare(query);
     if (!s) return result<bool>(boost::system::in_place_error, s.error());
     auto found = exists(s->get(), {});
     if (!found) return found;
-    legacy = {true, version, *found};
+    cache = {true, version, *found};
     return found;
 }
 

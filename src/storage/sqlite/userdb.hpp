@@ -29,6 +29,7 @@ public:
 
     std::error_code add_user(const user_record& u) override;
     std::error_code update_credentials(const user_record& u) override;
+    std::error_code set_quota(std::string_view address, std::optional<quota_limits> quota) override;
     std::error_code remove_user(std::string_view address) override;
     result<user_record> find_user(std::string_view address) override;
     result<std::vector<std::string>> users(std::optional<std::string_view> domain = {}) override;
@@ -47,6 +48,8 @@ public:
     std::optional<bool> has_legacy_users_now() override;
     std::optional<resolution> resolve_now(std::string_view address) override;
     result<bool> owns_address(std::string_view user, std::string_view address) override;
+    result<bool> has_quota_users() override;
+    std::optional<bool> has_quota_users_now() override;
 
 private:
     struct impl;

@@ -8,6 +8,7 @@
 #include "store/maildir/index_files.hpp"
 #include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
+#include "store/maildir/maildirsize.hpp"
 #include "store/maildir/message_file.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/uid_file.hpp"
@@ -301,6 +302,7 @@ std::error_code maildir_mailbox::store_flags(const std::vector<std::uint32_t>& u
 
 std::error_code maildir_mailbox::expunge(const std::vector<std::uint32_t>& uids) {
     bool removed = false;
+    usage freed;  // what this call removed, for maildirsize
     for (auto uid : uids) {
         auto it = files_.find(uid);
         if (it == files_.end()) continue;
@@ -312,9 +314,16 @@ std::error_code maildir_mailbox::expunge(const std::vector<std::uint32_t>& uids)
             ec = fs_.unlink(dir_ / *now);
         }
         if (ec && ec != errc::not_found) return ec;
+        if (!ec) {
+            const std::string_view name = it->second.file;
+            const auto base = base_name(name.substr(name.find('/') + 1));
+            freed.bytes += static_cast<std::int64_t>(size_field(base, ",S=").value_or(0));
+            ++freed.messages;
+        }
         files_.erase(it);
         removed = true;
     }
+    if (freed.messages > 0) add_usage(usage_root_of(dir_), -freed.bytes, -freed.messages);  // a cache: best effort
     if (!removed) return {};
     for (const char* sub : {"new", "cur"})
         if (auto ec = fs_.sync_directory(dir_ / sub)) return ec;

@@ -8,6 +8,7 @@
 #include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
 #include "store/maildir/maildir_mailbox.hpp"
+#include "store/maildir/maildirsize.hpp"
 #include "store/maildir/message_writer.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/subscriptions.hpp"
@@ -143,6 +144,7 @@ std::error_code maildir_store::delete_folder(std::string_view name) {
     const auto gone = root_ / (deleted_prefix + new_unique_name());
     if (auto ec = fs_.rename(*dir, gone)) return ec;
     if (auto ec = fs_.sync_directory(root_)) return ec;
+    forget_usage(root_);  // its messages went with it: maildirsize is recomputed
     // This one and any a crash left behind; what cannot be removed now is
     // tried again by the next deletion.
     if (auto names = fs_.list_directory(root_))

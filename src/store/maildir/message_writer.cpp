@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/errors.hpp"
+#include "store/maildir/maildirsize.hpp"
 #include "store/maildir/names.hpp"
 #include "store/maildir/uid_file.hpp"
 
@@ -100,7 +101,11 @@ result<pending_append> streaming_writer::finish(flag_set flags) {
     finished_ = true;
     pending_append out;
     out.file = durable::staged_file{std::move(file_), tmp_, final_name};
-    out.assign_uid = [&fs = fs_, dir = dir_, base] { return append_uid(fs, dir, base); };
+    // Once durable: its UID, and its size in the user's maildirsize.
+    out.assign_uid = [&fs = fs_, dir = dir_, base, size = size_] {
+        add_usage(usage_root_of(dir), static_cast<std::int64_t>(size), 1);  // a cache: best effort
+        return append_uid(fs, dir, base);
+    };
     out.event_key = event_key_;
     return out;
 }

@@ -28,5 +28,18 @@ TEST(login_guard, failures_slow_that_address_and_its_64_only) {
     EXPECT_EQ(g.delay_for("2001:db8:1:3::1"), milliseconds(0));
 }
 
+TEST(login_guard, success_forgets_and_exempt_networks_never_wait) {
+    login_guard g({milliseconds(1000), milliseconds(8000), std::chrono::seconds(3600), 100},
+                  *network_list::parse({"198.51.100.0/24"}));
+    g.failed("P1", "192.0.2.7", 3);
+    EXPECT_EQ(g.delay_for("192.0.2.7"), milliseconds(4000));
+    g.succeeded("::ffff:192.0.2.7");  // the same client, by its key
+    EXPECT_EQ(g.delay_for("192.0.2.7"), milliseconds(0));
+    g.failed("P2", "192.0.2.7");
+    EXPECT_EQ(g.delay_for("192.0.2.7"), milliseconds(1000));  // counting again from one
+    g.failed("P3", "198.51.100.9", 5);
+    EXPECT_EQ(g.delay_for("198.51.100.9"), milliseconds(0));
+}
+
 }  // namespace
 }  // namespace mailroom::server

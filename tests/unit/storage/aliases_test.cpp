@@ -295,10 +295,10 @@ TEST(storage_alias_migration, FromVersion1) {
         ASSERT_FALSE(db->add_alias("info@example.test", "alice@example.test"));
         EXPECT_EQ(db->add_alias("info@elsewhere.test", "alice@example.test"), errc::invalid_argument);
     }
-    EXPECT_EQ(user_version(file), 2);
+    EXPECT_EQ(user_version(file), 3);  // 1 -> 2 (aliases) -> 3 (quotas, #12)
     // Opening again migrates nothing and keeps the data.
     auto db = userdb::open(file).value();
-    EXPECT_EQ(user_version(file), 2);
+    EXPECT_EQ(user_version(file), 3);
     auto r = db->resolve("info@example.test").value();
     EXPECT_EQ(r.local_mailboxes, strings{"alice@example.test"});
     EXPECT_EQ(db->users().value(), strings{"alice@example.test"});
@@ -308,15 +308,15 @@ TEST(storage_alias_migration, NewDatabaseIsCurrentAndNewerIsRefused) {
     test::temp_dir tmp;
     const auto file = tmp.path() / "mailroom.db";
     { ASSERT_TRUE(userdb::open(file)); }
-    EXPECT_EQ(user_version(file), 2);
+    EXPECT_EQ(user_version(file), 3);
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 4", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(raw);
     auto newer = userdb::open(file);
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error(), errc::unsupported);
-    EXPECT_EQ(user_version(file), 3);
+    EXPECT_EQ(user_version(file), 4);
 }
 
 }  // namespace

@@ -141,18 +141,75 @@ TEST(storage_userdb, FileIsPrivateAndSchemaVersioned) {
     sqlite3_stmt* s = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &s, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int(s, 0), 2);  // 2: aliases (#3)
+    EXPECT_EQ(sqlite3_column_int(s, 0), 3);  // 2: aliases (#3), 3: quotas (#12)
     sqlite3_finalize(s);
     ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &s, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
     EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
     sqlite3_finalize(s);
     // A database from a newer mailroom is not touched.
-    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 4", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(raw);
     auto newer = userdb::open(file);
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error(), errc::unsupported);
+}
+
+TEST(storage_userdb, QuotasKeptPerUserAndDefaultByNull) {
+    test::temp_dir tmp;
+    auto db = userdb::open(tmp.path() / "mailroom.db").value();
+    ASSERT_FALSE(db->add_domain("example.test"));
+    auto a = sample("a@example.test", false);
+    a.quota = quota_limits{1 << 20, 0};
+    ASSERT_FALSE(db->add_user(a));
+    ASSERT_FALSE(db->add_user(sample("b@example.test", false)));
+    EXPECT_EQ(db->find_user("a@example.test")->quota, (quota_limits{1 << 20, 0}));
+    EXPECT_FALSE(db->find_user("b@example.test")->quota);
+    EXPECT_TRUE(db->has_quota_users().value());
+    EXPECT_EQ(db->has_quota_users_now(), std::optional<bool>(true));
+
+    ASSERT_FALSE(db->set_quota("A@Example.TEST", std::nullopt));
+    EXPECT_FALSE(db->find_user("a@example.test")->quota);
+    EXPECT_FALSE(db->has_quota_users().value());  // the cached answer follows the write
+    ASSERT_FALSE(db->set_quota("b@example.test", quota_limits{0, 100}));
+    EXPECT_EQ(db->find_user("b@example.test")->quota, (quota_limits{0, 100}));
+    EXPECT_TRUE(db->has_quota_users().value());
+    EXPECT_EQ(db->set_quota("nobody@example.test", quota_limits{}), errc::not_found);
+    // Changing the password keeps the quota.
+    ASSERT_FALSE(db->update_credentials(sample("b@example.test", true)));
+    EXPECT_EQ(db->find_user("b@example.test")->quota, (quota_limits{0, 100}));
+}
+
+TEST(storage_userdb, MigratesAVersion2Database) {
+    test::temp_dir tmp;
+    const auto file = tmp.path() / "mailroom.db";
+    {
+        // The schema as release 2 made it, with a user.
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+        const char* v2 = R"sql(
+CREATE TABLE domains (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE users (address TEXT PRIMARY KEY, domain TEXT NOT NULL REFERENCES domains(name),
+    password_hash TEXT NOT NULL, scram_sha1_iter INTEGER NOT NULL, scram_sha1_salt TEXT NOT NULL,
+    scram_sha1_stored TEXT NOT NULL, scram_sha1_server TEXT NOT NULL, scram_sha256_iter INTEGER NOT NULL,
+    scram_sha256_salt TEXT NOT NULL, scram_sha256_stored TEXT NOT NULL, scram_sha256_server TEXT NOT NULL,
+    legacy_secret TEXT, created INTEGER NOT NULL);
+CREATE TABLE aliases (source TEXT NOT NULL, target TEXT NOT NULL, domain TEXT NOT NULL REFERENCES domains(name),
+    PRIMARY KEY (source, target)) WITHOUT ROWID;
+INSERT INTO domains VALUES ('example.test');
+INSERT INTO users VALUES ('old@example.test', 'example.test', 'h', 1, 's', 'a', 'b', 1, 's', 'c', 'd', NULL, 0);
+PRAGMA user_version = 2;
+)sql";
+        ASSERT_EQ(sqlite3_exec(raw, v2, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    auto db = userdb::open(file);
+    ASSERT_TRUE(db) << db.error().message();
+    auto old = (*db)->find_user("old@example.test");
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->quota);
+    ASSERT_FALSE((*db)->set_quota("old@example.test", quota_limits{5000, 7}));
+    EXPECT_EQ((*db)->find_user("old@example.test")->quota, (quota_limits{5000, 7}));
 }
 
 TEST(storage_userdb, GarbageFileIsAnError) {

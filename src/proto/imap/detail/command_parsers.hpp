@@ -1,6 +1,7 @@
 // imap::detail: the per-command argument parsers behind parse_command,
 // grouped by file (command_parser.cpp: session and auth commands,
-// parse_mailbox_commands.cpp, parse_append.cpp, parse_message_commands.cpp).
+// parse_mailbox_commands.cpp, parse_append.cpp, parse_message_commands.cpp,
+// parse_quota.cpp).
 // Each reads the arguments after the command name (after "UID x" for the
 // UID forms) and must consume all of them. Internal to src/proto/imap.
 #pragma once
@@ -36,6 +37,11 @@ struct context {
 search_limits search_limits_of(const limits& lim);
 std::optional<sequence_set> sequence_set_arg(cursor& c, const limits& lim);
 std::optional<std::vector<status_item>> status_items(const argument& list);
+
+// parse_quota.cpp (RFC 9208)
+outcome parse_getquota(context& x);
+outcome parse_getquotaroot(context& x);
+outcome parse_setquota(context& x);
 
 // parse_mailbox_commands.cpp
 outcome parse_select(context& x);

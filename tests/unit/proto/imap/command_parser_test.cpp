@@ -113,6 +113,14 @@ TEST(ImapCommandParser, MailboxCommands) {
         {"a NAMESPACE\r\n", "a NAMESPACE"},
         {"a STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ APPENDLIMIT)\r\n",
          "a STATUS INBOX messages,recent,uidnext,uidvalidity,unseen,deleted,size,highestmodseq,appendlimit"},
+        // QUOTA (RFC 9208)
+        {"a GETQUOTA \"\"\r\n", "a GETQUOTA root="},
+        {"a getquotaroot {5+}\r\nINBOX\r\n", "a GETQUOTAROOT INBOX"},
+        {"a SETQUOTA \"\" (STORAGE 512 MESSAGE 9)\r\n", "a SETQUOTA root= STORAGE=512 MESSAGE=9"},
+        {"a SETQUOTA \"\" ()\r\n", "a SETQUOTA root="},
+        {"a GETQUOTA\r\n", "BAD syntax"},
+        {"a SETQUOTA \"\" (STORAGE)\r\n", "BAD syntax"},
+        {"a SETQUOTA \"\" (STORAGE -1)\r\n", "BAD syntax"},
     });
     check({
         {"a SELECT\r\n", "BAD syntax"},

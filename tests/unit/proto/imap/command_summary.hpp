@@ -134,6 +134,14 @@ struct summarize {
                (c.algorithm == thread_algorithm::references ? "REFERENCES" : "ORDEREDSUBJECT") +
                " charset=" + c.charset + " keys=" + std::to_string(c.program.children.size());
     }
+    // QUOTA (RFC 9208)
+    std::string operator()(const getquota_command& c) const { return "GETQUOTA root=" + c.root; }
+    std::string operator()(const getquotaroot_command& c) const { return "GETQUOTAROOT " + c.mailbox; }
+    std::string operator()(const setquota_command& c) const {
+        std::string out = "SETQUOTA root=" + c.root;
+        for (const auto& [name, limit] : c.limits) out += " " + name + "=" + std::to_string(limit);
+        return out;
+    }
 };
 
 inline std::string summary(const command& c) { return c.tag + " " + std::visit(summarize{}, c.args); }
