@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,7 +20,15 @@ byte_stream::byte_stream(tcp::socket socket) : socket_(std::move(socket)), deadl
     socket_.non_blocking(true, ec);  // read_now() must never block the loop
 }
 
-byte_stream::~byte_stream() { dl_->alive = false; }
+byte_stream::~byte_stream() {
+    dl_->alive = false;
+    if (tap_) {
+        try {
+            tap_->ended();
+        } catch (...) {  // a recording that failed (out of memory) must not end the process
+        }
+    }
+}
 
 // The deadline cancels whatever is pending on the socket; the operation
 // then completes with an error and `expired` tells it was time.
@@ -101,6 +110,7 @@ asio::awaitable<std::pair<read_status, std::size_t>> byte_stream::read_some(asio
     in_read_ = false;
     bool expired = dl_->expired;
     disarm();
+    if (n > 0 && tap_) tap_->received({static_cast<const char*>(buf.data()), n});
     if (n > 0) co_return std::pair{read_status::data, n};
     if (expired) co_return std::pair{read_status::timeout, std::size_t{0}};
     if (eof) co_return std::pair{read_status::eof, std::size_t{0}};
@@ -112,7 +122,10 @@ std::pair<read_status, std::size_t> byte_stream::read_now(asio::mutable_buffer b
         ERR_clear_error();  // SSL_get_error() reads this thread's queue
         std::size_t n = 0;
         const int r = SSL_read_ex(tls_.get(), buf.data(), buf.size(), &n);
-        if (r > 0) return {read_status::data, n};
+        if (r > 0) {
+            if (tap_) tap_->received({static_cast<const char*>(buf.data()), n});
+            return {read_status::data, n};
+        }
         const int err = SSL_get_error(tls_.get(), r);
         if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
             tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
@@ -126,7 +139,10 @@ std::pair<read_status, std::size_t> byte_stream::read_now(asio::mutable_buffer b
     }
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(buf, ec);  // non-blocking (constructor)
-    if (!ec) return {read_status::data, n};
+    if (!ec) {
+        if (tap_) tap_->received({static_cast<const char*>(buf.data()), n});
+        return {read_status::data, n};
+    }
     if (ec == asio::error::would_block || ec == asio::error::try_again) return {read_status::would_block, 0};
     if (ec == asio::error::eof) return {read_status::eof, 0};
     return {read_status::error, 0};
@@ -157,7 +173,7 @@ asio::awaitable<read_status> byte_stream::wait_readable(std::chrono::millisecond
 // `limit` bounds progress, not the whole write (RFC 5321 §4.5.3.2: per TCP
 // send): each send that moves bytes moves the deadline on. With the lazy
 // timer that is a clock read per send, no timer reprogram.
-asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono::milliseconds limit) {
+asio::awaitable<bool> byte_stream::write_raw(std::string_view bytes, std::chrono::milliseconds limit) {
     std::size_t done = 0;
     while (done < bytes.size()) {
         arm(limit);
@@ -179,6 +195,44 @@ asio::awaitable<bool> byte_stream::write_all(std::string_view bytes, std::chrono
     co_return done == bytes.size();
 }
 
+void byte_stream::drop() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+// The tap's plan: other bytes, a wait first, a paced drip (a piece every
+// 100 ms at most, of at least one byte), a close after.
+asio::awaitable<bool> byte_stream::write_tapped(std::string_view original, std::chrono::milliseconds limit) {
+    const write_plan plan = tap_->before_write(original);
+    asio::steady_timer pause(socket_.get_executor());
+    if (plan.delay.count() > 0) {
+        pause.expires_after(plan.delay);
+        co_await pause.async_wait(use_tuple);
+    }
+    std::string_view bytes = plan.bytes;
+    bool ok = true;
+    if (plan.drip_bytes_per_s == 0) {
+        ok = co_await write_raw(bytes, limit);
+    } else {
+        const std::size_t piece = std::max<std::size_t>(1, plan.drip_bytes_per_s / 10);
+        const auto every = std::chrono::milliseconds(piece * 1000 / plan.drip_bytes_per_s);
+        while (ok && !bytes.empty()) {
+            const auto now = bytes.substr(0, piece);
+            bytes.remove_prefix(now.size());
+            ok = co_await write_raw(now, limit);
+            if (!ok || bytes.empty()) break;
+            pause.expires_after(every);
+            co_await pause.async_wait(use_tuple);
+        }
+    }
+    if (plan.close_after) {
+        drop();
+        co_return false;
+    }
+    co_return ok;
+}
+
 asio::awaitable<bool> byte_stream::tls_begin(bool server, std::chrono::milliseconds limit) {
     boost::system::error_code ec;
     socket_.native_non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
@@ -194,8 +248,14 @@ asio::awaitable<bool> byte_stream::tls_begin(bool server, std::chrono::milliseco
 }
 
 asio::awaitable<bool> byte_stream::start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit) {
+    if (tap_ && !tap_->before_tls()) {  // a fault: the client's handshake meets a closed connection
+        drop();
+        co_return false;
+    }
     tls_.reset(SSL_new(ctx.native_handle()));
-    co_return co_await tls_begin(true, limit);
+    const bool ok = co_await tls_begin(true, limit);
+    if (ok && tap_) tap_->tls_started(tls_description());
+    co_return ok;
 }
 
 asio::awaitable<bool> byte_stream::start_tls_client(asio::ssl::context& ctx, const std::string& host, bool verify,

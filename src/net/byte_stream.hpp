@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/stream_tap.hpp"
+
 namespace mailroom::net {
 
 namespace asio = boost::asio;
@@ -48,7 +50,12 @@ public:
     asio::awaitable<read_status> wait_readable(std::chrono::milliseconds limit);
     // Writes everything, or fails (false) once `limit` passes with no byte
     // sent: the limit bounds progress, so a slow but steady reader is served.
-    asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit);
+    // With a tap, it writes what the tap's plan says instead (see stream_tap.hpp).
+    asio::awaitable<bool> write_all(std::string_view bytes, std::chrono::milliseconds limit) {
+        if (tap_) [[unlikely]]
+            return write_tapped(bytes, limit);
+        return write_raw(bytes, limit);
+    }
     // Server side TLS handshake; from now on reads and writes are encrypted.
     asio::awaitable<bool> start_tls(asio::ssl::context& ctx, std::chrono::milliseconds limit);
     // Client side TLS handshake (outbound SMTP): SNI `host`; with `verify`
@@ -71,6 +78,10 @@ public:
     void request_stop();
     bool stop_requested() const noexcept { return stop_requested_; }
 
+    // `mailroom dev`: every read, write and server-side handshake goes
+    // through the tap from now on; ended() is called at destruction.
+    void set_tap(std::shared_ptr<stream_tap> tap) { tap_ = std::move(tap); }
+
     bool tls_active() const noexcept { return tls_ != nullptr; }
     std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384" or "none"
     const std::string& peer_address() const noexcept { return peer_address_; }
@@ -81,6 +92,9 @@ private:
     void wait_until(std::chrono::steady_clock::time_point end);
     void stop_waiting();
     asio::awaitable<bool> tls_begin(bool server, std::chrono::milliseconds limit);
+    asio::awaitable<bool> write_raw(std::string_view bytes, std::chrono::milliseconds limit);
+    asio::awaitable<bool> write_tapped(std::string_view bytes, std::chrono::milliseconds limit);
+    void drop();  // closes the socket at once (a tap's close_after or refused handshake)
     // Repeats one OpenSSL call (op() > 0 is success) until it completes,
     // waiting for the socket as OpenSSL asks; SSL_ERROR_NONE or the error.
     template <class Op>
@@ -111,6 +125,7 @@ private:
     bool in_read_ = false;          // in read_some() or wait_readable(): request_stop() ends it
     bool stop_requested_ = false;
     std::chrono::milliseconds handshake_limit_{std::chrono::seconds(10)};
+    std::shared_ptr<stream_tap> tap_;  // nullptr but under `mailroom dev`
 };
 
 }  // namespace mailroom::net

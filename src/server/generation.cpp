@@ -12,6 +12,7 @@ generation::generation(config::settings settings, std::shared_ptr<boost::asio::s
     svc.mailbox_events = p.mailbox_events;
     svc.logins = p.logins;
     svc.metrics = p.metrics;
+    svc.session_taps = p.session_taps;
     svc.mailbox_watcher = p.mailbox_watcher;
 }
 

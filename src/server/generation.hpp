@@ -43,6 +43,7 @@ struct process_parts {
     metrics::registry* metrics = nullptr;               // /metrics counters
     store::mailbox_watcher* mailbox_watcher = nullptr;  // inotify (IDLE); nullptr without
     delivery::scheduler* outbound = nullptr;            // set once outbound delivery exists
+    net::tap_factory* session_taps = nullptr;           // `mailroom dev`: a tap per accepted connection
 };
 
 struct generation {

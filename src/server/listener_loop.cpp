@@ -43,22 +43,23 @@ const char* tls_name(config::tls_mode m) {
 struct service_row {
     config::service_kind kind;
     char id_prefix;            // session ids: "P1a", "S2b"
+    const char* protocol;      // for a session tap (net/stream_tap.hpp)
     std::string_view refusal;  // sent to a cleartext peer over the connection limit
     asio::awaitable<void> (*serve)(net::byte_stream&, const config::listener&, services&, const network_list&,
                                    const std::string&);
 };
 
 constexpr service_row service_table[] = {
-    {config::service_kind::pop3, 'P', "-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
+    {config::service_kind::pop3, 'P', "pop3", "-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
      [](net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&, const std::string& id) {
          return serve_pop3(peer, lc,
                            {login_services_of(svc), svc.pool, svc.storage_pool, svc.tls, svc.mail_root,
                             svc.cfg.hostname, svc.clk, svc.rnd, svc.pop_before_smtp, svc.mailbox_events, svc.logins},
                            id);
      }},
-    {config::service_kind::smtp, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
-    {config::service_kind::submission, 'S', "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
-    {config::service_kind::imap, 'I', "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n",
+    {config::service_kind::smtp, 'S', "smtp", "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+    {config::service_kind::submission, 'S', "smtp", "421 4.7.0 Too many connections, try again later\r\n", &serve_smtp},
+    {config::service_kind::imap, 'I', "imap", "* BYE [UNAVAILABLE] Too many connections, try again later.\r\n",
      [](net::byte_stream& peer, const config::listener& lc, services& svc, const network_list&, const std::string& id) {
          return serve_imap(peer, lc, imap_services_of(svc), id);
      }},
@@ -82,7 +83,16 @@ asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<list
     const auto gen = lr->gen;
     const config::listener& lc = *lr->cfg;
     const connection_env& env = gen->env;
+    const auto& service = service_for(lc.service);
+    std::shared_ptr<net::stream_tap> tap;  // `mailroom dev` only: recording and faults
+    if (env.svc.session_taps && *env.svc.session_taps) {
+        boost::system::error_code ec;
+        const auto remote = socket.remote_endpoint(ec);
+        tap = (*env.svc.session_taps)(
+            {service.protocol, lc.name, ec ? "unknown" : host_port(remote), lc.tls == config::tls_mode::implicit});
+    }
     net::byte_stream peer(std::move(socket));
+    if (tap) peer.set_tap(std::move(tap));
     struct registered {
         connection_registry& list;
         connection_registry::iterator at;
@@ -90,7 +100,6 @@ asio::awaitable<void> handle_connection(tcp::socket socket, std::shared_ptr<list
     } in_registry{*live, live->insert(live->end(), &peer)};
     connection_metrics counted(env.svc.metrics, lc.name);  // after peer: reads its TLS at the end
     peer.set_handshake_limit(lc.tls_handshake_timeout);
-    const auto& service = service_for(lc.service);
     const std::string id = session_id(env.svc, service.id_prefix);
     const auto rule = env.limit_exempt.contains(peer.peer_address()) ? net::connection_limits::per_ip_rule::exempt
                                                                      : net::connection_limits::per_ip_rule::applies;

@@ -15,6 +15,7 @@
 #include "common/clock.hpp"
 #include "config/settings.hpp"
 #include "durable/group_commit.hpp"
+#include "net/stream_tap.hpp"
 #include "queue/spool.hpp"
 #include "storage/directory.hpp"
 #include "storage/pop_before_smtp.hpp"
@@ -65,6 +66,9 @@ struct services {
     // The counters of /metrics (metrics/registry.hpp); set once at start-up,
     // thread-safe. nullptr: nothing is counted.
     metrics::registry* metrics = nullptr;
+    // `mailroom dev` (sandbox/session_tap.hpp): makes the recording and
+    // fault tap of each accepted connection; nullptr in production.
+    net::tap_factory* session_taps = nullptr;
 };
 
 // What checking a login needs (passwords, SASL, the mechanisms on offer):
