@@ -16,7 +16,7 @@ for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_par
               control_request_fuzz store_index_files_fuzz mime_structure_fuzz imap_session_fuzz store_mutf7_fuzz imap_thread_fuzz \
               pop3_client_fuzz http_target_fuzz \
               imap_search_eval_fuzz imap_client_fuzz fault_scenario_fuzz \
-              dev_api_query_fuzz dev_api_render_fuzz; do
+              dev_api_query_fuzz dev_api_render_fuzz dev_api_id_fuzz; do
   corpus="$work/${target%_fuzz}"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true

@@ -2,7 +2,6 @@
 #include "sandbox/dev_mail.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/errors.hpp"
 #include "store/maildir/maildir_store.hpp"
@@ -11,7 +10,6 @@ namespace mailroom::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr std::size_t max_mailbox_name = 320;  // RFC 5321 §4.5.3.1: 64 + 1 + 255
 
 result<std::unique_ptr<store::mailbox>> open_inbox(const fs::path& root, const std::string& mailbox) {
     const auto dir = store::maildir::mailbox_path(root, mailbox);
@@ -22,31 +20,6 @@ result<std::unique_ptr<store::mailbox>> open_inbox(const fs::path& root, const s
 }
 
 }  // namespace
-
-bool valid_mailbox_name(std::string_view name) {
-    if (name.empty() || name.size() > max_mailbox_name) return false;
-    const auto at = name.find('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 == name.size() || name.find('@', at + 1) != name.npos)
-        return false;
-    for (unsigned char c : name)
-        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') return false;
-    const auto local = name.substr(0, at), domain = name.substr(at + 1);
-    for (auto part : {local, domain})
-        if (part == "." || part == ".." || part.front() == '.') return false;
-    return true;
-}
-
-std::optional<message_ref> parse_message_id(std::string_view id) {
-    const auto colon = id.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    const auto mailbox = id.substr(0, colon), digits = id.substr(colon + 1);
-    if (!valid_mailbox_name(mailbox) || digits.empty() || digits.size() > 10 || digits.front() == '0')
-        return std::nullopt;
-    std::uint32_t uid = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), uid);
-    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
-    return message_ref{std::string(mailbox), uid};
-}
 
 std::vector<std::string> dev_mail::mailboxes() const {
     std::vector<std::string> out;

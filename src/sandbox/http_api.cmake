@@ -5,6 +5,7 @@
 #   http_api_search.cpp  query -> message_search; matching
 #   http_api_json.cpp    stored message -> summary / detail JSON
 #   dev_mail.cpp         the captured maildirs through the store
+#   message_id.cpp       "<mailbox>:<uid>" ids (fuzz/dev_api_id_fuzz.cpp)
 #   http_api*.cpp        add_dev_routes: the routes (http_api_routes.hpp)
 #   web/                 the page and openapi.json, embedded by embed_web_assets.cmake
 set(mailroom_dev_web_files ${CMAKE_CURRENT_LIST_DIR}/web/index.html ${CMAKE_CURRENT_LIST_DIR}/web/app.js
@@ -20,7 +21,7 @@ add_library(mailroom_sandbox_http_api STATIC ${CMAKE_CURRENT_LIST_DIR}/http_api_
                                              ${CMAKE_CURRENT_LIST_DIR}/http_api_json.cpp)
 target_include_directories(mailroom_sandbox_http_api PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(mailroom_sandbox_http_api PUBLIC mailroom_http mailroom_mime Boost::json PRIVATE mailroom_warnings)
-add_library(mailroom_sandbox_dev_api STATIC ${CMAKE_CURRENT_LIST_DIR}/dev_mail.cpp
+add_library(mailroom_sandbox_dev_api STATIC ${CMAKE_CURRENT_LIST_DIR}/dev_mail.cpp ${CMAKE_CURRENT_LIST_DIR}/message_id.cpp
             ${CMAKE_CURRENT_LIST_DIR}/http_api.cpp ${CMAKE_CURRENT_LIST_DIR}/http_api_admin.cpp
             ${CMAKE_CURRENT_LIST_DIR}/http_api_live.cpp ${CMAKE_CURRENT_LIST_DIR}/http_api_web.cpp
             ${mailroom_dev_web_cpp})
