@@ -17,7 +17,7 @@ for target in pop3_command_parser_fuzz pop3_server_session_fuzz smtp_command_par
               pop3_client_fuzz http_target_fuzz \
               imap_search_eval_fuzz imap_client_fuzz fault_scenario_fuzz \
               dev_api_query_fuzz dev_api_render_fuzz pop3_proxy_front_fuzz \
-              session_tap_fuzz; do
+              session_tap_fuzz dev_api_id_fuzz; do
   corpus="$work/${target%_fuzz}"
   rm -rf "$corpus" && mkdir -p "$corpus"
   cp "$here/corpus/${target%_fuzz}/"* "$corpus/" 2>/dev/null || true

@@ -16,6 +16,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <stdexcept>
 
@@ -77,6 +78,9 @@ void listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(),
 void listener::close() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    for (const auto& w : *streams_)
+        if (auto s = w.lock()) s->close();
+    streams_->clear();
 }
 
 asio::awaitable<void> listener::accept_loop() {
@@ -146,7 +150,12 @@ asio::awaitable<void> listener::serve(tcp::socket socket) {
         }
 
         request req = parser.release();
-        auto res = co_await routes_.dispatch(req);
+        std::shared_ptr<event_stream> events;
+        auto res = co_await routes_.dispatch(req, acceptor_.is_open() ? &events : nullptr);
+        if (events) {
+            co_await stream_events(stream, res, std::move(events));
+            co_return;
+        }
         if (served + 1 == limits_.max_requests_per_connection) res.keep_alive(false);
         spdlog::debug("http {} {} status={}", std::string_view(req.method_string()),
                       log_field(std::string_view(req.target())), res.result_int());
@@ -157,6 +166,25 @@ asio::awaitable<void> listener::serve(tcp::socket socket) {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> listener::stream_events(beast::tcp_stream& stream, response& res,
+                                              std::shared_ptr<event_stream> events) {
+    // The body is delimited by the connection's close (RFC 9112 §6.3 item 8).
+    res.erase(bhttp::field::content_length);
+    res.body().clear();
+    res.keep_alive(false);
+    std::erase_if(*streams_, [](const std::weak_ptr<event_stream>& w) { return w.expired(); });
+    streams_->push_back(events);
+    bhttp::response_serializer<bhttp::string_body> head(res);
+    stream.expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream, head, tuple_awaitable);
+    answered(res.result_int());
+    stream.expires_never();
+    if (!ec) co_await events->run(stream, limits_.write_timeout);
+    else events->close();
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 }  // namespace mailroom::http

@@ -68,7 +68,7 @@ router::match router::find(bhttp::verb method, const parsed_target& target) cons
     return m;
 }
 
-boost::asio::awaitable<response> router::dispatch(const request& req) const {
+boost::asio::awaitable<response> router::dispatch(const request& req, std::shared_ptr<event_stream>* stream) const {
     const auto target = parse_target(std::string_view(req.target().data(), req.target().size()), limits_);
     if (!target) co_return make_response(req, bhttp::status::bad_request, "bad request target\n");
     auto m = find(req.method(), *target);
@@ -78,9 +78,12 @@ boost::asio::awaitable<response> router::dispatch(const request& req) const {
         res.set(bhttp::field::allow, m.allow);  // RFC 9110 §15.5.6: 405 carries Allow
         co_return res;
     }
-    request_context ctx{req, *target, std::move(m.params)};
+    request_context ctx{req, *target, std::move(m.params), nullptr};
     try {
-        co_return co_await (*m.h)(ctx);
+        auto res = co_await (*m.h)(ctx);
+        if (ctx.stream && stream) *stream = std::move(ctx.stream);
+        else if (ctx.stream) ctx.stream->close();
+        co_return res;
     } catch (const std::exception& e) {
         spdlog::error("http handler failed target={} error=\"{}\"", log_field(std::string_view(req.target())),
                       e.what());

@@ -10,11 +10,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "http/event_stream.hpp"
 #include "http/message.hpp"
 #include "http/target.hpp"
 
@@ -24,6 +26,9 @@ struct request_context {
     const request& req;
     const parsed_target& target;
     std::vector<std::pair<std::string, std::string>> params;  // "{name}" -> its decoded segment
+    // Set by a handler that answers with server-sent events: its response
+    // is then only the head, and the listener keeps writing this stream.
+    std::shared_ptr<event_stream> stream;
 
     const std::string* param(std::string_view name) const;
     const std::string* query(std::string_view name) const { return find_param(target.query, name); }
@@ -47,8 +52,10 @@ public:
     };
     match find(bhttp::verb method, const parsed_target& target) const;
 
-    // The whole answer to one request, errors included.
-    boost::asio::awaitable<response> dispatch(const request& req) const;
+    // The whole answer to one request, errors included. A handler's event
+    // stream goes to *stream when given (the listener), else it is closed.
+    boost::asio::awaitable<response> dispatch(const request& req,
+                                              std::shared_ptr<event_stream>* stream = nullptr) const;
 
 private:
     struct segment {

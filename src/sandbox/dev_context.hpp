@@ -40,6 +40,9 @@ struct dev_context {
     std::filesystem::path mail_root;  // maildirs, one per mailbox (data_dir / "mail")
     dev_ports ports;
     bool strict_users = false;  // --users FILE given: passwords checked
+    // Bearer token the API must require when it listens on a non-loopback
+    // address (`mailroom dev --http ADDR:PORT`); empty on loopback: no token.
+    std::string token;
     // Sends a stored message to "host:port" (a smarthost) and returns "" or an
     // error text; empty function while release is not available.
     std::function<std::string(const std::filesystem::path& message, const std::string& smarthost)> release;
