@@ -195,7 +195,8 @@ public:
     // ---- APPEND, COPY, MOVE (H3) ----
     asio::awaitable<bool> on(imap::append_messages& a) {
         auto r = co_await storage([&]() -> result<imap::append_outcome> {
-            if (auto ec = check_append_quota(svc_, engine_user_, a)) return ec;  // NO [OVERQUOTA]
+            if (auto ec = check_append_quota(svc_.login.users, svc_.quotas, engine_user_, a))
+                return ec;  // NO [OVERQUOTA]
             return boxes_.append(a, svc_.mailbox_commits);
         });
         if (r) spdlog::info("{} append mailbox={} messages={}", id_, log_field(a.mailbox), r->uids.size());
@@ -233,7 +234,8 @@ public:
 
     asio::awaitable<bool> on(imap::copy_to_mailbox& a) {
         auto r = co_await storage([&]() -> result<imap::copy_outcome> {
-            if (auto ec = check_copy_quota(svc_, engine_user_, a)) return ec;  // NO [OVERQUOTA]
+            if (auto ec = check_copy_quota(svc_.login.users, svc_.quotas, engine_user_, a))
+                return ec;  // NO [OVERQUOTA]
             return boxes_.copy(a, svc_.mailbox_commits);
         });
         const char* what = a.move ? "move" : "copy";
@@ -246,7 +248,7 @@ public:
 
     // QUOTA, RFC 9208 (imap_quota.hpp).
     asio::awaitable<bool> on(imap::get_quota& a) {
-        auto r = co_await storage([&] { return imap_quota(svc_, boxes_, engine_user_, a); });
+        auto r = co_await storage([&] { return imap_quota(svc_.login.users, svc_.quotas, boxes_, engine_user_, a); });
         engine_.quota_ready(std::move(r));
         co_return true;
     }

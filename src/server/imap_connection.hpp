@@ -15,6 +15,7 @@
 #include "config/settings.hpp"
 #include "durable/group_commit.hpp"
 #include "net/byte_stream.hpp"
+#include "server/acceptance.hpp"  // quota_defaults_of
 #include "server/services.hpp"
 #include "store/change_bus.hpp"
 
@@ -33,10 +34,12 @@ struct imap_services {
     store::change_bus* mailbox_events;        // "mailbox changed", told and heard
     login_guard* logins;                      // failed logins per client address
     store::mailbox_watcher* mailbox_watcher;  // inotify for IDLE; nullptr: IDLE polls
+    quota_defaults quotas;                    // GETQUOTA, APPEND/COPY checks
 };
 inline imap_services imap_services_of(services& svc) {
     return {login_services_of(svc), svc.storage_pool,   svc.tls,    svc.mail_root,
-            svc.mailbox_commits,    svc.mailbox_events, svc.logins, svc.mailbox_watcher};
+            svc.mailbox_commits,    svc.mailbox_events, svc.logins, svc.mailbox_watcher,
+            quota_defaults_of(svc)};
 }
 
 boost::asio::awaitable<void> serve_imap(net::byte_stream& peer, const config::listener& lc, imap_services svc,

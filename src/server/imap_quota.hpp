@@ -9,21 +9,24 @@
 #include "common/result.hpp"
 #include "proto/imap/session.hpp"
 #include "server/imap_mailboxes.hpp"
-#include "server/services.hpp"
+#include "server/quota_check.hpp"
+#include "storage/directory.hpp"
 
 namespace mailroom::server {
 
 // The report for get_quota; with a mailbox, errc::not_found unless it exists.
-result<imap::quota_report> imap_quota(services& svc, imap_mailboxes& boxes, const std::string& user,
-                                      const imap::get_quota& a);
+result<imap::quota_report> imap_quota(storage::directory& users, const quota_defaults& q, imap_mailboxes& boxes,
+                                      const std::string& user, const imap::get_quota& a);
 
 // Whether the messages of an APPEND fit the user's quota (all together:
 // MULTIAPPEND is all or none, RFC 3502).
-std::error_code check_append_quota(services& svc, const std::string& user, const imap::append_messages& a);
+std::error_code check_append_quota(storage::directory& users, const quota_defaults& q, const std::string& user,
+                                   const imap::append_messages& a);
 
 // COPY adds to the usage (MOVE does not: the same user's folders): refused
 // when the quota is full already. Its messages' sizes are the store's to
 // know, so one COPY may end over the quota; the next is refused.
-std::error_code check_copy_quota(services& svc, const std::string& user, const imap::copy_to_mailbox& c);
+std::error_code check_copy_quota(storage::directory& users, const quota_defaults& q, const std::string& user,
+                                 const imap::copy_to_mailbox& c);
 
 }  // namespace mailroom::server
