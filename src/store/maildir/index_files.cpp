@@ -135,7 +135,7 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             header = false;
             if (field(line) != "mailroom-index") return false;
             auto ver = field(line);
-            version = ver == "1" ? 1 : ver == "2" ? 2 : 0;
+            version = ver == "1" ? 1 : ver == "2" ? 2 : ver == "3" ? 3 : 0;
             if (!version) return false;
             auto v = field(line), m = field(line);
             if (!v || !m || !v->starts_with("V") || !m->starts_with("M")) return false;
@@ -145,7 +145,7 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             out.uidvalidity = *vv;
             out.highest_modseq = *mm;
             out.expunge_floor = *mm;  // version 1 kept no expunges
-            if (version == 2) {
+            if (version >= 2) {
                 auto e = field(line);
                 if (!e || !e->starts_with("E")) return false;
                 auto ee = number<std::uint64_t>(e->substr(1));
@@ -159,7 +159,7 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             }
             return line.empty();
         }
-        if (version == 2 && line.starts_with("x ")) {
+        if (version >= 2 && line.starts_with("x ")) {
             line.remove_prefix(2);
             auto modseq = next_number<std::uint64_t>(line);
             auto set = parse_uid_set(line);
@@ -182,14 +182,15 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             return false;
         if (*info == "-") *info = {};
         else if (!valid_info(*info)) return false;
-        return out.messages.emplace(*uid, cached_message{*modseq, *date, *size, *crlf, std::string(*info)}).second;
+        return out.messages.emplace(*uid, cached_message{*modseq, *date, *size, *crlf, std::string(*info), version < 3})
+            .second;
     });
     if (!ok || header) return std::nullopt;
     return out;
 }
 
 std::string index_cache::serialize() const {
-    std::string out = "mailroom-index 2 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
+    std::string out = "mailroom-index 3 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
                       " E" + std::to_string(expunge_floor);
     if (first_recent) out += " R" + std::to_string(first_recent);
     out += "\n";

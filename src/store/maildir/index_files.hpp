@@ -3,12 +3,14 @@
 //                      name's info means the keyword (Dovecot's format, so
 //                      Dovecot and we read each other's keywords).
 //   mailroom-index     a cache, rebuildable at any time:
-//                        "mailroom-index 2 V<uidvalidity> M<highest modseq> E<expunge floor> [R<first recent UID>]"
+//                        "mailroom-index 3 V<uidvalidity> M<highest modseq> E<expunge floor> [R<first recent UID>]"
 //                        "<uid> <modseq> <internal date> <size> <crlf size> <info letters or ->"
 //                        "x <modseq> <uid set>" per sync that found messages gone
 //                          (RFC 7162 VANISHED), ascending modseq, all above the floor:
 //                          what was expunged at or below it is forgotten.
 //                      Version 1 (no E, no x lines) is read with floor = highest modseq.
+//                      Version 3: a size counts the final "\n" a file lacks; sizes read
+//                      from 1 and 2 are marked unverified_end for sync to check once.
 // Parsers return nullopt for damaged text; the caller rebuilds.
 #pragma once
 
@@ -34,7 +36,8 @@ struct cached_message {
     std::uint64_t modseq = 0;
     std::int64_t internal_date = 0;
     std::uint64_t size = 0, crlf_size = 0;
-    std::string info;  // the info letters last seen ("" for none)
+    std::string info;             // the info letters last seen ("" for none)
+    bool unverified_end = false;  // from version 1/2: the file may lack a final line end
 };
 
 struct expunge_record {

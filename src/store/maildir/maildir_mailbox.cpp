@@ -136,6 +136,21 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         const cached_message* before = nullptr;
         if (old)
             if (auto it = old->messages.find(uid); it != old->messages.end()) before = &it->second;
+        if (before && before->unverified_end) {  // an index written before final line ends were counted
+            auto st = fs_.stat(dir_ / f.file);
+            auto last = st ? final_lf_missing(dir_ / f.file, st->size)
+                           : result<bool>(boost::system::in_place_error, st.error());
+            if (!last && last.error() == errc::not_found) continue;
+            if (!last) return last.error();
+            auto fixed = *before;
+            fixed.unverified_end = false;
+            if (*last && fixed.size == st->size) {
+                ++fixed.size;
+                if (size_field(f.base, ",W=")) fixed.crlf_size += 2;  // else crlf_size_of counted it already
+            }
+            old->messages[uid] = fixed;
+            cache_changed = true;
+        }
         if (before) {
             m = *before;
             if (m.info != letters) m.modseq = bump();
@@ -153,12 +168,20 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
             if (!size) size = st->size;
             std::int64_t date = st->mtime_ns != 0 ? st->mtime_ns / 1000000000
                                                   : static_cast<std::int64_t>(delivery_time(f.base).first);
+            bool lacks_lf = false;
             if (!crlf) {
                 auto content = fs_.read_file(path);
                 if (!content && content.error() == errc::not_found) continue;
                 if (!content) return content.error();
-                crlf = crlf_size_of(*content);
+                crlf = crlf_size_of(*content);  // counts the final CRLF it lacks
+                lacks_lf = !content->empty() && content->back() != '\n';
+            } else {
+                auto last = final_lf_missing(path, st->size);
+                if (!last && last.error() == errc::not_found) continue;
+                if (!last) return last.error();
+                if ((lacks_lf = *last)) *crlf += 2;  // Dovecot's W= counts only what the file holds
             }
+            if (lacks_lf) ++*size;  // the readers supply the "\n" (message_file.hpp)
             m = cached_message{bump(), date, *size, *crlf, letters};
         }
         const info i = parse_info(f.file);
@@ -238,27 +261,46 @@ result<std::string> maildir_mailbox::current_file(std::uint32_t uid) {
     return make_error_code(errc::not_found);
 }
 
+result<bool> maildir_mailbox::final_lf_missing(const fs::path& file, std::uint64_t file_size) {
+    if (file_size == 0) return false;
+    auto last = fs_.read_range(file, file_size - 1, 1);
+    if (!last) return result<bool>(boost::system::in_place_error, last.error());
+    return *last != "\n";
+}
+
+std::uint64_t maildir_mailbox::indexed_size(std::uint32_t uid) const {
+    auto it = cache_.messages.find(uid);
+    return it == cache_.messages.end() ? 0 : it->second.size;
+}
+
 result<std::string> maildir_mailbox::read(std::uint32_t uid, std::uint64_t offset, std::size_t length) {
     auto it = files_.find(uid);
     if (it == files_.end()) return make_error_code(errc::not_found);
     auto bytes = fs_.read_range(dir_ / it->second.file, offset, length);
-    if (bytes || bytes.error() != errc::not_found) return bytes;
-    // Another client moved it between new/ and cur/ or changed its flags.
-    auto now = current_file(uid);
-    if (!now) return now.error();
-    return fs_.read_range(dir_ / *now, offset, length);
+    if (!bytes && bytes.error() == errc::not_found) {
+        // Another client moved it between new/ and cur/ or changed its flags.
+        auto now = current_file(uid);
+        if (!now) return now.error();
+        bytes = fs_.read_range(dir_ / *now, offset, length);
+    }
+    // A file one octet shorter than indexed lacks its final line end: sync
+    // counted a "\n" (and CRLF on the wire), so every reader gets it.
+    // RFC 9051 §7.5.2: a literal's count is exact.
+    if (bytes && bytes->size() < length && offset + bytes->size() + 1 == indexed_size(uid)) bytes->push_back('\n');
+    return bytes;
 }
 
 result<std::unique_ptr<message_reader>> maildir_mailbox::open_message(std::uint32_t uid, read_mode mode) {
     if (&fs_ != &durable::real_file_system()) return mailbox::open_message(uid, mode);
     auto it = files_.find(uid);
     if (it == files_.end()) return make_error_code(errc::not_found);
-    auto file = message_file::open(dir_ / it->second.file, mode);
+    const auto size = indexed_size(uid);
+    auto file = message_file::open(dir_ / it->second.file, mode, size);
     if (file || file.error() != errc::not_found || mode == read_mode::cached_only) return file;
     // Another client moved it between new/ and cur/ or changed its flags.
     auto now = current_file(uid);
     if (!now) return now.error();
-    return message_file::open(dir_ / *now, mode);
+    return message_file::open(dir_ / *now, mode, size);
 }
 
 std::error_code maildir_mailbox::store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,

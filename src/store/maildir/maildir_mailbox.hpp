@@ -57,6 +57,8 @@ private:
     result<std::vector<found>> list_files();
     result<stamps> read_stamps();
     result<std::string> current_file(std::uint32_t uid);  // follows a rename by another program
+    result<bool> final_lf_missing(const std::filesystem::path& file, std::uint64_t file_size);
+    std::uint64_t indexed_size(std::uint32_t uid) const;  // with the final "\n" a file may lack
     void publish();
 
     durable::file_system& fs_;
