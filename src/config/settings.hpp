@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/sasl_mechanisms.hpp"
-#include "http/limits.hpp"
 #include "config/proxy_settings.hpp"
+#include "http/limits.hpp"
 #include "proto/imap/limits.hpp"
 #include "proto/imap/session_limits.hpp"
 #include "proto/pop3/limits.hpp"
@@ -155,7 +155,7 @@ struct settings {
     std::vector<listener> listeners;
     delivery_settings delivery;
     http_settings http;
-    std::vector<proxy_entry> proxies;  // [[proxy]]: run by `mailroom proxy --config`
+    std::vector<proxy_entry> proxies;  // [[proxy]]: run by `mailroom proxy --config` and by serve
 };
 
 // The built-in configuration: POP3 on 127.0.0.1:1110 (STLS) and :1995

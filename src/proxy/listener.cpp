@@ -35,14 +35,20 @@ using namespace std::chrono_literals;
 
 constexpr unsigned pool_threads = 2;  // SASL checks and message pieces: short, blocking
 
-// One entry at run time: its settings, listener, limits and shared parts.
+// One entry at run time: its settings, limits and what its connections
+// share. Each session holds it, so it outlives the set when io is torn
+// down after it (the frames of cut sessions go with the io_context).
 struct running_entry {
-    const config::proxy_entry& entry;
+    running_entry(const config::proxy_entry& e, asio::thread_pool& pool, std::filesystem::path temp, bool trace)
+        : entry(e), tls(make_upstream_tls(entry)), rt{entry, *tls, pool, nullptr, {}, {}, std::move(temp), trace},
+          limits(entry.max_connections, entry.max_connections_per_ip) {}
+
+    config::proxy_entry entry;
     std::unique_ptr<asio::ssl::context> tls;
     runtime rt;
-    tcp::acceptor acceptor;
     net::connection_limits limits;
 };
+using entry_ptr = std::shared_ptr<running_entry>;
 
 std::atomic<std::uint64_t> next_session{1};
 
@@ -55,7 +61,8 @@ std::string_view refusal(config::proxy_protocol p) {
                                              : "421 4.7.0 Too many connections, try again later\r\n";
 }
 
-asio::awaitable<void> handle(tcp::socket socket, running_entry& r) {
+asio::awaitable<void> handle(tcp::socket socket, entry_ptr held) {
+    running_entry& r = *held;
     net::byte_stream peer(std::move(socket));
     const std::string id = session_id(r.entry.protocol);
     auto slot = r.limits.try_acquire(peer.peer_address());
@@ -69,18 +76,19 @@ asio::awaitable<void> handle(tcp::socket socket, running_entry& r) {
     else co_await serve_pop3_relay(peer, r.rt, id);
 }
 
-asio::awaitable<void> accept_loop(running_entry& r) {
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, entry_ptr held) {
+    running_entry& r = *held;
     auto ex = co_await asio::this_coro::executor;
     for (;;) {
-        auto [ec, socket] = co_await r.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (ec == asio::error::operation_aborted || !r.acceptor.is_open()) co_return;
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {  // EMFILE and friends: back off instead of spinning
             spdlog::error("proxy={} accept failed error=\"{}\"", r.entry.name, ec.message());
             asio::steady_timer t(ex, 100ms);
             co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        asio::co_spawn(ex, handle(std::move(socket), r), [](std::exception_ptr e) {
+        asio::co_spawn(ex, handle(std::move(socket), held), [](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -135,55 +143,88 @@ void prepare_local_login(running_entry& r, auth::sasl_context* sasl) {
 
 }  // namespace
 
-void run_proxies(const std::vector<config::proxy_entry>& entries, const run_options& opt) {
+struct proxy_set::impl {
+    asio::thread_pool pool{pool_threads};
+    std::list<entry_ptr> entries;
+    std::list<tcp::acceptor> acceptors;
+    std::vector<bound> listening;
+};
+
+proxy_set::proxy_set(asio::io_context& io, const std::vector<config::proxy_entry>& entries, const run_options& opt,
+                     auth::sasl_context* sasl)
+    : impl_(std::make_unique<impl>()) {
     if (entries.empty()) throw std::runtime_error("no proxy to run");
     for (const auto& e : entries) {
         const auto problems = config::proxy_entry_problems(e);
         if (!problems.empty()) throw std::runtime_error("proxy " + e.name + ": " + problems.front());
     }
-    // A TLS peer closing while we write must not kill the process
-    // (OpenSSL writes on the socket itself).
-    std::signal(SIGPIPE, SIG_IGN);
     std::filesystem::path temp = opt.temp_dir;
     if (temp.empty()) {
         const char* t = std::getenv("TMPDIR");
         temp = t && *t ? t : "/tmp";
     }
+    // Everything opened first: a failure leaves nothing listening.
+    for (const auto& e : entries) {
+        auto r = std::make_shared<running_entry>(e, impl_->pool, temp, opt.trace);
+        prepare_local_login(*r, sasl);
+        impl_->acceptors.push_back(listen_on(io, r->entry));
+        impl_->entries.push_back(std::move(r));
+    }
+    auto acc = impl_->acceptors.begin();
+    for (auto& r : impl_->entries) {
+        impl_->listening.push_back(bound{&r->entry, acc->local_endpoint()});
+        asio::co_spawn(io, accept_loop(*acc, r), [](std::exception_ptr) {});
+        ++acc;
+    }
+}
 
-    asio::io_context io(1);
-    asio::thread_pool pool(pool_threads);
+proxy_set::~proxy_set() {
+    stop();
+    impl_->pool.join();
+}
+
+const std::vector<proxy_set::bound>& proxy_set::listening() const noexcept { return impl_->listening; }
+
+void proxy_set::stop() {
+    boost::system::error_code ignored;
+    for (auto& a : impl_->acceptors) a.close(ignored);
+}
+
+unsigned proxy_set::sessions() const noexcept {
+    unsigned n = 0;
+    for (const auto& r : impl_->entries) n += r->limits.active();
+    return n;
+}
+
+std::string listening_line(const proxy_set::bound& b) {
+    const auto& e = *b.entry;
+    return fmt::format("proxy {} ({}) listening on {} port {} upstream={}:{} upstream_tls={}{}", e.name,
+                       config::protocol_name(e.protocol), b.endpoint.address().to_string(), b.endpoint.port(),
+                       e.upstream_host, e.upstream_port, tls_word(e.tls), e.verify_certificate ? "" : " verify=no");
+}
+
+void run_proxies(const std::vector<config::proxy_entry>& entries, const run_options& opt) {
+    // A TLS peer closing while we write must not kill the process
+    // (OpenSSL writes on the socket itself).
+    std::signal(SIGPIPE, SIG_IGN);
+    // Before io: the frames of cut sessions (destroyed with io) may hold SASL sessions.
     std::unique_ptr<auth::sasl_context> sasl;
     if (auto s = auth::sasl_context::create()) sasl = std::move(*s);
-
-    std::list<running_entry> running;  // stable addresses: connections refer to their entry
-    for (const auto& e : entries) {
-        auto tls = make_upstream_tls(e);
-        auto& tls_ref = *tls;
-        running.push_back(running_entry{e, std::move(tls), runtime{e, tls_ref, pool, nullptr, {}, {}, temp, opt.trace},
-                                        listen_on(io, e),
-                                        net::connection_limits(e.max_connections, e.max_connections_per_ip)});
-        prepare_local_login(running.back(), sasl.get());
-    }
-    for (auto& r : running) {
-        const auto ep = r.acceptor.local_endpoint();
-        const auto line = fmt::format("proxy {} ({}) listening on {} port {} upstream={}:{} upstream_tls={}{}",
-                                      r.entry.name, config::protocol_name(r.entry.protocol), ep.address().to_string(),
-                                      ep.port(), r.entry.upstream_host, r.entry.upstream_port, tls_word(r.entry.tls),
-                                      r.entry.verify_certificate ? "" : " verify=no");
+    asio::io_context io(1);
+    proxy_set proxies(io, entries, opt, sasl.get());
+    for (const auto& b : proxies.listening()) {
+        const auto line = listening_line(b);
         std::cout << line << std::endl;
         spdlog::info("{}", line);
-        asio::co_spawn(io, accept_loop(r), [](std::exception_ptr) {});
     }
-
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("proxy stopping signal={}", sig);
-        for (auto& r : running) r.acceptor.close();
+        proxies.stop();
         io.stop();  // sessions end with the process: an unanswered device retries
     });
     io.run();
-    pool.join();
 }
 
 }  // namespace mailroom::proxy

@@ -13,6 +13,7 @@
 
 #include "auth/sasl_server.hpp"
 #include "durable/group_commit.hpp"
+#include "proxy/listener.hpp"
 #include "server/control_socket.hpp"
 #include "server/generation.hpp"
 #include "server/listener_loop.hpp"
@@ -53,8 +54,9 @@ proto::penalty_limits penalty_of(const config::settings& cfg) {
 // message whose reply came is already recorded - delivery/scheduler.cpp).
 class graceful_stop {
 public:
-    graceful_stop(asio::io_context& io, listener_set& listeners, ops_http& http, outbound& out)
-        : io_(io), listeners_(listeners), http_(http), out_(out), timer_(io) {}
+    graceful_stop(asio::io_context& io, listener_set& listeners, ops_http& http, outbound& out,
+                  proxy::proxy_set* proxies)
+        : io_(io), listeners_(listeners), http_(http), out_(out), proxies_(proxies), timer_(io) {}
 
     bool stopping() const noexcept { return stopping_; }
 
@@ -67,6 +69,7 @@ public:
         notify_stopping();
         end_ = std::chrono::steady_clock::now() + limit;
         listeners_.stop();
+        if (proxies_) proxies_->stop();
         http_.close();
         out_.stop();
         spdlog::info("stopping sessions={} deliveries={} shutdown_timeout={}s", listeners_.connections(),
@@ -76,7 +79,7 @@ public:
 
 private:
     void poll() {
-        const auto sessions = listeners_.connections();
+        const auto sessions = listeners_.connections() + (proxies_ ? proxies_->sessions() : 0);
         const auto rounds = out_.scheduler().rounds_in_flight();
         if (sessions == 0 && rounds == 0) return finish();
         if (std::chrono::steady_clock::now() >= end_) {
@@ -98,10 +101,27 @@ private:
     listener_set& listeners_;
     ops_http& http_;
     outbound& out_;
+    proxy::proxy_set* proxies_;
     asio::steady_timer timer_;
     std::chrono::steady_clock::time_point end_{};
     bool stopping_ = false;
 };
+
+// Each entry's listener, printed like the server's own ("listening NAME
+// ADDRESS:PORT ...", name "proxy:" + the entry's): its side is plaintext.
+std::unique_ptr<proxy::proxy_set> start_proxies(asio::io_context& io, const std::vector<config::proxy_entry>& entries,
+                                                auth::sasl_context* sasl) {
+    if (entries.empty()) return nullptr;
+    auto set = std::make_unique<proxy::proxy_set>(io, entries, proxy::run_options{}, sasl);
+    for (const auto& b : set->listening()) {
+        const auto addr = b.endpoint.address();
+        const auto where = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+        std::printf("listening proxy:%s %s:%u tls=none plaintext_auth=yes\n", b.entry->name.c_str(), where.c_str(),
+                    static_cast<unsigned>(b.endpoint.port()));
+        spdlog::info("{}", proxy::listening_line(b));
+    }
+    return set;
+}
 
 }  // namespace
 
@@ -186,7 +206,10 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
     reloader reloads(std::move(reread), listeners, parts, *users, first);
     // `mailroom queue flush|delete|bounce` reach the scheduler here, and
     // `mailroom reload` the reloader.
-    graceful_stop stop(io, listeners, http_listener, out);
+    // [[proxy]] entries (issue #13) on the same loop; read at start only,
+    // like [http]: a reload leaves them as they are.
+    auto proxies = start_proxies(io, first->cfg.proxies, sasl.get());
+    graceful_stop stop(io, listeners, http_listener, out, proxies.get());
     // A reload while stopping would open listeners again.
     const auto reload_unless_stopping = [&]() -> queue::control_reply {
         if (stop.stopping()) return {false, "the server is stopping: not reloaded"};

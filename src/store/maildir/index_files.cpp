@@ -41,6 +41,28 @@ std::optional<T> next_number(std::string_view& line) {
     return number<T>(*f);
 }
 
+// "new/<name>" or "cur/<name>": one file name, no line end.
+bool valid_file(std::string_view s) {
+    if (!(s.starts_with("new/") || s.starts_with("cur/")) || s.size() == 4) return false;
+    return s.find_first_of(std::string_view("/\n\r\0", 4), 4) == std::string_view::npos && s[4] != '.';
+}
+
+bool parse_stamps(std::string_view s, index_cache& out) {
+    std::int64_t v[5];
+    for (auto& x : v) {
+        auto comma = s.find(',');
+        auto n = number<std::int64_t>(s.substr(0, comma));
+        if (!n || *n < 0) return false;
+        x = *n;
+        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+        if ((&x == &v[4]) != (comma == std::string_view::npos)) return false;
+    }
+    if (v[4] == 0 || v[4] > UINT32_MAX) return false;
+    out.stamps = maildir_stamps{v[0], v[1], v[2], static_cast<std::uint64_t>(v[3])};
+    out.next_uid = static_cast<std::uint32_t>(v[4]);
+    return true;
+}
+
 bool valid_info(std::string_view s) {
     for (char c : s)
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
@@ -135,7 +157,7 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             header = false;
             if (field(line) != "mailroom-index") return false;
             auto ver = field(line);
-            version = ver == "1" ? 1 : ver == "2" ? 2 : 0;
+            version = ver == "1" ? 1 : ver == "2" ? 2 : ver == "3" ? 3 : 0;
             if (!version) return false;
             auto v = field(line), m = field(line);
             if (!v || !m || !v->starts_with("V") || !m->starts_with("M")) return false;
@@ -145,21 +167,28 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
             out.uidvalidity = *vv;
             out.highest_modseq = *mm;
             out.expunge_floor = *mm;  // version 1 kept no expunges
-            if (version == 2) {
+            if (version >= 2) {
                 auto e = field(line);
                 if (!e || !e->starts_with("E")) return false;
                 auto ee = number<std::uint64_t>(e->substr(1));
                 if (!ee || *ee > *mm) return false;
                 out.expunge_floor = *ee;
-                if (auto r = field(line)) {
-                    auto rr = r->starts_with("R") ? number<std::uint32_t>(r->substr(1)) : std::nullopt;
+                auto r = field(line);
+                if (r && r->starts_with("R")) {
+                    auto rr = number<std::uint32_t>(r->substr(1));
                     if (!rr || *rr == 0) return false;
                     out.first_recent = *rr;
+                    r = field(line);
                 }
+                if (r && version >= 3 && r->starts_with("S")) {
+                    if (!parse_stamps(r->substr(1), out)) return false;
+                    r = field(line);
+                }
+                if (r) return false;
             }
             return line.empty();
         }
-        if (version == 2 && line.starts_with("x ")) {
+        if (version >= 2 && line.starts_with("x ")) {
             line.remove_prefix(2);
             auto modseq = next_number<std::uint64_t>(line);
             auto set = parse_uid_set(line);
@@ -177,26 +206,42 @@ std::optional<index_cache> index_cache::parse(std::string_view text) {
         auto size = next_number<std::uint64_t>(line);
         auto crlf = next_number<std::uint64_t>(line);
         auto info = field(line);
-        if (!uid || *uid == 0 || !modseq || *modseq > out.highest_modseq || !date || !size || !crlf || !info ||
-            !line.empty())
+        if (!uid || *uid == 0 || !modseq || *modseq > out.highest_modseq || !date || !size || !crlf || !info)
             return false;
+        std::string_view file;
+        if (version >= 3) {
+            if (line != "-" && !valid_file(line)) return false;
+            if (line != "-") file = line;
+        } else if (!line.empty()) {
+            return false;
+        }
         if (*info == "-") *info = {};
         else if (!valid_info(*info)) return false;
-        return out.messages.emplace(*uid, cached_message{*modseq, *date, *size, *crlf, std::string(*info)}).second;
+        if (out.stamps && *uid >= out.next_uid) return false;
+        return out.messages
+            .emplace(*uid,
+                     cached_message{*modseq, *date, *size, *crlf, std::string(*info), version < 3, std::string(file)})
+            .second;
     });
     if (!ok || header) return std::nullopt;
     return out;
 }
 
 std::string index_cache::serialize() const {
-    std::string out = "mailroom-index 2 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
+    std::string out = "mailroom-index 3 V" + std::to_string(uidvalidity) + " M" + std::to_string(highest_modseq) +
                       " E" + std::to_string(expunge_floor);
     if (first_recent) out += " R" + std::to_string(first_recent);
+    if (stamps)
+        out += " S" + std::to_string(stamps->new_ns) + "," + std::to_string(stamps->cur_ns) + "," +
+               std::to_string(stamps->uidlist_ns) + "," + std::to_string(stamps->uidlist_size) + "," +
+               std::to_string(next_uid);
     out += "\n";
-    for (const auto& [uid, m] : messages)
+    for (const auto& [uid, m] : messages) {
         out += std::to_string(uid) + " " + std::to_string(m.modseq) + " " + std::to_string(m.internal_date) + " " +
-               std::to_string(m.size) + " " + std::to_string(m.crlf_size) + " " + (m.info.empty() ? "-" : m.info) +
-               "\n";
+               std::to_string(m.size) + " " + std::to_string(m.crlf_size) + " " + (m.info.empty() ? "-" : m.info) + " ";
+        out += valid_file(m.file) ? m.file : std::string("-");
+        out += "\n";
+    }
     for (const auto& x : expunged) out += "x " + std::to_string(x.modseq) + " " + serialize_uid_set(x.uids) + "\n";
     return out;
 }

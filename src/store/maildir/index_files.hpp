@@ -3,12 +3,18 @@
 //                      name's info means the keyword (Dovecot's format, so
 //                      Dovecot and we read each other's keywords).
 //   mailroom-index     a cache, rebuildable at any time:
-//                        "mailroom-index 2 V<uidvalidity> M<highest modseq> E<expunge floor> [R<first recent UID>]"
-//                        "<uid> <modseq> <internal date> <size> <crlf size> <info letters or ->"
+//                        "mailroom-index 3 V<uidvalidity> M<highest modseq> E<expunge floor> [R<first recent UID>]
+//                         [S<new/ mtime ns>,<cur/ mtime ns>,<uidlist mtime ns>,<uidlist size>,<next UID>]"
+//                        "<uid> <modseq> <internal date> <size> <crlf size> <info letters or -> <file or ->"
 //                        "x <modseq> <uid set>" per sync that found messages gone
 //                          (RFC 7162 VANISHED), ascending modseq, all above the floor:
 //                          what was expunged at or below it is forgotten.
 //                      Version 1 (no E, no x lines) is read with floor = highest modseq.
+//                      Version 3: a size counts the final "\n" a file lacks; sizes read
+//                      from 1 and 2 are marked unverified_end for sync to check once.
+//                      The file ("new/<name>" or "cur/<name>", the rest of the line) and S
+//                      let sync skip the rescan while new/, cur/ and the uidlist are as
+//                      they were when it listed them (maildir_scan.hpp).
 // Parsers return nullopt for damaged text; the caller rebuilds.
 #pragma once
 
@@ -34,7 +40,18 @@ struct cached_message {
     std::uint64_t modseq = 0;
     std::int64_t internal_date = 0;
     std::uint64_t size = 0, crlf_size = 0;
-    std::string info;  // the info letters last seen ("" for none)
+    std::string info;             // the info letters last seen ("" for none)
+    bool unverified_end = false;  // from version 1/2: the file may lack a final line end
+    std::string file;             // relative to the Maildir; "" when unknown
+};
+
+// What a listing of the Maildir depended on, recorded with the index it
+// made; 0 where unknown.
+struct maildir_stamps {
+    std::int64_t new_ns = 0, cur_ns = 0;  // mtimes of new/ and cur/
+    std::int64_t uidlist_ns = 0;          // the uidlist's mtime and size
+    std::uint64_t uidlist_size = 0;
+    friend bool operator==(const maildir_stamps&, const maildir_stamps&) = default;
 };
 
 struct expunge_record {
@@ -51,6 +68,8 @@ struct index_cache {
     // RFC 3501 §2.3.2: UIDs from here on are \Recent to the next session
     // that claims them; 0 when an index written before it was kept.
     std::uint32_t first_recent = 0;
+    std::optional<maildir_stamps> stamps;  // with the uidlist's next UID then
+    std::uint32_t next_uid = 0;
     std::map<std::uint32_t, cached_message> messages;
     std::vector<expunge_record> expunged;  // ascending modseq
 

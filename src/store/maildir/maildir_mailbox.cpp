@@ -8,6 +8,7 @@
 #include "store/maildir/index_files.hpp"
 #include "store/maildir/keywords.hpp"
 #include "store/maildir/layout.hpp"
+#include "store/maildir/maildir_scan.hpp"
 #include "store/maildir/maildirsize.hpp"
 #include "store/maildir/message_file.hpp"
 #include "store/maildir/names.hpp"
@@ -21,6 +22,11 @@ std::uint64_t now_us() {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
+}
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string info_letters(std::string_view file) {
@@ -51,67 +57,32 @@ result<bool> maildir_mailbox::changed_since_sync() {
     return !(*now == seen_);
 }
 
-result<std::vector<maildir_mailbox::found>> maildir_mailbox::list_files() {
-    std::vector<found> out;
-    for (const char* sub : {"new", "cur"}) {
-        auto names = fs_.list_directory(dir_ / sub);
-        if (!names) return names.error();
-        for (auto& n : *names) {
-            if (n.empty() || n[0] == '.') continue;
-            std::string base(base_name(n));
-            out.push_back({std::string(sub) + "/" + n, std::move(base)});
-        }
-    }
-    return out;
-}
-
 result<mailbox_snapshot> maildir_mailbox::sync() {
     auto lock = fs_.lock_wait(dir_ / index_lock_file);
     if (!lock) return lock.error();
-    auto stamps_now = read_stamps();  // before listing: a change during the listing shows next time
+    // Before listing: a change during the listing shows next time.
+    auto stamps_now = read_maildir_stamps(fs_, dir_);
     if (!stamps_now) return stamps_now.error();
-    auto files = list_files();
-    if (!files) return files.error();
-    auto loaded = load_uidlist(fs_, dir_);
-    if (!loaded) return loaded.error();
-    auto& list = loaded->list;
+    const auto read_at = now_ns();
     auto cache_text = fs_.read_file(dir_ / cache_file);
     if (!cache_text && cache_text.error() != errc::not_found) return cache_text.error();
     std::optional<index_cache> old;
     if (cache_text) old = index_cache::parse(*cache_text);
-    // A lost list: the index remembers the UIDVALIDITY it replaces, so the
-    // new one differs even within the same second.
-    if (loaded->fresh && old && old->uidvalidity >= list.uidvalidity && old->uidvalidity != UINT32_MAX)
-        list.uidvalidity = old->uidvalidity + 1;
-    // Unnumbered files get UIDs in delivery-time order, as every release did.
-    std::sort(files->begin(), files->end(), [](const found& a, const found& b) {
-        auto ta = delivery_time(a.base), tb = delivery_time(b.base);
-        return ta != tb ? ta < tb : a.base < b.base;
-    });
-    const std::uint32_t next_before = list.next_uid;
-    std::map<std::string, std::uint32_t, std::less<>> present;
-    std::map<std::uint32_t, found> by_uid;
-    for (auto& f : *files) {
-        if (present.count(f.base)) continue;  // same message in new/ and cur/: list it once
-        std::uint32_t uid;
-        if (auto it = list.uids.find(f.base); it != list.uids.end()) {
-            uid = it->second;
-        } else {
-            if (list.next_uid == UINT32_MAX) return make_error_code(errc::limit_exceeded);
-            uid = list.next_uid++;
-            loaded->must_rewrite = true;
-        }
-        present.emplace(f.base, uid);
-        by_uid.emplace(uid, std::move(f));
+    // Unchanged since the index listed them: its files, no rescan.
+    std::optional<numbered_files> numbered = old ? files_from_index(*old, *stamps_now) : std::nullopt;
+    if (!numbered) {
+        auto scanned = rescan_maildir(fs_, dir_, old);
+        if (!scanned) return scanned.error();
+        numbered = std::move(*scanned);
     }
-    if (present.size() != list.uids.size()) loaded->must_rewrite = true;  // messages gone since
-    list.uids = std::move(present);
+    auto& by_uid = numbered->by_uid;
+    const std::uint32_t next_before = numbered->next_before;
 
     auto keywords = load_keywords(fs_, dir_);
     if (!keywords) return keywords.error();
-    if (old && old->uidvalidity != list.uidvalidity) old.reset();
+    if (old && old->uidvalidity != numbered->uidvalidity) old.reset();
     index_cache cache;
-    cache.uidvalidity = list.uidvalidity;
+    cache.uidvalidity = numbered->uidvalidity;
     cache.highest_modseq = old ? old->highest_modseq : 0;
     if (old) cache.expunge_floor = old->expunge_floor, cache.expunged = std::move(old->expunged);
     // RFC 3501 §2.3.2: a new index cannot tell which messages a session
@@ -130,13 +101,28 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
     };
 
     mailbox_snapshot snap;
-    snap.uidvalidity = list.uidvalidity;
+    snap.uidvalidity = numbered->uidvalidity;
     for (const auto& [uid, f] : by_uid) {
         cached_message m;
         const std::string letters = info_letters(f.file);
         const cached_message* before = nullptr;
         if (old)
             if (auto it = old->messages.find(uid); it != old->messages.end()) before = &it->second;
+        if (before && before->unverified_end) {  // an index written before final line ends were counted
+            auto st = fs_.stat(dir_ / f.file);
+            auto last = st ? final_lf_missing(dir_ / f.file, st->size)
+                           : result<bool>(boost::system::in_place_error, st.error());
+            if (!last && last.error() == errc::not_found) continue;
+            if (!last) return last.error();
+            auto fixed = *before;
+            fixed.unverified_end = false;
+            if (*last && fixed.size == st->size) {
+                ++fixed.size;
+                if (size_field(f.base, ",W=")) fixed.crlf_size += 2;  // else crlf_size_of counted it already
+            }
+            old->messages[uid] = fixed;
+            cache_changed = true;
+        }
         if (before) {
             m = *before;
             if (m.info != letters) m.modseq = bump();
@@ -154,13 +140,21 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
             if (!size) size = st->size;
             std::int64_t date = st->mtime_ns != 0 ? st->mtime_ns / 1000000000
                                                   : static_cast<std::int64_t>(delivery_time(f.base).first);
+            bool lacks_lf = false;
             if (!crlf) {
                 auto content = fs_.read_file(path);
                 if (!content && content.error() == errc::not_found) continue;
                 if (!content) return content.error();
-                crlf = crlf_size_of(*content);
+                crlf = crlf_size_of(*content);  // counts the final CRLF it lacks
+                lacks_lf = !content->empty() && content->back() != '\n';
+            } else {
+                auto last = final_lf_missing(path, st->size);
+                if (!last && last.error() == errc::not_found) continue;
+                if (!last) return last.error();
+                if ((lacks_lf = *last)) *crlf += 2;  // Dovecot's W= counts only what the file holds
             }
-            m = cached_message{bump(), date, *size, *crlf, letters};
+            if (lacks_lf) ++*size;  // the readers supply the "\n" (message_file.hpp)
+            m = cached_message{bump(), date, *size, *crlf, letters, false, f.file};
         }
         const info i = parse_info(f.file);
         message_record
@@ -169,6 +163,7 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
             if ((i.keyword_bits & (1u << k)) && !(*keywords)[k].empty()) r.keywords.push_back((*keywords)[k]);
         std::sort(r.keywords.begin(), r.keywords.end());
         snap.messages.push_back(std::move(r));
+        m.file = f.file;
         cache.messages.emplace(uid, std::move(m));
     }
     if (old) {
@@ -181,25 +176,31 @@ result<mailbox_snapshot> maildir_mailbox::sync() {
         cache.expunge_floor = cache.highest_modseq;  // a new index knows of no expunge before now
     }
 
-    if (claiming_ && list.next_uid > cache.first_recent) {  // under the index lock: one claimant only
-        if (!claimed_.empty() && claimed_.back().last + 1 == cache.first_recent)
-            claimed_.back().last = list.next_uid - 1;
-        else claimed_.push_back({cache.first_recent, list.next_uid - 1});
-        cache.first_recent = list.next_uid;
+    const std::uint32_t next_uid = numbered->next_uid;
+    if (claiming_ && next_uid > cache.first_recent) {  // under the index lock: one claimant only
+        if (!claimed_.empty() && claimed_.back().last + 1 == cache.first_recent) claimed_.back().last = next_uid - 1;
+        else claimed_.push_back({cache.first_recent, next_uid - 1});
+        cache.first_recent = next_uid;
         cache_changed = true;
     }
 
-    std::vector<std::pair<std::string, std::string>> writes;
-    if (loaded->must_rewrite) writes.emplace_back(uidlist_file, list.serialize());
-    if (cache_changed) writes.emplace_back(cache_file, cache.serialize());
-    if (!writes.empty())
-        if (auto ec = replace_durably(fs_, dir_, writes)) return ec;
-    snap.next_uid = list.next_uid;
+    // The uidlist first: the index records its stamp as written.
+    if (numbered->uidlist) {
+        if (auto ec = replace_durably(fs_, dir_, {{uidlist_file, *numbered->uidlist}})) return ec;
+        auto list = fs_.stat(dir_ / uidlist_file);
+        if (!list) return list.error();
+        stamps_now->uidlist_ns = list->mtime_ns, stamps_now->uidlist_size = list->size;
+    }
+    if (clean_stamps(*stamps_now, read_at)) cache.stamps = *stamps_now, cache.next_uid = next_uid;
+    if (!old || cache.stamps != old->stamps || cache.next_uid != old->next_uid) cache_changed = true;
+    if (cache_changed)
+        if (auto ec = replace_durably(fs_, dir_, {{cache_file, cache.serialize()}})) return ec;
+    snap.next_uid = next_uid;
     snap.highest_modseq = cache.highest_modseq;
-    next_uid_ = list.next_uid;
+    next_uid_ = next_uid;
     cache_ = std::move(cache);
     files_ = std::move(by_uid);
-    seen_ = *stamps_now;
+    seen_ = {stamps_now->new_ns, stamps_now->cur_ns};
     return snap;
 }
 
@@ -229,7 +230,7 @@ std::vector<uid_range> maildir_mailbox::vanished_since(std::uint64_t modseq) con
 result<std::string> maildir_mailbox::current_file(std::uint32_t uid) {
     auto it = files_.find(uid);
     if (it == files_.end()) return make_error_code(errc::not_found);
-    auto files = list_files();
+    auto files = list_maildir(fs_, dir_);
     if (!files) return files.error();
     for (auto& f : *files)
         if (f.base == it->second.base) {
@@ -239,27 +240,46 @@ result<std::string> maildir_mailbox::current_file(std::uint32_t uid) {
     return make_error_code(errc::not_found);
 }
 
+result<bool> maildir_mailbox::final_lf_missing(const fs::path& file, std::uint64_t file_size) {
+    if (file_size == 0) return false;
+    auto last = fs_.read_range(file, file_size - 1, 1);
+    if (!last) return result<bool>(boost::system::in_place_error, last.error());
+    return *last != "\n";
+}
+
+std::uint64_t maildir_mailbox::indexed_size(std::uint32_t uid) const {
+    auto it = cache_.messages.find(uid);
+    return it == cache_.messages.end() ? 0 : it->second.size;
+}
+
 result<std::string> maildir_mailbox::read(std::uint32_t uid, std::uint64_t offset, std::size_t length) {
     auto it = files_.find(uid);
     if (it == files_.end()) return make_error_code(errc::not_found);
     auto bytes = fs_.read_range(dir_ / it->second.file, offset, length);
-    if (bytes || bytes.error() != errc::not_found) return bytes;
-    // Another client moved it between new/ and cur/ or changed its flags.
-    auto now = current_file(uid);
-    if (!now) return now.error();
-    return fs_.read_range(dir_ / *now, offset, length);
+    if (!bytes && bytes.error() == errc::not_found) {
+        // Another client moved it between new/ and cur/ or changed its flags.
+        auto now = current_file(uid);
+        if (!now) return now.error();
+        bytes = fs_.read_range(dir_ / *now, offset, length);
+    }
+    // A file one octet shorter than indexed lacks its final line end: sync
+    // counted a "\n" (and CRLF on the wire), so every reader gets it.
+    // RFC 9051 §7.5.2: a literal's count is exact.
+    if (bytes && bytes->size() < length && offset + bytes->size() + 1 == indexed_size(uid)) bytes->push_back('\n');
+    return bytes;
 }
 
 result<std::unique_ptr<message_reader>> maildir_mailbox::open_message(std::uint32_t uid, read_mode mode) {
     if (&fs_ != &durable::real_file_system()) return mailbox::open_message(uid, mode);
     auto it = files_.find(uid);
     if (it == files_.end()) return make_error_code(errc::not_found);
-    auto file = message_file::open(dir_ / it->second.file, mode);
+    const auto size = indexed_size(uid);
+    auto file = message_file::open(dir_ / it->second.file, mode, size);
     if (file || file.error() != errc::not_found || mode == read_mode::cached_only) return file;
     // Another client moved it between new/ and cur/ or changed its flags.
     auto now = current_file(uid);
     if (!now) return now.error();
-    return message_file::open(dir_ / *now, mode);
+    return message_file::open(dir_ / *now, mode, size);
 }
 
 std::error_code maildir_mailbox::store_flags(const std::vector<std::uint32_t>& uids, flag_change how, flag_set flags,

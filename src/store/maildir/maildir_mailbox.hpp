@@ -19,6 +19,7 @@
 #include "store/mailbox_watcher.hpp"
 #include "store/maildir/blob_cache.hpp"
 #include "store/maildir/index_files.hpp"
+#include "store/maildir/maildir_scan.hpp"
 
 namespace mailroom::store::maildir {
 
@@ -46,17 +47,15 @@ public:
     std::string event_key() const override { return dir_.string(); }
 
 private:
-    struct found {
-        std::string file;  // relative to dir_: "new/<name>" or "cur/<name>"
-        std::string base;
-    };
+    using found = maildir_file;
     struct stamps {
         std::int64_t new_mtime = 0, cur_mtime = 0;
         friend bool operator==(const stamps&, const stamps&) = default;
     };
-    result<std::vector<found>> list_files();
     result<stamps> read_stamps();
     result<std::string> current_file(std::uint32_t uid);  // follows a rename by another program
+    result<bool> final_lf_missing(const std::filesystem::path& file, std::uint64_t file_size);
+    std::uint64_t indexed_size(std::uint32_t uid) const;  // with the final "\n" a file may lack
     void publish();
 
     durable::file_system& fs_;

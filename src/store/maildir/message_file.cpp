@@ -22,7 +22,8 @@ std::error_code would_block() { return std::make_error_code(std::errc::operation
 
 }  // namespace
 
-result<std::unique_ptr<message_reader>> message_file::open(const std::filesystem::path& file, read_mode mode) {
+result<std::unique_ptr<message_reader>> message_file::open(const std::filesystem::path& file, read_mode mode,
+                                                           std::uint64_t size) {
     int fd = -1;
     if (mode == read_mode::cached_only) {
         // Linux 5.12: fail with EAGAIN rather than look up anything not cached.
@@ -36,7 +37,7 @@ result<std::unique_ptr<message_reader>> message_file::open(const std::filesystem
         while (fd < 0 && errno == EINTR);
     }
     if (fd < 0) return errno_code(errno);
-    return std::unique_ptr<message_reader>(new message_file(unique_fd(fd)));
+    return std::unique_ptr<message_reader>(new message_file(unique_fd(fd), size));
 }
 
 result<std::size_t> message_file::read(std::span<char> into) {
@@ -47,7 +48,10 @@ result<std::size_t> message_file::read(std::span<char> into) {
             if (errno == EINTR) continue;
             return errno_code(errno);
         }
-        if (n == 0) break;
+        if (n == 0) {
+            if (final_lf_missing()) into[got++] = '\n', ++offset_;
+            break;
+        }
         got += static_cast<std::size_t>(n);
         offset_ += static_cast<std::uint64_t>(n);
     }
@@ -67,6 +71,7 @@ result<message_reader::cached_part> message_file::read_cached(std::span<char> in
             return errno_code(errno);
         }
         if (n == 0) {
+            if (final_lf_missing()) into[part.bytes++] = '\n', ++offset_;
             part.at_end = true;
             break;
         }
