@@ -22,5 +22,6 @@ struct pop3_cli_options;
 // `mailroom pop3 fetch`, registered by add_pop3 (pop3_fetch.cpp).
 void add_pop3_fetch(CLI::App& pop3, const std::shared_ptr<pop3_cli_options>& o);
 void add_imap(CLI::App& app);
+void add_dev(CLI::App& app);  // mailroom dev (dev.cpp)
 
 }  // namespace mailroom::cli

@@ -58,6 +58,7 @@ acceptance_context acceptance_context_of(services& svc) {
                            svc.clk,   svc.rnd,    svc.cfg.hostname};
     ctx.mailbox_events = svc.mailbox_events;
     ctx.metrics = svc.metrics;
+    ctx.on_stored = svc.on_stored;
     return ctx;
 }
 
@@ -152,7 +153,7 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
     }
     const std::string header = ctx.return_path ? mail::return_path_header(msg.sender) : std::string();
     if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes,
-                                  message)) {
+                                  message, ctx.on_stored)) {
         // All or nothing: the sender will try again, so the queued copy
         // must go too or the remote recipients get two.
         if (!out.queued_as.empty())

@@ -18,6 +18,7 @@
 #include "queue/envelope.hpp"
 #include "queue/message_source.hpp"
 #include "queue/spool.hpp"
+#include "server/local_delivery.hpp"
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
 
@@ -52,6 +53,8 @@ struct acceptance_context {
     // Local deliveries counted for /metrics; nullptr for the scheduler's
     // (it counts them with the rest of its round).
     metrics::registry* metrics = nullptr;
+    // Told of every local copy stored (local_delivery.hpp); may be null.
+    const stored_hook* on_stored = nullptr;
 };
 acceptance_context acceptance_context_of(services& svc);
 

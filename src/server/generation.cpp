@@ -13,6 +13,8 @@ generation::generation(config::settings settings, std::shared_ptr<boost::asio::s
     svc.logins = p.logins;
     svc.metrics = p.metrics;
     svc.mailbox_watcher = p.mailbox_watcher;
+    svc.login_policy = p.login_policy;
+    svc.on_stored = p.on_stored;
 }
 
 }  // namespace mailroom::server

@@ -43,6 +43,8 @@ struct process_parts {
     metrics::registry* metrics = nullptr;               // /metrics counters
     store::mailbox_watcher* mailbox_watcher = nullptr;  // inotify (IDLE); nullptr without
     delivery::scheduler* outbound = nullptr;            // set once outbound delivery exists
+    server::login_policy* login_policy = nullptr;       // services::login_policy
+    const stored_hook* on_stored = nullptr;             // services::on_stored
 };
 
 struct generation {

@@ -16,6 +16,7 @@
 #include "config/settings.hpp"
 #include "durable/group_commit.hpp"
 #include "queue/spool.hpp"
+#include "server/local_delivery.hpp"
 #include "storage/directory.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
@@ -31,6 +32,7 @@ class registry;
 namespace mailroom::server {
 
 class login_guard;
+class login_policy;
 
 struct services {
     const config::settings& cfg;
@@ -65,6 +67,12 @@ struct services {
     // The counters of /metrics (metrics/registry.hpp); set once at start-up,
     // thread-safe. nullptr: nothing is counted.
     metrics::registry* metrics = nullptr;
+    // Logins answered by this instead of the user directory (the sandbox's
+    // accept-any-login, login_policy.hpp); nullptr: the directory decides.
+    server::login_policy* login_policy = nullptr;
+    // Told of every message stored by local delivery (the sandbox's
+    // captures); nullptr: nobody is.
+    const stored_hook* on_stored = nullptr;
 };
 
 // What checking a login needs (passwords, SASL, the mechanisms on offer):
@@ -72,12 +80,13 @@ struct services {
 struct login_services {
     storage::directory& users;
     auth::sasl_context& sasl;
-    boost::asio::thread_pool& pool;        // yescrypt, SQLite
-    const std::string& dummy_hash;         // checked for unknown users
-    metrics::registry* metrics = nullptr;  // logins counted (nullptr: not)
+    boost::asio::thread_pool& pool;          // yescrypt, SQLite
+    const std::string& dummy_hash;           // checked for unknown users
+    metrics::registry* metrics = nullptr;    // logins counted (nullptr: not)
+    server::login_policy* policy = nullptr;  // set: it answers, not the directory
 };
 inline login_services login_services_of(services& svc) {
-    return {svc.users, svc.sasl, svc.pool, svc.dummy_hash, svc.metrics};
+    return {svc.users, svc.sasl, svc.pool, svc.dummy_hash, svc.metrics, svc.login_policy};
 }
 
 // A short unique id for log lines of one connection ("P1a2b").
