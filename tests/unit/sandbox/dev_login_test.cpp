@@ -1,6 +1,9 @@
 // sandbox::any_login and the option helpers of `mailroom dev` (dev_settings.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "sandbox/any_login.hpp"
 #include "sandbox/dev_settings.hpp"
 
@@ -18,11 +21,12 @@ struct fixed_random final : random_source {
 TEST(AnyLogin, EveryPasswordAndApopDigestIsAcceptedForAValidName) {
     fixed_random rnd;
     any_login p(rnd, "dev.test");
-    auto v = p.check(pop3::password_login{"Bob@One.Test", secret("whatever")});
+    auto v = p.check(pop3::password_login{"Bob@One.Test", secret(std::string_view("whatever"))});
     EXPECT_EQ(v.status, pop3::login_status::ok);
     EXPECT_EQ(v.user, "bob@one.test");
     EXPECT_EQ(p.check(pop3::apop_login{"carol", "<1@x>", std::string(32, 'a')}).user, "carol@localhost");
-    EXPECT_EQ(p.check(pop3::password_login{"../etc@x", secret("p")}).status, pop3::login_status::bad_credentials);
+    EXPECT_EQ(p.check(pop3::password_login{"../etc@x", secret(std::string_view("p"))}).status,
+              pop3::login_status::bad_credentials);
 }
 
 TEST(AnyLogin, SaslPlainLoginAndCramMd5) {
@@ -56,7 +60,7 @@ TEST(AnyLogin, SaslPlainLoginAndCramMd5) {
 }
 
 TEST(DevBase64, RoundTripsAndRefusesMalformed) {
-    for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
+    for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
         EXPECT_EQ(decode_base64(encode_base64(s)), s);
     EXPECT_FALSE(decode_base64("abc"));
     EXPECT_FALSE(decode_base64("a=bc"));
@@ -71,8 +75,12 @@ TEST(DevOptions, PortBaseAndHttp) {
     for (const auto& l : s.listeners) {
         EXPECT_TRUE(l.plaintext_auth) << l.name;
         EXPECT_EQ(std::count(l.mechanisms.begin(), l.mechanisms.end(), "SCRAM-SHA-256"), 0);
-        if (l.name == "submission") EXPECT_EQ(l.port, 10587);
-        if (l.name == "imaps") EXPECT_EQ(l.port, 10993);
+        if (l.name == "submission") {
+            EXPECT_EQ(l.port, 10587);
+        }
+        if (l.name == "imaps") {
+            EXPECT_EQ(l.port, 10993);
+        }
     }
     EXPECT_EQ(s.http.port, 18025);
     s = config::embedded_defaults();
