@@ -23,5 +23,6 @@ struct pop3_cli_options;
 void add_pop3_fetch(CLI::App& pop3, const std::shared_ptr<pop3_cli_options>& o);
 void add_imap(CLI::App& app);
 void add_proxy(CLI::App& app);
+void add_dev(CLI::App& app);  // mailroom dev (dev.cpp)
 
 }  // namespace mailroom::cli

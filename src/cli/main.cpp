@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     mailroom::cli::add_pop3(app);
     mailroom::cli::add_imap(app);
     mailroom::cli::add_proxy(app);
+    mailroom::cli::add_dev(app);
 
     auto logger = spdlog::stderr_logger_mt("mailroom");
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");

@@ -98,6 +98,7 @@ acceptance_context acceptance_context_of(services& svc) {
     ctx.mailbox_events = svc.mailbox_events;
     ctx.metrics = svc.metrics;
     ctx.quotas = quota_defaults_of(svc);
+    ctx.on_stored = svc.on_stored;
     return ctx;
 }
 
@@ -197,7 +198,7 @@ result<accepted> accept_message(const acceptance_context& ctx, const queue::enve
         out.to_schedule.push_back(std::move(env));
     }
     if (auto ec = deliver_locally(ctx.mail_root, ctx.mailbox_commits, ctx.mailbox_events, header, plan.local_mailboxes,
-                                  message)) {
+                                  message, ctx.on_stored)) {
         // All or nothing: the sender will try again, so the queued copy
         // must go too or the remote recipients get two.
         if (!out.queued_as.empty())

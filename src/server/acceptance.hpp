@@ -19,6 +19,7 @@
 #include "queue/message_source.hpp"
 #include "queue/spool.hpp"
 #include "server/quota_check.hpp"
+#include "server/local_delivery.hpp"
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
 
@@ -63,6 +64,8 @@ struct acceptance_context {
     // none of its recipients fails either way (SMTP: 552 5.2.2 at end of
     // data, RFC 3463).
     bool queue_over_quota = true;
+    // Told of every local copy stored (local_delivery.hpp); may be null.
+    const stored_hook* on_stored = nullptr;
 };
 acceptance_context acceptance_context_of(services& svc);
 // The configured default_quota and the mail root, for quota checks.

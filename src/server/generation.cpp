@@ -14,6 +14,8 @@ generation::generation(config::settings settings, std::shared_ptr<boost::asio::s
     svc.metrics = p.metrics;
     svc.session_taps = p.session_taps;
     svc.mailbox_watcher = p.mailbox_watcher;
+    svc.login_policy = p.login_policy;
+    svc.on_stored = p.on_stored;
 }
 
 }  // namespace mailroom::server

@@ -44,6 +44,8 @@ struct process_parts {
     store::mailbox_watcher* mailbox_watcher = nullptr;  // inotify (IDLE); nullptr without
     delivery::scheduler* outbound = nullptr;            // set once outbound delivery exists
     net::tap_factory* session_taps = nullptr;           // `mailroom dev`: a tap per accepted connection
+    server::login_policy* login_policy = nullptr;       // services::login_policy
+    const stored_hook* on_stored = nullptr;             // services::on_stored
 };
 
 struct generation {

@@ -236,6 +236,16 @@ std::vector<std::string> listener_set::closed() const {
     return out;
 }
 
+std::vector<std::pair<std::string, unsigned>> listener_set::ports() const {
+    std::vector<std::pair<std::string, unsigned>> out;
+    for (const auto& lr : open_) {
+        boost::system::error_code ec;
+        const auto ep = lr->acceptor.local_endpoint(ec);
+        if (!ec) out.emplace_back(lr->cfg->name, ep.port());
+    }
+    return out;
+}
+
 void listener_set::stop() {
     for (auto& lr : open_) {
         boost::system::error_code ignored;

@@ -14,6 +14,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/settings.hpp"
@@ -57,6 +58,10 @@ public:
     std::vector<std::string> closed() const;
 
     std::size_t connections() const noexcept { return live_->size(); }
+
+    // Each open listener's name and bound port (the one the system chose
+    // for port 0), in the order opened: `mailroom dev`'s ports line.
+    std::vector<std::pair<std::string, unsigned>> ports() const;
 
 private:
     boost::asio::io_context& io_;

@@ -11,7 +11,8 @@ namespace mailroom::server {
 
 std::error_code deliver_locally(const std::filesystem::path& mail_root, durable::group_commit& commits,
                                 store::change_bus* events, std::string_view header,
-                                const std::vector<std::string>& recipients, const queue::message_source& message) {
+                                const std::vector<std::string>& recipients, const queue::message_source& message,
+                                const stored_hook* on_stored) {
     if (recipients.empty()) return {};
     // One commit for all mailboxes of the message, flushed together with
     // whatever other sessions commit at the same time; each copy streamed
@@ -42,8 +43,15 @@ std::error_code deliver_locally(const std::filesystem::path& mail_root, durable:
     }
     // On failure no mailbox keeps the message: the client is told to try
     // again, and a copy left behind would be delivered twice.
+    std::vector<std::filesystem::path> files;
+    if (on_stored)
+        for (const auto& p : staged) files.push_back(p.file.final_name);
     auto uids = store::commit_appends(commits, std::move(staged), events);
-    return uids ? std::error_code{} : uids.error();
+    if (!uids) return uids.error();
+    if (on_stored)
+        for (std::size_t i = 0; i < recipients.size() && i < files.size(); ++i)
+            (*on_stored)(recipients[i], files[i], i < uids->size() ? (*uids)[i] : 0);
+    return {};
 }
 
 std::string new_queue_id(const clock& clk, random_source& rnd) {

@@ -11,10 +11,12 @@
 
 #include "auth/password.hpp"
 #include "common/errors.hpp"
+#include "server/login_policy.hpp"
 
 namespace mailroom::server {
 
 pop3::login_verdict check_pop3_login(const login_services& svc, const pop3::login_credentials& cred) {
+    if (svc.policy) return svc.policy->check(cred);
     return std::visit(
         [&](const auto& c) -> pop3::login_verdict {
             auto address = storage::canonical_address(c.user);

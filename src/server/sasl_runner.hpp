@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth/sasl_server.hpp"
+#include "server/login_policy.hpp"
 #include "server/services.hpp"
 
 namespace mailroom::server {
@@ -23,7 +24,10 @@ public:
     boost::asio::awaitable<auth::sasl_step> begin(const std::string& mechanism,
                                                   const std::optional<std::string>& initial_response_b64);
     boost::asio::awaitable<auth::sasl_step> step(const std::string& response_b64);
-    void abort() { exchange_.reset(); }
+    void abort() {
+        exchange_.reset();
+        policy_exchange_.reset();
+    }
     const std::string& mechanism() const noexcept { return mechanism_; }
 
 private:
@@ -31,6 +35,7 @@ private:
 
     login_services svc_;
     std::unique_ptr<auth::sasl_exchange> exchange_;
+    std::unique_ptr<policy_exchange> policy_exchange_;  // svc_.policy's instead
     std::string mechanism_;
 };
 

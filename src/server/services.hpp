@@ -17,6 +17,7 @@
 #include "durable/group_commit.hpp"
 #include "net/stream_tap.hpp"
 #include "queue/spool.hpp"
+#include "server/local_delivery.hpp"
 #include "storage/directory.hpp"
 #include "storage/pop_before_smtp.hpp"
 #include "store/change_bus.hpp"
@@ -32,6 +33,7 @@ class registry;
 namespace mailroom::server {
 
 class login_guard;
+class login_policy;
 
 struct services {
     const config::settings& cfg;
@@ -69,6 +71,12 @@ struct services {
     // `mailroom dev` (sandbox/session_tap.hpp): makes the recording and
     // fault tap of each accepted connection; nullptr in production.
     net::tap_factory* session_taps = nullptr;
+    // Logins answered by this instead of the user directory (the sandbox's
+    // accept-any-login, login_policy.hpp); nullptr: the directory decides.
+    server::login_policy* login_policy = nullptr;
+    // Told of every message stored by local delivery (the sandbox's
+    // captures); nullptr: nobody is.
+    const stored_hook* on_stored = nullptr;
 };
 
 // What checking a login needs (passwords, SASL, the mechanisms on offer):
@@ -76,12 +84,13 @@ struct services {
 struct login_services {
     storage::directory& users;
     auth::sasl_context& sasl;
-    boost::asio::thread_pool& pool;        // yescrypt, SQLite
-    const std::string& dummy_hash;         // checked for unknown users
-    metrics::registry* metrics = nullptr;  // logins counted (nullptr: not)
+    boost::asio::thread_pool& pool;          // yescrypt, SQLite
+    const std::string& dummy_hash;           // checked for unknown users
+    metrics::registry* metrics = nullptr;    // logins counted (nullptr: not)
+    server::login_policy* policy = nullptr;  // set: it answers, not the directory
 };
 inline login_services login_services_of(services& svc) {
-    return {svc.users, svc.sasl, svc.pool, svc.dummy_hash, svc.metrics};
+    return {svc.users, svc.sasl, svc.pool, svc.dummy_hash, svc.metrics, svc.login_policy};
 }
 
 // A short unique id for log lines of one connection ("P1a2b").
