@@ -5,6 +5,8 @@
 // client checks the server's signature, which needs the real password.
 #pragma once
 
+#include "sandbox/base64.hpp"  // the tests decode challenges with it
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,9 +21,6 @@ namespace mailroom::sandbox {
 // "name@localhost" for a bare name; nullopt for anything else.
 std::optional<std::string> login_mailbox(std::string_view user);
 
-// Standard base64 (RFC 4648 §4, padding required); nullopt if malformed.
-std::optional<std::string> decode_base64(std::string_view b64);
-std::string encode_base64(std::string_view bytes);
 
 class any_login final : public server::login_policy {
 public:

@@ -23,6 +23,10 @@ public:
     std::optional<bool> has_legacy_users_now() override;
     std::optional<storage::resolution> resolve_now(std::string_view address) override;
     result<bool> owns_address(std::string_view user, std::string_view address) override;
+    // Quotas are the wrapped directory's (a --users file sets none; a
+    // --config's default_quota still applies).
+    result<bool> has_quota_users() override { return users_.has_quota_users(); }
+    std::optional<bool> has_quota_users_now() override { return users_.has_quota_users_now(); }
 
 private:
     storage::directory& users_;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/ascii.hpp"
+#include "sandbox/base64.hpp"
 
 namespace mailroom::sandbox {
 namespace {
@@ -20,7 +21,7 @@ std::string_view word(std::string_view& rest) {
 // The authentication identity of a SASL PLAIN response (RFC 4616 §2):
 // authzid NUL authcid NUL passwd.
 std::string plain_user(std::string_view b64) {
-    const auto raw = decode_base64(b64);
+    const auto raw = decode_base64(b64).value_or("");
     const auto first = raw.find('\0');
     if (first == std::string::npos) return {};
     const auto second = raw.find('\0', first + 1);
@@ -56,34 +57,6 @@ bool literal_at_end(std::string_view line, std::uint64_t& n) {
 }
 
 }  // namespace
-
-std::string decode_base64(std::string_view in) {
-    std::string out;
-    unsigned acc = 0;
-    int bits = 0;
-    std::size_t pad = 0;
-    for (char c : in) {
-        int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else if (c == '=') {
-            ++pad;
-            continue;
-        } else return {};
-        if (pad) return {};  // data after padding
-        acc = (acc << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xff);
-        }
-    }
-    if (pad > 2 || (in.size() % 4) != 0) return {};
-    return out;
-}
 
 command_reader::command_reader(std::string protocol) : protocol_(std::move(protocol)) {}
 
@@ -209,7 +182,7 @@ void command_reader::smtp_line(std::string_view line, std::vector<client_step>& 
             if (initial.empty()) sasl_plain_due_ = true;
             else s.user = plain_user(initial);
         } else if (mech == "LOGIN" && !initial.empty()) {
-            s.user = decode_base64(initial);  // RFC 4954 §4: LOGIN's initial response is the name
+            s.user = decode_base64(initial).value_or("");  // RFC 4954 §4: LOGIN's initial response is the name
         }
     }
     out.push_back(std::move(s));

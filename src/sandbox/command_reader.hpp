@@ -59,7 +59,4 @@ private:
     std::uint64_t smtp_due_ = 0;     // SMTP lines sent whose final reply line has not come (RFC 2920)
 };
 
-// Decodes standard base64 (RFC 4648 §4); "" if malformed. Exposed for tests.
-std::string decode_base64(std::string_view in);
-
 }  // namespace mailroom::sandbox

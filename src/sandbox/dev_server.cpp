@@ -92,7 +92,7 @@ void import_users(storage::userdb& db, const users_file& f) {
         // Legacy secret kept: APOP and CRAM-MD5 can be tested with real checks too.
         auto cred = auth::make_credentials(secret(password), true);
         if (!cred) throw std::runtime_error("cannot hash the password of " + address + ": " + cred.error().message());
-        storage::user_record rec{address, std::move(*cred)};
+        storage::user_record rec{address, std::move(*cred), std::nullopt};
         auto ec = db.add_user(rec);
         if (ec == errc::already_exists) ec = db.update_credentials(rec);
         if (ec) throw std::runtime_error("cannot add user " + address + ": " + ec.message());

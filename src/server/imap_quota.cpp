@@ -16,13 +16,13 @@ std::error_code refuse_unless_fits(storage::directory& users, const quota_defaul
 
 }  // namespace
 
-result<imap::quota_report> imap_quota(storage::directory& users, const quota_defaults& q, imap_mailboxes& boxes,
+result<imap::quota_report> imap_quota(storage::directory& users, const quota_defaults& defaults, imap_mailboxes& boxes,
                                       const std::string& user, const imap::get_quota& a) {
     if (a.mailbox) {
         auto exists = boxes.status(*a.mailbox);
         if (!exists) return exists.error();
     }
-    auto q = quota_of(users, q, user);
+    auto q = quota_of(users, defaults, user);
     if (!q) return q.error() == errc::not_found ? make_error_code(errc::storage_failure) : q.error();
     imap::quota_report r;
     r.storage_used = static_cast<std::uint64_t>(std::max<std::int64_t>(0, q->used.bytes));

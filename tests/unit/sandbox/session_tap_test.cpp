@@ -217,7 +217,7 @@ TEST(SessionTap, FactoryOpensOneSessionPerConnection) {
     session_journal journal;
     fault_book book;
     event_hub<captured_message> hub;
-    dev_context ctx{journal, book, hub, {}, {}, {}, false, {}};
+    dev_context ctx{journal, book, hub, {}, {}, {}, false, {}, {}};
     auto make = make_session_taps(ctx);
     auto a = make({"smtp", "smtp", "127.0.0.1:2", false});
     auto b = make({"imap", "imaps", "127.0.0.1:3", true});
