@@ -21,7 +21,6 @@ namespace mailroom::sandbox {
 // "name@localhost" for a bare name; nullopt for anything else.
 std::optional<std::string> login_mailbox(std::string_view user);
 
-
 class any_login final : public server::login_policy {
 public:
     // `rnd` makes the CRAM-MD5 challenges; `host` ends them (RFC 2195 §2).

@@ -18,8 +18,8 @@
 #include "queue/envelope.hpp"
 #include "queue/message_source.hpp"
 #include "queue/spool.hpp"
-#include "server/quota_check.hpp"
 #include "server/local_delivery.hpp"
+#include "server/quota_check.hpp"
 #include "storage/directory.hpp"
 #include "store/change_bus.hpp"
 

@@ -195,8 +195,10 @@ public:
     // ---- APPEND, COPY, MOVE (H3) ----
     asio::awaitable<bool> on(imap::append_messages& a) {
         auto r = co_await storage([&]() -> result<imap::append_outcome> {
-            if (auto ec = check_append_quota(svc_.login.users, svc_.quotas, engine_user_, a))
-                return ec;  // NO [OVERQUOTA]
+            if (auto ec = check_append_quota(svc_.login.users, svc_.quotas, engine_user_, a)) {
+                boxes_.drop_streams();  // the staged literals are not kept
+                return ec;              // NO [OVERQUOTA]
+            }
             return boxes_.append(a, svc_.mailbox_commits);
         });
         if (r) spdlog::info("{} append mailbox={} messages={}", id_, log_field(a.mailbox), r->uids.size());

@@ -35,7 +35,7 @@ result<imap::quota_report> imap_quota(storage::directory& users, const quota_def
 std::error_code check_append_quota(storage::directory& users, const quota_defaults& q, const std::string& user,
                                    const imap::append_messages& a) {
     std::uint64_t size = 0;
-    for (const auto& m : a.messages) size += m.data.size();
+    for (const auto& m : a.messages) size += m.streamed ? m.streamed_size : m.data.size();
     return refuse_unless_fits(users, q, user, size);
 }
 

@@ -137,7 +137,7 @@ std::error_code deliver_queued_locally(services& svc, const queue::envelope& que
     auto ctx = acceptance_context_of(svc);
     ctx.success_notices = false;   // the scheduler's outcome decision reports this delivery
     ctx.queue_over_quota = false;  // a full mailbox: errc::over_quota, deferred by the scheduler
-    ctx.metrics = nullptr;        // and counts it
+    ctx.metrics = nullptr;         // and counts it
     auto done = accept_message(ctx, msg, content, log_id);
     if (!done) return done.error();
     if (!done->queued_as.empty())

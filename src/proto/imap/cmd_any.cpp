@@ -15,7 +15,7 @@ std::string session::capabilities() const {
     caps += " MULTIAPPEND UIDPLUS MOVE CATENATE APPENDLIMIT=" + std::to_string(lim_.max_message_bytes);
     caps += " LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT";  // folders (cmd_list.cpp)
     caps += " CONDSTORE QRESYNC";                                  // RFC 7162 (cmd_qresync.cpp)
-    caps += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";  // RFC 9208 §3.1 (cmd_quota.cpp); no QUOTASET
+    caps += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";          // RFC 9208 §3.1 (cmd_quota.cpp); no QUOTASET
     if (state_ != state::not_authenticated) return caps;
     caps += " SASL-IR";
     const bool plaintext_ok = proto::plaintext_allowed(policy_.tls_active, policy_.plaintext_auth);

@@ -59,6 +59,7 @@ void session::cmd_append(const command& c) {
             }
         } else if (m.streamed) {
             out.streamed = true;  // already staged by the driver (append_stream.cpp)
+            out.streamed_size = m.streamed_size;
             if (stream_failed_) return no("SERVERBUG", "Unable to save the message; try again later.");
         } else {
             out.data = std::move(m.data);

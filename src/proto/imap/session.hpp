@@ -154,7 +154,8 @@ struct appended_message {
     // The literal went to the driver as it arrived (append_open, then
     // append_write): data is empty and the message is the oldest open stream.
     bool streamed = false;
-    std::uint8_t flags = 0;  // message_flag bits
+    std::uint64_t streamed_size = 0;  // its octets as sent, when streamed (quota checks)
+    std::uint8_t flags = 0;           // message_flag bits
     std::vector<std::string> keywords;
     std::optional<std::int64_t> internal_date;  // APPEND's date-time, seconds since the epoch
 };
@@ -368,7 +369,7 @@ private:
         copy,  // APPEND, COPY, MOVE (H3)
         append_open,
         append_write,  // APPEND streamed (append_stream.cpp)
-        quota  // GETQUOTA, GETQUOTAROOT
+        quota          // GETQUOTA, GETQUOTAROOT
     };
 
     void process();
@@ -529,8 +530,8 @@ private:
         std::size_t next = 0;             // the next entry to write
     };
     std::optional<list_run> listing_;
-    bool utf8_accept_ = false;         // ENABLE UTF8=ACCEPT (RFC 6855 §3)
-    std::optional<command> deferred_;  // waits for the sync that mailbox_changed() asked for
+    bool utf8_accept_ = false;                  // ENABLE UTF8=ACCEPT (RFC 6855 §3)
+    std::optional<command> deferred_;           // waits for the sync that mailbox_changed() asked for
     std::optional<std::string> quota_mailbox_;  // GETQUOTAROOT under way (nullopt: GETQUOTA)
     const command_row* deferred_row_ = nullptr;
     after_sync after_sync_ = after_sync::nothing;

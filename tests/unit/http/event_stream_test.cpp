@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -71,6 +72,9 @@ public:
 
 private:
     asio::io_context io_;
+    // Keeps io_.run() going after the listener and stream are gone, so the
+    // destructor's close() (posted) runs even when a test closed it before.
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
     router routes_;
     std::unique_ptr<listener> listener_;
     std::promise<std::shared_ptr<event_stream>> stream_promise_;
