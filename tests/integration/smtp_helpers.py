@@ -121,11 +121,17 @@ def unescape(token):
     return bytes(out)
 
 
-def read_envelope(srv, name):
+def read_envelope(srv, name, missing_ok=False):
     """The fields of a queued envelope file: single-valued keys map to their
-    raw text, "rcpt" to a list of dicts (address, orcpt, notify, state)."""
-    with open(os.path.join(queue_dir(srv), name), "r", encoding="ascii") as f:
-        text = f.read()
+    raw text, "rcpt" to a list of dicts (address, orcpt, notify, state).
+    With MISSING_OK, None when the file is gone (delivered since listed)."""
+    try:
+        with open(os.path.join(queue_dir(srv), name), "r", encoding="ascii") as f:
+            text = f.read()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
     fields = {"rcpt": []}
     for line in text.splitlines():
         key, _, value = line.partition(" ")
