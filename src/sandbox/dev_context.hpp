@@ -4,10 +4,13 @@
 // mail lives. Everything in it outlives the HTTP listener.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sandbox/event_hub.hpp"
 #include "sandbox/fault_rules.hpp"
@@ -27,6 +30,28 @@ struct captured_message {
     std::uint64_t session = 0;   // journal id of the SMTP session that brought it, 0 = API
 };
 
+// POST /api/messages/{id}/release: the message (a staged copy of its file,
+// which the caller removes afterwards) and the envelope to send it with.
+struct release_request {
+    std::filesystem::path file;
+    std::optional<std::string> sender;  // absent: the message's Return-Path
+    std::vector<std::string> recipients;
+};
+
+struct release_recipient {
+    std::string address;
+    std::string status;  // "accepted", "refused" (5xx) or "deferred" (4xx or no answer)
+    std::string reply;   // the smarthost's reply, e.g. "250 2.0.0 Ok: queued"
+};
+
+struct release_outcome {
+    std::string smarthost;  // "host:port"
+    std::string peer;       // "host[address]:port" that answered, "" if none did
+    std::string tls;        // e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=no"
+    std::vector<release_recipient> recipients;
+    std::string error;  // "" when every recipient was accepted
+};
+
 struct dev_ports {
     unsigned smtp = 0, submission = 0, submissions = 0, pop3 = 0, pop3s = 0, imap = 0, imaps = 0;
     std::string http;  // "http://127.0.0.1:8025"
@@ -43,9 +68,10 @@ struct dev_context {
     // Bearer token the API must require when it listens on a non-loopback
     // address (`mailroom dev --http ADDR:PORT`); empty on loopback: no token.
     std::string token;
-    // Sends a stored message to "host:port" (a smarthost) and returns "" or an
-    // error text; empty function while release is not available.
-    std::function<std::string(const std::filesystem::path& message, const std::string& smarthost)> release;
+    // Sends a captured message on to the configured smarthost
+    // ([delivery.smarthost] of --config); an empty function when none is
+    // configured. Runs on the HTTP listener's executor without blocking it.
+    std::function<boost::asio::awaitable<release_outcome>(release_request)> release;
 };
 
 // Written by sandboxweb (src/sandbox/http_api.cpp); called once by the dev start-up.

@@ -27,6 +27,7 @@
 #include "sandbox/dev_context.hpp"
 #include "sandbox/fault_scenario.hpp"
 #include "sandbox/session_tap.hpp"
+#include "sandbox/smarthost_release.hpp"
 #include "server/generation.hpp"
 #include "server/listener_loop.hpp"
 #include "server/login_check.hpp"
@@ -248,6 +249,10 @@ int run_dev(const dev_options& o) {
     store::change_bus mailbox_events;
     auto watcher = store::inotify_watcher::start(mailbox_events);
     asio::io_context io(1);
+    // Nothing leaves but what the API releases, to [delivery.smarthost] only.
+    auto release = smarthost_release::create(io.get_executor(), cfg, storage_pool, rnd);
+    if (release)
+        ctx.release = [r = release.get()](release_request request) { return r->send(std::move(request)); };
     server::process_parts parts{users,
                                 **sasl,
                                 pbs,
@@ -302,7 +307,8 @@ int run_dev(const dev_options& o) {
     await_stop();
 
     write_line(json_fd, ports_json_line(listeners.ports(), ctx.ports.http, ctx.data_dir, ctx.token));
-    spdlog::info("ready data_dir={} logins={} pid={}", ctx.data_dir.string(), any ? "any" : "strict", ::getpid());
+    spdlog::info("ready data_dir={} logins={} release={} pid={}", ctx.data_dir.string(), any ? "any" : "strict",
+                 release ? release->where() : "-", ::getpid());
     io.run();
     storage_pool.join();
     pool.join();

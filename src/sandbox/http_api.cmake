@@ -27,7 +27,7 @@ add_library(mailroom_sandbox_dev_api STATIC ${CMAKE_CURRENT_LIST_DIR}/dev_mail.c
             ${mailroom_dev_web_cpp})
 target_include_directories(mailroom_sandbox_dev_api PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(mailroom_sandbox_dev_api PUBLIC mailroom_sandbox_http_api mailroom_sandbox mailroom_store
-                      PRIVATE mailroom_warnings)
+                      PRIVATE mailroom_proto_smtp mailroom_warnings)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # GCC PR middle-end/109224 (Asio's awaitable frames), as in tests/unit/http.
   target_compile_options(mailroom_sandbox_dev_api PRIVATE -Wno-mismatched-new-delete)

@@ -3,6 +3,7 @@
 // Registered by add_dev_routes (http_api.cpp).
 #include <boost/json/parse.hpp>
 
+#include "proto/smtp/address.hpp"
 #include "sandbox/fault_scenario.hpp"
 #include "sandbox/http_api_routes.hpp"
 #include "sandbox/session_json.hpp"
@@ -29,6 +30,60 @@ std::variant<boost::json::value, http::response> json_body(const http::request_c
     auto v = boost::json::parse(rc.req.body(), ec);
     if (ec) return error_response(rc.req, status::bad_request, "body is not JSON: " + ec.message());
     return v;
+}
+
+constexpr std::size_t max_release_recipients = 100;  // RFC 5321 §4.5.3.1.8: at least 100 must be accepted
+
+// An envelope address as MAIL FROM / RCPT TO would take it (RFC 5321
+// §4.1.2, SMTPUTF8 allowed); the null sender only where allow_null.
+bool valid_address(std::string_view a, bool allow_null) {
+    if (a.size() > 254) return false;
+    const auto parsed = smtp::parse_path("<" + std::string(a) + ">", allow_null, true);
+    return !parsed.error && parsed.rest.empty();
+}
+
+// The release body's "to" and "from" into request; "" or what is wrong.
+std::string parse_release_body(const boost::json::value& v, release_request& request) {
+    const auto* obj = v.if_object();
+    if (!obj) return "give a JSON object: {\"to\": [addresses], \"from\": address}, both optional";
+    for (const auto& [key, value] : *obj) {
+        if (key == "smarthost")
+            return "the smarthost is configured ([delivery.smarthost] in the --config file), not named per request";
+        if (key == "to") {
+            const auto* list = value.if_array();
+            if (!list || list->empty() || list->size() > max_release_recipients)
+                return "\"to\" must be a list of 1 to 100 addresses";
+            for (const auto& a : *list) {
+                if (!a.is_string() || !valid_address(a.as_string(), false))
+                    return "\"to\" holds an address that is not a valid RCPT TO path";
+                request.recipients.emplace_back(a.as_string());
+            }
+        } else if (key == "from") {
+            if (!value.is_string() || !valid_address(value.as_string(), true))
+                return "\"from\" must be an address (\"\" for the null sender)";
+            request.sender = std::string(value.as_string());
+        } else {
+            return "unknown key \"" + std::string(key) + "\": give \"to\" and \"from\"";
+        }
+    }
+    return "";
+}
+
+std::string crlf_lines(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() + in.size() / 32);
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out += '\r';
+        out += in[i];
+    }
+    return out;
+}
+
+bool write_file(const std::filesystem::path& file, std::string_view bytes) {
+    std::FILE* out = std::fopen(file.c_str(), "wb");
+    if (!out) return false;
+    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+    return std::fclose(out) == 0 && ok;
 }
 
 }  // namespace
@@ -84,34 +139,50 @@ void add_admin_routes(http::router& r, const std::shared_ptr<dev_api>& api) {
         co_return json_response(rc.req, boost::json::object{{"seed", api->ctx.faults.seed()}});
     });
 
-    // {"smarthost": "host:port"}
+    // {"to": [addresses], "from": address}, both optional: by default the
+    // mailbox it was captured in, from the message's Return-Path. The
+    // smarthost is the configured one ([delivery.smarthost]), never named by
+    // the request: the API must not become a relay to anywhere.
     add_route(r, api, verb::post, "/api/messages/{id}/release", [api](http::request_context& rc) -> awaitable_response {
         if (!api->ctx.release)
-            co_return error_response(rc.req, status::not_implemented, "release is not available in this sandbox");
+            co_return error_response(rc.req, status::not_implemented,
+                                     "no smarthost is configured: add [delivery.smarthost] to the --config file");
         const auto ref = parse_message_id(*rc.param("id"));
         if (!ref || !api->mail.find(*ref)) co_return error_response(rc.req, status::not_found, "no such message");
-        auto body = json_body(rc);
-        if (auto* res = std::get_if<http::response>(&body)) co_return std::move(*res);
-        const auto* obj = std::get<boost::json::value>(body).if_object();
-        const auto* host = obj ? obj->if_contains("smarthost") : nullptr;
-        if (!host || !host->is_string() || host->as_string().empty() || host->as_string().size() > 300)
-            co_return error_response(rc.req, status::bad_request, "give {\"smarthost\": \"host:port\"}");
+        release_request request;
+        if (!rc.req.body().empty()) {
+            auto body = json_body(rc);
+            if (auto* res = std::get_if<http::response>(&body)) co_return std::move(*res);
+            auto parsed = parse_release_body(std::get<boost::json::value>(body), request);
+            if (!parsed.empty()) co_return error_response(rc.req, status::bad_request, parsed);
+        }
+        if (request.recipients.empty()) request.recipients.push_back(ref->mailbox);
         auto bytes = api->mail.read(*ref, api->lim.max_message_bytes);
         if (!bytes) co_return error_response(rc.req, status::not_found, "no such message");
-        // release() takes a file: hand it a copy in the data dir, removed after.
-        const auto file = api->ctx.data_dir / ("release-" + std::to_string(ref->uid) + ".eml");
-        {
-            std::FILE* out = std::fopen(file.c_str(), "wb");
-            if (!out) co_return error_response(rc.req, status::internal_server_error, "cannot stage the message");
-            const bool ok = std::fwrite(bytes->data(), 1, bytes->size(), out) == bytes->size();
-            if (std::fclose(out) != 0 || !ok)
-                co_return error_response(rc.req, status::internal_server_error, "cannot stage the message");
-        }
-        const auto err = api->ctx.release(file, std::string(host->as_string()));
+        // The release reads a file while it sends: a copy in the data dir,
+        // so a DELE or expunge meanwhile cannot change it; removed after.
+        // Maildir keeps LF line ends, SMTP content is CRLF lines.
+        request.file = api->ctx.data_dir / ("release-" + std::to_string(++api->releases) + ".eml");
+        if (!write_file(request.file, crlf_lines(*bytes)))
+            co_return error_response(rc.req, status::internal_server_error, "cannot stage the message");
+        bytes->clear();
+        const auto file = request.file;
+        auto outcome = co_await api->ctx.release(std::move(request));
         std::error_code ignored;
         std::filesystem::remove(file, ignored);
-        if (!err.empty()) co_return error_response(rc.req, status::bad_gateway, err);
-        co_return json_response(rc.req, boost::json::object{{"released", ref->id()}, {"smarthost", host->as_string()}});
+        boost::json::array rcpts;
+        for (const auto& o : outcome.recipients)
+            rcpts.push_back(boost::json::object{{"address", o.address}, {"status", o.status}, {"reply", o.reply}});
+        boost::json::object out{{"released", ref->id()},
+                                {"smarthost", outcome.smarthost},
+                                {"peer", outcome.peer},
+                                {"tls", outcome.tls},
+                                {"recipients", std::move(rcpts)}};
+        if (!outcome.error.empty()) {
+            out["error"] = outcome.error;
+            co_return json_response(rc.req, out, status::bad_gateway);
+        }
+        co_return json_response(rc.req, out);
     });
 
     // Everything: every message (UIDs are not reused) and every ended session.

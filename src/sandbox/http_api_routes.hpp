@@ -37,6 +37,7 @@ struct dev_api {
     dev_context& ctx;
     dev_mail mail;
     dev_api_limits lim;
+    std::uint64_t releases = 0;  // names each release's staged copy
 };
 
 http::response json_response(const http::request& req, const boost::json::value& v,

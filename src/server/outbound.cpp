@@ -25,6 +25,8 @@ dns::address_order order_of(config::address_order o) {
     return dns::address_order::ipv6_first;
 }
 
+}  // namespace
+
 delivery::routing_config routing_of(const config::settings& cfg) {
     const auto& d = cfg.delivery;
     delivery::routing_config r;
@@ -48,6 +50,8 @@ delivery::routing_config routing_of(const config::settings& cfg) {
     return r;
 }
 
+namespace {
+
 queue::retry_policy retry_of(const config::delivery_settings& d) {
     queue::retry_policy p;
     p.initial_delay = d.retry_initial;
@@ -59,6 +63,8 @@ queue::retry_policy retry_of(const config::delivery_settings& d) {
     return p;
 }
 
+}  // namespace
+
 dns::resolver_options resolver_options_of(const config::delivery_settings& d) {
     dns::resolver_options o;
     o.forwarder_address = d.dns_forwarder;
@@ -67,9 +73,6 @@ dns::resolver_options resolver_options_of(const config::delivery_settings& d) {
     return o;
 }
 
-// Client side TLS: MX delivery encrypts without verifying (RFC 7435
-// opportunistic security); the smarthost is verified against ca_file or the
-// system's trust store.
 std::unique_ptr<asio::ssl::context> client_tls(const config::delivery_settings& d) {
     auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -86,8 +89,6 @@ std::unique_ptr<asio::ssl::context> client_tls(const config::delivery_settings& 
     }
     return ctx;
 }
-
-}  // namespace
 
 outbound::outbound(asio::io_context& io, services& svc) {
     const auto& cfg = svc.cfg;

@@ -35,6 +35,17 @@ private:
     std::unique_ptr<delivery::scheduler> scheduler_;
 };
 
+// The routing part of [delivery] (static routes, smarthost, MX policy).
+delivery::routing_config routing_of(const config::settings& cfg);
+
+// The DNS resolver's settings from [delivery] (forwarder, special zones).
+dns::resolver_options resolver_options_of(const config::delivery_settings& d);
+
+// Client side TLS: MX delivery encrypts without verifying (RFC 7435
+// opportunistic security); the smarthost is verified against its ca_file or
+// the system's trust store. Throws std::runtime_error for an unreadable ca_file.
+std::unique_ptr<boost::asio::ssl::context> client_tls(const config::delivery_settings& d);
+
 // The scheduler's local delivery of recipient `recipient` of `queued`
 // (blocking: storage pool), through accept_message. errc::not_found when
 // the address is no user, alias or catch-all. Remote alias targets are

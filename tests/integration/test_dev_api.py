@@ -4,7 +4,10 @@ smtplib sends, /api/wait long-polls for the match, /raw is the stored file byte
 for byte and what POP3 and IMAP serve, /api/events streams the capture,
 /api/sessions shows the dialogue, /api/reset empties, and fault rules added
 through the API (error, delay, drop, truncate) are what poplib, smtplib and
-imaplib then see; a seeded probability replays identically in a new run."""
+imaplib then see; a seeded probability replays identically in a new run;
+a release goes to the configured smarthost (another `mailroom dev`) over
+STARTTLS and AUTH, to chosen recipients, and a refusal or an absent
+smarthost is a 502, no smarthost a 501."""
 import imaplib
 import json
 import os
@@ -219,6 +222,128 @@ class SeededReplayTest(unittest.TestCase):
         self.assertEqual(runs[0], runs[1])
         self.assertIn("ok", runs[0])
         self.assertIn("err", runs[0])
+
+
+class ReleaseTest(unittest.TestCase):
+    """POST /api/messages/{id}/release to the [delivery.smarthost] of --config:
+    here a second `mailroom dev` (STARTTLS and AUTH on its submission port)
+    plays the smarthost and captures what arrives."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.relay = Dev()
+        cls.tmp = tempfile.TemporaryDirectory()
+        cfg = os.path.join(cls.tmp.name, "dev.toml")
+        with open(cfg, "w") as f:
+            f.write('[delivery.smarthost]\nhost = "127.0.0.1"\nport = %d\ntls = "starttls"\n'
+                    'verify_certificate = false\nusername = "releaser@relay.test"\npassword = "pw"\n'
+                    % cls.relay.ports["submission"])
+        cls.dev = Dev("--config", cfg)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dev.stop()
+        if cls.relay.proc.poll() is None:
+            cls.relay.stop()
+        cls.tmp.cleanup()
+
+    def captured(self, tag):
+        send(self.dev, tag)
+        status, m = api_json(self.dev, "GET", "/api/wait", params={"subject": tag, "timeout": 10})
+        self.assertEqual(status, 200, m)
+        return m["id"]
+
+    def release(self, mid, body=None):
+        return api_json(self.dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(mid),
+                        b"" if body is None else body)
+
+    def raw(self, dev, mid):
+        status, raw, _ = api(dev, "GET", "/api/messages/%s/raw" % urllib.parse.quote(mid))
+        self.assertEqual(status, 200)
+        return raw
+
+    def test_release_to_the_captured_mailbox(self):
+        mid = self.captured("release me")
+        status, out = self.release(mid)
+        self.assertEqual(status, 200, out)
+        self.assertEqual([(r["address"], r["status"]) for r in out["recipients"]], [("bob@one.test", "accepted")])
+        self.assertRegex(out["tls"], r"^TLSv1\.[23] ")
+        self.assertEqual(out["smarthost"], "127.0.0.1:%d" % self.relay.ports["submission"])
+        status, m = api_json(self.relay, "GET", "/api/wait",
+                             params={"to": "bob@one.test", "subject": "release me", "timeout": 10})
+        self.assertEqual(status, 200, m)
+        sent, arrived = self.raw(self.dev, mid), self.raw(self.relay, m["id"])
+        # The relay wrote its own Return-Path (the original envelope sender)
+        # and Received; the rest is what the sandbox captured, after its
+        # Return-Path, which is not sent on (RFC 5321 §4.4).
+        self.assertTrue(arrived.startswith(b"Return-Path: <a@sender.example>\n"), arrived[:80])
+        self.assertEqual(arrived.count(b"Return-Path:"), 1)
+        self.assertTrue(arrived.endswith(sent[sent.index(b"\n") + 1:]), (sent, arrived))
+        self.assertIn(b"Authenticated sender: releaser@relay.test", arrived)
+
+    def test_release_to_chosen_recipients_and_sender(self):
+        mid = self.captured("release elsewhere")
+        status, out = self.release(mid, {"to": ["carol@three.test", "dan@three.test"], "from": "qa@sender.example"})
+        self.assertEqual(status, 200, out)
+        for box in ["carol@three.test", "dan@three.test"]:
+            status, m = api_json(self.relay, "GET", "/api/wait",
+                                 params={"mailbox": box, "subject": "release elsewhere", "timeout": 10})
+            self.assertEqual(status, 200, (box, m))
+            self.assertTrue(self.raw(self.relay, m["id"]).startswith(b"Return-Path: <qa@sender.example>\n"))
+        # The request cannot pick the host, nor smuggle a second command.
+        for body in [{"smarthost": "127.0.0.1:25"}, {"to": ["x@y.test>\r\nRCPT TO:<z@y.test"]}, {"to": []}]:
+            status, out = self.release(mid, body)
+            self.assertEqual(status, 400, (body, out))
+
+    def test_refused_login_at_the_smarthost_is_502(self):
+        # A smarthost that checks passwords (--users) and does not know ours.
+        users = os.path.join(self.tmp.name, "users")
+        with open(users, "w") as f:
+            f.write("releaser@relay.test not-our-password\n")
+        strict = Dev("--users", users)
+        cfg = os.path.join(self.tmp.name, "strict.toml")
+        with open(cfg, "w") as f:
+            f.write('[delivery.smarthost]\nhost = "127.0.0.1"\nport = %d\ntls = "starttls"\n'
+                    'verify_certificate = false\nusername = "releaser@relay.test"\npassword = "pw"\n'
+                    % strict.ports["submission"])
+        dev = Dev("--config", cfg)
+        try:
+            send(dev, "refused release")
+            status, m = api_json(dev, "GET", "/api/wait", params={"subject": "refused release", "timeout": 10})
+            self.assertEqual(status, 200, m)
+            status, out = api_json(dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(m["id"]), b"")
+            self.assertEqual(status, 502, out)
+            self.assertNotEqual(out["recipients"][0]["status"], "accepted", out)
+            self.assertIn("535", json.dumps(out), out)
+            # The message stays captured whatever the smarthost said, and
+            # the smarthost stored nothing.
+            self.assertEqual(api(dev, "GET", "/api/messages/%s/raw" % urllib.parse.quote(m["id"]))[0], 200)
+            self.assertEqual(api_json(strict, "GET", "/api/messages")[1]["total"], 0)
+        finally:
+            dev.stop()
+            strict.stop()
+
+    def test_zz_smarthost_gone(self):  # last: it stops the relay
+        mid = self.captured("nobody listens")
+        self.relay.stop()
+        status, out = self.release(mid)
+        self.assertEqual(status, 502, out)
+        self.assertTrue(out["error"], out)
+        self.assertEqual(out["peer"], "")
+
+
+class NoSmarthostTest(unittest.TestCase):
+    def test_release_without_a_smarthost_is_501(self):
+        dev = Dev()
+        try:
+            send(dev, "stays here")
+            status, m = api_json(dev, "GET", "/api/wait", params={"subject": "stays here", "timeout": 10})
+            self.assertEqual(status, 200, m)
+            status, out = api_json(dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(m["id"]), b"")
+            self.assertEqual(status, 501, out)
+            self.assertIn("[delivery.smarthost]", out["error"])
+        finally:
+            dev.stop()
 
 
 if __name__ == "__main__":

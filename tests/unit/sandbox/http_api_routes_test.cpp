@@ -1,6 +1,6 @@
 // sandbox::add_dev_routes: the dev API over a temporary maildir, called
 // through router.dispatch - inject, list and search, detail, raw, parts,
-// delete, reset, sessions, faults, release without a smarthost, the token,
+// delete, reset, sessions, faults, release (its body, the staged copy), the token,
 // and the long poll (/api/wait) answering at once, on arrival, or 408.
 #include <gtest/gtest.h>
 
@@ -164,18 +164,46 @@ TEST_F(fixture, sessions_faults_and_release) {
     EXPECT_TRUE(faults.list().empty());
 
     const auto id = inject();
-    EXPECT_EQ(call(verb::post, "/api/messages/" + id + "/release", R"({"smarthost":"x:25"})").result(),
-              status::not_implemented);
+    EXPECT_EQ(call(verb::post, "/api/messages/" + id + "/release", "").result(), status::not_implemented);
     std::string sent;
-    ctx.release = [&](const std::filesystem::path& file, const std::string& host) {
-        std::ifstream in(file, std::ios::binary);
+    release_request seen;
+    ctx.release = [&](release_request request) -> asio::awaitable<release_outcome> {
+        std::ifstream in(request.file, std::ios::binary);
         sent.assign(std::istreambuf_iterator<char>(in), {});
-        return host == "bad:1" ? std::string("connection refused") : std::string();
+        seen = request;
+        release_outcome out;
+        out.smarthost = "relay.test:587";
+        for (const auto& r : request.recipients)
+            out.recipients.push_back({r, r == "bad@example.net" ? "refused" : "accepted", "250 ok"});
+        if (request.recipients.front() == "bad@example.net") out.error = "not every recipient was accepted";
+        co_return out;
     };
-    EXPECT_EQ(call(verb::post, "/api/messages/" + id + "/release", R"({"smarthost":"x:25"})").result(), status::ok);
-    EXPECT_NE(sent.find("Subject: Quarterly report\n"), std::string::npos);
-    EXPECT_EQ(call(verb::post, "/api/messages/" + id + "/release", R"({"smarthost":"bad:1"})").result(),
-              status::bad_gateway);
+    // No body: to the mailbox it was captured in, the sender left to the release.
+    auto ok = call(verb::post, "/api/messages/" + id + "/release", "");
+    ASSERT_EQ(ok.result(), status::ok) << ok.body();
+    EXPECT_NE(sent.find("Subject: Quarterly report\r\n"), std::string::npos);
+    EXPECT_EQ(seen.recipients, std::vector<std::string>{"bob@example.net"});
+    EXPECT_FALSE(seen.sender);
+    EXPECT_EQ(json(ok).at("recipients").at(0).at("status"), "accepted");
+    EXPECT_FALSE(std::filesystem::exists(seen.file));  // the staged copy is removed
+    // Chosen recipients and sender.
+    ok = call(verb::post, "/api/messages/" + id + "/release", R"({"to":["x@example.com","y@example.com"],"from":""})");
+    ASSERT_EQ(ok.result(), status::ok) << ok.body();
+    EXPECT_EQ(seen.recipients, (std::vector<std::string>{"x@example.com", "y@example.com"}));
+    EXPECT_EQ(seen.sender, std::optional<std::string>(""));
+    // The smarthost's refusal is a 502 with the outcome.
+    auto refused = call(verb::post, "/api/messages/" + id + "/release", R"({"to":["bad@example.net"]})");
+    EXPECT_EQ(refused.result(), status::bad_gateway);
+    EXPECT_EQ(json(refused).at("recipients").at(0).at("status"), "refused");
+    // Never a smarthost named by the request, never a malformed address.
+    for (const char* body : {R"({"smarthost":"x:25"})", R"({"to":[]})", R"({"to":["no spaces@x.test"]})",
+                             R"({"to":["a@b.test\r\nRCPT TO:<c@d.test>"]})", R"({"to":"a@b.test"})",
+                             R"({"from":"<a@b.test>"})", R"({"cc":["a@b.test"]})", "[1]", "not json"}) {
+        seen = {};
+        EXPECT_EQ(call(verb::post, "/api/messages/" + id + "/release", body).result(), status::bad_request) << body;
+        EXPECT_TRUE(seen.recipients.empty()) << body;
+    }
+    EXPECT_EQ(call(verb::post, "/api/messages/nobody@example.net:9/release", "").result(), status::not_found);
 }
 
 TEST_F(fixture, token_is_required_when_set) {
