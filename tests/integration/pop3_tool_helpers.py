@@ -127,6 +127,8 @@ class Dovecot:
     TLS), users in a passwd-file with {PLAIN} passwords, mail in Maildirs
     owned by nobody. Stopped by its pid (it runs in the foreground)."""
 
+    delivered = 0  # messages written by deliver(), for unique file names
+
     def __init__(self, users, tls):
         self.home = tempfile.mkdtemp(prefix="mailroom-dovecot-pop3-")
         os.chmod(self.home, 0o755)
@@ -163,8 +165,11 @@ class Dovecot:
         d = self.maildir(user)
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
-        for i, m in enumerate(messages):
-            name = "%d.M%dP%d.test" % (time.time(), i, os.getpid())
+        for m in messages:
+            # Unique across calls: a second delivery in the same second must
+            # not reuse the base name of a message Dovecot moved to cur/.
+            Dovecot.delivered += 1
+            name = "%d.M%dP%d.test" % (time.time(), Dovecot.delivered, os.getpid())
             with open(os.path.join(d, "new", name), "wb") as f:
                 f.write(harness.expected_lf(m))
         for root, dirs, files in os.walk(os.path.join(self.mail)):
