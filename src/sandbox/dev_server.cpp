@@ -251,8 +251,7 @@ int run_dev(const dev_options& o) {
     asio::io_context io(1);
     // Nothing leaves but what the API releases, to [delivery.smarthost] only.
     auto release = smarthost_release::create(io.get_executor(), cfg, storage_pool, rnd);
-    if (release)
-        ctx.release = [r = release.get()](release_request request) { return r->send(std::move(request)); };
+    if (release) ctx.release = [r = release.get()](release_request request) { return r->send(std::move(request)); };
     server::process_parts parts{users,
                                 **sasl,
                                 pbs,

@@ -36,12 +36,14 @@ public:
         std::string out;
         if (offset < body_) {
             auto piece = durable::real_file_system().read_range(file_, begin_ + offset,
-                                                                static_cast<std::size_t>(std::min<std::uint64_t>(max, body_ - offset)));
+                                                                static_cast<std::size_t>(
+                                                                    std::min<std::uint64_t>(max, body_ - offset)));
             if (!piece) return piece;
             out = std::move(*piece);
         }
         constexpr std::string_view tail = "\r\n";
-        for (std::uint64_t at = offset + out.size(); add_crlf_ && out.size() < max && at >= body_ && at < body_ + 2; ++at)
+        for (std::uint64_t at = offset + out.size(); add_crlf_ && out.size() < max && at >= body_ && at < body_ + 2;
+             ++at)
             out += tail[at - body_];
         return out;
     }
@@ -94,14 +96,12 @@ std::unique_ptr<smarthost_release> smarthost_release::create(asio::any_io_execut
     return std::make_unique<smarthost_release>(std::move(ex), cfg, storage, rnd);
 }
 
-smarthost_release::smarthost_release(asio::any_io_executor ex, const config::settings& cfg,
-                                     asio::thread_pool& storage, random_source& rnd)
+smarthost_release::smarthost_release(asio::any_io_executor ex, const config::settings& cfg, asio::thread_pool& storage,
+                                     random_source& rnd)
     : routing_(server::routing_of(cfg)),
       where_(cfg.delivery.smarthost->host + ":" + std::to_string(cfg.delivery.smarthost->port)),
       resolver_(std::make_unique<dns::resolver>(ex, server::resolver_options_of(cfg.delivery))),
-      tls_(server::client_tls(cfg.delivery)),
-      storage_(storage),
-      rnd_(rnd) {
+      tls_(server::client_tls(cfg.delivery)), storage_(storage), rnd_(rnd) {
     routing_.routes.clear();  // [delivery.routes] would send some domains elsewhere: only the smarthost
     options_.helo_name = cfg.hostname;
     options_.tls_client = tls_.get();
@@ -138,13 +138,12 @@ prepared prepare(const release_request& request) {
     }
     for (const auto& r : request.recipients) msg.recipients.push_back({r, 0, ""});
     bool ends_crlf = false;
-    char before = 0;  // the octet before the current piece
+    char before = 0;                                              // the octet before the current piece
     for (std::uint64_t at = rp.header_bytes; at < info->size;) {  // 8-bit octets need BODY=8BITMIME
         auto piece = fs.read_range(request.file, at, 256 * 1024);
         if (!piece || piece->empty()) break;
-        msg.eight_bit = msg.eight_bit || std::any_of(piece->begin(), piece->end(), [](char c) {
-                            return static_cast<unsigned char>(c) >= 0x80;
-                        });
+        msg.eight_bit = msg.eight_bit || std::any_of(piece->begin(), piece->end(),
+                                                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         at += piece->size();
         const char second_last = piece->size() >= 2 ? (*piece)[piece->size() - 2] : before;
         ends_crlf = second_last == '\r' && piece->back() == '\n';
@@ -189,8 +188,7 @@ asio::awaitable<release_outcome> smarthost_release::send(release_request request
             out.recipients.push_back({r.address, status_of(r.status), r.response.summary()});
             if (r.status != sc::delivery_status::delivered) all = false;
         }
-    if (!all)
-        out.error = report.detail.empty() ? "not every recipient was accepted" : report.detail;
+    if (!all) out.error = report.detail.empty() ? "not every recipient was accepted" : report.detail;
     spdlog::info("released file={} smarthost={} peer={} recipients={} result={}", request.file.filename().string(),
                  where_, report.peer.empty() ? "-" : report.peer, out.recipients.size(),
                  log_field(out.error.empty() ? "ok" : out.error));
