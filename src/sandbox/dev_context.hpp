@@ -30,8 +30,9 @@ struct captured_message {
     std::uint64_t session = 0;   // journal id of the SMTP session that brought it, 0 = API
 };
 
-// POST /api/messages/{id}/release: the message (a staged copy of its file,
-// which the caller removes afterwards) and the envelope to send it with.
+// POST /api/messages/{id}/release: the message (a staged copy of its file
+// in SMTP's content form - CRLF lines, the last one ended too - which the
+// caller removes afterwards) and the envelope to send it with.
 struct release_request {
     std::filesystem::path file;
     std::optional<std::string> sender;  // absent: the message's Return-Path

@@ -69,13 +69,15 @@ std::string parse_release_body(const boost::json::value& v, release_request& req
     return "";
 }
 
+// SMTP content (RFC 5321 §4.1.1.4): CRLF lines, the last one ended too.
 std::string crlf_lines(std::string_view in) {
     std::string out;
-    out.reserve(in.size() + in.size() / 32);
+    out.reserve(in.size() + in.size() / 32 + 2);
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out += '\r';
         out += in[i];
     }
+    if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
     return out;
 }
 
@@ -161,7 +163,7 @@ void add_admin_routes(http::router& r, const std::shared_ptr<dev_api>& api) {
         if (!bytes) co_return error_response(rc.req, status::not_found, "no such message");
         // The release reads a file while it sends: a copy in the data dir,
         // so a DELE or expunge meanwhile cannot change it; removed after.
-        // Maildir keeps LF line ends, SMTP content is CRLF lines.
+        // Maildir keeps LF line ends; the release sends the copy as it is.
         request.file = api->ctx.data_dir / ("release-" + std::to_string(++api->releases) + ".eml");
         if (!write_file(request.file, crlf_lines(*bytes)))
             co_return error_response(rc.req, status::internal_server_error, "cannot stage the message");

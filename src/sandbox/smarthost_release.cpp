@@ -8,6 +8,7 @@
 
 #include "common/log_field.hpp"
 #include "durable/file_system.hpp"
+#include "proto/common/keyword.hpp"
 #include "server/outbound.hpp"
 
 namespace mailroom::sandbox {
@@ -16,42 +17,23 @@ namespace {
 namespace asio = boost::asio;
 namespace sc = smtp::client;
 
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-            return false;
-    return true;
-}
-
 // The staged message from `begin` (after the Return-Path) as the client
-// engine's stored content, read in pieces while it is sent; a last line
-// without its CRLF gets one (DATA content is CRLF lines, RFC 5321 §4.1.1.4).
+// engine's stored content, read in pieces while it is sent.
 class staged_message final : public sc::stored_content {
 public:
-    staged_message(std::filesystem::path file, std::uint64_t begin, std::uint64_t file_size, bool add_crlf)
-        : file_(std::move(file)), begin_(begin), body_(file_size - begin), add_crlf_(add_crlf) {}
-    std::uint64_t size() const noexcept override { return body_ + (add_crlf_ ? 2 : 0); }
+    staged_message(std::filesystem::path file, std::uint64_t begin, std::uint64_t file_size)
+        : file_(std::move(file)), begin_(begin), body_(file_size - begin) {}
+    std::uint64_t size() const noexcept override { return body_; }
     result<std::string> read(std::uint64_t offset, std::size_t max) const override {
-        std::string out;
-        if (offset < body_) {
-            auto piece = durable::real_file_system().read_range(file_, begin_ + offset,
-                                                                static_cast<std::size_t>(
-                                                                    std::min<std::uint64_t>(max, body_ - offset)));
-            if (!piece) return piece;
-            out = std::move(*piece);
-        }
-        constexpr std::string_view tail = "\r\n";
-        for (std::uint64_t at = offset + out.size(); add_crlf_ && out.size() < max && at >= body_ && at < body_ + 2;
-             ++at)
-            out += tail[at - body_];
-        return out;
+        if (offset >= body_) return std::string();
+        return durable::real_file_system().read_range(file_, begin_ + offset,
+                                                      static_cast<std::size_t>(
+                                                          std::min<std::uint64_t>(max, body_ - offset)));
     }
 
 private:
     std::filesystem::path file_;
     std::uint64_t begin_, body_;
-    bool add_crlf_;
 };
 
 std::string status_of(sc::delivery_status s) {
@@ -67,7 +49,7 @@ std::string status_of(sc::delivery_status s) {
 
 return_path parse_return_path(std::string_view head) {
     constexpr std::string_view name = "Return-Path:";
-    if (!starts_with_nocase(head, name)) return {};
+    if (!proto::keyword_prefix(head, name)) return {};
     // The field ends at the CRLF not followed by a space or tab (unfolding,
     // RFC 5322 §2.2.3); a bare LF ends lines too (files written by others).
     std::size_t end = name.size();
@@ -137,20 +119,14 @@ prepared prepare(const release_request& request) {
         return p;
     }
     for (const auto& r : request.recipients) msg.recipients.push_back({r, 0, ""});
-    bool ends_crlf = false;
-    char before = 0;                                              // the octet before the current piece
     for (std::uint64_t at = rp.header_bytes; at < info->size;) {  // 8-bit octets need BODY=8BITMIME
         auto piece = fs.read_range(request.file, at, 256 * 1024);
         if (!piece || piece->empty()) break;
         msg.eight_bit = msg.eight_bit || std::any_of(piece->begin(), piece->end(),
                                                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         at += piece->size();
-        const char second_last = piece->size() >= 2 ? (*piece)[piece->size() - 2] : before;
-        ends_crlf = second_last == '\r' && piece->back() == '\n';
-        before = piece->back();
     }
-    msg.stored = std::make_shared<staged_message>(request.file, rp.header_bytes, info->size,
-                                                  info->size > rp.header_bytes && !ends_crlf);
+    msg.stored = std::make_shared<staged_message>(request.file, rp.header_bytes, info->size);
     return p;
 }
 

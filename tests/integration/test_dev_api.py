@@ -224,6 +224,27 @@ class SeededReplayTest(unittest.TestCase):
         self.assertIn("err", runs[0])
 
 
+def smarthost_config(directory, name, port):
+    """A --config file whose [delivery.smarthost] is a dev's submission port."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write('[delivery.smarthost]\nhost = "127.0.0.1"\nport = %d\ntls = "starttls"\n'
+                'verify_certificate = false\nusername = "releaser@relay.test"\npassword = "pw"\n' % port)
+    return path
+
+
+def captured(test, dev, tag):
+    """Sends a message tagged TAG over SMTP and returns its id once captured."""
+    send(dev, tag)
+    status, m = api_json(dev, "GET", "/api/wait", params={"subject": tag, "timeout": 10})
+    test.assertEqual(status, 200, m)
+    return m["id"]
+
+
+def release(dev, mid, body=None):
+    return api_json(dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(mid), b"" if body is None else body)
+
+
 class ReleaseTest(unittest.TestCase):
     """POST /api/messages/{id}/release to the [delivery.smarthost] of --config:
     here a second `mailroom dev` (STARTTLS and AUTH on its submission port)
@@ -233,12 +254,7 @@ class ReleaseTest(unittest.TestCase):
     def setUpClass(cls):
         cls.relay = Dev()
         cls.tmp = tempfile.TemporaryDirectory()
-        cfg = os.path.join(cls.tmp.name, "dev.toml")
-        with open(cfg, "w") as f:
-            f.write('[delivery.smarthost]\nhost = "127.0.0.1"\nport = %d\ntls = "starttls"\n'
-                    'verify_certificate = false\nusername = "releaser@relay.test"\npassword = "pw"\n'
-                    % cls.relay.ports["submission"])
-        cls.dev = Dev("--config", cfg)
+        cls.dev = Dev("--config", smarthost_config(cls.tmp.name, "dev.toml", cls.relay.ports["submission"]))
 
     @classmethod
     def tearDownClass(cls):
@@ -248,14 +264,10 @@ class ReleaseTest(unittest.TestCase):
         cls.tmp.cleanup()
 
     def captured(self, tag):
-        send(self.dev, tag)
-        status, m = api_json(self.dev, "GET", "/api/wait", params={"subject": tag, "timeout": 10})
-        self.assertEqual(status, 200, m)
-        return m["id"]
+        return captured(self, self.dev, tag)
 
     def release(self, mid, body=None):
-        return api_json(self.dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(mid),
-                        b"" if body is None else body)
+        return release(self.dev, mid, body)
 
     def raw(self, dev, mid):
         status, raw, _ = api(dev, "GET", "/api/messages/%s/raw" % urllib.parse.quote(mid))
@@ -301,23 +313,16 @@ class ReleaseTest(unittest.TestCase):
         with open(users, "w") as f:
             f.write("releaser@relay.test not-our-password\n")
         strict = Dev("--users", users)
-        cfg = os.path.join(self.tmp.name, "strict.toml")
-        with open(cfg, "w") as f:
-            f.write('[delivery.smarthost]\nhost = "127.0.0.1"\nport = %d\ntls = "starttls"\n'
-                    'verify_certificate = false\nusername = "releaser@relay.test"\npassword = "pw"\n'
-                    % strict.ports["submission"])
-        dev = Dev("--config", cfg)
+        dev = Dev("--config", smarthost_config(self.tmp.name, "strict.toml", strict.ports["submission"]))
         try:
-            send(dev, "refused release")
-            status, m = api_json(dev, "GET", "/api/wait", params={"subject": "refused release", "timeout": 10})
-            self.assertEqual(status, 200, m)
-            status, out = api_json(dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(m["id"]), b"")
+            mid = captured(self, dev, "refused release")
+            status, out = release(dev, mid)
             self.assertEqual(status, 502, out)
             self.assertNotEqual(out["recipients"][0]["status"], "accepted", out)
             self.assertIn("535", json.dumps(out), out)
             # The message stays captured whatever the smarthost said, and
             # the smarthost stored nothing.
-            self.assertEqual(api(dev, "GET", "/api/messages/%s/raw" % urllib.parse.quote(m["id"]))[0], 200)
+            self.assertEqual(api(dev, "GET", "/api/messages/%s/raw" % urllib.parse.quote(mid))[0], 200)
             self.assertEqual(api_json(strict, "GET", "/api/messages")[1]["total"], 0)
         finally:
             dev.stop()
@@ -336,10 +341,7 @@ class NoSmarthostTest(unittest.TestCase):
     def test_release_without_a_smarthost_is_501(self):
         dev = Dev()
         try:
-            send(dev, "stays here")
-            status, m = api_json(dev, "GET", "/api/wait", params={"subject": "stays here", "timeout": 10})
-            self.assertEqual(status, 200, m)
-            status, out = api_json(dev, "POST", "/api/messages/%s/release" % urllib.parse.quote(m["id"]), b"")
+            status, out = release(dev, captured(self, dev, "stays here"))
             self.assertEqual(status, 501, out)
             self.assertIn("[delivery.smarthost]", out["error"])
         finally:
