@@ -135,7 +135,9 @@ fault_scenario parse_fault_scenario(std::string_view toml_text) {
     }
     for (auto&& [key, node] : doc) {
         if (key.str() == "seed") {
-            auto v = node.value<std::int64_t>();
+            // value_exact: value<int64_t>() would convert a float, and one
+            // out of int64's range is undefined behaviour inside toml++.
+            auto v = node.value_exact<std::int64_t>();
             if (!v || *v < 0)
                 out.errors.push_back(
                     fmt::format("line {}: \"seed\" must be an integer >= 0", node.source().begin.line));

@@ -67,6 +67,9 @@ TEST(FaultScenario, ErrorsCarryLinesAndDropAllRules) {
     EXPECT_FALSE(parse_fault_scenario("[[fault]]\naction = \"drop\"\nprotocol = \"ftp\"\n").errors.empty());
     EXPECT_FALSE(parse_fault_scenario("[[fault]]\naction = \"drop\"\ntimes = 0\n").errors.empty());
     EXPECT_FALSE(parse_fault_scenario("seed = -1\n").errors.empty());
+    // A float seed is refused, not converted (1e300 would not fit an integer).
+    EXPECT_FALSE(parse_fault_scenario("seed = 2.5\n").errors.empty());
+    EXPECT_FALSE(parse_fault_scenario("seed = 1e300\n").errors.empty());
     EXPECT_FALSE(parse_fault_scenario("fault = 3\n").errors.empty());
     EXPECT_FALSE(parse_fault_scenario("[[fault]\n").errors.empty());
     EXPECT_TRUE(parse_fault_scenario("").errors.empty());
