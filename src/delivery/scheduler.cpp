@@ -66,7 +66,17 @@ bool try_next_host(const smtp::client::message_done& done) {
 }  // namespace
 
 scheduler::scheduler(asio::any_io_executor io, scheduler_config cfg, scheduler_services svc)
-    : io_(io), cfg_(std::move(cfg)), svc_(std::move(svc)), timer_(io) {}
+    : io_(io), cfg_(std::move(cfg)), svc_(std::move(svc)), timer_(io) {
+    sending_ = std::make_shared<const sending_setup>(sending_setup{cfg_.routing, &svc_.resolver, svc_.transfer, {}});
+}
+
+void scheduler::reconfigure(scheduler_config cfg, dns::resolver& resolver, transfer_options transfer,
+                            std::shared_ptr<const void> owner) {
+    sending_ = std::make_shared<const sending_setup>(
+        sending_setup{cfg.routing, &resolver, std::move(transfer), std::move(owner)});
+    cfg_ = std::move(cfg);
+    wake();  // max_parallel_rounds may have grown
+}
 
 void scheduler::start(std::vector<queue::envelope> queued) {
     for (auto& env : queued) {
@@ -165,6 +175,7 @@ bool scheduler::start_round(std::vector<std::string> ids) {
 
 asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<std::string> domains) {
     std::vector<round_item> items;
+    const auto sending = sending_;  // a reload during the round does not change it
     try {
         for (const auto& id : ids) {
             auto read = co_await net::offload(svc_.storage_pool, [&] { return svc_.spool.open_message(id); });
@@ -185,7 +196,7 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
             item.domains = groups.size();
             for (auto& group : groups) by_domain[group.domain].push_back({&item, std::move(group.indexes)});
         }
-        for (auto& [domain, parts] : by_domain) co_await attempt_domain(domain, parts);
+        for (auto& [domain, parts] : by_domain) co_await attempt_domain(domain, parts, *sending);
         for (auto& item : items)
             if (!item.finished) co_await finish_round(std::move(item.env), item.content->source());
     } catch (const std::exception& e) {
@@ -210,7 +221,8 @@ asio::awaitable<void> scheduler::attempt(std::vector<std::string> ids, std::set<
     wake();
 }
 
-asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::vector<round_part>& parts) {
+asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::vector<round_part>& parts,
+                                                const sending_setup& sending) {
     const auto now = sys_clock::now();
     if (domain.empty()) {
         for (auto& p : parts)
@@ -224,7 +236,7 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
         co_return;
     }
 
-    auto plan = co_await route_domain(cfg_.routing, svc_.resolver, svc_.random, domain);
+    auto plan = co_await route_domain(sending.routing, *sending.resolver, svc_.random, domain);
     if (auto* failure = std::get_if<dns::route_failure>(&plan)) {
         for (auto& p : parts) {
             spdlog::info("{} domain={} status={} ({})", p.item->env.id, log_field(domain),
@@ -243,7 +255,7 @@ asio::awaitable<void> scheduler::attempt_domain(const std::string& domain, std::
         std::vector<smtp::client::outgoing_message> outgoing;
         for (auto* p : left) outgoing.push_back(to_outgoing(p->item->env, p->indexes, p->item->content));
         connection_batch batch{&dest, left};
-        auto report = co_await transfer(svc_.transfer, dest, std::move(outgoing),
+        auto report = co_await transfer(sending.transfer, dest, std::move(outgoing),
                                         [this, &batch](std::size_t index, const transfer_report& so_far) {
                                             return message_done(&batch, index, so_far.messages.at(index), so_far.peer,
                                                                 so_far.tls);

@@ -105,6 +105,15 @@ public:
     // On the scheduler's executor only.
     std::size_t rounds_in_flight() const noexcept { return in_round_.size(); }
 
+    // A reload's [delivery] (server/outbound.cpp): limits, retry policy and
+    // hostname count from now on; rounds that start from now on route with
+    // cfg.routing and send through `resolver` and `transfer`, while rounds
+    // under way finish with what they began with. `owner` keeps the
+    // resolver and transfer.tls_client alive as long as a round uses them.
+    // On the scheduler's executor.
+    void reconfigure(scheduler_config cfg, dns::resolver& resolver, transfer_options transfer,
+                     std::shared_ptr<const void> owner);
+
     // Administration through the control socket (scheduler_admin.cpp).
     // Each runs on the scheduler's executor whatever the caller's.
     //
@@ -157,7 +166,16 @@ private:
     boost::asio::awaitable<void> attempt(std::vector<std::string> ids, std::set<std::string> domains);
     // Every part for this domain: delivered here, or routed once and sent
     // over one connection per destination tried.
-    boost::asio::awaitable<void> attempt_domain(const std::string& domain, std::vector<round_part>& parts);
+    // How a round routes and sends: replaced whole by reconfigure(), held by
+    // each round for its whole length.
+    struct sending_setup {
+        routing_config routing;
+        dns::resolver* resolver;
+        transfer_options transfer;
+        std::shared_ptr<const void> owner;
+    };
+    boost::asio::awaitable<void> attempt_domain(const std::string& domain, std::vector<round_part>& parts,
+                                                const sending_setup& sending);
     boost::asio::awaitable<void> deliver_here(round_part& part);
     // transfer()'s message_done_handler: a message's outcome recorded and,
     // when it was the message's only domain, written back at once, so a
@@ -198,6 +216,7 @@ private:
     // write-back would otherwise set the next attempt and lose the flush).
     std::set<std::string> flush_after_round_;
     due_index index_;                                      // the queued ids not in in_round_, by due time
+    std::shared_ptr<const sending_setup> sending_;         // what new rounds use
     std::size_t rounds_ = 0;                               // rounds under way
     std::map<std::string, std::size_t> domain_load_;       // recipient domain -> rounds touching it
     std::map<std::string, admin_request> admin_requests_;  // for ids in in_round_: applied at its end

@@ -34,6 +34,10 @@ public:
     bool is_open() const { return acceptor_.is_open(); }
     unsigned open_connections() const noexcept { return *open_; }
 
+    // New limits (a reload), on the executor: connections read them at
+    // their next request.
+    void set_limits(const limits& lim) { limits_ = lim; }
+
     // The accept loop, on the executor; the listener (and the router) must
     // outlive every connection, i.e. the executor's run.
     void start();

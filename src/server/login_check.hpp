@@ -45,6 +45,12 @@ public:
     void failed(const std::string& id, const std::string& ip, unsigned count = 1);
     // A successful login from `ip`: its penalty starts again from nothing.
     void succeeded(const std::string& ip);
+    // A reload's login_penalty_* and exempt networks; addresses keep the
+    // failures counted so far.
+    void reconfigure(const proto::penalty_limits& lim, network_list exempt) {
+        penalty_.set_limits(lim);
+        exempt_ = std::move(exempt);
+    }
 
 private:
     proto::address_penalty penalty_;

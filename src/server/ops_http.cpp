@@ -47,8 +47,8 @@ std::vector<std::string> health_problems(const std::vector<std::string>& closed_
 }
 
 ops_http::ops_http(asio::io_context& io, const config::settings& cfg, metrics::registry& metrics,
-                   const listener_set& listeners, delivery::scheduler& outbound) {
-    if (!cfg.http.enabled) return;
+                   const listener_set& listeners, delivery::scheduler& outbound)
+    : io_(io), metrics_(metrics), http_(cfg.http) {
     // Called by render() on this io_context, the scheduler's thread.
     metrics.set_queue_probe([&outbound] {
         return metrics::queue_snapshot{outbound.queued(), outbound.oldest_arrival()};
@@ -56,18 +56,52 @@ ops_http::ops_http(asio::io_context& io, const config::settings& cfg, metrics::r
     std::vector<std::filesystem::path> dirs{cfg.data_dir / "queue", mail_root(cfg)};
     http::add_ops_routes(routes_, metrics,
                          [&listeners, dirs = std::move(dirs)] { return health_problems(listeners.closed(), dirs); });
+    if (!http_.enabled) return;
+    listener_ = open(http_);
+    start_listener();
+}
 
+std::unique_ptr<http::listener> ops_http::open(const config::http_settings& at) {
     boost::system::error_code ec;
-    const auto addr = asio::ip::make_address(cfg.http.address, ec);
-    if (ec) throw std::runtime_error("[http]: bad address " + cfg.http.address);  // validated: a bug
-    listener_ = std::make_unique<http::listener>(io.get_executor(), asio::ip::tcp::endpoint(addr, cfg.http.port),
-                                                 routes_, cfg.http.limits,
-                                                 [&metrics](unsigned status) { metrics.http_request(status); });
+    const auto addr = asio::ip::make_address(at.address, ec);
+    if (ec) throw std::runtime_error("[http]: bad address " + at.address);  // validated: a bug
+    auto l = std::make_unique<http::listener>(io_.get_executor(), asio::ip::tcp::endpoint(addr, at.port), routes_,
+                                              at.limits, [m = &metrics_](unsigned status) { m->http_request(status); });
+    return l;
+}
+
+void ops_http::start_listener() {
     const auto where = host_port(listener_->local_endpoint());
     // The protocol listeners' format, which scripts and the tests parse.
     std::printf("listening http %s tls=none plaintext_auth=no\n", where.c_str());
+    std::fflush(stdout);
     spdlog::info("listening name=http address={} routes=/metrics,/healthz", where);
     listener_->start();
+}
+
+std::function<void()> ops_http::prepare_reload(const config::settings& cfg) {
+    const auto& now = cfg.http;
+    const bool same_socket = now.enabled == http_.enabled && now.address == http_.address && now.port == http_.port;
+    if (same_socket) {
+        return [this, now] {
+            if (listener_) listener_->set_limits(now.limits);
+            http_ = now;
+        };
+    }
+    // Bound now, so that a port in use refuses the reload; accepting only
+    // once every part of the reload has been accepted.
+    std::shared_ptr<http::listener> opened;
+    if (now.enabled) opened = open(now);
+    return [this, now, opened]() mutable {
+        if (listener_) {
+            listener_->close();
+            spdlog::info("closed name=http");
+            retired_.push_back(std::move(listener_));  // its connections may still use it
+        }
+        listener_ = std::move(opened);
+        if (listener_) start_listener();
+        http_ = now;
+    };
 }
 
 void ops_http::close() {

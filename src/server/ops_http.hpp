@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,9 +41,25 @@ public:
     // Stops accepting (graceful stop); answers in progress finish.
     void close();
 
+    // A reload's [http] (server/reloader.hpp): a new address or port is
+    // bound now - throwing std::runtime_error when it cannot, which refuses
+    // the reload - and the returned function puts it in force: the old
+    // socket closes (its connections finish) and the new one accepts. The
+    // same address and port: the new limits count from then on.
+    std::function<void()> prepare_reload(const config::settings& cfg);
+
 private:
+    std::unique_ptr<http::listener> open(const config::http_settings& at);
+    void start_listener();  // prints its "listening http" line and accepts
+
+    boost::asio::io_context& io_;
+    metrics::registry& metrics_;
+    config::http_settings http_;  // in force
     http::router routes_;
-    std::unique_ptr<http::listener> listener_;
+    std::shared_ptr<http::listener> listener_;
+    // Closed by a reload; kept until the server ends, as their connections
+    // refer to them.
+    std::vector<std::shared_ptr<http::listener>> retired_;
 };
 
 }  // namespace mailroom::server

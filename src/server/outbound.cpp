@@ -90,40 +90,71 @@ std::unique_ptr<asio::ssl::context> client_tls(const config::delivery_settings& 
     return ctx;
 }
 
-outbound::outbound(asio::io_context& io, services& svc) {
-    const auto& cfg = svc.cfg;
-    resolver_ = std::make_unique<dns::resolver>(io.get_executor(), resolver_options_of(cfg.delivery));
-    tls_client_ = client_tls(cfg.delivery);
-
+delivery::scheduler_config scheduler_config_of(const config::settings& cfg) {
     delivery::scheduler_config sc;
     sc.hostname = cfg.hostname;
     sc.routing = routing_of(cfg);
     sc.retry = retry_of(cfg.delivery);
     sc.max_parallel_rounds = cfg.delivery.max_parallel;
     sc.max_per_domain = cfg.delivery.max_per_domain;
+    return sc;
+}
 
-    delivery::transfer_options transfer;
-    transfer.helo_name = cfg.hostname;
-    transfer.tls_client = tls_client_.get();
-    transfer.connect_timeout = cfg.delivery.connect_timeout;
-    transfer.storage = &svc.storage_pool;  // queued bodies are read there, piece by piece, while sent
+outbound::sending outbound::sending_of(asio::io_context& io, const services& svc) {
+    const auto& cfg = svc.cfg;
+    sending s;
+    s.resolver = std::make_shared<dns::resolver>(io.get_executor(), resolver_options_of(cfg.delivery));
+    s.tls_client = client_tls(cfg.delivery);
+    s.transfer.helo_name = cfg.hostname;
+    s.transfer.tls_client = s.tls_client.get();
+    s.transfer.connect_timeout = cfg.delivery.connect_timeout;
+    s.transfer.storage = &svc.storage_pool;  // queued bodies are read there, piece by piece, while sent
+    return s;
+}
 
+outbound::outbound(asio::io_context& io, services& svc) : io_(io), local_(&svc) {
+    auto first = sending_of(io, svc);
+    resolver_ = first.resolver;
+    tls_client_ = std::move(first.tls_client);
     delivery::scheduler_services ss{
         svc.spool,
         svc.storage_pool,
         *resolver_,
         svc.rnd,
-        std::move(transfer),
+        std::move(first.transfer),
         [&svc](const std::string& domain) {
             auto local = svc.users.has_domain(domain);
             return local && *local;
         },
-        [&svc](const queue::envelope& env, std::size_t recipient, const queue::message_source& content) {
-            return deliver_queued_locally(svc, env, recipient, content);
+        [this](const queue::envelope& env, std::size_t recipient, const queue::message_source& content) {
+            // The newest configuration's view (hostname, quotas); the
+            // generation it belongs to lives while this delivery uses it.
+            auto [local, keep] = local_services();
+            return deliver_queued_locally(*local, env, recipient, content);
         },
         svc.metrics,
     };
-    scheduler_ = std::make_unique<delivery::scheduler>(io.get_executor(), std::move(sc), std::move(ss));
+    scheduler_ = std::make_unique<delivery::scheduler>(io.get_executor(), scheduler_config_of(svc.cfg), std::move(ss));
+}
+
+std::pair<services*, std::shared_ptr<const void>> outbound::local_services() const {
+    std::lock_guard lock(local_mu_);
+    return {local_, local_owner_};
+}
+
+std::function<void()> outbound::prepare_reload(const std::shared_ptr<const generation>& next) {
+    // Everything that can fail, before anything changes: the retry policy,
+    // the DNS forwarder, the smarthost's CA file.
+    auto sc = scheduler_config_of(next->cfg);
+    auto s = std::make_shared<sending>(sending_of(io_, next->env.svc));
+    return [this, next, sc = std::move(sc), s]() mutable {
+        auto& resolver = *s->resolver;
+        auto transfer = s->transfer;
+        scheduler_->reconfigure(std::move(sc), resolver, std::move(transfer), s);
+        std::lock_guard lock(local_mu_);
+        local_ = &next->env.svc;
+        local_owner_ = next;
+    };
 }
 
 std::error_code deliver_queued_locally(services& svc, const queue::envelope& queued, std::size_t recipient,

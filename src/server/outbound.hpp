@@ -7,12 +7,16 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "delivery/scheduler.hpp"
 #include "dns/resolver.hpp"
 #include "queue/envelope.hpp"
+#include "server/generation.hpp"
 #include "server/services.hpp"
 
 namespace mailroom::server {
@@ -20,7 +24,7 @@ namespace mailroom::server {
 class outbound {
 public:
     // Throws std::runtime_error for settings that cannot be used (retry
-    // policy, DNS forwarder, smarthost CA file): startup only.
+    // policy, DNS forwarder, smarthost CA file).
     outbound(boost::asio::io_context& io, services& svc);
     outbound(const outbound&) = delete;
     outbound& operator=(const outbound&) = delete;
@@ -29,10 +33,33 @@ public:
     void stop() { scheduler_->stop(); }
     delivery::scheduler& scheduler() { return *scheduler_; }
 
+    // A reload (server/reloader.hpp): builds the new generation's [delivery]
+    // - throwing std::runtime_error, as at start, for settings that cannot
+    // be used - and returns what puts it in force: rounds that start after
+    // it route, retry and send as `next` says, local delivery from the
+    // queue uses next's services; rounds under way finish as they began.
+    std::function<void()> prepare_reload(const std::shared_ptr<const generation>& next);
+
 private:
-    std::unique_ptr<dns::resolver> resolver_;
+    // The sending side of one [delivery]: a resolver with its forwarder and
+    // the client TLS context the transfer options point to.
+    struct sending {
+        std::shared_ptr<dns::resolver> resolver;
+        std::unique_ptr<boost::asio::ssl::context> tls_client;
+        delivery::transfer_options transfer;
+    };
+    static sending sending_of(boost::asio::io_context& io, const services& svc);
+    // Local delivery runs on the storage pool: the services it uses, and
+    // what keeps them alive, are read under a lock.
+    std::pair<services*, std::shared_ptr<const void>> local_services() const;
+
+    boost::asio::io_context& io_;
+    std::shared_ptr<dns::resolver> resolver_;  // the first generation's
     std::unique_ptr<boost::asio::ssl::context> tls_client_;
     std::unique_ptr<delivery::scheduler> scheduler_;
+    mutable std::mutex local_mu_;
+    services* local_;
+    std::shared_ptr<const void> local_owner_;  // the generation of local_ (empty: the first, which run() keeps)
 };
 
 // The routing part of [delivery] (static routes, smarthost, MX policy).

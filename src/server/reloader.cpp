@@ -40,7 +40,12 @@ queue::control_reply reloader::reload() {
         }
         auto next = std::make_shared<const generation>(std::move(cfg), std::move(tls), parts_,
                                                        current_->svc.next_session.load());
+        // Every step prepares, then the listeners open: any of them may
+        // refuse. Only then does anything change.
+        std::vector<std::function<void()>> commits;
+        for (const auto& step : steps_) commits.push_back(step(next));
         listeners_.apply(next);
+        for (auto& commit : commits) commit();
         current_ = std::move(next);
         spdlog::set_level(spdlog::level::from_str(current_->cfg.log_level));
         const auto n = current_->cfg.listeners.size();

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 #include "auth/sasl_server.hpp"
 #include "durable/group_commit.hpp"
@@ -107,6 +108,17 @@ private:
     bool stopping_ = false;
 };
 
+// Whether a reload leaves [[proxy]] as it was (passwords aside): they are
+// read at start only, and a change is worth a warning.
+bool same_proxies(const std::vector<config::proxy_entry>& a, const std::vector<config::proxy_entry>& b) {
+    const auto key = [](const config::proxy_entry& e) {
+        return std::tie(e.name, e.protocol, e.listen_address, e.listen_port, e.allow_remote, e.upstream_host,
+                        e.upstream_port, e.tls, e.auth, e.verify_certificate, e.ca_file, e.upstream_user, e.local_user);
+    };
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [&](const auto& x, const auto& y) { return key(x) == key(y); });
+}
+
 // Each entry's listener, printed like the server's own ("listening NAME
 // ADDRESS:PORT ...", name "proxy:" + the entry's): its side is plaintext.
 std::unique_ptr<proxy::proxy_set> start_proxies(asio::io_context& io, const std::vector<config::proxy_entry>& entries,
@@ -192,8 +204,8 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
 
     // Outbound delivery owns every queued message from here on (issue #4).
     // Destroyed before io (declared after it): the resolver's descriptor and
-    // the scheduler's timer belong to io. It keeps the first generation's
-    // [delivery] settings: they are read at start only.
+    // the scheduler's timer belong to io. A reload hands it the new
+    // generation's [delivery] (reload steps below).
     outbound out(io, first->svc);
     parts.outbound = &out.scheduler();
     first->svc.outbound = parts.outbound;
@@ -201,13 +213,28 @@ int run(config::settings cfg, std::function<config::settings()> reread) {
 
     listener_set listeners(io);  // its connections hold their generation, not this
     listeners.apply(first);
-    // /metrics and /healthz ([http], read at start only).
+    // /metrics and /healthz ([http]; a reload may move it).
     ops_http http_listener(io, first->cfg, metrics, listeners, out.scheduler());
-    reloader reloads(std::move(reread), listeners, parts, *users, first);
+    std::vector<reload_step> steps{
+        [&out](const auto& next) { return out.prepare_reload(next); },
+        [&http_listener](const auto& next) { return http_listener.prepare_reload(next->cfg); },
+        [&logins, &pbs](const auto& next) -> std::function<void()> {
+            return [&logins, &pbs, next] {
+                logins.reconfigure(penalty_of(next->cfg), next->networks.limit_exempt);
+                pbs.set_window(next->cfg.pop_before_smtp_window);
+            };
+        },
+        [&first](const auto& next) -> std::function<void()> {
+            if (!same_proxies(first->cfg.proxies, next->cfg.proxies))
+                spdlog::warn("[[proxy]] entries changed: they are read at start only, restart the server for them");
+            return [] {};
+        },
+    };
+    reloader reloads(std::move(reread), listeners, parts, *users, first, std::move(steps));
     // `mailroom queue flush|delete|bounce` reach the scheduler here, and
     // `mailroom reload` the reloader.
-    // [[proxy]] entries (issue #13) on the same loop; read at start only,
-    // like [http]: a reload leaves them as they are.
+    // [[proxy]] entries (issue #13) on the same loop; read at start only:
+    // a reload leaves them as they are (and warns when they changed).
     auto proxies = start_proxies(io, first->cfg.proxies, sasl.get());
     graceful_stop stop(io, listeners, http_listener, out, proxies.get());
     // A reload while stopping would open listeners again.

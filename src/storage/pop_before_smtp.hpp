@@ -17,7 +17,16 @@ public:
 
     void record(const std::string& ip, time_point now);
     bool allowed(const std::string& ip, time_point now) const;  // within the window
-    std::chrono::seconds window() const noexcept { return window_; }
+    std::chrono::seconds window() const {
+        std::lock_guard lock(mu_);
+        return window_;
+    }
+    // A reload's pop_before_smtp_window: logins already recorded count
+    // against the new window.
+    void set_window(std::chrono::seconds window) {
+        std::lock_guard lock(mu_);
+        window_ = window;
+    }
 
 private:
     void expire(time_point now);  // drops stale entries (called by record)

@@ -6,7 +6,10 @@ SMTP transaction half done); new connections get the new certificate (the
 peer certificate's SHA-256 fingerprint changes); a listener added opens and
 one removed closes; a broken configuration - bad TOML, a certificate that
 does not load, a port already taken - is refused with the old listeners
-still serving, and `mailroom reload` exits non-zero with the error."""
+still serving, and `mailroom reload` exits non-zero with the error. The
+rest of the configuration follows too: [delivery] (a static route moved to
+another port of the next hop), [http] (moved to another port; a port in use
+refuses the reload) and the login penalty."""
 
 import hashlib
 import os
@@ -62,6 +65,14 @@ class RecordingServer(harness.Server):
                     return m
             time.sleep(0.05)
         raise AssertionError("no stdout line %s (%r)\n%s" % (what, self.stdout_lines, self.read_log()))
+
+
+def maildir_files(data_dir):
+    found = []
+    for root, _, files in os.walk(os.path.join(data_dir, "mail")):
+        if os.path.basename(root) in ("new", "cur"):
+            found += [os.path.join(root, f) for f in files]
+    return found
 
 
 def make_cert(directory, name):
@@ -221,6 +232,108 @@ class ReloadTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertIn("'user' cannot change on reload", srv.read_log())
         self.assert_still_serving(fp)
+
+
+class FollowingSettingsTest(unittest.TestCase):
+    """[delivery], [http] and login_penalty_* after a reload. B, the next
+    hop for b.test, listens on two ports; A routes b.test to the first,
+    then after a reload to the second."""
+
+    def setUp(self):
+        self.b = harness.Server(listeners=[dict(name="mx1", service="smtp", tls="none"),
+                                           dict(name="mx2", service="smtp", tls="none")],
+                                extra_config=dict(hostname="mx.b.test"), name="B")
+        self.addCleanup(self.b.cleanup)
+        self.b.add_domain("b.test")
+        self.b.add_user("bob@b.test", "bob-Reload-31q")
+        self.b.start()
+        self.a_listeners = [dict(name="smtp", service="smtp", tls="none"),
+                            dict(name="pop3", tls="none", plaintext_auth=True)]
+        self.a = RecordingServer(listeners=self.a_listeners, extra_config=self.a_config("mx1"), name="A")
+        self.addCleanup(self.a.cleanup)
+        self.a.add_domain()
+        self.a.add_user(ALICE.address, ALICE.password)
+        self.a.start()
+
+    def a_config(self, mx, **top):
+        # No exceptions: loopback, trusted for relaying, still pays the login penalty.
+        config = dict(hostname="a.example.test", trusted_networks=["127.0.0.0/8"], connection_limit_exceptions=[],
+                      delivery=dict(retry_initial=1, retry_max=1,
+                                    routes={"b.test": "[127.0.0.1]:%d" % self.b.addr(mx)[1]}))
+        config.update(top)
+        return config
+
+    def reload_with(self, config, check=True):
+        with open(self.a.config_path, "w") as f:
+            f.write(harness.make_config(self.a.data_dir, self.a_listeners, config))
+        p = harness.run_cli(["reload", "--config", self.a.config_path], data_dir=self.a.data_dir, check=False)
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def relay(self, subject):
+        """Relays one message to bob@b.test through A; (the B listener the
+        delivery came in on, messages in B's mailboxes) once it is there."""
+        before = len(maildir_files(self.b.data_dir))
+        with smtplib.SMTP(*self.a.addr("smtp"), timeout=NET_TIMEOUT) as s:
+            body = "From: alice@example.test\r\nSubject: %s\r\n\r\nbody\r\n" % subject
+            self.assertEqual(s.sendmail(ALICE.address, ["bob@b.test"], body), {})
+        deadline = time.monotonic() + WAIT
+        while len(maildir_files(self.b.data_dir)) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # B logs each connection with its listener: A's delivery is the last.
+        sessions = re.findall(r"connect listener=(mx\d)", self.b.read_log())
+        return (sessions[-1] if sessions else None), len(maildir_files(self.b.data_dir))
+
+    def failed_login_penalty(self):
+        before = len(re.findall(r"login failure penalty_ms=(\d+)", self.a.read_log()))
+        with self.assertRaises(poplib.error_proto):
+            c = poplib.POP3(*self.a.addr("pop3"), timeout=NET_TIMEOUT)
+            try:
+                c.user(ALICE.address)
+                c.pass_("wrong password")
+            finally:
+                c.close()
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            found = re.findall(r"login failure penalty_ms=(\d+)", self.a.read_log())
+            if len(found) > before:
+                return int(found[-1])
+            time.sleep(0.05)
+        self.fail("no login failure line\n" + self.a.read_log())
+
+    def test_delivery_http_and_penalty_follow(self):
+        a = self.a
+        self.assertEqual(self.relay("via-mx1"), ("mx1", 1))
+        old_http = a.http
+        self.assertEqual(self.failed_login_penalty(), 50)  # make_config's login_penalty_delay_ms
+
+        new_port = harness.closed_port()
+        self.reload_with(self.a_config("mx2", http=dict(port=new_port), login_penalty_delay_ms=300,
+                                       login_penalty_max_delay_ms=300))
+        self.assertIn("reloaded", a.read_log())
+        # [delivery]: the route now leads to B's second port.
+        self.assertEqual(self.relay("via-mx2"), ("mx2", 2))
+        # [http]: the old port closed, the new one answers.
+        a.wait_line(rb"^listening http 127\.0\.0\.1:%d " % new_port, "for the moved HTTP listener")
+        self.assertTrue(refused(old_http), old_http)
+        a.http = ("127.0.0.1", new_port)
+        self.assertEqual(a.http_get("/healthz")[0], 200)
+        # login_penalty_*: the failure before counts with the new delay
+        # (two failures: 300 ms doubled, capped at 300 ms).
+        self.assertEqual(self.failed_login_penalty(), 300)
+
+        # An [http] port in use refuses the reload: route and port stay.
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        p = self.reload_with(self.a_config("mx1", http=dict(port=taken.getsockname()[1])), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(b"reload refused", p.stderr)
+        self.assertEqual(a.http_get("/healthz")[0], 200)
+        self.assertEqual(self.relay("still-via-mx2"), ("mx2", 3))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -61,6 +61,9 @@ public:
     // How long a login attempt from `address` waits now (0: at once).
     std::chrono::milliseconds delay(const std::string& address, time_point now) const;
     std::size_t tracked() const noexcept { return by_address_.size(); }
+    // A reload's limits: the failures counted so far stay and are weighed
+    // with them.
+    void set_limits(penalty_limits lim) noexcept { lim_ = lim; }
 
 private:
     struct entry {

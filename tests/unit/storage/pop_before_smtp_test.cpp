@@ -30,5 +30,15 @@ TEST(storage_pop_before_smtp, NewLoginExtendsAndOldEntriesExpire) {
     EXPECT_TRUE(reg.allowed("10.0.0.1", t0 + 30s));
 }
 
+TEST(storage_pop_before_smtp, ReloadedWindowCountsForLoginsAlreadyRecorded) {
+    pop_before_smtp reg(600s);
+    const auto t0 = std::chrono::system_clock::time_point(1700000000s);
+    reg.record("127.0.0.1", t0);
+    reg.set_window(60s);
+    EXPECT_EQ(reg.window(), 60s);
+    EXPECT_TRUE(reg.allowed("127.0.0.1", t0 + 60s));
+    EXPECT_FALSE(reg.allowed("127.0.0.1", t0 + 61s));
+}
+
 }  // namespace
 }  // namespace mailroom::storage

@@ -75,6 +75,16 @@ TEST(address_penalty, decays_one_failure_per_period) {
     EXPECT_EQ(p.delay("10.0.0.1", t0 + seconds(120)), milliseconds(2000));
 }
 
+TEST(address_penalty, new_limits_weigh_the_failures_counted_before) {
+    address_penalty p({milliseconds(1000), milliseconds(15000), seconds(60), 100});
+    const clock_point t0{};
+    p.failed("10.0.0.1", t0);
+    p.failed("10.0.0.1", t0);
+    EXPECT_EQ(p.delay("10.0.0.1", t0), milliseconds(2000));
+    p.set_limits({milliseconds(300), milliseconds(500), seconds(60), 100});  // a reload
+    EXPECT_EQ(p.delay("10.0.0.1", t0), milliseconds(500));                   // 2 failures: 600 ms, capped
+}
+
 TEST(address_penalty, zero_delay_turns_it_off) {
     address_penalty p({milliseconds(0), milliseconds(0), seconds(60), 100});
     for (int i = 0; i < 10; ++i) p.failed("10.0.0.1", clock_point{});
