@@ -221,6 +221,15 @@ def make_config(data_dir, listeners, extra=None):
     return "\n".join(out) + "\n"
 
 
+def maildir_files(data_dir):
+    """Every message file under DATA/mail (new/ and cur/ of every mailbox)."""
+    found = []
+    for root, _, files in os.walk(os.path.join(data_dir, "mail")):
+        if os.path.basename(root) in ("new", "cur"):
+            found += [os.path.join(root, f) for f in files]
+    return found
+
+
 def closed_port():
     """A loopback TCP port nothing listens on (bound once, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

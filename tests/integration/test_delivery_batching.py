@@ -20,14 +20,6 @@ MESSAGES = 30
 DEADLINE = 30.0  # seconds for the whole backlog
 
 
-def maildir_files(data_dir):
-    found = []
-    for root, _, files in os.walk(os.path.join(data_dir, "mail")):
-        if os.path.basename(root) in ("new", "cur"):
-            found += [os.path.join(root, f) for f in files]
-    return found
-
-
 class BacklogTest(unittest.TestCase):
     def setUp(self):
         b_port = harness.closed_port()
@@ -61,9 +53,9 @@ class BacklogTest(unittest.TestCase):
         self.assertGreaterEqual(self.a.read_log().count("status=deferred"), MESSAGES, self.a.read_log())
 
         self.b.start()
-        while len(maildir_files(self.b.data_dir)) < MESSAGES and time.monotonic() < deadline:
+        while len(harness.maildir_files(self.b.data_dir)) < MESSAGES and time.monotonic() < deadline:
             time.sleep(0.05)
-        files = maildir_files(self.b.data_dir)
+        files = harness.maildir_files(self.b.data_dir)
         subjects = []
         for path in files:
             with open(path, "rb") as f:

@@ -67,14 +67,6 @@ class RecordingServer(harness.Server):
         raise AssertionError("no stdout line %s (%r)\n%s" % (what, self.stdout_lines, self.read_log()))
 
 
-def maildir_files(data_dir):
-    found = []
-    for root, _, files in os.walk(os.path.join(data_dir, "mail")):
-        if os.path.basename(root) in ("new", "cur"):
-            found += [os.path.join(root, f) for f in files]
-    return found
-
-
 def make_cert(directory, name):
     cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -274,16 +266,16 @@ class FollowingSettingsTest(unittest.TestCase):
     def relay(self, subject):
         """Relays one message to bob@b.test through A; (the B listener the
         delivery came in on, messages in B's mailboxes) once it is there."""
-        before = len(maildir_files(self.b.data_dir))
+        before = len(harness.maildir_files(self.b.data_dir))
         with smtplib.SMTP(*self.a.addr("smtp"), timeout=NET_TIMEOUT) as s:
             body = "From: alice@example.test\r\nSubject: %s\r\n\r\nbody\r\n" % subject
             self.assertEqual(s.sendmail(ALICE.address, ["bob@b.test"], body), {})
         deadline = time.monotonic() + WAIT
-        while len(maildir_files(self.b.data_dir)) == before and time.monotonic() < deadline:
+        while len(harness.maildir_files(self.b.data_dir)) == before and time.monotonic() < deadline:
             time.sleep(0.05)
         # B logs each connection with its listener: A's delivery is the last.
         sessions = re.findall(r"connect listener=(mx\d)", self.b.read_log())
-        return (sessions[-1] if sessions else None), len(maildir_files(self.b.data_dir))
+        return (sessions[-1] if sessions else None), len(harness.maildir_files(self.b.data_dir))
 
     def failed_login_penalty(self):
         before = len(re.findall(r"login failure penalty_ms=(\d+)", self.a.read_log()))
